@@ -1,0 +1,52 @@
+package codec
+
+import (
+	"bytes"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
+	"k8s.io/client-go/kubernetes/scheme"
+)
+
+// protobufSerializer is apimachinery's own storage serializer for built-in
+// kinds; it writes the "k8s\x00" + runtime.Unknown envelope.
+var protobufSerializer = protobuf.NewSerializer(scheme.Scheme, scheme.Scheme)
+
+// EncodeProtobuf encodes a built-in object exactly as kube-apiserver stores it:
+// protobuf in the runtime.Unknown envelope, with metadata.resourceVersion and
+// selfLink cleared (APIObjectVersioner.PrepareObjectForStorage, k8s.io/apiserver
+// pkg/storage/api_object_versioner.go). The object's TypeMeta is filled from
+// the scheme when empty. The caller's object is not modified.
+func EncodeProtobuf(obj runtime.Object) ([]byte, error) {
+	obj = obj.DeepCopyObject()
+	if err := setKind(obj); err != nil {
+		return nil, err
+	}
+	accessor, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, fmt.Errorf("encode %T: %w", obj, err)
+	}
+	accessor.SetResourceVersion("")
+	accessor.SetSelfLink("")
+	var buf bytes.Buffer
+	if err := protobufSerializer.Encode(obj, &buf); err != nil {
+		return nil, fmt.Errorf("encode %T %s/%s: %w", obj, accessor.GetNamespace(), accessor.GetName(), err)
+	}
+	return buf.Bytes(), nil
+}
+
+// setKind fills an empty TypeMeta from the scheme, as the apiserver's codec
+// does before it writes.
+func setKind(obj runtime.Object) error {
+	if !obj.GetObjectKind().GroupVersionKind().Empty() {
+		return nil
+	}
+	gvks, _, err := scheme.Scheme.ObjectKinds(obj)
+	if err != nil {
+		return fmt.Errorf("encode %T: %w", obj, err)
+	}
+	obj.GetObjectKind().SetGroupVersionKind(gvks[0])
+	return nil
+}
