@@ -2,7 +2,9 @@ package codec
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"maps"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -49,4 +51,34 @@ func setKind(obj runtime.Object) error {
 	}
 	obj.GetObjectKind().SetGroupVersionKind(gvks[0])
 	return nil
+}
+
+// EncodeJSON encodes a generic object as kube-apiserver stores a custom
+// resource: metadata.resourceVersion and selfLink removed
+// (PrepareObjectForStorage), then encoding/json's Encoder with its trailing
+// newline, as unstructuredJSONScheme does (k8s.io/apimachinery
+// pkg/apis/meta/v1/unstructured/helpers.go). The caller's map is not modified.
+func EncodeJSON(obj map[string]any) ([]byte, error) {
+	if md, ok := obj["metadata"].(map[string]any); ok {
+		_, rv := md["resourceVersion"]
+		_, sl := md["selfLink"]
+		if rv || sl {
+			md = maps.Clone(md)
+			delete(md, "resourceVersion")
+			delete(md, "selfLink")
+			obj = maps.Clone(obj)
+			obj["metadata"] = md
+		}
+	}
+	return encodeJSON(obj)
+}
+
+// encodeJSON encodes a generic object with encoding/json exactly as
+// unstructuredJSONScheme does: sorted keys, HTML escaping, trailing newline.
+func encodeJSON(obj map[string]any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(obj); err != nil {
+		return nil, fmt.Errorf("encode json: %w", err)
+	}
+	return buf.Bytes(), nil
 }

@@ -1,0 +1,249 @@
+package codec
+
+import (
+	"fmt"
+	"sync"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer/cbor/direct"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"k8s.io/client-go/kubernetes/scheme"
+)
+
+// Object is a decoded etcd value. Its fields are read-only views: Meta and
+// Typed may share memory with each other.
+type Object struct {
+	Format     Format
+	APIVersion string
+	Kind       string
+	// Meta is filled for every protobuf, JSON and CBOR value, including
+	// protobuf kinds lifeboat has no Go type for (ObjectMeta is field 1 of
+	// every top-level object).
+	Meta metav1.ObjectMeta
+	// Encryption is set only for FormatEncrypted.
+	Encryption *Encryption
+	// Typed is the object decoded by apimachinery's protobuf serializer when
+	// its kind is in client-go's scheme; nil otherwise.
+	Typed runtime.Object
+	// UnknownFields lists, for protobuf kinds not in the scheme, every
+	// top-level field other than metadata: lifeboat can show their size but
+	// not their meaning.
+	UnknownFields []FieldInfo
+	// Size is the size of the stored value in bytes.
+	Size int
+
+	content *lazyContent
+}
+
+// FieldInfo describes a protobuf field lifeboat cannot interpret.
+type FieldInfo struct {
+	Number   int
+	WireType string // varint, fixed64, bytes, group, fixed32
+	Bytes    int    // size of the value (for bytes: of its payload)
+}
+
+// lazyContent is the generic map of an object, built on first use: most
+// callers (listing keys, checking a phase) never need it for most objects.
+// It sits behind a pointer so that Object stays copyable.
+type lazyContent struct {
+	once  sync.Once
+	build func() (map[string]any, error)
+	m     map[string]any
+	err   error
+}
+
+func (l *lazyContent) get() (map[string]any, error) {
+	l.once.Do(func() { l.m, l.err = l.build() })
+	return l.m, l.err
+}
+
+// Decode reads a value as stored by kube-apiserver. A malformed value is an
+// error wrapping ErrMalformed that says what is wrong; an encrypted value is
+// not an error: the Object names its provider and key.
+func Decode(value []byte) (*Object, error) {
+	o := &Object{Format: DetectFormat(value), Size: len(value)}
+	var err error
+	switch o.Format {
+	case FormatEncrypted:
+		err = o.decodeEncrypted(value)
+	case FormatProtobuf:
+		err = o.decodeProtobuf(value)
+	case FormatJSON:
+		var m map[string]any
+		// util/json keeps integers as int64 instead of float64, as the
+		// apiserver does for unstructured objects.
+		if jerr := utiljson.Unmarshal(value, &m); jerr != nil {
+			err = fmt.Errorf("json: %w", jerr)
+		} else {
+			err = o.setMap(m)
+		}
+	case FormatCBOR:
+		var m map[string]any
+		// direct decodes exactly as the apiserver's CBOR serializer and
+		// skips the self-described tag.
+		if cerr := direct.Unmarshal(value, &m); cerr != nil {
+			err = fmt.Errorf("cbor: %w", cerr)
+		} else {
+			err = o.setMap(m)
+		}
+	default:
+		err = fmt.Errorf("not protobuf, JSON or CBOR: %s", describeStart(value))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return o, nil
+}
+
+func (o *Object) decodeEncrypted(value []byte) error {
+	enc, err := ParseEncryption(value)
+	if err != nil {
+		return err
+	}
+	o.Encryption = &enc
+	o.content = &lazyContent{build: func() (map[string]any, error) {
+		return map[string]any{
+			"apiVersion": "",
+			"kind":       "",
+			"encrypted": map[string]any{
+				"provider": enc.Provider,
+				"version":  enc.Version,
+				"keyName":  enc.KeyName,
+			},
+		}, nil
+	}}
+	return nil
+}
+
+func (o *Object) decodeProtobuf(value []byte) error {
+	env, err := parseEnvelope(value)
+	if err != nil {
+		return err
+	}
+	o.APIVersion, o.Kind = env.apiVersion, env.kind
+	gvk := schema.FromAPIVersionAndKind(env.apiVersion, env.kind)
+	if scheme.Scheme.Recognizes(gvk) {
+		obj, got, err := protobufSerializer.Decode(value, nil, nil)
+		if err != nil {
+			return fmt.Errorf("protobuf %s %s: %w", env.apiVersion, env.kind, err)
+		}
+		if *got != gvk {
+			return fmt.Errorf("protobuf %s %s: serializer decoded it as %s", env.apiVersion, env.kind, got)
+		}
+		o.Typed = obj
+		if a, ok := obj.(metav1.ObjectMetaAccessor); ok {
+			if m, ok := a.GetObjectMeta().(*metav1.ObjectMeta); ok {
+				o.Meta = *m
+			}
+		}
+		o.content = &lazyContent{build: o.typedContent}
+		return nil
+	}
+
+	// A kind lifeboat has no Go type for: metadata is still readable, the
+	// rest is listed by field number.
+	var metaBytes []byte
+	for _, f := range env.object.fields {
+		if f.num == objectMetadata {
+			if f.typ != protowire.BytesType {
+				return fmt.Errorf("protobuf %s %s: metadata (field 1) is %s, want bytes", env.apiVersion, env.kind, wireTypeName(f.typ))
+			}
+			// Concatenated occurrences merge, as protobuf parsers do.
+			metaBytes = append(metaBytes, f.payload()...)
+			continue
+		}
+		o.UnknownFields = append(o.UnknownFields, FieldInfo{Number: int(f.num), WireType: wireTypeName(f.typ), Bytes: f.size()})
+	}
+	if err := o.Meta.Unmarshal(metaBytes); err != nil {
+		return fmt.Errorf("protobuf %s %s: metadata: %w", env.apiVersion, env.kind, err)
+	}
+	o.content = &lazyContent{build: o.unknownKindContent}
+	return nil
+}
+
+// setMap fills the object from a JSON or CBOR document.
+func (o *Object) setMap(m map[string]any) error {
+	u := unstructured.Unstructured{Object: m}
+	o.APIVersion, o.Kind = u.GetAPIVersion(), u.GetKind()
+	// The apiserver cannot decode an object without them either
+	// (runtime.NewMissingKindErr, unstructuredJSONScheme).
+	switch {
+	case o.Kind == "":
+		return fmt.Errorf("%s: no kind", o.Format)
+	case o.APIVersion == "":
+		return fmt.Errorf("%s: kind %s has no apiVersion", o.Format, o.Kind)
+	}
+	if md, ok := m["metadata"]; ok && md != nil {
+		mdm, ok := md.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s %s %s: metadata is %T, want an object", o.Format, o.APIVersion, o.Kind, md)
+		}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(mdm, &o.Meta); err != nil {
+			return fmt.Errorf("%s %s %s: metadata: %w", o.Format, o.APIVersion, o.Kind, err)
+		}
+	}
+	o.content = &lazyContent{build: func() (map[string]any, error) { return m, nil }}
+	return nil
+}
+
+func (o *Object) typedContent() (map[string]any, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o.Typed)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", o.APIVersion, o.Kind, err)
+	}
+	// The protobuf object carries no TypeMeta: the envelope does.
+	m["apiVersion"], m["kind"] = o.APIVersion, o.Kind
+	return m, nil
+}
+
+func (o *Object) unknownKindContent() (map[string]any, error) {
+	md, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&o.Meta)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: metadata: %w", o.APIVersion, o.Kind, err)
+	}
+	fields := make([]any, 0, len(o.UnknownFields))
+	for _, f := range o.UnknownFields {
+		fields = append(fields, map[string]any{
+			"field":    int64(f.Number),
+			"wireType": f.WireType,
+			"bytes":    int64(f.Bytes),
+		})
+	}
+	return map[string]any{
+		"apiVersion":     o.APIVersion,
+		"kind":           o.Kind,
+		"metadata":       md,
+		"protobufFields": fields,
+	}, nil
+}
+
+// Content is the object as a generic map, the shape kubectl shows: built on
+// first use and cached. Callers must not modify it; Render returns a copy.
+//
+//   - kinds in client-go's scheme: the typed object converted to a map;
+//   - JSON and CBOR: the stored document;
+//   - protobuf kinds lifeboat does not know: apiVersion, kind, metadata and
+//     protobufFields, a list of {field, wireType, bytes} for the rest;
+//   - encrypted values: {"encrypted": {provider, version, keyName}} with
+//     empty apiVersion and kind.
+func (o *Object) Content() (map[string]any, error) {
+	if o.content == nil {
+		return nil, fmt.Errorf("codec: %s object was not built by Decode", o.Format)
+	}
+	return o.content.get()
+}
+
+// NestedString returns the string at the path (e.g. "spec", "nodeName"), or
+// "" when it is absent or not a string.
+func (o *Object) NestedString(fields ...string) string {
+	m, err := o.Content()
+	if err != nil {
+		return ""
+	}
+	s, _, _ := unstructured.NestedString(m, fields...)
+	return s
+}

@@ -1,0 +1,112 @@
+package codec
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+
+	"sigs.k8s.io/yaml"
+)
+
+// RenderOptions shape an object for display.
+type RenderOptions struct {
+	// ResourceVersion, when > 0, is shown as metadata.resourceVersion. The
+	// stored value has it empty; the apiserver sets it to the key's
+	// mod_revision on every read (APIObjectVersioner.UpdateObject,
+	// k8s.io/apiserver pkg/storage/api_object_versioner.go).
+	ResourceVersion int64
+	// ShowSecrets shows the values of a Secret's data and stringData.
+	// By default they are replaced by "<redacted: N bytes>".
+	ShowSecrets bool
+}
+
+// Render returns a deep copy of Content with the options applied, for
+// -o json and for the items of a List. The cached content is never modified.
+func (o *Object) Render(opts RenderOptions) (map[string]any, error) {
+	c, err := o.Content()
+	if err != nil {
+		return nil, err
+	}
+	m := deepCopyMap(c)
+	if opts.ResourceVersion > 0 {
+		md, ok := m["metadata"].(map[string]any)
+		if !ok {
+			md = map[string]any{}
+			m["metadata"] = md
+		}
+		md["resourceVersion"] = strconv.FormatInt(opts.ResourceVersion, 10)
+	}
+	if !opts.ShowSecrets && o.Kind == "Secret" && o.APIVersion == "v1" {
+		redactSecret(m)
+	}
+	return m, nil
+}
+
+// YAML renders the object as kubectl get -o yaml would.
+func (o *Object) YAML(opts RenderOptions) ([]byte, error) {
+	m, err := o.Render(opts)
+	if err != nil {
+		return nil, err
+	}
+	out, err := yaml.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("yaml %s %s: %w", o.APIVersion, o.Kind, err)
+	}
+	return out, nil
+}
+
+// redactSecret replaces a Secret's values by their size. data holds base64
+// (the map form of []byte), stringData plain strings.
+func redactSecret(m map[string]any) {
+	if data, ok := m["data"].(map[string]any); ok {
+		for k, v := range data {
+			n := 0
+			if s, ok := v.(string); ok {
+				if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+					n = len(b)
+				} else {
+					n = len(s)
+				}
+			}
+			data[k] = redacted(n)
+		}
+	}
+	if data, ok := m["stringData"].(map[string]any); ok {
+		for k, v := range data {
+			s, _ := v.(string)
+			data[k] = redacted(len(s))
+		}
+	}
+}
+
+func redacted(n int) string { return fmt.Sprintf("<redacted: %d bytes>", n) }
+
+// deepCopyMap copies the maps and slices of a generic object. Unlike
+// runtime.DeepCopyJSON it does not panic on a type outside JSON's: a value
+// lifeboat only displays must never crash it. Other values are immutable
+// scalars and are shared.
+func deepCopyMap(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = deepCopyValue(v)
+	}
+	return out
+}
+
+func deepCopyValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		return deepCopyMap(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = deepCopyValue(e)
+		}
+		return out
+	default:
+		return v
+	}
+}
