@@ -1,0 +1,120 @@
+package etcdops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lifeboat-k8s/lifeboat/codec"
+	coordinationv1 "k8s.io/api/coordination/v1"
+)
+
+// LeaseStatus is a coordination.k8s.io Lease read from etcd: a leader
+// election lock or a kubelet heartbeat.
+type LeaseStatus struct {
+	Namespace, Name string
+	Holder          string
+	RenewTime       time.Time
+	Duration        time.Duration
+	Found           bool
+}
+
+// Age is how long ago the lease was renewed.
+func (l LeaseStatus) Age(now time.Time) time.Duration {
+	if l.RenewTime.IsZero() {
+		return 0
+	}
+	return now.Sub(l.RenewTime)
+}
+
+// Alive reports whether the holder renewed within the lease duration, the
+// test leader election and the node lifecycle controller use
+// (now - renewTime < leaseDurationSeconds).
+func (l LeaseStatus) Alive(now time.Time) bool {
+	return l.Found && !l.RenewTime.IsZero() && now.Sub(l.RenewTime) < l.Duration
+}
+
+var leasesResource = mustResolve("leases")
+
+func mustResolve(name string) Resource {
+	r, err := ResolveResource(name)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// Lease reads one Lease; Found is false when it does not exist.
+func (s *Store) Lease(ctx context.Context, namespace, name string) (LeaseStatus, error) {
+	st := LeaseStatus{Namespace: namespace, Name: name}
+	key := s.layout.Key(leasesResource, namespace, name)
+	rec, found, err := s.Get(ctx, key)
+	if err != nil || !found {
+		return st, err
+	}
+	return leaseStatus(namespace, name, rec.Value)
+}
+
+func leaseStatus(namespace, name string, value []byte) (LeaseStatus, error) {
+	st := LeaseStatus{Namespace: namespace, Name: name, Found: true}
+	obj, err := codec.Decode(value)
+	if err != nil {
+		return st, fmt.Errorf("leases/%s/%s: %w", namespace, name, err)
+	}
+	lease, ok := obj.Typed.(*coordinationv1.Lease)
+	if !ok {
+		return st, fmt.Errorf("leases/%s/%s: stored kind %s is not a Lease", namespace, name, obj.Kind)
+	}
+	if lease.Spec.HolderIdentity != nil {
+		st.Holder = *lease.Spec.HolderIdentity
+	}
+	if lease.Spec.RenewTime != nil {
+		st.RenewTime = lease.Spec.RenewTime.Time
+	}
+	if lease.Spec.LeaseDurationSeconds != nil {
+		st.Duration = time.Duration(*lease.Spec.LeaseDurationSeconds) * time.Second
+	}
+	return st, nil
+}
+
+// ControlPlane is what the leader-election leases say about the controllers
+// that would undo lifeboat's repairs.
+type ControlPlane struct {
+	ControllerManager LeaseStatus // kube-system/kube-controller-manager
+	Scheduler         LeaseStatus // kube-system/kube-scheduler
+}
+
+// ControlPlane reads the controller-manager and scheduler leader leases.
+func (s *Store) ControlPlane(ctx context.Context) (ControlPlane, error) {
+	var cp ControlPlane
+	var err1, err2 error
+	cp.ControllerManager, err1 = s.Lease(ctx, "kube-system", "kube-controller-manager")
+	cp.Scheduler, err2 = s.Lease(ctx, "kube-system", "kube-scheduler")
+	return cp, errors.Join(err1, err2)
+}
+
+// Warnings says, before a write, which running controllers would undo the
+// operation (DESIGN.md section 6): the node lifecycle controller in the
+// kube-controller-manager leader re-taints nodes whose kubelet lease is stale
+// and evicts their pods again.
+func (s *Store) Warnings(ctx context.Context, op Operation, now time.Time) []string {
+	var warnings []string
+	if op.Action == Restore {
+		return nil
+	}
+	cm, err := s.Lease(ctx, "kube-system", "kube-controller-manager")
+	switch {
+	case err != nil:
+		warnings = append(warnings, fmt.Sprintf("cannot read the kube-controller-manager leader lease: %v", err))
+	case cm.Alive(now):
+		warnings = append(warnings, fmt.Sprintf("kube-controller-manager is running (leader %s renewed its lease %s ago): its node lifecycle controller re-taints nodes with stale kubelet leases and evicts their pods again; stop it first (move its static pod manifest away) for the repair to stick",
+			cm.Holder, cm.Age(now).Round(time.Second)))
+	}
+	return warnings
+}
+
+// NodeLease is the kubelet heartbeat of one node (kube-node-lease/<node>).
+func (s *Store) NodeLease(ctx context.Context, node string) (LeaseStatus, error) {
+	return s.Lease(ctx, "kube-node-lease", node)
+}

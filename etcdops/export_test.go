@@ -1,0 +1,5 @@
+package etcdops
+
+// SetBeforeTxn lets tests write concurrently between lifeboat's read and its
+// compare-and-swap.
+func (s *Store) SetBeforeTxn(hook func(keys []string)) { s.beforeTxn = hook }

@@ -1,0 +1,130 @@
+package etcdops
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lifeboat-k8s/lifeboat/codec"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Action names a repair. The names are those plan files use.
+type Action string
+
+const (
+	UndeletePods     Action = "undelete-pods"
+	UntaintNodes     Action = "untaint-nodes"
+	UncordonNodes    Action = "uncordon-nodes"
+	RemoveFinalizers Action = "remove-finalizers"
+	// Restore writes journal before-images back; only Undo builds it.
+	Restore Action = "restore"
+)
+
+// Actions lists the actions users can ask for, in the order help shows them.
+var Actions = []Action{UndeletePods, UntaintNodes, UncordonNodes, RemoveFinalizers}
+
+// DefaultTaintKeys are the taints the node lifecycle controller adds when a
+// kubelet stops reporting (k8s.io/api core/v1 well_known_taints.go).
+var DefaultTaintKeys = []string{corev1.TaintNodeUnreachable, corev1.TaintNodeNotReady}
+
+// Operation is one repair over a selection of objects. The CLI, plan files
+// and the TUI all build these.
+type Operation struct {
+	Action Action
+	Query  Query
+	// AllNodes must be set to untaint or uncordon every node, so that an
+	// empty name list never means "everything" by accident.
+	AllNodes    bool
+	TaintKeys   []string // untaint-nodes; empty means DefaultTaintKeys
+	TaintEffect string   // untaint-nodes; "" means every effect
+	Finalizers  []string // remove-finalizers; empty means all
+}
+
+// String describes the operation for previews and logs.
+func (op Operation) String() string {
+	switch op.Action {
+	case UntaintNodes:
+		desc := "untaint " + strings.Join(op.taintKeys(), ",")
+		if op.TaintEffect != "" {
+			desc += ":" + op.TaintEffect
+		}
+		return desc
+	case RemoveFinalizers:
+		if len(op.Finalizers) == 0 {
+			return "remove all finalizers"
+		}
+		return "remove finalizers " + strings.Join(op.Finalizers, ",")
+	}
+	return string(op.Action)
+}
+
+func (op Operation) taintKeys() []string {
+	if len(op.TaintKeys) == 0 {
+		return DefaultTaintKeys
+	}
+	return op.TaintKeys
+}
+
+var taintEffects = []string{string(corev1.TaintEffectNoSchedule), string(corev1.TaintEffectPreferNoSchedule), string(corev1.TaintEffectNoExecute)}
+
+// Validate checks the operation before anything is read or written.
+func (op Operation) Validate() error {
+	switch op.Action {
+	case UndeletePods:
+		if op.Query.Resource.Name != "pods" {
+			return usageErrorf("undelete-pods selects pods, not %s", op.Query.Resource)
+		}
+	case UntaintNodes, UncordonNodes:
+		if op.Query.Resource.Name != "nodes" {
+			return usageErrorf("%s selects nodes, not %s", op.Action, op.Query.Resource)
+		}
+		if len(op.Query.Names) == 0 && !op.AllNodes && op.Query.Selector == nil {
+			return usageErrorf("%s: name the nodes, or say --all (all: true in a plan) to touch every node", op.Action)
+		}
+		if len(op.Query.Names) > 0 && op.AllNodes {
+			return usageErrorf("%s: give node names or --all, not both", op.Action)
+		}
+		if op.TaintEffect != "" && !contains(taintEffects, op.TaintEffect) {
+			return usageErrorf("bad taint effect %q: use one of %s", op.TaintEffect, strings.Join(taintEffects, ", "))
+		}
+		for _, k := range op.TaintKeys {
+			if strings.TrimSpace(k) == "" {
+				return usageErrorf("empty taint key: give keys such as %s", corev1.TaintNodeUnreachable)
+			}
+		}
+	case RemoveFinalizers:
+		if len(op.Query.Names) == 0 && op.Query.Selector == nil {
+			return usageErrorf("remove-finalizers: name the objects or give a label selector")
+		}
+	case Restore:
+		return usageErrorf("restore is only done by undo from a journal")
+	case "":
+		return usageErrorf("no action given: use one of %s", actionList())
+	default:
+		return usageErrorf("unknown action %q: use one of %s", op.Action, actionList())
+	}
+	return op.Query.Validate()
+}
+
+func actionList() string {
+	names := make([]string, len(Actions))
+	for i, a := range Actions {
+		names[i] = string(a)
+	}
+	return strings.Join(names, ", ")
+}
+
+// edits are the lossless codec edits that carry out the operation.
+func (op Operation) edits() []codec.Edit {
+	switch op.Action {
+	case UndeletePods:
+		return []codec.Edit{codec.ClearDeletion()}
+	case UntaintNodes:
+		return []codec.Edit{codec.RemoveTaints(op.taintKeys(), op.TaintEffect)}
+	case UncordonNodes:
+		return []codec.Edit{codec.SetUnschedulable(false)}
+	case RemoveFinalizers:
+		return []codec.Edit{codec.RemoveFinalizers(op.Finalizers...)}
+	}
+	panic(fmt.Sprintf("etcdops: no edits for action %q", op.Action))
+}

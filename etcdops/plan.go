@@ -1,0 +1,147 @@
+package etcdops
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/lifeboat-k8s/lifeboat/codec"
+)
+
+// Change is what one operation does to one key: the value as read and the
+// value that replaces it.
+type Change struct {
+	KeyInfo
+	Action Action
+	Before Record // as read; Before.ModRevision is what the compare-and-swap expects
+	After  []byte // the new value; nil when the key needs no change
+	Lease  int64  // lease the new value is written with: the key's own, so events keep expiring
+	// Skip says why the key is reported and left alone (malformed,
+	// encrypted, not applicable). Skipped keys make a batch partial.
+	Skip error
+
+	edits  []codec.Edit // re-applied to a fresh read after a conflict
+	expect []byte       // restores only: the value the key must still hold
+}
+
+// Changed reports whether applying the change writes anything.
+func (c *Change) Changed() bool { return c.Skip == nil && c.After != nil }
+
+// Diff is the unified YAML diff of the change, as kubectl would show the
+// object before and after (secrets redacted unless showSecrets).
+func (c *Change) Diff(showSecrets bool) (string, error) {
+	if !c.Changed() {
+		return "", nil
+	}
+	// Both sides carry the same resourceVersion so the diff shows only the edit.
+	opts := codec.RenderOptions{ResourceVersion: c.Before.ModRevision, ShowSecrets: showSecrets}
+	before, err := renderYAML(c.Before.Value, opts)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", c.KeyInfo, err)
+	}
+	after, err := renderYAML(c.After, opts)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", c.KeyInfo, err)
+	}
+	return codec.UnifiedDiff(c.KeyInfo.String(), before, after), nil
+}
+
+func renderYAML(value []byte, opts codec.RenderOptions) ([]byte, error) {
+	obj, err := codec.Decode(value)
+	if err != nil {
+		return nil, err
+	}
+	return obj.YAML(opts)
+}
+
+// Plan is an operation worked out against one snapshot of etcd, ready to be
+// previewed and then applied.
+type Plan struct {
+	Operation Operation
+	Revision  int64 // etcd revision the plan was read at
+	Changes   []Change
+}
+
+// Counts tallies the plan: keys to write, keys already right, keys skipped.
+func (p *Plan) Counts() (changed, unchanged, skipped int) {
+	for i := range p.Changes {
+		switch c := &p.Changes[i]; {
+		case c.Skip != nil:
+			skipped++
+		case c.Changed():
+			changed++
+		default:
+			unchanged++
+		}
+	}
+	return changed, unchanged, skipped
+}
+
+// Plan reads the objects op selects and works out each one's new value,
+// without writing anything.
+func (s *Store) Plan(ctx context.Context, op Operation) (*Plan, error) {
+	if err := op.Validate(); err != nil {
+		return nil, err
+	}
+	plan := &Plan{Operation: op}
+	edits := op.edits()
+	rev, err := s.List(ctx, op.Query, func(it Item) error {
+		plan.Changes = append(plan.Changes, planChange(it, op.Action, edits))
+		return nil
+	})
+	plan.Revision = rev
+	if err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// planChange applies edits to one item. A value that is malformed, encrypted
+// or of a kind the edits do not fit becomes a skip, never a write.
+func planChange(it Item, action Action, edits []codec.Edit) Change {
+	c := Change{KeyInfo: it.KeyInfo, Action: action, Before: it.Record, Lease: it.Lease, edits: edits}
+	switch {
+	case it.DecodeErr != nil:
+		c.Skip = it.DecodeErr
+		return c
+	case it.Encrypted():
+		c.Skip = fmt.Errorf("%s: encrypted at rest (%s): lifeboat cannot edit it without the key, and never writes plaintext over ciphertext", it.KeyInfo, it.Object.Encryption)
+		return c
+	}
+	after, changed, err := codec.ApplyEdits(it.Value, edits...)
+	if err != nil {
+		c.Skip = fmt.Errorf("%s: %w", it.KeyInfo, err)
+		return c
+	}
+	if changed {
+		c.After = after
+	}
+	return c
+}
+
+// replan works a change out again against the key's current value, after a
+// compare-and-swap found that someone else wrote it. Restores never adapt:
+// the key must still hold exactly what lifeboat wrote.
+func (c *Change) replan(layout Layout, current Record, found bool) (Change, error) {
+	next := Change{KeyInfo: c.KeyInfo, Action: c.Action, Before: current, Lease: current.Lease, edits: c.edits, expect: c.expect}
+	if !found {
+		return next, fmt.Errorf("%s: deleted by someone else since it was read at revision %d", c.KeyInfo, c.Before.ModRevision)
+	}
+	if c.expect != nil {
+		if !bytes.Equal(current.Value, c.expect) {
+			return next, fmt.Errorf("%s: changed by someone else (now revision %d): not restored, to keep their change", c.KeyInfo, current.ModRevision)
+		}
+		next.After, next.Lease = c.After, c.Lease
+		return next, nil
+	}
+	info, _ := layout.Parse(current.Key)
+	info.Resource = c.Resource
+	it := Item{Record: current, KeyInfo: info}
+	it.Object, it.DecodeErr = codec.Decode(current.Value)
+	next = planChange(it, c.Action, c.edits)
+	next.expect = c.expect
+	return next, next.Skip
+}
+
+var errConflict = errors.New("conflict")

@@ -1,0 +1,79 @@
+package etcdops
+
+import (
+	"context"
+	"fmt"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// Record is one etcd key as read: its value and the revisions the apiserver
+// derives resourceVersion from.
+type Record struct {
+	Key            string
+	Value          []byte
+	ModRevision    int64 // the object's resourceVersion
+	CreateRevision int64
+	Version        int64
+	Lease          int64 // 0 when the key has no lease
+}
+
+func recordOf(kv *mvccpb.KeyValue) Record {
+	return Record{
+		Key:            string(kv.Key),
+		Value:          kv.Value,
+		ModRevision:    kv.ModRevision,
+		CreateRevision: kv.CreateRevision,
+		Version:        kv.Version,
+		Lease:          kv.Lease,
+	}
+}
+
+// Get reads one key; found is false when it does not exist.
+func (s *Store) Get(ctx context.Context, key string) (rec Record, found bool, err error) {
+	resp, err := s.client.Get(ctx, key)
+	if err != nil {
+		return Record{}, false, fmt.Errorf("%s: read: %w", key, err)
+	}
+	if len(resp.Kvs) == 0 {
+		return Record{}, false, nil
+	}
+	return recordOf(resp.Kvs[0]), true, nil
+}
+
+// ScanPageSize is how many keys one range request returns, as Kubernetes
+// clients page LISTs; memory stays flat however large the cluster.
+const ScanPageSize = 500
+
+// Scan calls fn for every key under keyPrefix in key order. All pages are
+// read at the revision of the first one, so the scan is one consistent
+// snapshot even while others write. It returns that revision.
+func (s *Store) Scan(ctx context.Context, keyPrefix string, fn func(Record) error) (int64, error) {
+	end := clientv3.GetPrefixRangeEnd(keyPrefix)
+	key := keyPrefix
+	var rev int64
+	for {
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(ScanPageSize)}
+		if rev > 0 {
+			opts = append(opts, clientv3.WithRev(rev))
+		}
+		resp, err := s.client.Get(ctx, key, opts...)
+		if err != nil {
+			return rev, fmt.Errorf("scan %s: %w", keyPrefix, err)
+		}
+		if rev == 0 {
+			rev = resp.Header.Revision
+		}
+		for _, kv := range resp.Kvs {
+			if err := fn(recordOf(kv)); err != nil {
+				return rev, err
+			}
+		}
+		if !resp.More || len(resp.Kvs) == 0 {
+			return rev, nil
+		}
+		// Next page starts just after the last key read.
+		key = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	}
+}
