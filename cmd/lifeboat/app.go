@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/urfave/cli/v3"
+)
+
+// newApp builds the command tree. Connection flags are persistent, so they
+// work before or after the command name, as with kubectl; names and flags
+// may be mixed freely (urfave/cli v3 parses flags after arguments).
+func newApp(std streams) *cli.Command {
+	return &cli.Command{
+		Name:  "lifeboat",
+		Usage: "read and repair Kubernetes objects straight in etcd when the control plane is down",
+		Description: "Every write is previewed as a diff, journaled (before-image, fsynced) and made with the\n" +
+			"apiserver's own compare-and-swap, so a running kube-apiserver sees it and `lifeboat undo` reverts it.",
+		Reader:                std.in,
+		Writer:                std.out,
+		ErrWriter:             std.err,
+		HideHelpCommand:       true,
+		EnableShellCompletion: true,
+		// Errors are printed and mapped to exit codes by run, once.
+		ExitErrHandler: func(context.Context, *cli.Command, error) {},
+		OnUsageError: func(_ context.Context, _ *cli.Command, err error, _ bool) error {
+			return &usageError{err: err}
+		},
+		CommandNotFound: func(_ context.Context, cmd *cli.Command, name string) {},
+		Flags:           connectionFlags(),
+		Commands: []*cli.Command{
+			getCommand(std),
+			lsCommand(std),
+			decodeCommand(std),
+			podsCommand(std),
+			nodesCommand(std),
+			finalizersCommand(std),
+			applyCommand(std),
+			undoCommand(std),
+			demoCommand(std),
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Args().Present() {
+				return usagef("unknown command %q: run 'lifeboat --help' for the list", cmd.Args().First())
+			}
+			return cli.ShowAppHelp(cmd)
+		},
+	}
+}
+
+// connectionFlags mirror etcdctl's flags and ETCDCTL_* variables, so an SRE
+// can reuse what already works with etcdctl on the control-plane node.
+func connectionFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "endpoints", Value: []string{"127.0.0.1:2379"}, Usage: "etcd endpoints, comma separated", Sources: cli.EnvVars("ETCDCTL_ENDPOINTS")},
+		&cli.StringFlag{Name: "cacert", Usage: "verify etcd's certificate with this CA bundle", Sources: cli.EnvVars("ETCDCTL_CACERT"), TakesFile: true},
+		&cli.StringFlag{Name: "cert", Usage: "client certificate for etcd", Sources: cli.EnvVars("ETCDCTL_CERT"), TakesFile: true},
+		&cli.StringFlag{Name: "key", Usage: "client key for etcd (for 'nodes untaint' give it before the command, or in ETCDCTL_KEY)", Sources: cli.EnvVars("ETCDCTL_KEY"), TakesFile: true},
+		&cli.StringFlag{Name: "user", Usage: "etcd user, name or name:password", Sources: cli.EnvVars("ETCDCTL_USER")},
+		&cli.StringFlag{Name: "password", Usage: "etcd password", Sources: cli.EnvVars("ETCDCTL_PASSWORD")},
+		&cli.DurationFlag{Name: "dial-timeout", Value: etcdops.DefaultDialTimeout, Usage: "give up on an unreachable etcd after this long", Sources: cli.EnvVars("ETCDCTL_DIAL_TIMEOUT")},
+		&cli.StringFlag{Name: "prefix", Value: etcdops.DefaultPrefix, Usage: "kube-apiserver's --etcd-prefix (OpenShift: /kubernetes.io)", Sources: cli.EnvVars("LIFEBOAT_PREFIX")},
+		&cli.BoolFlag{Name: "readonly", Usage: "refuse every write", Sources: cli.EnvVars("LIFEBOAT_READONLY")},
+		&cli.StringFlag{Name: "journal", Usage: "journal file for writes (default ./lifeboat-journal-<UTC time>.jsonl)", Sources: cli.EnvVars("LIFEBOAT_JOURNAL"), TakesFile: true},
+	}
+}
+
+// storeConfig reads the connection flags. They are read from the root so a
+// subcommand's own flag of the same name (nodes untaint --key) cannot shadow
+// the TLS key given before the command.
+func storeConfig(cmd *cli.Command) etcdops.Config {
+	root := cmd.Root()
+	var endpoints []string
+	for _, e := range root.StringSlice("endpoints") {
+		for _, part := range strings.Split(e, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				endpoints = append(endpoints, part)
+			}
+		}
+	}
+	return etcdops.Config{
+		Endpoints:   endpoints,
+		CACert:      root.String("cacert"),
+		Cert:        root.String("cert"),
+		Key:         root.String("key"),
+		User:        root.String("user"),
+		Password:    root.String("password"),
+		DialTimeout: root.Duration("dial-timeout"),
+		Prefix:      root.String("prefix"),
+		ReadOnly:    root.Bool("readonly"),
+	}
+}
+
+func openStore(ctx context.Context, cmd *cli.Command) (*etcdops.Store, error) {
+	return etcdops.Open(ctx, storeConfig(cmd))
+}
+
+// Flags shared by several commands.
+var (
+	namespaceFlag = func() cli.Flag {
+		return &cli.StringFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "namespace (default \"default\")"}
+	}
+	allNamespacesFlag = func() cli.Flag {
+		return &cli.BoolFlag{Name: "all-namespaces", Aliases: []string{"A"}, Usage: "every namespace"}
+	}
+	selectorFlag = func() cli.Flag {
+		return &cli.StringFlag{Name: "selector", Aliases: []string{"l"}, Usage: "label selector, e.g. app=web,tier!=db"}
+	}
+	outputFlag = func(def string, allowed ...string) cli.Flag {
+		return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: def, Usage: strings.Join(allowed, "|"),
+			Validator: func(v string) error {
+				for _, a := range allowed {
+					if v == a {
+						return nil
+					}
+				}
+				return usagef("bad --output %q: use one of %s", v, strings.Join(allowed, ", "))
+			}}
+	}
+	showSecretsFlag = func() cli.Flag {
+		return &cli.BoolFlag{Name: "show-secrets", Usage: "show Secret data instead of redacting it"}
+	}
+)
+
+// writeFlags are common to every command that writes.
+func writeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "dry-run", Usage: "show the diffs and write nothing"},
+		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "write without asking (needed when there is no terminal)"},
+		outputFlag("text", "text", "json"),
+		showSecretsFlag(),
+	}
+}
+
+// query builds the selection every read and repair command shares.
+func query(cmd *cli.Command, res etcdops.Resource, names []string) (etcdops.Query, error) {
+	sel, err := etcdops.ParseSelector(cmd.String("selector"))
+	if err != nil {
+		return etcdops.Query{}, err
+	}
+	q := etcdops.Query{
+		Resource:      res,
+		Namespace:     cmd.String("namespace"),
+		AllNamespaces: cmd.Bool("all-namespaces"),
+		Names:         names,
+		Selector:      sel,
+	}
+	if cmd.IsSet("node") {
+		q.Node = cmd.String("node")
+	}
+	return q, q.Validate()
+}
+
+func noArgs(cmd *cli.Command) error {
+	if cmd.Args().Present() {
+		return usagef("%s takes no arguments, got %q", cmd.FullName(), cmd.Args().Slice())
+	}
+	return nil
+}
+
+// etcdDialTimeout is how long the demo waits for its own embedded etcd.
+const etcdDialTimeout = etcdops.DefaultDialTimeout
+
+func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(r) }

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/lifeboat-k8s/lifeboat/etcdops/embedded"
+	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/urfave/cli/v3"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+func demoCommand(std streams) *cli.Command {
+	return &cli.Command{
+		Name:  "demo",
+		Usage: "start an embedded etcd seeded with a capsized cluster, to try lifeboat safely",
+		Description: "Serves on 127.0.0.1 until Ctrl-C. The seeds: 5 workers tainted unreachable with stale kubelet\n" +
+			"leases, ~40 pods Terminating after eviction, healthy pods, control-plane leases, a secret,\n" +
+			"an event with an etcd lease, a CRD and a custom resource stored as JSON.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "data-dir", Usage: "etcd data directory (default: a new temporary directory, removed on exit)", TakesFile: true},
+			&cli.BoolFlag{Name: "serve", Usage: "only serve etcd, do not open the TUI"},
+			&cli.BoolFlag{Name: "controller-manager-alive", Usage: "seed a freshly renewed kube-controller-manager lease (lifeboat then warns before writes)"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
+			dir := cmd.String("data-dir")
+			if dir == "" {
+				tmp, err := os.MkdirTemp("", "lifeboat-demo-")
+				if err != nil {
+					return fmt.Errorf("demo: %w", err)
+				}
+				defer os.RemoveAll(tmp)
+				dir = tmp
+			}
+			srv, err := embedded.Start(dir)
+			if err != nil {
+				return fmt.Errorf("demo: start etcd in %s: %w", dir, err)
+			}
+			defer srv.Close()
+			prefix := cmd.Root().String("prefix")
+			summary, err := seedDemo(ctx, srv.Endpoint(), seed.Options{
+				Prefix: prefix, Now: std.now(), Malformed: true,
+				ControllerManagerAlive: cmd.Bool("controller-manager-alive"),
+			})
+			if err != nil {
+				return fmt.Errorf("demo: seed %s: %w", srv.Endpoint(), err)
+			}
+			printDemoBanner(std.err, srv.Endpoint(), prefix, summary)
+			<-ctx.Done()
+			fmt.Fprintln(std.err, "\nStopping the demo etcd.")
+			return nil
+		},
+	}
+}
+
+func seedDemo(ctx context.Context, endpoint string, opts seed.Options) (seed.Summary, error) {
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: etcdDialTimeout})
+	if err != nil {
+		return seed.Summary{}, err
+	}
+	defer cli.Close()
+	return seed.Capsized(ctx, cli, opts)
+}
+
+func printDemoBanner(w io.Writer, endpoint, prefix string, s seed.Summary) {
+	flags := "--endpoints " + endpoint
+	if prefix != "" && prefix != "/registry" {
+		flags += " --prefix " + prefix
+	}
+	lines := []string{
+		"",
+		"lifeboat demo: a capsized cluster in an embedded etcd at " + endpoint,
+		fmt.Sprintf("  %d keys: %d nodes (%d tainted), %d pods (%d Terminating), plus leases, a secret, an event, a CRD", s.Keys, s.Nodes, s.TaintedNodes, s.Pods, s.TerminatingPods),
+		"",
+		"In another terminal:",
+		"  export ETCDCTL_ENDPOINTS=" + endpoint,
+		"  lifeboat get nodes",
+		"  lifeboat get pods -A",
+		"  lifeboat pods undelete -A --dry-run",
+		"  lifeboat pods undelete -A --yes",
+		"  lifeboat nodes untaint --all --yes",
+		"  lifeboat nodes uncordon worker-3 --yes",
+		"  lifeboat undo lifeboat-journal-<time>.jsonl --yes",
+		"  lifeboat get crontabs.stable.example.com -A -o yaml",
+		"  lifeboat ls",
+		"",
+		"(or pass " + flags + " to each command.) Ctrl-C stops the demo and deletes its data.",
+	}
+	fmt.Fprintln(w, strings.Join(lines, "\n"))
+}

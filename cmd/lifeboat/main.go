@@ -1,0 +1,107 @@
+// Command lifeboat reads and repairs Kubernetes objects straight in etcd when
+// the control plane is down. This package only wires the command line to
+// package etcdops (the engine) and package tui.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"golang.org/x/term"
+)
+
+// Exit codes, as the README documents them.
+const (
+	exitOK       = 0
+	exitError    = 1
+	exitUsage    = 2
+	exitPartial  = 3 // a conflict, or keys skipped or failed
+	exitSignaled = 130
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args, stdio()))
+}
+
+// streams are the process's standard files and what they are connected to.
+type streams struct {
+	in                    io.Reader
+	out, err              io.Writer
+	inTTY, outTTY, errTTY bool
+	now                   func() time.Time
+}
+
+func stdio() streams {
+	return streams{
+		in: os.Stdin, out: os.Stdout, err: os.Stderr,
+		inTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		outTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		errTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		now:    time.Now,
+	}
+}
+
+// run executes one command line and returns the exit code. Every error is
+// printed here, once, on one line.
+func run(ctx context.Context, args []string, std streams) int {
+	if std.now == nil {
+		std.now = time.Now
+	}
+	root := newApp(std)
+	err := root.Run(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(err)
+	var partial *partialError
+	if !errors.As(err, &partial) || partial.msg != "" {
+		fmt.Fprintf(std.err, "lifeboat: %s\n", oneLine(err.Error()))
+	}
+	if ctx.Err() != nil && code == exitError {
+		return exitSignaled
+	}
+	return code
+}
+
+// partialError ends a command that did its work but left keys undone
+// (conflicts, skips): exit 3. The per-key reasons were already printed.
+type partialError struct{ msg string }
+
+func (e *partialError) Error() string { return e.msg }
+
+// usageError marks bad command-line input: exit 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{err: fmt.Errorf(format, args...)}
+}
+
+func exitCode(err error) int {
+	var usage *usageError
+	var engineUsage *etcdops.UsageError
+	var partial *partialError
+	switch {
+	case errors.As(err, &partial):
+		return exitPartial
+	case errors.As(err, &usage), errors.As(err, &engineUsage):
+		return exitUsage
+	}
+	return exitError
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/urfave/cli/v3"
+)
+
+func podsCommand(std streams) *cli.Command {
+	return &cli.Command{
+		Name:  "pods",
+		Usage: "repair pods",
+		Commands: []*cli.Command{{
+			Name:      "undelete",
+			Usage:     "clear deletionTimestamp and deletionGracePeriodSeconds of Terminating pods",
+			ArgsUsage: "[NAME...]",
+			Description: "lifeboat pods undelete -A --dry-run\n   lifeboat pods undelete -A --node worker-1 --yes\n" +
+				"   lifeboat pods undelete cart-7d9f-x2x9z -n shop\n" +
+				"Finalizers are left alone. Stop kube-controller-manager first, or it evicts the pods again.",
+			Flags: append([]cli.Flag{namespaceFlag(), allNamespacesFlag(), selectorFlag(),
+				&cli.StringFlag{Name: "node", Usage: "only pods bound to this node"}}, writeFlags()...),
+			Action: func(ctx context.Context, cmd *cli.Command) error {
+				q, err := query(cmd, mustResource("pods"), cmd.Args().Slice())
+				if err != nil {
+					return err
+				}
+				return runOperations(ctx, std, cmd, etcdops.Operation{Action: etcdops.UndeletePods, Query: q})
+			},
+		}},
+	}
+}
+
+func nodesCommand(std streams) *cli.Command {
+	nodeFlags := func(extra ...cli.Flag) []cli.Flag {
+		flags := append([]cli.Flag{&cli.BoolFlag{Name: "all", Usage: "every node"}, selectorFlag()}, extra...)
+		return append(flags, writeFlags()...)
+	}
+	nodeOp := func(cmd *cli.Command, action etcdops.Action) (etcdops.Operation, error) {
+		q, err := query(cmd, mustResource("nodes"), cmd.Args().Slice())
+		return etcdops.Operation{Action: action, Query: q, AllNodes: cmd.Bool("all")}, err
+	}
+	return &cli.Command{
+		Name:  "nodes",
+		Usage: "repair nodes",
+		Commands: []*cli.Command{
+			{
+				Name:      "untaint",
+				Usage:     "remove taints (default: node.kubernetes.io/unreachable and not-ready, every effect)",
+				ArgsUsage: "[NAME... | --all]",
+				Description: "lifeboat nodes untaint --all --dry-run\n   lifeboat nodes untaint worker-1 worker-2 --yes\n" +
+					"   lifeboat nodes untaint --all --key node.kubernetes.io/unreachable --effect NoExecute\n" +
+					"Here --key is the taint key: give etcd's TLS key before the command or in ETCDCTL_KEY.",
+				Flags: nodeFlags(
+					&cli.StringSliceFlag{Name: "key", Aliases: []string{"taint-key"}, Usage: "taint key to remove (repeatable)"},
+					&cli.StringFlag{Name: "effect", Usage: "only taints with this effect: NoSchedule, PreferNoSchedule or NoExecute"},
+				),
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					op, err := nodeOp(cmd, etcdops.UntaintNodes)
+					if err != nil {
+						return err
+					}
+					op.TaintKeys, op.TaintEffect = cmd.StringSlice("key"), cmd.String("effect")
+					return runOperations(ctx, std, cmd, op)
+				},
+			},
+			{
+				Name:        "uncordon",
+				Usage:       "set spec.unschedulable to false",
+				ArgsUsage:   "[NAME... | --all]",
+				Description: "lifeboat nodes uncordon worker-3 --yes\n   lifeboat nodes uncordon --all --dry-run",
+				Flags:       nodeFlags(),
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					op, err := nodeOp(cmd, etcdops.UncordonNodes)
+					if err != nil {
+						return err
+					}
+					return runOperations(ctx, std, cmd, op)
+				},
+			},
+		},
+	}
+}
+
+func finalizersCommand(std streams) *cli.Command {
+	return &cli.Command{
+		Name:  "finalizers",
+		Usage: "edit finalizers of any object, custom resources included",
+		Commands: []*cli.Command{{
+			Name:      "remove",
+			Usage:     "remove finalizers (all, or those named with --finalizer)",
+			ArgsUsage: "<resource> [NAME...]",
+			Description: "lifeboat finalizers remove crontabs.stable.example.com nightly-backup --finalizer stable.example.com/cleanup\n" +
+				"   lifeboat finalizers remove pods -n shop -l app=cart --dry-run",
+			Flags: append([]cli.Flag{namespaceFlag(), allNamespacesFlag(), selectorFlag(),
+				&cli.StringSliceFlag{Name: "finalizer", Usage: "finalizer to remove (repeatable); default every finalizer"}}, writeFlags()...),
+			Action: func(ctx context.Context, cmd *cli.Command) error {
+				if !cmd.Args().Present() {
+					return usagef("finalizers remove needs a resource, e.g. 'lifeboat finalizers remove pods NAME -n NS'")
+				}
+				res, err := etcdops.ResolveResource(cmd.Args().First())
+				if err != nil {
+					return err
+				}
+				q, err := query(cmd, res, cmd.Args().Tail())
+				if err != nil {
+					return err
+				}
+				return runOperations(ctx, std, cmd, etcdops.Operation{Action: etcdops.RemoveFinalizers, Query: q, Finalizers: cmd.StringSlice("finalizer")})
+			},
+		}},
+	}
+}
+
+func applyCommand(std streams) *cli.Command {
+	return &cli.Command{
+		Name:  "apply",
+		Usage: "run a plan file of several repairs, all validated before anything is written",
+		Description: "lifeboat apply -f plan.yaml --dry-run\n   lifeboat apply -f plan.yaml --yes\n" +
+			"A plan: operations: [{action: undelete-pods, allNamespaces: true, node: worker-1}, {action: untaint-nodes, all: true}]",
+		Flags: append([]cli.Flag{&cli.StringFlag{Name: "filename", Aliases: []string{"f"}, Usage: "plan file (YAML), - for stdin", Required: true, TakesFile: true}}, writeFlags()...),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
+			name := cmd.String("filename")
+			var data []byte
+			var err error
+			if name == "-" {
+				data, err = readAll(std.in)
+			} else {
+				data, err = os.ReadFile(name)
+			}
+			if err != nil {
+				return usagef("plan %s: %v", name, err)
+			}
+			ops, err := etcdops.ParsePlanFile(name, data)
+			if err != nil {
+				return err
+			}
+			return runOperations(ctx, std, cmd, ops...)
+		},
+	}
+}
+
+func undoCommand(std streams) *cli.Command {
+	return &cli.Command{
+		Name:      "undo",
+		Usage:     "restore what a journal's writes replaced, if nobody changed the keys since",
+		ArgsUsage: "JOURNAL",
+		Description: "lifeboat undo lifeboat-journal-20261122T031500.000Z.jsonl --dry-run\n" +
+			"Undo writes a journal of its own, so an undo can be undone.",
+		Flags: writeFlags(),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Args().Len() != 1 {
+				return usagef("undo needs exactly one journal file, e.g. 'lifeboat undo lifeboat-journal-....jsonl'")
+			}
+			entries, err := etcdops.ReadJournal(cmd.Args().First())
+			if err != nil {
+				return err
+			}
+			store, err := openStore(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			plan, err := store.PlanUndo(ctx, entries)
+			if err != nil {
+				return err
+			}
+			w := newWriteRun(std, cmd, store)
+			return w.plans(ctx, []*etcdops.Plan{plan}, func(_ context.Context, i int, _ map[string]bool) (*etcdops.Plan, error) {
+				return plan, nil
+			})
+		},
+	}
+}
+
+// runOperations validates every operation, connects, and takes them through
+// the write path.
+func runOperations(ctx context.Context, std streams, cmd *cli.Command, ops ...etcdops.Operation) error {
+	for _, op := range ops {
+		if err := op.Validate(); err != nil {
+			return err
+		}
+	}
+	store, err := openStore(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return newWriteRun(std, cmd, store).operations(ctx, ops)
+}
+
+func mustResource(name string) etcdops.Resource {
+	res, err := etcdops.ResolveResource(name)
+	if err != nil {
+		panic(err)
+	}
+	return res
+}
