@@ -1,0 +1,418 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/lifeboat-k8s/lifeboat/codec"
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+)
+
+// Options shape the capsized cluster.
+type Options struct {
+	// Prefix is the apiserver's --etcd-prefix; "" means "/registry".
+	Prefix string
+	// Now is when the operator looks at the cluster; every timestamp is
+	// relative to it. The zero value means time.Now().
+	Now time.Time
+	// ControllerManagerAlive keeps kube-controller-manager running: its
+	// leader Lease is renewed at Now, and it would re-taint and re-evict
+	// anything lifeboat repairs. Otherwise the operator stopped it before
+	// the rescue (moved its static pod manifest away): the Lease was last
+	// renewed 3 minutes before Now and its mirror pod is gone.
+	ControllerManagerAlive bool
+	// Malformed adds two values a reader must survive: an undecodable pod
+	// (default/poison) and a Secret encrypted at rest with a key lifeboat
+	// does not have (payments/card-processor-token).
+	Malformed bool
+}
+
+// Summary counts what Capsized wrote.
+type Summary struct {
+	Nodes int
+	// TaintedNodes are the nodes the node lifecycle controller tainted
+	// node.kubernetes.io/unreachable.
+	TaintedNodes int
+	// Pods are all decodable Pod objects, TerminatingPods those among them
+	// with a deletionTimestamp.
+	Pods, TerminatingPods int
+	// Keys is every key written, malformed values included.
+	Keys int
+}
+
+// The story, relative to Now:
+//
+//	-41d      cluster created (control-plane-1, worker-1..5)
+//	-12d      worker-6 and worker-7 added
+//	-2h       worker-3 cordoned for a kernel upgrade
+//	-20m      a switch fails: worker-1..5 stop renewing their kubelet Leases
+//	-19m10s   node-monitor-grace-period (50 s) passes: the node lifecycle
+//	          controller sets Ready=Unknown, taints unreachable:NoSchedule and
+//	          marks their pods not Ready
+//	-9m30s    more than 55 % of the zone is unhealthy, so NoExecute tainting is
+//	          rate limited (--secondary-node-eviction-rate); the unreachable
+//	          NoExecute taint lands now
+//	-4m30s    the pods' 300 s toleration ends: the taint eviction controller
+//	          deletes them with their 30 s grace period
+//	-4m       deletionTimestamp (deletion + grace): the pods are Terminating,
+//	          and stay so, because only their kubelet can confirm the kill
+const (
+	clusterAge        = 41 * 24 * time.Hour
+	newNodesAge       = 12 * 24 * time.Hour
+	cordonedAgo       = 2 * time.Hour
+	partitionAgo      = 20 * time.Minute
+	unknownAgo        = partitionAgo - 50*time.Second
+	noExecuteAgo      = evictionAgo + 300*time.Second
+	evictionAgo       = deletionAgo + 30*time.Second
+	deletionAgo       = 4 * time.Minute
+	stoppedKCMAgo     = 3 * time.Minute
+	eventTTL          = 3600 // seconds, kube-apiserver's default --event-ttl=1h
+	kubeletLeaseSecs  = 40   // kubelet's nodeLeaseDurationSeconds
+	leaderLeaseSecs   = 15   // --leader-elect-lease-duration
+	kubernetesVersion = "v1.36.3"
+)
+
+var (
+	controlPlane = []string{"control-plane-1"}
+	partitioned  = []string{"worker-1", "worker-2", "worker-3", "worker-4", "worker-5"}
+	healthy      = []string{"worker-6", "worker-7"}
+	namespaces   = []string{"default", "kube-system", "kube-public", "kube-node-lease", "shop", "payments", "monitoring"}
+)
+
+// Capsized writes a cluster in trouble into etcd under opts.Prefix: five of
+// eight nodes cut off by a network partition and tainted, 40 of their pods
+// stuck Terminating, the control plane and two workers healthy. See the
+// package documentation. It overwrites whatever is at its keys.
+func Capsized(ctx context.Context, cli *clientv3.Client, opts Options) (Summary, error) {
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	now = now.UTC().Truncate(time.Second) // metav1.Time keeps seconds only
+	w := &writer{ctx: ctx, cli: cli, layout: etcdops.Layout{Prefix: opts.Prefix}}
+	ago := func(d time.Duration) time.Time { return now.Add(-d) }
+
+	for _, ns := range namespaces {
+		w.put("namespaces", "", ns, namespace(ns, ago(clusterAge)), clientv3.NoLease)
+	}
+
+	// Nodes and their kubelet Leases.
+	for _, name := range controlPlane {
+		n := newNode(name, ago(clusterAge), true)
+		n.Spec.Taints = []corev1.Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: corev1.TaintEffectNoSchedule}}
+		setReady(n, ago(90*time.Second), ago(clusterAge))
+		w.node(n, ago(5*time.Second))
+	}
+	for _, name := range partitioned {
+		n := newNode(name, ago(clusterAge-5*time.Minute), false)
+		setUnknown(n, ago(partitionAgo), ago(unknownAgo))
+		n.Spec.Taints = []corev1.Taint{
+			{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoSchedule, TimeAdded: ptrTo(metav1.NewTime(ago(unknownAgo)))},
+			{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoExecute, TimeAdded: ptrTo(metav1.NewTime(ago(noExecuteAgo)))},
+		}
+		switch name {
+		case "worker-3":
+			// Cordoned before the outage; the node lifecycle controller
+			// mirrors spec.unschedulable as a taint (TaintNodesByCondition).
+			n.Spec.Unschedulable = true
+			n.Spec.Taints = append(n.Spec.Taints, corev1.Taint{
+				Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule, TimeAdded: ptrTo(metav1.NewTime(ago(cordonedAgo))),
+			})
+		case "worker-5":
+			// An operator's taint: a repair must leave it alone.
+			n.Spec.Taints = append(n.Spec.Taints, corev1.Taint{Key: "dedicated", Value: "gpu", Effect: corev1.TaintEffectNoSchedule})
+			n.Labels["nvidia.com/gpu.present"] = "true"
+			n.Status.Capacity["nvidia.com/gpu"] = mustQuantity("1")
+			n.Status.Allocatable["nvidia.com/gpu"] = mustQuantity("1")
+		}
+		w.sum.TaintedNodes++
+		w.node(n, ago(partitionAgo))
+	}
+	for _, name := range healthy {
+		n := newNode(name, ago(newNodesAge), false)
+		setReady(n, ago(2*time.Minute), ago(newNodesAge))
+		w.node(n, ago(5*time.Second))
+	}
+
+	// Leader election: kube-scheduler runs; kube-controller-manager as asked.
+	kcmRenew := now
+	if !opts.ControllerManagerAlive {
+		kcmRenew = ago(stoppedKCMAgo)
+	}
+	w.put("leases", "kube-system", "kube-controller-manager", leaderLease("kube-controller-manager", ago(6*time.Hour), kcmRenew, 3), clientv3.NoLease)
+	w.put("leases", "kube-system", "kube-scheduler", leaderLease("kube-scheduler", ago(6*time.Hour), ago(time.Second), 2), clientv3.NoLease)
+
+	// The control plane's own pods.
+	components := []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"}
+	for _, c := range components {
+		if c == "kube-controller-manager" && !opts.ControllerManagerAlive {
+			// Its manifest was moved out of /etc/kubernetes/manifests, so
+			// the kubelet stopped it and deleted its mirror pod.
+			continue
+		}
+		w.pod(staticPod(c, "control-plane-1", ago(6*time.Hour)))
+	}
+	corednsHash := podTemplateHash("kube-system/coredns")
+	for i, node := range []string{"control-plane-1", "worker-6"} {
+		w.pod(corednsPod("coredns-"+corednsHash+"-"+randomSuffix(fmt.Sprint("coredns", i)), node, ago(clusterAge-3*time.Minute)))
+	}
+	for _, node := range append(append(append([]string{}, controlPlane...), partitioned...), healthy...) {
+		p := kubeProxyPod(node, ago(clusterAge-2*time.Minute))
+		if slices.Contains(partitioned, node) {
+			// DaemonSet pods tolerate unreachable forever: not evicted, only
+			// marked not Ready.
+			markNotReady(p, ago(unknownAgo))
+		}
+		w.pod(p)
+	}
+
+	// Workloads: healthy replicas on worker-6 and worker-7 ...
+	var frontendHealthy []*corev1.Pod
+	for i, r := range []struct{ ns, app, node string }{
+		{"shop", "frontend", "worker-6"}, {"shop", "cart", "worker-6"}, {"shop", "checkout", "worker-6"},
+		{"payments", "payments-api", "worker-6"}, {"monitoring", "grafana", "worker-6"},
+		{"shop", "frontend", "worker-7"}, {"shop", "catalog", "worker-7"}, {"payments", "payments-api", "worker-7"},
+		{"payments", "ledger", "worker-7"}, {"monitoring", "kube-state-metrics", "worker-7"},
+	} {
+		p := workloadPod(r.ns, r.app, r.node, 100+i, ago(3*24*time.Hour-time.Duration(i)*7*time.Minute))
+		if r.app == "frontend" {
+			frontendHealthy = append(frontendHealthy, p)
+		}
+		w.pod(p)
+	}
+	// ... and the evicted ones on the partitioned workers.
+	var flat []struct{ ns, app string }
+	for _, ns := range []string{"shop", "payments", "monitoring"} {
+		for _, a := range apps[ns] {
+			flat = append(flat, struct{ ns, app string }{ns, a.name})
+		}
+	}
+	var firstEvicted *corev1.Pod
+	for i := range 40 {
+		r := flat[i%len(flat)]
+		// Spread each app's replicas over different nodes, as the
+		// scheduler's topology spreading does.
+		node := partitioned[(i+i/len(flat))%len(partitioned)]
+		p := workloadPod(r.ns, r.app, node, i, ago(3*24*time.Hour-time.Duration(i)*5*time.Minute))
+		markNotReady(p, ago(unknownAgo))
+		evict(p, ago(evictionAgo), ago(deletionAgo), finalizersFor(r.ns, i))
+		if firstEvicted == nil && r.ns == "shop" {
+			firstEvicted = p
+		}
+		w.pod(p)
+	}
+
+	// Configuration.
+	for _, ns := range namespaces {
+		w.put("configmaps", ns, "kube-root-ca.crt", rootCAConfigMap(ns, ago(clusterAge)), clientv3.NoLease)
+	}
+	w.put("configmaps", "shop", "frontend-config", &corev1.ConfigMap{
+		ObjectMeta: meta("ConfigMap", "shop", "frontend-config", ago(30*24*time.Hour), map[string]string{"app": "frontend"}),
+		Data: map[string]string{
+			"UPSTREAM_CART_URL": "http://cart.shop.svc.cluster.local:8080",
+			"config.yaml":       "server:\n  listen: :8080\n  readTimeout: 5s\n  writeTimeout: 10s\nsession:\n  store: redis\n  ttl: 30m\nfeatures:\n  newCheckout: true\n  recommendations: false\n",
+		},
+	}, clientv3.NoLease)
+	w.put("configmaps", "payments", "payments-api-config", &corev1.ConfigMap{
+		ObjectMeta: meta("ConfigMap", "payments", "payments-api-config", ago(30*24*time.Hour), map[string]string{"app": "payments-api"}),
+		Data: map[string]string{
+			"LEDGER_URL":  "https://ledger.payments.svc.cluster.local:8443",
+			"config.yaml": "listen: :8443\ntls:\n  certFile: /etc/tls/tls.crt\n  keyFile: /etc/tls/tls.key\nretries: 3\ncurrency: EUR\n",
+		},
+	}, clientv3.NoLease)
+	w.put("secrets", "payments", "payments-api-db", &corev1.Secret{
+		ObjectMeta: meta("Secret", "payments", "payments-api-db", ago(30*24*time.Hour), map[string]string{"app": "payments-api"}),
+		Type:       corev1.SecretTypeOpaque,
+		Data: map[string][]byte{
+			"host":     []byte("payments-db.payments.svc.cluster.local"),
+			"username": []byte("payments_api"),
+			"password": []byte("Zq7-hunter2-" + hexOf("payments-api-db", 12)),
+		},
+	}, clientv3.NoLease)
+
+	// The frontend Service, and its Endpoints: only the healthy replicas
+	// remain; the endpoints controller dropped the Terminating ones.
+	w.put("services", "shop", "frontend", frontendService(ago(30*24*time.Hour)), clientv3.NoLease)
+	w.put("endpoints", "shop", "frontend", frontendEndpoints(frontendHealthy, ago(30*24*time.Hour), ago(evictionAgo)), clientv3.NoLease)
+
+	// Events expire by an etcd lease (--event-ttl); the apiserver shares one
+	// lease among the events it writes within a minute or so.
+	if w.err == nil && firstEvicted != nil {
+		lease, err := cli.Grant(ctx, eventTTL)
+		if err != nil {
+			return w.sum, fmt.Errorf("grant event lease (TTL %d s): %w", eventTTL, err)
+		}
+		for _, e := range podEvents(firstEvicted, ago(unknownAgo), ago(evictionAgo)) {
+			w.put("events", e.Namespace, e.Name, e, lease.ID)
+		}
+	}
+
+	// A custom resource and its definition, stored as JSON.
+	w.putJSON("customresourcedefinitions", "", "crontabs.stable.example.com", cronTabCRD(ago(90*24*time.Hour)))
+	w.putJSON("crontabs.stable.example.com", "default", "nightly-backup", nightlyBackup(ago(60*24*time.Hour)))
+
+	if opts.Malformed {
+		// A value that is no object at all: one of these under pods is
+		// enough to keep an apiserver from listing pods.
+		w.putRaw("pods", "default", "poison", []byte("not an object"))
+		// A Secret encrypted at rest with aescbc: 16 bytes of IV, then
+		// ciphertext blocks. The bytes are derived, not random, so seeded
+		// clusters stay identical; without key1 they are noise either way.
+		w.putRaw("secrets", "payments", "card-processor-token",
+			append([]byte("k8s:enc:aescbc:v1:key1:"), digest("card-processor-token", 16+96)...))
+	}
+	return w.sum, w.err
+}
+
+// writer puts objects and counts them. The first error stops it; later
+// calls do nothing, so Capsized reads as the story it tells.
+type writer struct {
+	ctx    context.Context
+	cli    *clientv3.Client
+	layout etcdops.Layout
+	sum    Summary
+	err    error
+}
+
+func (w *writer) key(resource, namespace, name string) (string, bool) {
+	if w.err != nil {
+		return "", false
+	}
+	res, err := etcdops.ResolveResource(resource)
+	if err != nil {
+		w.err = err
+		return "", false
+	}
+	return w.layout.Key(res, namespace, name), true
+}
+
+func (w *writer) put(resource, namespace, name string, obj runtime.Object, lease clientv3.LeaseID) {
+	key, ok := w.key(resource, namespace, name)
+	if !ok {
+		return
+	}
+	if w.err = PutObject(w.ctx, w.cli, key, obj, lease); w.err == nil {
+		w.sum.Keys++
+	}
+}
+
+func (w *writer) putRaw(resource, namespace, name string, value []byte) {
+	key, ok := w.key(resource, namespace, name)
+	if !ok {
+		return
+	}
+	if _, err := w.cli.Put(w.ctx, key, string(value)); err != nil {
+		w.err = fmt.Errorf("put %s: %w", key, err)
+		return
+	}
+	w.sum.Keys++
+}
+
+func (w *writer) putJSON(resource, namespace, name string, obj map[string]any) {
+	value, err := codec.EncodeJSON(obj)
+	if err != nil {
+		w.err = fmt.Errorf("encode %s %s/%s: %w", resource, namespace, name, err)
+		return
+	}
+	w.putRaw(resource, namespace, name, value)
+}
+
+func (w *writer) pod(p *corev1.Pod) {
+	w.put("pods", p.Namespace, p.Name, p, clientv3.NoLease)
+	if w.err == nil {
+		w.sum.Pods++
+		if p.DeletionTimestamp != nil {
+			w.sum.TerminatingPods++
+		}
+	}
+}
+
+// node writes a Node and the kubelet's Lease for it, renewed at renew.
+func (w *writer) node(n *corev1.Node, renew time.Time) {
+	w.put("nodes", "", n.Name, n, clientv3.NoLease)
+	if w.err == nil {
+		w.sum.Nodes++
+	}
+	w.put("leases", corev1.NamespaceNodeLease, n.Name, kubeletLease(n, renew), clientv3.NoLease)
+}
+
+// PutObject stores a built-in object at key exactly as kube-apiserver does
+// (codec.EncodeProtobuf: protobuf, resourceVersion cleared), attached to
+// lease unless it is clientv3.NoLease. It is a plain Put, for seeding only.
+func PutObject(ctx context.Context, cli *clientv3.Client, key string, obj runtime.Object, lease clientv3.LeaseID) error {
+	value, err := codec.EncodeProtobuf(obj)
+	if err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	var opts []clientv3.OpOption
+	if lease != clientv3.NoLease {
+		opts = append(opts, clientv3.WithLease(lease))
+	}
+	if _, err := cli.Put(ctx, key, string(value), opts...); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return nil
+}
+
+// txnSize is how many Puts TerminatingPods sends per transaction: well under
+// etcd's default --max-txn-ops (128), and about 550 KB of pods, well under
+// its default --max-request-bytes (1.5 MiB).
+const txnSize = 100
+
+// TerminatingPods writes n RealisticPod pods under prefix, all deleted at
+// now with a 30 s grace period and a finalizer, spread over 10 namespaces
+// (bench-0..bench-9) and 50 nodes (worker-1..worker-50). It is the load for
+// benchmarks: 10,000 pods take about 55 MB.
+func TerminatingPods(ctx context.Context, cli *clientv3.Client, prefix string, n int, now time.Time) error {
+	res, err := etcdops.ResolveResource("pods")
+	if err != nil {
+		return err
+	}
+	layout := etcdops.Layout{Prefix: prefix}
+	now = now.UTC().Truncate(time.Second)
+	var ops []clientv3.Op
+	flush := func() error {
+		if len(ops) == 0 {
+			return nil
+		}
+		if _, err := cli.Txn(ctx).Then(ops...).Commit(); err != nil {
+			return fmt.Errorf("put %d pods from %s: %w", len(ops), string(ops[0].KeyBytes()), err)
+		}
+		ops = ops[:0]
+		return nil
+	}
+	var names []string
+	for _, as := range apps {
+		for _, a := range as {
+			names = append(names, a.name)
+		}
+	}
+	slices.Sort(names) // map order is random; pods must not be
+	for i := range n {
+		ns := fmt.Sprintf("bench-%d", i%10)
+		node := fmt.Sprintf("worker-%d", (i/10)%50+1)
+		app := names[i%len(names)]
+		name := app + "-" + podTemplateHash(ns+"/"+app) + "-" + indexSuffix(i)
+		p := realisticPod(ns, name, node, i, now.Add(-24*time.Hour+time.Duration(i%3600)*time.Second))
+		evict(p, now.Add(-30*time.Second), now, []string{"bench.example.com/hold"})
+		key := layout.Key(res, ns, name)
+		value, err := codec.EncodeProtobuf(p)
+		if err != nil {
+			return fmt.Errorf("put %s: %w", key, err)
+		}
+		ops = append(ops, clientv3.OpPut(key, string(value)))
+		if len(ops) == txnSize {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
