@@ -165,7 +165,19 @@ func TestRepairs(t *testing.T) {
 				if a.Spec.Unschedulable {
 					t.Errorf("%s: still unschedulable", a.Name)
 				}
+				for _, taint := range a.Spec.Taints {
+					if taint.Key == corev1.TaintNodeUnschedulable {
+						t.Errorf("%s: still tainted %s", a.Name, etcdops.TaintString(taint))
+					}
+				}
 				b.Spec.Unschedulable = false
+				var kept []corev1.Taint
+				for _, taint := range b.Spec.Taints {
+					if taint.Key != corev1.TaintNodeUnschedulable {
+						kept = append(kept, taint)
+					}
+				}
+				b.Spec.Taints = kept
 				if !reflect.DeepEqual(a, b) {
 					t.Errorf("%s: fields other than unschedulable changed", a.Name)
 				}

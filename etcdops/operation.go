@@ -122,7 +122,14 @@ func (op Operation) edits() []codec.Edit {
 	case UntaintNodes:
 		return []codec.Edit{codec.RemoveTaints(op.taintKeys(), op.TaintEffect)}
 	case UncordonNodes:
-		return []codec.Edit{codec.SetUnschedulable(false)}
+		// kubectl uncordon only clears spec.unschedulable and leaves the
+		// node.kubernetes.io/unschedulable taint to the node lifecycle
+		// controller (TaintNodesByCondition), which is stopped during the
+		// repair: without removing the taint too the node stays unschedulable.
+		return []codec.Edit{
+			codec.SetUnschedulable(false),
+			codec.RemoveTaints([]string{corev1.TaintNodeUnschedulable}, string(corev1.TaintEffectNoSchedule)),
+		}
 	case RemoveFinalizers:
 		return []codec.Edit{codec.RemoveFinalizers(op.Finalizers...)}
 	}

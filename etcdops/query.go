@@ -3,9 +3,12 @@ package etcdops
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -81,39 +84,44 @@ func (s *Store) List(ctx context.Context, q Query, fn func(Item) error) (int64, 
 		return 0, err
 	}
 	ns := q.namespace()
-	visit := func(rec Record) error {
-		info, ok := s.layout.Parse(rec.Key)
-		if !ok {
-			return nil
-		}
-		if ns != "" && info.Namespace != ns {
-			return nil
-		}
-		if len(q.Names) > 0 && !contains(q.Names, info.Name) {
-			return nil
+	// selected parses a key and says whether the query wants it; decode
+	// turns it into an Item; emit applies the selectors that need the
+	// decoded object and calls fn.
+	selected := func(key string) (KeyInfo, bool) {
+		info, ok := s.layout.Parse(key)
+		if !ok || (ns != "" && info.Namespace != ns) || (len(q.Names) > 0 && !contains(q.Names, info.Name)) {
+			return info, false
 		}
 		// Keep the resolved resource (kind, short names): Parse only knows
 		// what the key says.
 		if info.Resource.StoragePath == q.Resource.StoragePath {
 			info.Resource = q.Resource
 		}
-		item := Item{Record: rec, KeyInfo: info}
-		item.Object, item.DecodeErr = codec.Decode(rec.Value)
-		if item.DecodeErr != nil {
+		return info, true
+	}
+	emit := func(item Item) error {
+		switch {
+		case item.DecodeErr != nil:
 			item.Object = nil
-			item.DecodeErr = fmt.Errorf("%s: %w", info, item.DecodeErr)
+			item.DecodeErr = fmt.Errorf("%s: %w", item.KeyInfo, item.DecodeErr)
 			return fn(item)
-		}
-		if item.Encrypted() {
+		case item.Encrypted():
 			return fn(item)
-		}
-		if q.Selector != nil && !q.Selector.Matches(labels.Set(item.Object.Meta.Labels)) {
+		case q.Selector != nil && !q.Selector.Matches(labels.Set(item.Object.Meta.Labels)):
 			return nil
-		}
-		if q.Node != "" && PodNode(item.Object) != q.Node {
+		case q.Node != "" && PodNode(item.Object) != q.Node:
 			return nil
 		}
 		return fn(item)
+	}
+	visit := func(rec Record) error {
+		info, ok := selected(rec.Key)
+		if !ok {
+			return nil
+		}
+		item := Item{Record: rec, KeyInfo: info}
+		item.Object, item.DecodeErr = codec.Decode(rec.Value)
+		return emit(item)
 	}
 
 	// Named objects in a known namespace (or cluster-scoped): read just those.
@@ -139,7 +147,46 @@ func (s *Store) List(ctx context.Context, q Query, fn func(Item) error) (int64, 
 	if ns != "" {
 		prefix = s.layout.NamespacePrefix(q.Resource, ns)
 	}
-	return s.Scan(ctx, prefix, visit)
+	return s.scanPages(ctx, prefix, func(page []*mvccpb.KeyValue) error {
+		items := make([]Item, 0, len(page))
+		for _, kv := range page {
+			if info, ok := selected(string(kv.Key)); ok {
+				items = append(items, Item{Record: recordOf(kv), KeyInfo: info})
+			}
+		}
+		decodeAll(items)
+		for _, item := range items {
+			if err := emit(item); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// decodeAll decodes a page of items on every core: decoding, not etcd, is
+// what bounds a scan of protobuf objects.
+func decodeAll(items []Item) {
+	workers := min(runtime.GOMAXPROCS(0), len(items))
+	if workers <= 1 {
+		for i := range items {
+			items[i].Object, items[i].DecodeErr = codec.Decode(items[i].Value)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (len(items) + workers - 1) / workers
+	for start := 0; start < len(items); start += chunk {
+		part := items[start:min(start+chunk, len(items))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range part {
+				part[i].Object, part[i].DecodeErr = codec.Decode(part[i].Value)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // NotFoundError says a named object does not exist.

@@ -48,32 +48,63 @@ const ScanPageSize = 500
 
 // Scan calls fn for every key under keyPrefix in key order. All pages are
 // read at the revision of the first one, so the scan is one consistent
-// snapshot even while others write. It returns that revision.
+// snapshot even while others write. The next page is fetched while fn works
+// on the current one, so decoding overlaps etcd's reads. It returns the
+// revision read at.
 func (s *Store) Scan(ctx context.Context, keyPrefix string, fn func(Record) error) (int64, error) {
-	end := clientv3.GetPrefixRangeEnd(keyPrefix)
-	key := keyPrefix
-	var rev int64
-	for {
-		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(ScanPageSize)}
-		if rev > 0 {
-			opts = append(opts, clientv3.WithRev(rev))
-		}
-		resp, err := s.client.Get(ctx, key, opts...)
-		if err != nil {
-			return rev, fmt.Errorf("scan %s: %w", keyPrefix, err)
-		}
-		if rev == 0 {
-			rev = resp.Header.Revision
-		}
-		for _, kv := range resp.Kvs {
+	return s.scanPages(ctx, keyPrefix, func(page []*mvccpb.KeyValue) error {
+		for _, kv := range page {
 			if err := fn(recordOf(kv)); err != nil {
-				return rev, err
+				return err
 			}
 		}
-		if !resp.More || len(resp.Kvs) == 0 {
+		return nil
+	})
+}
+
+// scanPages is Scan a page at a time.
+func (s *Store) scanPages(ctx context.Context, keyPrefix string, fn func([]*mvccpb.KeyValue) error) (int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	end := clientv3.GetPrefixRangeEnd(keyPrefix)
+	fetch := func(key string, rev int64) <-chan scanPage {
+		ch := make(chan scanPage, 1)
+		go func() {
+			opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(ScanPageSize)}
+			if rev > 0 {
+				opts = append(opts, clientv3.WithRev(rev))
+			}
+			resp, err := s.client.Get(ctx, key, opts...)
+			ch <- scanPage{resp, err}
+		}()
+		return ch
+	}
+	var rev int64
+	next := fetch(keyPrefix, 0)
+	for {
+		page := <-next
+		if page.err != nil {
+			return rev, fmt.Errorf("scan %s: %w", keyPrefix, page.err)
+		}
+		if rev == 0 {
+			rev = page.resp.Header.Revision
+		}
+		kvs := page.resp.Kvs
+		more := page.resp.More && len(kvs) > 0
+		if more {
+			// The next page starts just after the last key of this one.
+			next = fetch(string(kvs[len(kvs)-1].Key)+"\x00", rev)
+		}
+		if err := fn(kvs); err != nil {
+			return rev, err
+		}
+		if !more {
 			return rev, nil
 		}
-		// Next page starts just after the last key read.
-		key = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
 	}
+}
+
+type scanPage struct {
+	resp *clientv3.GetResponse
+	err  error
 }

@@ -1,0 +1,155 @@
+package etcdops_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
+	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// The speed targets of issue #2, on realistic ~5 KiB pods stored as the
+// apiserver stores them. Run with `make bench`.
+
+const benchPods = 10000
+
+func benchStore(b *testing.B, n int) (*etcdops.Store, *clientv3.Client) {
+	b.Helper()
+	_, cli := etcdtest.Start(b)
+	if err := seed.TerminatingPods(context.Background(), cli, "/registry", n, testNow); err != nil {
+		b.Fatal(err)
+	}
+	return etcdops.NewStore(cli, "", false), cli
+}
+
+// heapGrowth samples the live heap while a scan runs, above a baseline
+// taken before it: the memory the scan holds, which must stay flat in the
+// number of objects. (The embedded etcd shares the process, so the baseline
+// matters.)
+type heapGrowth struct{ base, max int64 }
+
+func liveHeap() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
+
+func (h *heapGrowth) start()  { h.base = liveHeap() }
+func (h *heapGrowth) sample() { h.max = max(h.max, liveHeap()-h.base) }
+
+// BenchmarkRawGetPrefix is the baseline: what `etcdctl get --prefix` does,
+// one range request for every pod, no decoding.
+func BenchmarkRawGetPrefix(b *testing.B) {
+	_, cli := benchStore(b, benchPods)
+	b.ResetTimer()
+	for b.Loop() {
+		resp, err := cli.Get(context.Background(), "/registry/pods/", clientv3.WithPrefix())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(resp.Kvs) != benchPods {
+			b.Fatalf("got %d pods", len(resp.Kvs))
+		}
+	}
+	b.ReportMetric(float64(benchPods*b.N)/b.Elapsed().Seconds(), "pods/s")
+}
+
+// BenchmarkScanKeys is Store.Scan alone: paged range requests pinned to one
+// revision, no decoding; compare with BenchmarkRawGetPrefix.
+func BenchmarkScanKeys(b *testing.B) {
+	store, _ := benchStore(b, benchPods)
+	b.ResetTimer()
+	for b.Loop() {
+		seen := 0
+		if _, err := store.Scan(context.Background(), "/registry/pods/", func(etcdops.Record) error {
+			seen++
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		if seen != benchPods {
+			b.Fatalf("scanned %d pods", seen)
+		}
+	}
+	b.ReportMetric(float64(benchPods*b.N)/b.Elapsed().Seconds(), "pods/s")
+}
+
+// BenchmarkScanPods is `lifeboat get pods -A`'s read: paged range requests
+// (500 keys each) and a full decode of every pod.
+func BenchmarkScanPods(b *testing.B) {
+	for _, n := range []int{1000, benchPods} {
+		b.Run(fmt.Sprintf("pods=%d", n), func(b *testing.B) {
+			store, _ := benchStore(b, n)
+			q := etcdops.Query{Resource: resource(b, "pods"), AllNamespaces: true}
+			var peak heapGrowth
+			peak.start()
+			b.ResetTimer()
+			for b.Loop() {
+				seen := 0
+				if _, err := store.List(context.Background(), q, func(it etcdops.Item) error {
+					if it.DecodeErr != nil {
+						return it.DecodeErr
+					}
+					if seen++; seen%500 == 250 {
+						b.StopTimer()
+						peak.sample()
+						b.StartTimer()
+					}
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+				if seen != n {
+					b.Fatalf("scanned %d pods", seen)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "pods/s")
+			b.ReportMetric(float64(peak.max)/(1<<20), "scan-heap-MiB")
+		})
+	}
+}
+
+// BenchmarkUndeletePods is `lifeboat pods undelete -A --yes` on 10,000
+// Terminating pods: plan (read, decode, lossless edit, verify), journal with
+// fsync, and compare-and-swap Txns. Each iteration gets freshly seeded pods.
+func BenchmarkUndeletePods(b *testing.B) {
+	ctx := context.Background()
+	store, cli := benchStore(b, 0)
+	op := etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(b, "pods"), AllNamespaces: true}}
+	written := 0
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		if err := seed.TerminatingPods(ctx, cli, "/registry", benchPods, testNow); err != nil {
+			b.Fatal(err)
+		}
+		j, err := etcdops.CreateJournal(filepath.Join(b.TempDir(), fmt.Sprintf("j%d.jsonl", i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		plan, err := store.Plan(ctx, op)
+		if err != nil {
+			b.Fatal(err)
+		}
+		results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: j})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		for _, r := range results {
+			if !r.Changed {
+				b.Fatalf("%s: not written: %v", r.KeyInfo, r.Err)
+			}
+			written++
+		}
+		j.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(written)/b.Elapsed().Seconds(), "pods/s")
+}
