@@ -13,7 +13,7 @@ import (
 // work before or after the command name, as with kubectl; names and flags
 // may be mixed freely (urfave/cli v3 parses flags after arguments).
 func newApp(std streams) *cli.Command {
-	return &cli.Command{
+	root := &cli.Command{
 		Name:  "lifeboat",
 		Usage: "read and repair Kubernetes objects straight in etcd when the control plane is down",
 		Description: "Every write is previewed as a diff, journaled (before-image, fsynced) and made with the\n" +
@@ -24,10 +24,7 @@ func newApp(std streams) *cli.Command {
 		HideHelpCommand:       true,
 		EnableShellCompletion: true,
 		// Errors are printed and mapped to exit codes by run, once.
-		ExitErrHandler: func(context.Context, *cli.Command, error) {},
-		OnUsageError: func(_ context.Context, _ *cli.Command, err error, _ bool) error {
-			return &usageError{err: err}
-		},
+		ExitErrHandler:  func(context.Context, *cli.Command, error) {},
 		CommandNotFound: func(_ context.Context, cmd *cli.Command, name string) {},
 		Flags:           connectionFlags(),
 		Commands: []*cli.Command{
@@ -47,6 +44,20 @@ func newApp(std streams) *cli.Command {
 			}
 			return cli.ShowAppHelp(cmd)
 		},
+	}
+	onUsageError(root)
+	return root
+}
+
+// onUsageError makes a bad flag anywhere one line and exit 2, instead of
+// urfave/cli's full help page: the error must be readable at 3 a.m. The
+// handler is per command in urfave/cli v3, so every command gets it.
+func onUsageError(cmd *cli.Command) {
+	cmd.OnUsageError = func(_ context.Context, c *cli.Command, err error, _ bool) error {
+		return usagef("%v (see '%s --help')", err, c.FullName())
+	}
+	for _, sub := range cmd.Commands {
+		onUsageError(sub)
 	}
 }
 
