@@ -164,6 +164,18 @@ func query(cmd *cli.Command, res etcdops.Resource, names []string) (etcdops.Quer
 	return q, q.Validate()
 }
 
+// resourceQuery reads "<resource> [NAME...]" from the arguments.
+func resourceQuery(cmd *cli.Command, example string) (etcdops.Query, error) {
+	if !cmd.Args().Present() {
+		return etcdops.Query{}, usagef("%s needs a resource, e.g. '%s'", cmd.FullName(), example)
+	}
+	res, err := etcdops.ResolveResource(cmd.Args().First())
+	if err != nil {
+		return etcdops.Query{}, err
+	}
+	return query(cmd, res, cmd.Args().Tail())
+}
+
 func noArgs(cmd *cli.Command) error {
 	if cmd.Args().Present() {
 		return usagef("%s takes no arguments, got %q", cmd.FullName(), cmd.Args().Slice())

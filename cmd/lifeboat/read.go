@@ -25,14 +25,7 @@ func getCommand(std streams) *cli.Command {
 		Flags: []cli.Flag{namespaceFlag(), allNamespacesFlag(), selectorFlag(), outputFlag("table", "table", "yaml", "json"), showSecretsFlag(),
 			&cli.StringFlag{Name: "node", Usage: "pods bound to this node"}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if !cmd.Args().Present() {
-				return usagef("get needs a resource, e.g. 'lifeboat get pods -A'")
-			}
-			res, err := etcdops.ResolveResource(cmd.Args().First())
-			if err != nil {
-				return err
-			}
-			q, err := query(cmd, res, cmd.Args().Tail())
+			q, err := resourceQuery(cmd, "lifeboat get pods -A")
 			if err != nil {
 				return err
 			}

@@ -96,14 +96,7 @@ func finalizersCommand(std streams) *cli.Command {
 			Flags: append([]cli.Flag{namespaceFlag(), allNamespacesFlag(), selectorFlag(),
 				&cli.StringSliceFlag{Name: "finalizer", Usage: "finalizer to remove (repeatable); default every finalizer"}}, writeFlags()...),
 			Action: func(ctx context.Context, cmd *cli.Command) error {
-				if !cmd.Args().Present() {
-					return usagef("finalizers remove needs a resource, e.g. 'lifeboat finalizers remove pods NAME -n NS'")
-				}
-				res, err := etcdops.ResolveResource(cmd.Args().First())
-				if err != nil {
-					return err
-				}
-				q, err := query(cmd, res, cmd.Args().Tail())
+				q, err := resourceQuery(cmd, "lifeboat finalizers remove pods NAME -n NS")
 				if err != nil {
 					return err
 				}
