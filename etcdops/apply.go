@@ -79,10 +79,11 @@ func (s *Store) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) ([]Res
 		n, bytes, cmps := 0, 0, 0
 		for n < len(pending) && n < size {
 			c := &plan.Changes[pending[n]]
-			if n > 0 && (bytes+len(c.After)+len(c.Before.Key) > groupBytes || cmps+len(c.compares()) > maxTxnOps) {
+			size := c.txnBytes()
+			if n > 0 && (bytes+size > groupBytes || cmps+len(c.compares()) > maxTxnOps) {
 				break
 			}
-			bytes += len(c.After) + len(c.Before.Key)
+			bytes += size
 			cmps += len(c.compares())
 			n++
 		}
@@ -200,6 +201,12 @@ func (c *Change) compares() []clientv3.Cmp {
 		cmps = append(cmps, clientv3.Compare(clientv3.Value(c.Before.Key), "=", string(c.expect)))
 	}
 	return cmps
+}
+
+// txnBytes is roughly what c adds to a Txn request: the key (in the compare
+// and the put), the new value, and for restores the expected value.
+func (c *Change) txnBytes() int {
+	return 2*len(c.Before.Key) + len(c.After) + len(c.expect)
 }
 
 // put writes the new value, keeping the key's lease: events and other leased
