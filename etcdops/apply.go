@@ -56,7 +56,7 @@ func (s *Store) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) ([]Res
 	var pending []int
 	for i := range plan.Changes {
 		c := &plan.Changes[i]
-		results[i] = Result{KeyInfo: c.KeyInfo, Key: c.Before.Key, Action: c.Action, OldRevision: c.Before.ModRevision, Err: c.Skip}
+		results[i] = Result{KeyInfo: c.KeyInfo, Key: c.Before.Key, Action: c.Action, OldRevision: c.Before.ModRevision, Err: c.Skip, Conflict: IsConflict(c.Skip)}
 		if c.Changed() {
 			pending = append(pending, i)
 		}

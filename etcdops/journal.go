@@ -119,7 +119,7 @@ func (j *Journal) append(entries []JournalEntry) error {
 func ReadJournal(path string) ([]JournalEntry, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("journal %s: %w", path, err)
+		return nil, &UsageError{Err: fmt.Errorf("journal %s: %w", path, err)}
 	}
 	defer f.Close()
 	return readJournal(path, f)

@@ -51,7 +51,7 @@ func (r Resource) APIVersion() string {
 // services -> services/specs, endpoints -> services/endpoints,
 // replicationcontrollers -> controllers, ingresses -> ingress. CRDs and
 // APIServices live in servers that prefix the group.
-var builtinResources = []Resource{
+var builtinResources = withStoragePaths([]Resource{
 	{Name: "pods", Singular: "pod", ShortNames: []string{"po"}, Version: "v1", Kind: "Pod", Namespaced: true},
 	{Name: "nodes", Singular: "node", ShortNames: []string{"no"}, Version: "v1", Kind: "Node", StoragePath: "minions"},
 	{Name: "services", Singular: "service", ShortNames: []string{"svc"}, Version: "v1", Kind: "Service", Namespaced: true, StoragePath: "services/specs"},
@@ -98,14 +98,18 @@ var builtinResources = []Resource{
 	{Name: "prioritylevelconfigurations", Singular: "prioritylevelconfiguration", Group: "flowcontrol.apiserver.k8s.io", Version: "v1", Kind: "PriorityLevelConfiguration"},
 	{Name: "customresourcedefinitions", Singular: "customresourcedefinition", ShortNames: []string{"crd", "crds"}, Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition", StoragePath: "apiextensions.k8s.io/customresourcedefinitions"},
 	{Name: "apiservices", Singular: "apiservice", Group: "apiregistration.k8s.io", Version: "v1", Kind: "APIService", StoragePath: "apiregistration.k8s.io/apiservices"},
-}
+})
 
-func init() {
-	for i := range builtinResources {
-		if builtinResources[i].StoragePath == "" {
-			builtinResources[i].StoragePath = builtinResources[i].Name
+// withStoragePaths defaults each storage path to the resource name. It runs
+// in the variable's initializer, so package-level values that resolve a
+// resource (leasesResource) see complete entries whatever the file order.
+func withStoragePaths(list []Resource) []Resource {
+	for i := range list {
+		if list[i].StoragePath == "" {
+			list[i].StoragePath = list[i].Name
 		}
 	}
+	return list
 }
 
 // Builtins lists the built-in resources lifeboat knows, sorted by name.

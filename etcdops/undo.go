@@ -41,6 +41,8 @@ func (s *Store) PlanUndo(ctx context.Context, entries []JournalEntry) (*Plan, er
 		switch {
 		case held >= 0:
 			c.After, c.expect = first.Before, ch.writes[held].After
+		case found && bytes.Equal(current.Value, first.Before):
+			// Already restored (an undo ran before): nothing to do.
 		case !ch.committed():
 			// Journaled but never committed, and not in etcd: the write
 			// did not happen. Nothing to undo.

@@ -56,6 +56,16 @@ func onUsageError(cmd *cli.Command) {
 	cmd.OnUsageError = func(_ context.Context, c *cli.Command, err error, _ bool) error {
 		return usagef("%v (see '%s --help')", err, c.FullName())
 	}
+	// Command groups (pods, nodes, finalizers) would otherwise fall back
+	// to urfave/cli's help action and exit 1 on an unknown subcommand.
+	if len(cmd.Commands) > 0 && cmd.Action == nil {
+		cmd.Action = func(_ context.Context, c *cli.Command) error {
+			if c.Args().Present() {
+				return usagef("unknown command %q: run '%s --help' for the list", c.Args().First(), c.FullName())
+			}
+			return cli.ShowSubcommandHelp(c)
+		}
+	}
 	for _, sub := range cmd.Commands {
 		onUsageError(sub)
 	}

@@ -1,0 +1,376 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+// TestGetJSON: get -o json|yaml prints what kubectl would, resourceVersion
+// being each key's mod_revision.
+func TestGetJSON(t *testing.T) {
+	c := capsized(t)
+	snap, _ := c.snapshot()
+	rev := c.revision()
+
+	t.Run("a List with resourceVersion = mod_revision", func(t *testing.T) {
+		r := c.run("get", "pods", "-n", "shop", "-o", "json")
+		wantCode(t, r, exitOK)
+		items := parseList(t, r.out)
+		var want []string
+		for k := range snap {
+			if strings.HasPrefix(k, "/registry/pods/shop/") {
+				want = append(want, k)
+			}
+		}
+		if len(items) != len(want) || len(items) == 0 {
+			t.Fatalf("%d items, want %d", len(items), len(want))
+		}
+		for _, it := range items {
+			md := it["metadata"].(map[string]any)
+			key := fmt.Sprintf("/registry/pods/%s/%s", md["namespace"], md["name"])
+			rv, ok := md["resourceVersion"].(string)
+			if !ok || rv != strconv.FormatInt(snap[key].ModRevision, 10) {
+				t.Errorf("%s: resourceVersion %#v, want %q (its mod_revision)", key, md["resourceVersion"], strconv.FormatInt(snap[key].ModRevision, 10))
+			}
+			if it["kind"] != "Pod" || it["apiVersion"] != "v1" {
+				t.Errorf("%s: %v %v", key, it["apiVersion"], it["kind"])
+			}
+		}
+	})
+
+	t.Run("one named object prints the object itself", func(t *testing.T) {
+		r := c.run("get", "nodes", "worker-5", "-o", "json")
+		wantCode(t, r, exitOK)
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(r.out), &obj); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, r)
+		}
+		md := obj["metadata"].(map[string]any)
+		if obj["kind"] != "Node" || md["name"] != "worker-5" || md["resourceVersion"] != strconv.FormatInt(snap["/registry/minions/worker-5"].ModRevision, 10) {
+			t.Errorf("got %v %v rv %v", obj["kind"], md["name"], md["resourceVersion"])
+		}
+	})
+
+	t.Run("-o yaml parses", func(t *testing.T) {
+		r := c.run("get", "no", "-o", "yaml")
+		wantCode(t, r, exitOK)
+		var doc struct {
+			Kind  string           `json:"kind"`
+			Items []map[string]any `json:"items"`
+		}
+		if err := yaml.Unmarshal([]byte(r.out), &doc); err != nil {
+			t.Fatalf("not YAML: %v", err)
+		}
+		if doc.Kind != "List" || len(doc.Items) != len(nodeNames) {
+			t.Errorf("kind %s with %d items, want a List of %d nodes", doc.Kind, len(doc.Items), len(nodeNames))
+		}
+	})
+
+	t.Run("a malformed value: exit 3, stdout still one JSON document", func(t *testing.T) {
+		r := c.run("get", "pods", "-A", "-o", "json")
+		wantCode(t, r, exitPartial)
+		items := parseList(t, r.out)
+		if len(items) == 0 {
+			t.Error("no items")
+		}
+		if !strings.Contains(r.errOut, "default/poison") {
+			t.Errorf("the malformed value is not reported:\n%s", r)
+		}
+	})
+
+	t.Run("secrets redacted unless --show-secrets, encrypted shown as encrypted", func(t *testing.T) {
+		secrets := func(args ...string) map[string]map[string]any {
+			r := c.run(append([]string{"get", "secrets", "-n", "payments", "-o", "json"}, args...)...)
+			wantCode(t, r, exitOK)
+			m := map[string]map[string]any{}
+			for _, it := range parseList(t, r.out) {
+				m[it["metadata"].(map[string]any)["name"].(string)] = it
+			}
+			return m
+		}
+		hidden := secrets()
+		data, _ := hidden["payments-api-db"]["data"].(map[string]any)
+		if len(data) != 3 {
+			t.Fatalf("payments-api-db data: %v", data)
+		}
+		for k, v := range data {
+			s, _ := v.(string)
+			if b, err := base64.StdEncoding.DecodeString(s); err == nil && strings.Contains(string(b), "hunter2") || !strings.Contains(s, "redacted") {
+				t.Errorf("data.%s = %q, want redacted", k, s)
+			}
+		}
+		shown := secrets("--show-secrets")
+		pw, _ := shown["payments-api-db"]["data"].(map[string]any)["password"].(string)
+		if b, err := base64.StdEncoding.DecodeString(pw); err != nil || !strings.HasPrefix(string(b), "Zq7-hunter2-") {
+			t.Errorf("--show-secrets data.password = %q, want base64 of the password", pw)
+		}
+		for name, set := range map[string]map[string]map[string]any{"redacted": hidden, "shown": shown} {
+			enc := set["card-processor-token"]
+			e, _ := enc["encrypted"].(map[string]any)
+			if e["provider"] != "aescbc" || e["keyName"] != "key1" {
+				t.Errorf("%s: encrypted secret shown as %v, want provider aescbc, key key1", name, enc)
+			}
+			if _, ok := enc["data"]; ok {
+				t.Errorf("%s: encrypted secret has data: %v", name, enc["data"])
+			}
+			md := enc["metadata"].(map[string]any)
+			if md["resourceVersion"] != strconv.FormatInt(snap[encryptedKey].ModRevision, 10) {
+				t.Errorf("%s: encrypted secret resourceVersion %v", name, md["resourceVersion"])
+			}
+		}
+		r := c.run("get", "secrets", "-n", "payments")
+		wantCode(t, r, exitOK)
+		if !strings.Contains(r.out, "aescbc") || strings.Contains(r.out, "hunter2") {
+			t.Errorf("table of secrets:\n%s", r)
+		}
+	})
+
+	t.Run("custom resource decodes", func(t *testing.T) {
+		for _, format := range []string{"json", "yaml"} {
+			r := c.run("get", "crontabs.stable.example.com", "nightly-backup", "-o", format)
+			wantCode(t, r, exitOK)
+			var obj map[string]any
+			if err := yaml.Unmarshal([]byte(r.out), &obj); err != nil {
+				t.Fatalf("%s: %v", format, err)
+			}
+			spec, _ := obj["spec"].(map[string]any)
+			if n, ok := spec["replicas"].(float64); !ok || n != 2 {
+				t.Errorf("%s: spec.replicas = %#v, want the number 2", format, spec["replicas"])
+			}
+			md := obj["metadata"].(map[string]any)
+			if obj["kind"] != "CronTab" || md["resourceVersion"] != strconv.FormatInt(snap[crKey].ModRevision, 10) {
+				t.Errorf("%s: %v rv %v", format, obj["kind"], md["resourceVersion"])
+			}
+		}
+		r := c.run("get", "crontabs.stable.example.com", "-A")
+		wantCode(t, r, exitOK)
+		if !strings.Contains(r.out, "nightly-backup") {
+			t.Errorf("table lacks nightly-backup:\n%s", r)
+		}
+	})
+
+	t.Run("selector and --node", func(t *testing.T) {
+		r := c.run("get", "pods", "-A", "-l", "app=cart", "-o", "json")
+		wantCode(t, r, exitPartial) // the poison pod cannot be matched, so it is reported
+		for _, it := range parseList(t, r.out) {
+			labels, _ := it["metadata"].(map[string]any)["labels"].(map[string]any)
+			if labels["app"] != "cart" {
+				t.Errorf("selector app=cart returned %v", it["metadata"])
+			}
+		}
+		r = c.run("get", "pods", "-n", "shop", "--node", "worker-6", "-o", "json")
+		wantCode(t, r, exitOK)
+		items := parseList(t, r.out)
+		if len(items) == 0 {
+			t.Error("no shop pods on worker-6")
+		}
+		for _, it := range items {
+			if node := it["spec"].(map[string]any)["nodeName"]; node != "worker-6" {
+				t.Errorf("--node worker-6 returned a pod on %v", node)
+			}
+		}
+	})
+
+	t.Run("not found", func(t *testing.T) {
+		r := c.run("get", "pods", "no-such-pod", "-n", "shop")
+		if r.code == exitOK || !strings.Contains(r.errOut, "not found") {
+			t.Errorf("want an error saying not found, got %s", r)
+		}
+	})
+
+	c.assertUnchanged(rev, result{})
+}
+
+// TestGetTable: the columns an SRE needs.
+func TestGetTable(t *testing.T) {
+	c := capsized(t)
+	r := c.run("get", "pods", "-A")
+	wantCode(t, r, exitPartial)
+	header := strings.Fields(lines(r.out)[0])
+	if strings.Join(header, " ") != "NAMESPACE NAME NODE PHASE TERMINATING-SINCE FINALIZERS" {
+		t.Errorf("pods header %v", header)
+	}
+	if !strings.Contains(r.out, "poison") || !strings.Contains(r.out, "<malformed>") {
+		t.Errorf("the poison pod has no row saying it is malformed:\n%s", r)
+	}
+	r = c.run("get", "nodes")
+	wantCode(t, r, exitOK)
+	if h := strings.Join(strings.Fields(lines(r.out)[0]), " "); h != "NAME READY TAINTS UNSCHEDULABLE" {
+		t.Errorf("nodes header %q", h)
+	}
+	for _, l := range lines(r.out) {
+		if strings.HasPrefix(l, "worker-3 ") && !strings.HasSuffix(l, "true") {
+			t.Errorf("worker-3 row: %q", l)
+		}
+	}
+}
+
+// TestDecode: a stored value on stdin or in a file decodes to YAML.
+func TestDecode(t *testing.T) {
+	c := capsized(t)
+	key := c.terminatingPods("/registry/pods/shop/")[0]
+	value := c.get(key).Value
+	name := filepath.Base(key)
+
+	check := func(t *testing.T, r result) {
+		t.Helper()
+		wantCode(t, r, exitOK)
+		var obj map[string]any
+		if err := yaml.Unmarshal([]byte(r.out), &obj); err != nil {
+			t.Fatalf("not YAML: %v\n%s", err, r)
+		}
+		md, _ := obj["metadata"].(map[string]any)
+		if obj["kind"] != "Pod" || obj["apiVersion"] != "v1" || md["name"] != name || md["deletionTimestamp"] == nil {
+			t.Errorf("decoded %v %v %v", obj["apiVersion"], obj["kind"], md)
+		}
+	}
+	t.Run("stdin", func(t *testing.T) { check(t, lifeboat(t, []byte(value), "decode")) })
+	t.Run("stdin with etcdctl's trailing newline", func(t *testing.T) { check(t, lifeboat(t, []byte(value+"\n"), "decode")) })
+	t.Run("--file", func(t *testing.T) {
+		f := filepath.Join(t.TempDir(), "value.bin")
+		if err := os.WriteFile(f, []byte(value), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		check(t, lifeboat(t, nil, "decode", "--file", f))
+		check(t, lifeboat(t, nil, "decode", "-f", f, "-o", "json"))
+	})
+	t.Run("JSON custom resource", func(t *testing.T) {
+		r := lifeboat(t, []byte(c.get(crKey).Value), "decode", "-o", "json")
+		wantCode(t, r, exitOK)
+		if !strings.Contains(r.out, `"CronTab"`) {
+			t.Errorf("%s", r)
+		}
+	})
+	t.Run("secret redacted", func(t *testing.T) {
+		v := c.get("/registry/secrets/payments/payments-api-db").Value
+		r := lifeboat(t, []byte(v), "decode")
+		wantCode(t, r, exitOK)
+		if !strings.Contains(r.out, "redacted") {
+			t.Errorf("secret not redacted:\n%s", r)
+		}
+		r = lifeboat(t, []byte(v), "decode", "--show-secrets")
+		wantCode(t, r, exitOK)
+		if strings.Contains(r.out, "redacted") {
+			t.Errorf("--show-secrets still redacted:\n%s", r)
+		}
+	})
+	t.Run("encrypted", func(t *testing.T) {
+		r := lifeboat(t, []byte(c.get(encryptedKey).Value), "decode")
+		wantCode(t, r, exitOK)
+		if !strings.Contains(r.out, "aescbc") || !strings.Contains(r.out, "key1") {
+			t.Errorf("encrypted value not described:\n%s", r)
+		}
+	})
+	for _, bad := range []struct{ name, in string }{
+		{"garbage", "not an object"},
+		{"empty", ""},
+		{"truncated protobuf", value[:len(value)/2]},
+	} {
+		t.Run(bad.name, func(t *testing.T) {
+			r := lifeboat(t, []byte(bad.in), "decode")
+			wantCode(t, r, exitError)
+			if !strings.Contains(r.errOut, "malformed") || len(lines(r.errOut)) != 1 {
+				t.Errorf("want one line saying malformed: %s", r)
+			}
+		})
+	}
+	t.Run("missing file", func(t *testing.T) {
+		r := lifeboat(t, nil, "decode", "--file", filepath.Join(t.TempDir(), "nope"))
+		if r.code == exitOK || !strings.Contains(r.errOut, "nope") {
+			t.Errorf("%s", r)
+		}
+	})
+}
+
+// TestLs: keys with resource, kind, format, size, revision and lease.
+func TestLs(t *testing.T) {
+	c := capsized(t)
+	snap, _ := c.snapshot()
+
+	r := c.run("ls", "-o", "json")
+	wantCode(t, r, exitOK)
+	type row struct {
+		Key         string `json:"key"`
+		Resource    string `json:"resource"`
+		Kind        string `json:"kind"`
+		Format      string `json:"format"`
+		Size        int    `json:"size"`
+		ModRevision int64  `json:"modRevision"`
+		Lease       int64  `json:"lease"`
+	}
+	var keys []string
+	leased := 0
+	for _, l := range lines(r.out) {
+		var f row
+		if err := json.Unmarshal([]byte(l), &f); err != nil {
+			t.Fatalf("not a JSON line: %q", l)
+		}
+		keys = append(keys, f.Key)
+		s, ok := snap[f.Key]
+		if !ok {
+			t.Errorf("%s: no such key", f.Key)
+			continue
+		}
+		if f.Size != len(s.Value) || f.ModRevision != s.ModRevision || f.Lease != s.Lease {
+			t.Errorf("%s: size %d rev %d lease %d, etcd has %d, %d, %d", f.Key, f.Size, f.ModRevision, f.Lease, len(s.Value), s.ModRevision, s.Lease)
+		}
+		if s.Lease != 0 {
+			leased++
+		}
+		wantFormat := map[string]string{poisonKey: "malformed", encryptedKey: "encrypted", crKey: "json"}[f.Key]
+		if wantFormat == "" {
+			wantFormat = "protobuf"
+			if strings.HasPrefix(f.Key, "/registry/apiextensions.k8s.io/") {
+				wantFormat = "json"
+			}
+		}
+		if f.Format != wantFormat {
+			t.Errorf("%s: format %q, want %q", f.Key, f.Format, wantFormat)
+		}
+		if strings.HasPrefix(f.Key, "/registry/minions/") && (f.Resource != "nodes" || f.Kind != "Node") {
+			t.Errorf("%s: resource %q kind %q", f.Key, f.Resource, f.Kind)
+		}
+	}
+	if !sort.StringsAreSorted(keys) || len(keys) != len(snap) {
+		t.Errorf("%d keys listed (sorted: %v), etcd has %d", len(keys), sort.StringsAreSorted(keys), len(snap))
+	}
+	if leased == 0 {
+		t.Error("no key with a lease: the seeded events should have one")
+	}
+
+	t.Run("table", func(t *testing.T) {
+		r := c.run("ls", "/registry/events/")
+		wantCode(t, r, exitOK)
+		ls := lines(r.out)
+		if h := strings.Join(strings.Fields(ls[0]), " "); h != "KEY RESOURCE KIND FORMAT SIZE REVISION LEASE" {
+			t.Errorf("header %q", h)
+		}
+		if len(ls) < 2 {
+			t.Fatalf("no events:\n%s", r)
+		}
+		for _, l := range ls[1:] {
+			f := strings.Fields(l)
+			s := snap[f[0]]
+			if len(f) != 7 || f[1] != "events" || f[2] != "Event" || f[3] != "protobuf" ||
+				f[4] != strconv.Itoa(len(s.Value)) || f[5] != strconv.FormatInt(s.ModRevision, 10) || f[6] != strconv.FormatInt(s.Lease, 16) || s.Lease == 0 {
+				t.Errorf("row %q, etcd: size %d rev %d lease %x", l, len(s.Value), s.ModRevision, s.Lease)
+			}
+		}
+	})
+	t.Run("no keys", func(t *testing.T) {
+		r := c.run("ls", "/registry/nothing-here/")
+		wantCode(t, r, exitOK)
+		if !strings.Contains(r.errOut, "No keys") {
+			t.Errorf("%s", r)
+		}
+	})
+}
