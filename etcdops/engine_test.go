@@ -651,3 +651,31 @@ func TestScanIsOneSnapshotAcrossPages(t *testing.T) {
 		t.Errorf("scanned %d keys, want %d", seen, n)
 	}
 }
+
+// TestControllerManagerWarning: the operator hears, before writing, that a
+// live controller-manager would undo the repair, and not when it is stopped.
+func TestControllerManagerWarning(t *testing.T) {
+	op := etcdops.Operation{Action: etcdops.UntaintNodes, AllNodes: true}
+	for _, alive := range []bool{true, false} {
+		t.Run(fmt.Sprintf("alive=%v", alive), func(t *testing.T) {
+			store, _, _ := capsized(t, seed.Options{ControllerManagerAlive: alive})
+			cp, err := store.ControlPlane(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !cp.ControllerManager.Found || cp.ControllerManager.Holder == "" {
+				t.Fatalf("controller-manager lease not read: %+v", cp.ControllerManager)
+			}
+			if cp.ControllerManager.Alive(testNow) != alive {
+				t.Errorf("Alive = %v, want %v (renewed %s)", !alive, alive, cp.ControllerManager.RenewTime)
+			}
+			warnings := store.Warnings(context.Background(), op, testNow)
+			if (len(warnings) > 0) != alive {
+				t.Errorf("warnings %q with the controller-manager alive=%v", warnings, alive)
+			}
+			if !cp.Scheduler.Found {
+				t.Error("scheduler lease not read")
+			}
+		})
+	}
+}
