@@ -679,3 +679,47 @@ func TestControllerManagerWarning(t *testing.T) {
 		})
 	}
 }
+
+// TestUndoOfAJournalWithItsOwnRestores: a journal holding a repair and its
+// undo (as a TUI session writes) undoes to nothing, without a no-op write.
+func TestUndoOfAJournalWithItsOwnRestores(t *testing.T) {
+	ctx := context.Background()
+	store, _, _ := capsized(t, seed.Options{})
+	j := journal(t)
+	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: j}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := etcdops.ReadJournal(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	undo, err := store.PlanUndo(ctx, entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: j}); err != nil {
+		t.Fatal(err)
+	}
+	rev := revision(t, store)
+	entries, err = etcdops.ReadJournal(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := store.PlanUndo(ctx, entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _, s := again.Counts(); n != 0 || s != 0 {
+		t.Fatalf("undo of repair+undo plans %d writes, %d skips; want none", n, s)
+	}
+	if _, err := store.Apply(ctx, again, etcdops.ApplyOptions{Journal: j}); err != nil {
+		t.Fatal(err)
+	}
+	if revision(t, store) != rev {
+		t.Error("a no-op undo wrote to etcd")
+	}
+}

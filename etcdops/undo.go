@@ -39,10 +39,11 @@ func (s *Store) PlanUndo(ctx context.Context, entries []JournalEntry) (*Plan, er
 		}
 		last := ch.writes[len(ch.writes)-1]
 		switch {
+		case found && bytes.Equal(current.Value, first.Before):
+			// Already as before lifeboat's writes (an undo ran, or the
+			// journal holds its own restores): writing would change nothing.
 		case held >= 0:
 			c.After, c.expect = first.Before, ch.writes[held].After
-		case found && bytes.Equal(current.Value, first.Before):
-			// Already restored (an undo ran before): nothing to do.
 		case !ch.committed():
 			// Journaled but never committed, and not in etcd: the write
 			// did not happen. Nothing to undo.
