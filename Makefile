@@ -8,7 +8,7 @@ PKGS    := ./...
 BENCH   ?= .
 BENCHTIME ?= 1x
 
-.PHONY: all build test lint bench demo clean
+.PHONY: all build test lint bench demo tui-smoke clean
 
 all: lint test build
 
@@ -32,6 +32,10 @@ bench:
 # An embedded etcd seeded with a capsized cluster: make demo ARGS="--serve"
 demo:
 	$(GO) run ./cmd/lifeboat demo $(ARGS)
+
+# Drive the real TUI in tmux (skips without tmux): make tui-smoke SMOKE_SIZE=80x24
+tui-smoke: build
+	scripts/tui-smoke.sh $(BIN)
 
 clean:
 	rm -rf bin

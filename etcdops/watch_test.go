@@ -8,6 +8,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
+	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
 )
 
 func nextEvent(t *testing.T, ch <-chan etcdops.WatchEvent) etcdops.WatchEvent {
@@ -92,5 +93,31 @@ func TestWatchCanceled(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("channel not closed after cancel")
+	}
+}
+
+// The control-plane leases are found where the apiserver keeps them
+// (regression: a package-variable Resource resolved before StoragePath was
+// set made every Lease read miss).
+func TestControlPlaneLeasesFound(t *testing.T) {
+	_, cli := etcdtest.Start(t)
+	now := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	if _, err := seed.Capsized(context.Background(), cli, seed.Options{Now: now, ControllerManagerAlive: true}); err != nil {
+		t.Fatal(err)
+	}
+	store := etcdops.NewStore(cli, "", false)
+	cp, err := store.ControlPlane(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cp.ControllerManager.Found || !cp.ControllerManager.Alive(now) || !cp.Scheduler.Found {
+		t.Fatalf("control plane = %+v", cp)
+	}
+	if w := store.Warnings(context.Background(), etcdops.Operation{Action: etcdops.UndeletePods}, now); len(w) == 0 {
+		t.Fatal("no warning while kube-controller-manager is alive")
+	}
+	nl, err := store.NodeLease(context.Background(), "worker-1")
+	if err != nil || !nl.Found {
+		t.Fatalf("node lease worker-1 = %+v, %v", nl, err)
 	}
 }

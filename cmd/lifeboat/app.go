@@ -37,10 +37,14 @@ func newApp(std streams) *cli.Command {
 			applyCommand(std),
 			undoCommand(std),
 			demoCommand(std),
+			tuiCommand(std),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Present() {
 				return usagef("unknown command %q: run 'lifeboat --help' for the list", cmd.Args().First())
+			}
+			if interactive(std) {
+				return openTUI(ctx, std, cmd, "pods")
 			}
 			return cli.ShowAppHelp(cmd)
 		},

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/etcdops/embedded"
 	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
 	"github.com/urfave/cli/v3"
@@ -52,6 +53,21 @@ func demoCommand(std streams) *cli.Command {
 				return fmt.Errorf("demo: seed %s: %w", srv.Endpoint(), err)
 			}
 			printDemoBanner(std.err, srv.Endpoint(), prefix, summary)
+			if !cmd.Bool("serve") && interactive(std) {
+				// On a terminal the demo is the TUI on the seeded etcd; the
+				// connection flags other than --prefix and --readonly
+				// describe a real etcd, not this one.
+				cfg := storeConfig(cmd)
+				cfg = etcdops.Config{Endpoints: []string{srv.Endpoint()}, Prefix: cfg.Prefix, ReadOnly: cfg.ReadOnly, DialTimeout: etcdDialTimeout}
+				store, err := etcdops.Open(ctx, cfg)
+				if err != nil {
+					return fmt.Errorf("demo: %w", err)
+				}
+				defer store.Close()
+				err = runTUI(ctx, std, cmd, store, "pods")
+				fmt.Fprintln(std.err, "Stopping the demo etcd.")
+				return err
+			}
 			<-ctx.Done()
 			fmt.Fprintln(std.err, "\nStopping the demo etcd.")
 			return nil

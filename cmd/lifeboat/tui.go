@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/tui"
+	"github.com/urfave/cli/v3"
+)
+
+func tuiCommand(std streams) *cli.Command {
+	return &cli.Command{
+		Name:  "tui",
+		Usage: "browse, triage and repair in a full-screen terminal UI (what `lifeboat` alone opens on a terminal)",
+		Description: "k9s habits: ':' switches resource (:pods :nodes :leases :keys), '/' filters, '?' lists every key.\n" +
+			"Every repair shows its diff first; 'y' writes, any other key cancels. 'j' shows the journal and undoes.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "resource", Value: "pods", Usage: "first view (any resource get accepts)"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
+			if !std.inTTY || !std.outTTY {
+				return usagef("the TUI needs a terminal on stdin and stdout (use 'lifeboat get ...' in scripts)")
+			}
+			return openTUI(ctx, std, cmd, cmd.String("resource"))
+		},
+	}
+}
+
+// openTUI connects with the root's flags and runs the TUI until the operator
+// quits. The `lifeboat` root (no command, on a terminal) comes here too.
+func openTUI(ctx context.Context, std streams, cmd *cli.Command, resource string) error {
+	store, err := etcdops.Open(ctx, storeConfig(cmd))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return runTUI(ctx, std, cmd, store, resource)
+}
+
+// runTUI runs the TUI on an open store (demo uses it on its own etcd).
+func runTUI(ctx context.Context, std streams, cmd *cli.Command, store *etcdops.Store, resource string) error {
+	if _, err := etcdops.ResolveResource(resource); err != nil && resource != "keys" {
+		return err
+	}
+	path, err := tui.Run(ctx, store, tui.Options{
+		JournalPath: cmd.Root().String("journal"),
+		Resource:    resource,
+		Now:         std.now,
+	}, std.in, std.out)
+	if path != "" {
+		fmt.Fprintf(std.err, "Journal: %s\nUndo with: lifeboat undo %s\n", path, path)
+	}
+	return err
+}
+
+// interactive reports whether the TUI can run: a terminal on both ends.
+func interactive(std streams) bool { return std.inTTY && std.outTTY }

@@ -1,0 +1,18 @@
+// Package tui is lifeboat's break-glass terminal UI: k9s-like browsing,
+// triage and repair of a Kubernetes cluster read straight from its etcd.
+//
+// It is a bubbletea model over package etcdops only. Every action builds
+// etcdops.Operation values and takes the engine's one write path: Plan ->
+// Change.Diff preview -> confirmation -> journal -> Store.Apply
+// (compare-and-swap); undo goes through Store.PlanUndo and Apply. All etcd
+// I/O runs in tea.Cmds, never in Update or View, so the screen never blocks
+// on etcd. Views follow an etcd watch (Store.Watch) and reload within a
+// second of a change made by anyone.
+//
+// Files: model.go (state and dispatch), keys.go (bindings and help),
+// header.go (endpoint, revision, mode, counts, leases), views_list.go
+// (resource tables, filter, sort, marks), views_keys.go (raw keys),
+// views_detail.go (YAML and raw key facts), preview.go (diff preview,
+// progress, summary), journal.go (session journal and undo), commands.go
+// (the tea.Cmds doing etcd I/O), styles.go.
+package tui

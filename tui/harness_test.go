@@ -1,0 +1,227 @@
+package tui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/lifeboat-k8s/lifeboat/codec"
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
+	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	corev1 "k8s.io/api/core/v1"
+)
+
+var testNow = time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+
+// harness drives the model as bubbletea would, against a real embedded
+// etcd: Update runs on the test goroutine, each tea.Cmd in its own
+// goroutine, and their messages come back through msgs.
+type harness struct {
+	t       *testing.T
+	m       *Model
+	cli     *clientv3.Client
+	store   *etcdops.Store
+	msgs    chan tea.Msg
+	journal string
+	quit    bool
+}
+
+type harnessOptions struct {
+	readOnly bool
+	seed     seed.Options
+	width    int
+	height   int
+}
+
+func newHarness(t *testing.T, o harnessOptions) *harness {
+	t.Helper()
+	_, cli := etcdtest.Start(t)
+	o.seed.Now = testNow
+	o.seed.Malformed = true
+	if _, err := seed.Capsized(context.Background(), cli, o.seed); err != nil {
+		t.Fatal(err)
+	}
+	store := etcdops.NewStore(cli, "", o.readOnly)
+	h := &harness{t: t, cli: cli, store: store, msgs: make(chan tea.Msg, 4096),
+		journal: filepath.Join(t.TempDir(), "session.jsonl")}
+	m, err := New(store, Options{JournalPath: h.journal, Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.m = m
+	t.Cleanup(m.Close) // runs before etcd stops
+	if o.width == 0 {
+		o.width, o.height = 80, 24
+	}
+	h.send(tea.WindowSizeMsg{Width: o.width, Height: o.height})
+	h.run(m.Init())
+	h.waitFor("first load", func() bool { return m.list.loaded && m.headerOK })
+	return h
+}
+
+func (h *harness) run(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	go func() { h.msgs <- cmd() }()
+}
+
+func (h *harness) send(msg tea.Msg) {
+	switch msg := msg.(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, c := range msg {
+			h.run(c)
+		}
+	case tea.QuitMsg:
+		h.quit = true
+	default:
+		_, cmd := h.m.Update(msg)
+		h.run(cmd)
+	}
+}
+
+// press sends keys: names such as "enter", "esc", "ctrl+a", "space", or
+// text typed rune by rune.
+func (h *harness) press(keys ...string) {
+	for _, k := range keys {
+		switch k {
+		case "enter":
+			h.send(tea.KeyMsg{Type: tea.KeyEnter})
+		case "esc":
+			h.send(tea.KeyMsg{Type: tea.KeyEsc})
+		case "ctrl+a":
+			h.send(tea.KeyMsg{Type: tea.KeyCtrlA})
+		case "ctrl+c":
+			h.send(tea.KeyMsg{Type: tea.KeyCtrlC})
+		case "space":
+			h.send(tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})
+		case "down":
+			h.send(tea.KeyMsg{Type: tea.KeyDown})
+		default:
+			for _, r := range k {
+				h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+			}
+		}
+	}
+}
+
+// waitFor handles messages until cond holds.
+func (h *harness) waitFor(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.After(15 * time.Second)
+	for !cond() {
+		select {
+		case msg := <-h.msgs:
+			h.send(msg)
+		case <-deadline:
+			h.t.Fatalf("timed out waiting for %s; screen:\n%s", what, h.screen())
+		}
+	}
+}
+
+// settle handles messages for a while (for "nothing happens" checks).
+func (h *harness) settle(d time.Duration) {
+	end := time.After(d)
+	for {
+		select {
+		case msg := <-h.msgs:
+			h.send(msg)
+		case <-end:
+			return
+		}
+	}
+}
+
+// screen is the rendered view without colours.
+func (h *harness) screen() string { return ansi.Strip(h.m.View()) }
+
+func (h *harness) waitScreen(want string) {
+	h.t.Helper()
+	h.waitFor("screen to show "+want, func() bool { return strings.Contains(h.screen(), want) })
+}
+
+// checkSize asserts the view fills the terminal exactly and never wider.
+func (h *harness) checkSize() {
+	h.t.Helper()
+	lines := strings.Split(h.m.View(), "\n")
+	if len(lines) != h.m.height {
+		h.t.Errorf("view has %d lines, terminal %d:\n%s", len(lines), h.m.height, h.screen())
+	}
+	for i, l := range lines {
+		if w := ansi.StringWidth(l); w > h.m.width {
+			h.t.Errorf("line %d is %d wide, terminal %d: %q", i, w, h.m.width, ansi.Strip(l))
+		}
+	}
+}
+
+func (h *harness) revision() int64 {
+	h.t.Helper()
+	rev, err := h.store.Revision(context.Background())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return rev
+}
+
+// pods reads every decodable pod from etcd.
+func (h *harness) pods() map[string]*corev1.Pod {
+	h.t.Helper()
+	out := map[string]*corev1.Pod{}
+	_, err := h.store.List(context.Background(), etcdops.Query{Resource: mustResource("pods"), AllNamespaces: true}, func(it etcdops.Item) error {
+		if p, ok := typedPod(it); ok {
+			out[it.Namespace+"/"+it.Name] = p
+		}
+		return nil
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return out
+}
+
+func typedPod(it etcdops.Item) (*corev1.Pod, bool) {
+	if it.Object == nil {
+		return nil, false
+	}
+	p, ok := it.Object.Typed.(*corev1.Pod)
+	return p, ok
+}
+
+func (h *harness) terminatingPods() []string {
+	var out []string
+	for name, p := range h.pods() {
+		if p.DeletionTimestamp != nil {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func (h *harness) node(name string) *corev1.Node {
+	h.t.Helper()
+	rec, found, err := h.store.Get(context.Background(), "/registry/minions/"+name)
+	if err != nil || !found {
+		h.t.Fatalf("node %s: found=%v err=%v", name, found, err)
+	}
+	obj, err := codec.Decode(rec.Value)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return obj.Typed.(*corev1.Node)
+}
+
+// visibleNames are the NAME cells of the rows the table shows.
+func (h *harness) visibleNames() []string {
+	var out []string
+	for _, idx := range h.m.list.visible {
+		out = append(out, h.m.list.items[idx].Name)
+	}
+	return out
+}

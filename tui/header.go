@@ -1,0 +1,96 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"k8s.io/apimachinery/pkg/util/duration"
+)
+
+// headerLines is fixed so the body never jumps when a warning appears.
+const headerLines = 4
+
+func (m *Model) headerHeight() int { return headerLines }
+
+// headerView: endpoint, revision and mode; node and pod counts; the
+// control-plane leases; and one line for the banner or the warning that
+// matters most.
+func (m *Model) headerView() string {
+	h := &m.header
+	mode := styleWrite.Render(" WRITE MODE ")
+	if m.readOnly {
+		mode = styleReadOnly.Render("READ-ONLY")
+	}
+	busy := ""
+	if m.busy > 0 {
+		busy = " " + m.spinner.View()
+	}
+	rev := "?"
+	if m.revision > 0 {
+		rev = fmt.Sprint(m.revision)
+	}
+	line1 := fmt.Sprintf("%s %s %s  %s %s  %s%s", styleTitle.Render("lifeboat"), styleLabel.Render("etcd"), styleValue.Render(m.endpoint),
+		styleLabel.Render("rev"), styleValue.Render(rev), mode, busy)
+
+	line2, line3 := styleMuted.Render("reading cluster…"), ""
+	if m.headerOK {
+		nodes := fmt.Sprintf("%s %d: %s ready, %s not ready, %s tainted, %d cordoned", styleLabel.Render("nodes"), h.nodes,
+			styleGood.Render(fmt.Sprint(h.ready)), badIf(h.notReady), badIf(h.tainted), h.cordoned)
+		pods := fmt.Sprintf("%s %d: %s terminating", styleLabel.Render("pods"), h.pods, badIf(h.terminating))
+		if h.malformed > 0 {
+			pods += ", " + styleBadBold.Render(fmt.Sprintf("%d malformed", h.malformed))
+		}
+		line2 = nodes + styleMuted.Render(" │ ") + pods
+		now := m.now()
+		line3 = leaseView("controller-manager", h.controlPlane.ControllerManager, now) + styleMuted.Render(" │ ") +
+			leaseView("scheduler", h.controlPlane.Scheduler, now)
+	}
+
+	var line4 string
+	cm := h.controlPlane.ControllerManager
+	switch {
+	case m.connErr != nil:
+		line4 = styleBanner.Render(" etcd unreachable ") + " " + styleBad.Render(oneLine(m.connErr.Error())) + styleMuted.Render(" · retrying every 2s")
+	case m.headerOK && cm.Alive(m.now()):
+		line4 = styleBadBold.Render("⚠ kube-controller-manager is running: it re-taints nodes and evicts pods again. Stop it first.")
+	case m.readOnly:
+		line4 = styleReadOnly.Render("read-only (--readonly): browsing only, repair keys are disabled")
+	case m.headerOK && cm.Found:
+		line4 = styleMuted.Render("kube-controller-manager stopped: repairs will stick")
+	}
+	lines := []string{line1, line2, line3, line4}
+	for i := range lines {
+		lines[i] = ansi.Truncate(lines[i], m.width, "…")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func badIf(n int) string {
+	if n > 0 {
+		return styleBadBold.Render(fmt.Sprint(n))
+	}
+	return fmt.Sprint(n)
+}
+
+// leaseView is "name holder age", stale in red.
+func leaseView(name string, st etcdops.LeaseStatus, now time.Time) string {
+	label := styleLabel.Render(name)
+	if !st.Found {
+		return label + " " + styleMuted.Render("no lease")
+	}
+	holder := st.Holder
+	if i := strings.IndexByte(holder, '_'); i > 0 {
+		holder = holder[:i] // "<host>_<uuid>": the host is what matters
+	}
+	age := "never"
+	if !st.RenewTime.IsZero() {
+		age = duration.HumanDuration(st.Age(now))
+	}
+	if st.Alive(now) {
+		return fmt.Sprintf("%s %s %s", label, styleValue.Render(holder), styleGood.Render(age+" alive"))
+	}
+	return fmt.Sprintf("%s %s %s", label, holder, styleBadBold.Render(age+" STALE"))
+}

@@ -1,0 +1,575 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/progress"
+	"github.com/charmbracelet/bubbles/spinner"
+	"github.com/charmbracelet/bubbles/textinput"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+)
+
+// Options configure the TUI.
+type Options struct {
+	// JournalPath is where this session's writes are journaled; the file is
+	// created at the first write. "" means etcdops.DefaultJournalPath.
+	JournalPath string
+	// Resource is the first view ("pods" by default).
+	Resource string
+	// Now is the clock for ages and lease liveness; nil means time.Now.
+	Now func() time.Time
+}
+
+// screen is what the body of the UI shows.
+type screen int
+
+const (
+	screenList screen = iota
+	screenDetail
+	screenPreview
+	screenApplying
+	screenSummary
+	screenJournal
+	screenHelp
+)
+
+// promptKind says what the one-line input at the bottom is for.
+type promptKind int
+
+const (
+	promptNone promptKind = iota
+	promptCommand
+	promptFilter
+	promptReveal
+)
+
+// Model is the TUI's state. It is used through a pointer: tea.Cmds built by
+// its methods record what they started (generations, busy counts).
+type Model struct {
+	store    *etcdops.Store
+	opts     Options
+	ctx      context.Context
+	cancel   context.CancelFunc
+	readOnly bool
+	endpoint string
+	keys     keyMap
+
+	width, height int
+
+	screen  screen
+	history []screen // Esc pops
+
+	header    headerData
+	headerOK  bool
+	revision  int64 // newest etcd revision seen (loads and watch)
+	connErr   error // set while etcd does not answer: the banner
+	retrying  bool
+	listGen   int
+	watchGen  int
+	watchCh   <-chan etcdops.WatchEvent
+	watchDead bool
+	reloading bool
+	busy      int
+
+	list    listState
+	views   []listView // resources visited, for Esc
+	detail  detailState
+	preview previewState
+	summary summaryState
+	journal journalState
+
+	prompt     textinput.Model
+	promptKind promptKind
+	spinner    spinner.Model
+	progress   progress.Model
+	help       help.Model
+	helpView   viewport.Model
+	applyCh    <-chan tea.Msg
+	applyDone  int
+	applyTotal int
+
+	sessionJournal *etcdops.Journal
+	status         string
+	statusBad      bool
+	quitting       bool
+}
+
+// New builds the model over an open store. Close releases what it started.
+func New(store *etcdops.Store, opts Options) (*Model, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	first := opts.Resource
+	if first == "" {
+		first = "pods"
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &Model{
+		store:    store,
+		opts:     opts,
+		ctx:      ctx,
+		cancel:   cancel,
+		readOnly: store.ReadOnly(),
+		endpoint: strings.Join(store.Endpoints(), ","),
+		keys:     newKeyMap(),
+		width:    80,
+		height:   24,
+		help:     help.New(),
+	}
+	m.prompt = textinput.New()
+	m.prompt.CharLimit = 256
+	m.spinner = spinner.New(spinner.WithSpinner(spinner.Dot))
+	m.progress = progress.New(progress.WithDefaultGradient())
+	m.list = newListState(m.keys)
+	view, err := m.resolveView(first)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	m.list.setView(view)
+	return m, nil
+}
+
+// Close stops the watch and every pending command, and closes the session
+// journal.
+func (m *Model) Close() {
+	m.cancel()
+	if m.sessionJournal != nil {
+		m.sessionJournal.Close()
+	}
+}
+
+// JournalPath is the session journal's path, "" before the first write.
+func (m *Model) JournalPath() string {
+	if m.sessionJournal == nil {
+		return ""
+	}
+	return m.sessionJournal.Path()
+}
+
+func (m *Model) now() time.Time { return m.opts.Now() }
+
+// Init starts the first loads and the watch.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.loadListCmd(), m.loadHeaderCmd(), m.startWatchCmd(0), m.spinner.Tick,
+		tickCmd(headerRefresh, headerTickMsg{}))
+}
+
+// Update is bubbletea's event handler.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.KeyMsg:
+		return m, m.handleKey(msg)
+	case tea.MouseMsg:
+		return m, m.handleMouse(msg)
+	case spinner.TickMsg:
+		var cmd tea.Cmd
+		m.spinner, cmd = m.spinner.Update(msg)
+		return m, cmd
+	case listMsg:
+		return m, m.onList(msg)
+	case headerMsg:
+		return m, m.onHeader(msg)
+	case watchStartedMsg:
+		if msg.gen != m.watchGen {
+			return m, nil
+		}
+		m.watchCh, m.watchDead = msg.ch, false
+		return m, waitWatchCmd(msg.gen, msg.ch)
+	case watchMsg:
+		return m, m.onWatch(msg)
+	case reloadMsg:
+		m.reloading = false
+		return m, tea.Batch(m.loadListCmd(), m.loadHeaderCmd())
+	case retryMsg:
+		m.retrying = false
+		cmds := []tea.Cmd{m.loadListCmd(), m.loadHeaderCmd()}
+		if m.watchDead {
+			from := int64(0)
+			if m.revision > 0 {
+				from = m.revision + 1
+			}
+			cmds = append(cmds, m.startWatchCmd(from))
+		}
+		return m, tea.Batch(cmds...)
+	case headerTickMsg:
+		return m, tea.Batch(m.loadHeaderCmd(), tickCmd(headerRefresh, headerTickMsg{}))
+	case detailMsg:
+		m.detail.set(msg.detail, m.bodyWidth(), m.bodyHeight())
+		if m.screen != screenDetail {
+			m.push(screenDetail)
+		}
+		return m, nil
+	case planMsg:
+		return m, m.onPlan(msg)
+	case applyProgressMsg:
+		m.applyDone, m.applyTotal = msg.done, msg.total
+		return m, waitApplyCmd(m.applyCh)
+	case applyDoneMsg:
+		return m, m.onApplied(msg)
+	case journalMsg:
+		m.journal.set(msg.entries, msg.err)
+		m.journal.layout(m.bodyWidth(), m.bodyHeight())
+		return m, nil
+	}
+	if m.promptKind != promptNone {
+		var cmd tea.Cmd
+		m.prompt, cmd = m.prompt.Update(msg) // cursor blink
+		return m, cmd
+	}
+	return m, nil
+}
+
+// handleKey routes a key: the prompt first, then the screen.
+func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	if msg.Type == tea.KeyCtrlC {
+		return m.quit()
+	}
+	// Keys typed faster than the terminal is read arrive as one message
+	// (":nodes"): take them one by one, so ':' still opens the prompt.
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+		var cmds []tea.Cmd
+		for _, r := range msg.Runes {
+			cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+		}
+		return tea.Batch(cmds...)
+	}
+	if m.promptKind != promptNone {
+		return m.promptKey(msg)
+	}
+	switch m.screen {
+	case screenPreview:
+		return m.previewKey(msg)
+	case screenApplying:
+		return nil // writes in flight finish; keys wait
+	}
+	// Keys that work on every other screen.
+	switch {
+	case key.Matches(msg, m.keys.Quit):
+		return m.quit()
+	case key.Matches(msg, m.keys.Help):
+		if m.screen == screenHelp {
+			m.back()
+			return nil
+		}
+		m.openHelp()
+		return nil
+	case key.Matches(msg, m.keys.Command):
+		m.openPrompt(promptCommand, ":", "")
+		return textinput.Blink
+	case key.Matches(msg, m.keys.Filter) && m.screen == screenList:
+		m.openPrompt(promptFilter, "/", m.list.filterText())
+		return textinput.Blink
+	case key.Matches(msg, m.keys.Refresh):
+		return tea.Batch(m.loadListCmd(), m.loadHeaderCmd())
+	}
+	switch m.screen {
+	case screenList:
+		return m.listKey(msg)
+	case screenDetail:
+		return m.detailKey(msg)
+	case screenSummary:
+		return m.summaryKey(msg)
+	case screenJournal:
+		return m.journalKey(msg)
+	case screenHelp:
+		if key.Matches(msg, m.keys.Back) {
+			m.back()
+			return nil
+		}
+		var cmd tea.Cmd
+		m.helpView, cmd = m.helpView.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+// openHelp shows every key in a scrollable page.
+func (m *Model) openHelp() {
+	m.helpView = viewport.New(m.bodyWidth(), m.bodyHeight())
+	m.helpView.SetContent(m.helpBody())
+	m.push(screenHelp)
+}
+
+func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
+	var cmd tea.Cmd
+	switch m.screen {
+	case screenDetail:
+		m.detail.viewport, cmd = m.detail.viewport.Update(msg)
+	case screenPreview:
+		m.preview.viewport, cmd = m.preview.viewport.Update(msg)
+	case screenSummary:
+		m.summary.viewport, cmd = m.summary.viewport.Update(msg)
+	}
+	return cmd
+}
+
+func (m *Model) quit() tea.Cmd {
+	m.quitting = true
+	m.cancel()
+	return tea.Quit
+}
+
+func (m *Model) push(s screen) {
+	m.history = append(m.history, m.screen)
+	m.screen = s
+}
+
+func (m *Model) back() {
+	if n := len(m.history); n > 0 {
+		m.screen = m.history[n-1]
+		m.history = m.history[:n-1]
+		return
+	}
+	m.screen = screenList
+}
+
+// backTo leaves every screen above the list (after a write, the list).
+func (m *Model) backTo(s screen) {
+	m.history = nil
+	m.screen = s
+}
+
+func (m *Model) setStatus(bad bool, format string, args ...any) {
+	m.status, m.statusBad = fmt.Sprintf(format, args...), bad
+}
+
+// openPrompt shows the input line.
+func (m *Model) openPrompt(kind promptKind, prefix, value string) {
+	m.promptKind = kind
+	m.prompt.Prompt = prefix
+	m.prompt.SetValue(value)
+	m.prompt.CursorEnd()
+	m.prompt.Focus()
+}
+
+func (m *Model) closePrompt() {
+	m.promptKind = promptNone
+	m.prompt.Blur()
+	m.prompt.SetValue("")
+}
+
+func (m *Model) promptKey(msg tea.KeyMsg) tea.Cmd {
+	kind := m.promptKind
+	if kind == promptReveal {
+		m.closePrompt()
+		if msg.String() == "y" || msg.String() == "Y" {
+			return yamlCmd(m.detail.item, false, true)
+		}
+		m.setStatus(false, "secret data stays redacted")
+		return nil
+	}
+	switch msg.Type {
+	case tea.KeyEsc:
+		m.closePrompt()
+		return nil
+	case tea.KeyEnter:
+		value := strings.TrimSpace(m.prompt.Value())
+		m.closePrompt()
+		if kind == promptCommand {
+			return m.runCommand(value)
+		}
+		return m.applyFilter(value)
+	}
+	var cmd tea.Cmd
+	m.prompt, cmd = m.prompt.Update(msg)
+	if kind == promptFilter {
+		// Live filtering as in k9s; label selectors apply on Enter.
+		if v := m.prompt.Value(); !isSelectorFilter(v) {
+			m.list.setFilter(v, nil, "")
+			m.list.rebuild(m.now(), m.bodyWidth())
+		}
+	}
+	return cmd
+}
+
+// runCommand handles ":<what>".
+func (m *Model) runCommand(cmd string) tea.Cmd {
+	switch cmd {
+	case "":
+		return nil
+	case "q", "q!", "quit", "exit":
+		return m.quit()
+	case "journal", "j":
+		return m.openJournal()
+	case "help", "?":
+		m.openHelp()
+		return nil
+	}
+	view, err := m.resolveView(cmd)
+	if err != nil {
+		m.setStatus(true, "%s", err)
+		return nil
+	}
+	m.views = append(m.views, m.list.view)
+	m.list.setView(view)
+	m.backTo(screenList)
+	m.setStatus(false, "")
+	return m.loadListCmd()
+}
+
+func (m *Model) resolveView(arg string) (listView, error) {
+	fields := strings.Fields(arg)
+	if len(fields) == 0 {
+		return listView{}, errors.New("no resource given")
+	}
+	if fields[0] == "keys" || fields[0] == "key" || fields[0] == "ls" {
+		prefix := strings.TrimRight(m.store.Layout().Prefix, "/") + "/"
+		if len(fields) > 1 {
+			prefix = fields[1]
+		}
+		return listView{keys: true, keyPrefix: prefix}, nil
+	}
+	if len(fields) > 1 {
+		return listView{}, fmt.Errorf(":%s: give one resource (filter with /)", arg)
+	}
+	res, err := etcdops.ResolveResource(fields[0])
+	if err != nil {
+		return listView{}, err
+	}
+	return listView{res: res}, nil
+}
+
+// applyFilter handles "/<text>" and "/l <selector>".
+func (m *Model) applyFilter(v string) tea.Cmd {
+	if isSelectorFilter(v) {
+		text := strings.TrimSpace(v[strings.IndexByte(v, 'l')+1:])
+		sel, err := etcdops.ParseSelector(text)
+		if err != nil {
+			m.setStatus(true, "%s", err)
+			return nil
+		}
+		m.list.setFilter("", sel, text)
+	} else {
+		m.list.setFilter(v, nil, "")
+	}
+	m.list.rebuild(m.now(), m.bodyWidth())
+	return nil
+}
+
+func isSelectorFilter(v string) bool {
+	return strings.HasPrefix(v, "l ") || strings.HasPrefix(v, "-l ") || strings.HasPrefix(v, "l=") || v == "l" || v == "-l"
+}
+
+// onList takes a finished load.
+func (m *Model) onList(msg listMsg) tea.Cmd {
+	m.busy = max(m.busy-1, 0)
+	if msg.gen != m.listGen {
+		return nil // a newer load is on its way
+	}
+	if msg.err != nil {
+		return m.ioFailed(msg.err)
+	}
+	m.connErr = nil
+	if msg.revision > m.revision {
+		m.revision = msg.revision
+	}
+	m.list.load(msg.items, msg.nodeLeases, msg.revision)
+	m.list.rebuild(m.now(), m.bodyWidth())
+	// A YAML view follows its object: someone else's write shows at once.
+	if m.screen == screenDetail && !m.detail.raw {
+		for _, it := range msg.items {
+			if it.Key == m.detail.key && it.ModRevision != m.detail.revision {
+				return yamlCmd(it, false, m.detail.showSecrets)
+			}
+		}
+	}
+	return nil
+}
+
+func (m *Model) onHeader(msg headerMsg) tea.Cmd {
+	if msg.err != nil {
+		return m.ioFailed(msg.err)
+	}
+	m.connErr = nil
+	m.header, m.headerOK = msg.data, true
+	if msg.data.revision > m.revision {
+		m.revision = msg.data.revision
+	}
+	return nil
+}
+
+// ioFailed shows the banner and schedules one retry.
+func (m *Model) ioFailed(err error) tea.Cmd {
+	var usage *etcdops.UsageError
+	if errors.As(err, &usage) {
+		m.setStatus(true, "%s", err)
+		return nil
+	}
+	m.connErr = err
+	if m.retrying || m.ctx.Err() != nil {
+		return nil
+	}
+	m.retrying = true
+	return tickCmd(retryDelay, retryMsg{})
+}
+
+// onWatch reloads what an event may have changed, at most every
+// reloadDelay.
+func (m *Model) onWatch(msg watchMsg) tea.Cmd {
+	if msg.gen != m.watchGen {
+		return nil
+	}
+	relevant := false
+	var cmds []tea.Cmd
+	for _, ev := range msg.events {
+		if ev.Err != nil {
+			m.watchDead = true
+			if errors.Is(ev.Err, etcdops.ErrCompacted) {
+				m.revision = 0 // watch from now, after a fresh list
+			}
+			cmds = append(cmds, m.ioFailed(ev.Err))
+			continue
+		}
+		if ev.Revision > m.revision {
+			m.revision = ev.Revision
+		}
+		relevant = true
+	}
+	if msg.closed && !m.watchDead && m.ctx.Err() == nil {
+		m.watchDead = true
+		cmds = append(cmds, m.ioFailed(errors.New("etcd watch closed")))
+	}
+	if !m.watchDead {
+		cmds = append(cmds, waitWatchCmd(msg.gen, m.watchCh))
+	}
+	if relevant && !m.reloading {
+		m.reloading = true
+		cmds = append(cmds, tickCmd(reloadDelay, reloadMsg{}))
+	}
+	return tea.Batch(cmds...)
+}
+
+// layout sizes the components to the terminal.
+func (m *Model) layout() {
+	w, h := m.bodyWidth(), m.bodyHeight()
+	m.list.resize(w, h)
+	m.list.rebuild(m.now(), w)
+	m.detail.resize(w, h)
+	m.preview.resize(w, h)
+	m.summary.resize(w, h)
+	m.journal.layout(w, h)
+	m.progress.Width = min(max(w-20, 10), 60)
+	m.prompt.Width = max(w-4, 10)
+	m.helpView.Width, m.helpView.Height = w, h
+}
+
+func (m *Model) bodyWidth() int { return max(m.width, 20) }
+
+// bodyHeight is what is left below the header and above the two bottom
+// lines (status and key hints).
+func (m *Model) bodyHeight() int {
+	return max(m.height-m.headerHeight()-1-2, 3)
+}
