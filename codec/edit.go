@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	cborserializer "k8s.io/apimachinery/pkg/runtime/serializer/cbor"
 	"k8s.io/apimachinery/pkg/runtime/serializer/cbor/direct"
-	"k8s.io/client-go/kubernetes/scheme"
 )
 
 // Field numbers used by the edits: ObjectMeta in k8s.io/apimachinery
@@ -32,7 +31,7 @@ const (
 
 // cborSerializer is apimachinery's CBOR serializer, used to check edited
 // CBOR values exactly as the apiserver will read them.
-var cborSerializer = cborserializer.NewSerializer(scheme.Scheme, scheme.Scheme)
+var cborSerializer = cborserializer.NewSerializer(storageScheme, storageScheme)
 
 // Edit is one lossless repair. Each edit knows how to change a protobuf
 // object at the wire level and a JSON/CBOR object as a generic map; neither

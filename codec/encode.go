@@ -9,12 +9,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
-	"k8s.io/client-go/kubernetes/scheme"
 )
 
 // protobufSerializer is apimachinery's own storage serializer for built-in
 // kinds; it writes the "k8s\x00" + runtime.Unknown envelope.
-var protobufSerializer = protobuf.NewSerializer(scheme.Scheme, scheme.Scheme)
+var protobufSerializer = protobuf.NewSerializer(storageScheme, storageScheme)
 
 // EncodeProtobuf encodes a built-in object exactly as kube-apiserver stores it:
 // protobuf in the runtime.Unknown envelope, with metadata.resourceVersion and
@@ -45,7 +44,7 @@ func setKind(obj runtime.Object) error {
 	if !obj.GetObjectKind().GroupVersionKind().Empty() {
 		return nil
 	}
-	gvks, _, err := scheme.Scheme.ObjectKinds(obj)
+	gvks, _, err := storageScheme.ObjectKinds(obj)
 	if err != nil {
 		return fmt.Errorf("encode %T: %w", obj, err)
 	}

@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer/cbor/direct"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
-	"k8s.io/client-go/kubernetes/scheme"
 )
 
 // Object is a decoded etcd value. Its fields are read-only views: Meta and
@@ -126,7 +125,7 @@ func (o *Object) decodeProtobuf(value []byte) error {
 	}
 	o.APIVersion, o.Kind = env.apiVersion, env.kind
 	gvk := schema.FromAPIVersionAndKind(env.apiVersion, env.kind)
-	if scheme.Scheme.Recognizes(gvk) {
+	if storageScheme.Recognizes(gvk) {
 		obj, got, err := protobufSerializer.Decode(value, nil, nil)
 		if err != nil {
 			return fmt.Errorf("protobuf %s %s: %w", env.apiVersion, env.kind, err)

@@ -328,15 +328,15 @@ func TestLs(t *testing.T) {
 		}
 		wantFormat := map[string]string{poisonKey: "malformed", encryptedKey: "encrypted", crKey: "json"}[f.Key]
 		if wantFormat == "" {
-			wantFormat = "protobuf"
-			if strings.HasPrefix(f.Key, "/registry/apiextensions.k8s.io/") {
-				wantFormat = "json"
-			}
+			wantFormat = "protobuf" // CRDs too, as kube-apiserver stores them
 		}
 		if f.Format != wantFormat {
 			t.Errorf("%s: format %q, want %q", f.Key, f.Format, wantFormat)
 		}
 		if strings.HasPrefix(f.Key, "/registry/minions/") && (f.Resource != "nodes" || f.Kind != "Node") {
+			t.Errorf("%s: resource %q kind %q", f.Key, f.Resource, f.Kind)
+		}
+		if strings.HasPrefix(f.Key, "/registry/apiextensions.k8s.io/") && (f.Resource != "customresourcedefinitions" || f.Kind != "CustomResourceDefinition") {
 			t.Errorf("%s: resource %q kind %q", f.Key, f.Resource, f.Kind)
 		}
 	}

@@ -3,6 +3,7 @@ package seed
 import (
 	"encoding/base64"
 	"fmt"
+	apiextensionsv1beta1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1beta1"
 	"strings"
 	"time"
 
@@ -447,51 +448,56 @@ func podEvents(p *corev1.Pod, notReady, evicted time.Time) []*corev1.Event {
 }
 
 // cronTabCRD is the CustomResourceDefinition of the Kubernetes docs'
-// example, as apiextensions-apiserver stores it once established.
-func cronTabCRD(created time.Time) map[string]any {
+// example, as kube-apiserver stores it once established: protobuf
+// apiextensions.k8s.io/v1beta1, whatever version it was created with
+// (kubernetes pkg/controlplane/apiserver/apiextensions.go prefers v1beta1 for
+// storage, issue 82292).
+func cronTabCRD(created time.Time) *apiextensionsv1beta1.CustomResourceDefinition {
 	const name = "crontabs.stable.example.com"
-	names := map[string]any{"kind": "CronTab", "listKind": "CronTabList", "plural": "crontabs", "singular": "crontab", "shortNames": []any{"ct"}}
-	at := created.Format(time.RFC3339)
-	return map[string]any{
-		"apiVersion": "apiextensions.k8s.io/v1",
-		"kind":       "CustomResourceDefinition",
-		"metadata": map[string]any{
-			"name":              name,
-			"uid":               string(uid("CustomResourceDefinition", "", name)),
-			"generation":        1,
-			"creationTimestamp": at,
+	names := apiextensionsv1beta1.CustomResourceDefinitionNames{
+		Kind: "CronTab", ListKind: "CronTabList", Plural: "crontabs", Singular: "crontab", ShortNames: []string{"ct"},
+	}
+	at := metav1.NewTime(created)
+	return &apiextensionsv1beta1.CustomResourceDefinition{
+		TypeMeta: metav1.TypeMeta{APIVersion: "apiextensions.k8s.io/v1beta1", Kind: "CustomResourceDefinition"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:              name,
+			UID:               uid("CustomResourceDefinition", "", name),
+			Generation:        1,
+			CreationTimestamp: at,
 		},
-		"spec": map[string]any{
-			"group":      "stable.example.com",
-			"names":      names,
-			"scope":      "Namespaced",
-			"conversion": map[string]any{"strategy": "None"},
-			"versions": []any{map[string]any{
-				"name":    "v1",
-				"served":  true,
-				"storage": true,
-				"schema": map[string]any{"openAPIV3Schema": map[string]any{
-					"type": "object",
-					"properties": map[string]any{
-						"spec": map[string]any{
-							"type": "object",
-							"properties": map[string]any{
-								"cronSpec": map[string]any{"type": "string"},
-								"image":    map[string]any{"type": "string"},
-								"replicas": map[string]any{"type": "integer"},
+		Spec: apiextensionsv1beta1.CustomResourceDefinitionSpec{
+			Group:                 "stable.example.com",
+			Names:                 names,
+			Scope:                 apiextensionsv1beta1.NamespaceScoped,
+			Conversion:            &apiextensionsv1beta1.CustomResourceConversion{Strategy: apiextensionsv1beta1.NoneConverter},
+			PreserveUnknownFields: ptrTo(false),
+			Versions: []apiextensionsv1beta1.CustomResourceDefinitionVersion{{
+				Name:    "v1",
+				Served:  true,
+				Storage: true,
+				Schema: &apiextensionsv1beta1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1beta1.JSONSchemaProps{
+					Type: "object",
+					Properties: map[string]apiextensionsv1beta1.JSONSchemaProps{
+						"spec": {
+							Type: "object",
+							Properties: map[string]apiextensionsv1beta1.JSONSchemaProps{
+								"cronSpec": {Type: "string"},
+								"image":    {Type: "string"},
+								"replicas": {Type: "integer"},
 							},
 						},
 					},
 				}},
 			}},
 		},
-		"status": map[string]any{
-			"acceptedNames": names,
-			"conditions": []any{
-				map[string]any{"type": "NamesAccepted", "status": "True", "lastTransitionTime": at, "reason": "NoConflicts", "message": "no conflicts found"},
-				map[string]any{"type": "Established", "status": "True", "lastTransitionTime": at, "reason": "InitialNamesAccepted", "message": "the initial names have been accepted"},
+		Status: apiextensionsv1beta1.CustomResourceDefinitionStatus{
+			AcceptedNames: names,
+			Conditions: []apiextensionsv1beta1.CustomResourceDefinitionCondition{
+				{Type: apiextensionsv1beta1.NamesAccepted, Status: apiextensionsv1beta1.ConditionTrue, LastTransitionTime: at, Reason: "NoConflicts", Message: "no conflicts found"},
+				{Type: apiextensionsv1beta1.Established, Status: apiextensionsv1beta1.ConditionTrue, LastTransitionTime: at, Reason: "InitialNamesAccepted", Message: "the initial names have been accepted"},
 			},
-			"storedVersions": []any{"v1"},
+			StoredVersions: []string{"v1"},
 		},
 	}
 }

@@ -255,7 +255,7 @@ func Capsized(ctx context.Context, cli *clientv3.Client, opts Options) (Summary,
 	}
 
 	// A custom resource and its definition, stored as JSON.
-	w.putJSON("customresourcedefinitions", "", "crontabs.stable.example.com", cronTabCRD(ago(90*24*time.Hour)))
+	w.put("customresourcedefinitions", "", "crontabs.stable.example.com", cronTabCRD(ago(90*24*time.Hour)), clientv3.NoLease)
 	w.putJSON("crontabs.stable.example.com", "default", "nightly-backup", nightlyBackup(ago(60*24*time.Hour)))
 
 	if opts.Malformed {

@@ -92,7 +92,17 @@ func TestCapsized(t *testing.T) {
 			}
 			continue
 		}
-		if info.Resource.Custom || info.Resource.Name == "customresourcedefinitions" {
+		if info.Resource.Name == "customresourcedefinitions" {
+			// Stored as the apiserver does: protobuf apiextensions.k8s.io/v1beta1.
+			custom++
+			obj, err := codec.Decode(kv.Value)
+			if err != nil || obj.Format != codec.FormatProtobuf || obj.APIVersion != "apiextensions.k8s.io/v1beta1" ||
+				obj.Typed == nil || obj.Meta.Name != info.Name || obj.Meta.ResourceVersion != "" {
+				t.Errorf("%s: stored CRD %+v, %v; want protobuf v1beta1 without resourceVersion", kv.Key, obj, err)
+			}
+			continue
+		}
+		if info.Resource.Custom {
 			custom++
 			var obj map[string]any
 			if err := json.Unmarshal(kv.Value, &obj); err != nil {
