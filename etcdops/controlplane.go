@@ -28,11 +28,13 @@ func (l LeaseStatus) Age(now time.Time) time.Duration {
 	return now.Sub(l.RenewTime)
 }
 
-// Alive reports whether the holder renewed within the lease duration, the
-// test leader election and the node lifecycle controller use
-// (now - renewTime < leaseDurationSeconds).
+// Alive reports whether someone holds the lease and renewed it within its
+// duration (now - renewTime < leaseDurationSeconds). A lease without a holder
+// is free whatever its renewTime: a leader that stops cleanly releases it by
+// emptying holderIdentity (client-go tools/leaderelection: release, and
+// tryAcquireOrRenew's len(HolderIdentity) > 0 check).
 func (l LeaseStatus) Alive(now time.Time) bool {
-	return l.Found && !l.RenewTime.IsZero() && now.Sub(l.RenewTime) < l.Duration
+	return l.Found && l.Holder != "" && !l.RenewTime.IsZero() && now.Sub(l.RenewTime) < l.Duration
 }
 
 var leasesResource = mustResolve("leases")

@@ -3,6 +3,7 @@ package etcdops_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 )
@@ -116,5 +117,35 @@ func TestLayoutKeyAndParse(t *testing.T) {
 		if !ok || info.Resource.Name != r.Name || info.Name != "obj1" {
 			t.Errorf("%s: Parse(Key) = %+v, %v", r.Name, info, ok)
 		}
+	}
+}
+
+func TestLeaseAlive(t *testing.T) {
+	now := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		lease etcdops.LeaseStatus
+		alive bool
+	}{
+		{"renewed", etcdops.LeaseStatus{Found: true, Holder: "cp-1", RenewTime: now.Add(-3 * time.Second), Duration: 15 * time.Second}, true},
+		{"stale", etcdops.LeaseStatus{Found: true, Holder: "cp-1", RenewTime: now.Add(-16 * time.Second), Duration: 15 * time.Second}, false},
+		{"released", etcdops.LeaseStatus{Found: true, Holder: "", RenewTime: now, Duration: time.Second}, false},
+		{"missing", etcdops.LeaseStatus{}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.lease.Alive(now); got != tt.alive {
+			t.Errorf("%s: Alive = %v, want %v", tt.name, got, tt.alive)
+		}
+	}
+}
+
+func TestDeletionRequested(t *testing.T) {
+	ts := time.Date(2026, 11, 22, 3, 0, 30, 0, time.UTC)
+	grace := int64(30)
+	if got := etcdops.DeletionRequested(ts, &grace); !got.Equal(ts.Add(-30 * time.Second)) {
+		t.Errorf("DeletionRequested = %v", got)
+	}
+	if got := etcdops.DeletionRequested(ts, nil); !got.Equal(ts) {
+		t.Errorf("DeletionRequested(nil grace) = %v", got)
 	}
 }

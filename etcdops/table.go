@@ -84,7 +84,7 @@ func podCells(obj *codec.Object, now time.Time) []string {
 	}
 	terminating := ""
 	if ts := obj.Meta.DeletionTimestamp; ts != nil {
-		terminating = ago(ts.Time, now)
+		terminating = ago(DeletionRequested(obj.Meta.DeletionTimestamp.Time, obj.Meta.DeletionGracePeriodSeconds), now)
 	}
 	return []string{orNone(node), orNone(phase), orNone(terminating), orNone(strings.Join(obj.Meta.Finalizers, ","))}
 }
@@ -105,6 +105,16 @@ func nodeCells(obj *codec.Object) []string {
 		taints[i] = TaintString(t)
 	}
 	return []string{ready, orNone(strings.Join(taints, ",")), strconv.FormatBool(node.Spec.Unschedulable)}
+}
+
+// DeletionRequested is when a deletion was asked for: the apiserver stores
+// deletionTimestamp as that moment plus the grace period (the time the
+// object may be removed), which lies in the future during the grace period.
+func DeletionRequested(deletionTimestamp time.Time, gracePeriodSeconds *int64) time.Time {
+	if gracePeriodSeconds == nil {
+		return deletionTimestamp
+	}
+	return deletionTimestamp.Add(-time.Duration(*gracePeriodSeconds) * time.Second)
 }
 
 // TaintString is kubectl's key[=value]:effect form.
