@@ -8,7 +8,7 @@ PKGS    := ./...
 BENCH   ?= .
 BENCHTIME ?= 1x
 
-.PHONY: all build test lint bench demo tui-smoke clean
+.PHONY: all build test lint bench demo tui-smoke clean e2e
 
 all: lint test build
 
@@ -23,6 +23,13 @@ lint:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+# End to end against a real kube-apiserver and kube-controller-manager
+# (k8s.io/kubernetes, in process, loopback). Its own module: e2e/go.mod.
+# The first run compiles the control plane (~10 min on 2 cores); later runs ~1 min.
+# -mod=mod: e2e/go.mod follows the main module (replace ../) when its requirements change.
+e2e:
+	cd e2e && $(GO) vet -mod=mod ./... && $(GO) test -mod=mod -count=1 -v -timeout 30m ./...
 
 # Speed targets live here, never in timed unit tests.
 # make bench BENCHTIME=3x for steadier figures.
