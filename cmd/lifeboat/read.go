@@ -40,8 +40,18 @@ func getCommand(std streams) *cli.Command {
 }
 
 func runGet(ctx context.Context, std streams, store *etcdops.Store, q etcdops.Query, output string, showSecrets bool) error {
-	var items []etcdops.Item
-	malformed := 0
+	// Objects are printed (or turned into table rows) as they are read and
+	// then dropped: memory stays flat on a cluster of any size.
+	var out objectPrinter
+	switch {
+	case output == "table":
+		out = newTablePrinter(std.out, q, std.now())
+	case output == "json" && len(q.Names) != 1:
+		out = &jsonListPrinter{w: std.out, showSecrets: showSecrets}
+	default:
+		out = &docPrinter{w: std.out, output: output, single: len(q.Names) == 1, showSecrets: showSecrets}
+	}
+	malformed, n := 0, 0
 	_, err := store.List(ctx, q, func(it etcdops.Item) error {
 		if it.DecodeErr != nil {
 			malformed++
@@ -50,28 +60,119 @@ func runGet(ctx context.Context, std streams, store *etcdops.Store, q etcdops.Qu
 				return nil
 			}
 		}
-		items = append(items, it)
-		return nil
+		n++
+		return out.add(it)
 	})
 	if err != nil {
 		return err
 	}
-	switch output {
-	case "table":
-		if len(items) == 0 {
-			fmt.Fprintf(std.err, "No %s found%s.\n", q.Resource, inNamespace(q))
-			break
-		}
-		printTable(std.out, q, items, std.now())
-	default:
-		if err := printObjects(std.out, output, items, len(q.Names) == 1, showSecrets); err != nil {
-			return err
-		}
+	if n == 0 && output == "table" {
+		fmt.Fprintf(std.err, "No %s found%s.\n", q.Resource, inNamespace(q))
+	} else if err := out.finish(); err != nil {
+		return err
 	}
 	if malformed > 0 {
 		return &partialError{msg: fmt.Sprintf("%d value(s) could not be decoded (see warnings): a kube-apiserver cannot LIST %s while they are there", malformed, q.Resource)}
 	}
 	return nil
+}
+
+// objectPrinter prints the objects of a get as they arrive.
+type objectPrinter interface {
+	add(etcdops.Item) error
+	finish() error
+}
+
+// tablePrinter keeps only the rows' text for tabwriter's alignment.
+type tablePrinter struct {
+	tw  *tabwriter.Writer
+	q   etcdops.Query
+	now time.Time
+}
+
+func newTablePrinter(w io.Writer, q etcdops.Query, now time.Time) *tablePrinter {
+	p := &tablePrinter{tw: tabwriter.NewWriter(w, 0, 8, 3, ' ', 0), q: q, now: now}
+	writeRow(p.tw, etcdops.Columns(q.Resource, q.AllNamespaces))
+	return p
+}
+
+func (p *tablePrinter) add(it etcdops.Item) error {
+	writeRow(p.tw, etcdops.Row(p.q.Resource, it, p.q.AllNamespaces, p.now))
+	return nil
+}
+
+func (p *tablePrinter) finish() error { return p.tw.Flush() }
+
+// jsonListPrinter streams a kind: List exactly as json.MarshalIndent of the
+// whole List would print it (keys sorted: apiVersion, items, kind, metadata).
+type jsonListPrinter struct {
+	w           io.Writer
+	showSecrets bool
+	n           int
+}
+
+const jsonItemIndent = "        "
+
+func (p *jsonListPrinter) add(it etcdops.Item) error {
+	m, err := renderItem(it, p.showSecrets)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(m, jsonItemIndent, "    ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", it.KeyInfo, err)
+	}
+	sep := ",\n"
+	if p.n == 0 {
+		sep = "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n"
+	}
+	p.n++
+	if _, err := io.WriteString(p.w, sep+jsonItemIndent); err != nil {
+		return err
+	}
+	_, err = p.w.Write(b)
+	return err
+}
+
+func (p *jsonListPrinter) finish() error {
+	head := "\n    ],\n"
+	if p.n == 0 {
+		head = "{\n    \"apiVersion\": \"v1\",\n    \"items\": [],\n"
+	}
+	_, err := io.WriteString(p.w, head+"    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n")
+	return err
+}
+
+// docPrinter prints one document at the end: a single object, or a YAML
+// List (YAML has no cheap streaming form of a List).
+type docPrinter struct {
+	w           io.Writer
+	output      string
+	single      bool
+	showSecrets bool
+	objs        []any
+}
+
+func (p *docPrinter) add(it etcdops.Item) error {
+	m, err := renderItem(it, p.showSecrets)
+	if err != nil {
+		return err
+	}
+	p.objs = append(p.objs, m)
+	return nil
+}
+
+// finish prints what kubectl prints: one object, or a v1 List whose items
+// carry resourceVersion = their key's mod_revision.
+func (p *docPrinter) finish() error {
+	if p.single && len(p.objs) == 1 {
+		return printDoc(p.w, p.output, p.objs[0])
+	}
+	objs := p.objs
+	if objs == nil {
+		objs = []any{}
+	}
+	return printDoc(p.w, p.output, map[string]any{"apiVersion": "v1", "kind": "List", "metadata": map[string]any{"resourceVersion": ""}, "items": objs})
 }
 
 func inNamespace(q etcdops.Query) string {
@@ -85,15 +186,6 @@ func inNamespace(q etcdops.Query) string {
 	return " in namespace " + ns
 }
 
-func printTable(w io.Writer, q etcdops.Query, items []etcdops.Item, now time.Time) {
-	tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
-	defer tw.Flush()
-	writeRow(tw, etcdops.Columns(q.Resource, q.AllNamespaces))
-	for _, it := range items {
-		writeRow(tw, etcdops.Row(q.Resource, it, q.AllNamespaces, now))
-	}
-}
-
 func writeRow(w io.Writer, cells []string) {
 	for i, c := range cells {
 		if i > 0 {
@@ -102,26 +194,6 @@ func writeRow(w io.Writer, cells []string) {
 		io.WriteString(w, c)
 	}
 	io.WriteString(w, "\n")
-}
-
-// printObjects prints what kubectl prints: one object, or a v1 List whose
-// items carry resourceVersion = their key's mod_revision.
-func printObjects(w io.Writer, output string, items []etcdops.Item, single bool, showSecrets bool) error {
-	objs := make([]any, 0, len(items))
-	for _, it := range items {
-		m, err := renderItem(it, showSecrets)
-		if err != nil {
-			return err
-		}
-		objs = append(objs, m)
-	}
-	var doc any
-	if single && len(objs) == 1 {
-		doc = objs[0]
-	} else {
-		doc = map[string]any{"apiVersion": "v1", "kind": "List", "metadata": map[string]any{"resourceVersion": ""}, "items": objs}
-	}
-	return printDoc(w, output, doc)
 }
 
 func printDoc(w io.Writer, output string, doc any) error {
