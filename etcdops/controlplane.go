@@ -59,11 +59,16 @@ func (s *Store) Lease(ctx context.Context, namespace, name string) (LeaseStatus,
 }
 
 func leaseStatus(namespace, name string, value []byte) (LeaseStatus, error) {
-	st := LeaseStatus{Namespace: namespace, Name: name, Found: true}
 	obj, err := codec.Decode(value)
 	if err != nil {
-		return st, fmt.Errorf("leases/%s/%s: %w", namespace, name, err)
+		return LeaseStatus{Namespace: namespace, Name: name, Found: true}, fmt.Errorf("leases/%s/%s: %w", namespace, name, err)
 	}
+	return leaseStatusOf(namespace, name, obj)
+}
+
+// leaseStatusOf reads a decoded Lease.
+func leaseStatusOf(namespace, name string, obj *codec.Object) (LeaseStatus, error) {
+	st := LeaseStatus{Namespace: namespace, Name: name, Found: true}
 	lease, ok := obj.Typed.(*coordinationv1.Lease)
 	if !ok {
 		return st, fmt.Errorf("leases/%s/%s: stored kind %s is not a Lease", namespace, name, obj.Kind)

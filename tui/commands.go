@@ -17,38 +17,34 @@ import (
 // into an error banner, never a frozen screen.
 
 const (
-	ioTimeout     = 10 * time.Second
-	reloadDelay   = 150 * time.Millisecond // coalesces bursts of watch events
-	retryDelay    = 2 * time.Second
-	headerRefresh = 5 * time.Second // lease ages move even when nothing is written
+	ioTimeout   = 10 * time.Second
+	reloadDelay = 150 * time.Millisecond // coalesces bursts of watch events
+	maxDelay    = 900 * time.Millisecond // a refresh never waits longer
+	retryDelay  = 2 * time.Second
+	clockTick   = time.Second // ages move even when nothing is written
+	probeEvery  = 5           // clock ticks between liveness probes
 )
 
 // Messages.
 type (
-	listMsg struct {
-		gen        int
-		view       listView
-		items      []etcdops.Item
-		nodeLeases map[string]etcdops.LeaseStatus
-		revision   int64
-		err        error
+	// syncedMsg ends a cache's full list: its watch is running, or err.
+	syncedMsg struct {
+		key   string
+		gen   int
+		watch *etcdops.InformerWatch
+		err   error
 	}
-	headerMsg struct {
-		data headerData
-		err  error
+	// cacheEventsMsg says a cache applied a batch of watch events.
+	cacheEventsMsg struct {
+		key     string
+		gen     int
+		changed bool
+		err     error
 	}
-	watchStartedMsg struct {
-		gen int
-		ch  <-chan etcdops.WatchEvent
-	}
-	watchMsg struct {
-		gen    int
-		events []etcdops.WatchEvent
-		closed bool
-	}
-	reloadMsg        struct{}
+	refreshMsg       struct{}
 	retryMsg         struct{}
-	headerTickMsg    struct{}
+	clockMsg         struct{}
+	probeMsg         struct{ err error }
 	detailMsg        struct{ detail detailState }
 	planMsg          struct{ preview previewState }
 	applyProgressMsg struct{ done, total int }
@@ -67,107 +63,13 @@ func (m *Model) ioContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(m.ctx, ioTimeout)
 }
 
-// loadListCmd reads the objects (or keys) of a list view.
-func (m *Model) loadListCmd() tea.Cmd {
-	m.listGen++
-	gen, view, store := m.listGen, m.list.view, m.store
-	ctx, cancel := m.ioContext()
-	m.busy++
-	return func() tea.Msg {
-		defer cancel()
-		msg := listMsg{gen: gen, view: view}
-		collect := func(it etcdops.Item) error {
-			msg.items = append(msg.items, it)
-			return nil
-		}
-		if view.keys {
-			layout := store.Layout()
-			msg.revision, msg.err = store.Scan(ctx, view.keyPrefix, func(rec etcdops.Record) error {
-				it := etcdops.Item{Record: rec}
-				it.KeyInfo, _ = layout.Parse(rec.Key)
-				it.Object, it.DecodeErr = codec.Decode(rec.Value)
-				if it.DecodeErr != nil {
-					it.Object = nil
-				}
-				return collect(it)
-			})
-			return msg
-		}
-		msg.revision, msg.err = store.List(ctx, etcdops.Query{Resource: view.res, AllNamespaces: true}, collect)
-		if msg.err == nil && view.res.Name == "nodes" {
-			msg.nodeLeases = map[string]etcdops.LeaseStatus{}
-			for _, it := range msg.items {
-				st, err := store.NodeLease(ctx, it.Name)
-				if err != nil && ctx.Err() != nil {
-					msg.err = err
-					break
-				}
-				msg.nodeLeases[it.Name] = st
-			}
-		}
-		return msg
-	}
-}
-
 // headerData is what the header shows besides endpoint and mode.
 type headerData struct {
-	revision                        int64
 	nodes, ready, notReady, tainted int
 	cordoned                        int
 	pods, terminating, malformed    int
 	controlPlane                    etcdops.ControlPlane
 	controlPlaneErr                 error
-}
-
-func (m *Model) loadHeaderCmd() tea.Cmd {
-	store := m.store
-	ctx, cancel := m.ioContext()
-	return func() tea.Msg {
-		defer cancel()
-		var d headerData
-		var err error
-		if d.revision, err = store.Revision(ctx); err != nil {
-			return headerMsg{err: err}
-		}
-		_, err = store.List(ctx, etcdops.Query{Resource: mustResource("nodes"), AllNamespaces: true}, func(it etcdops.Item) error {
-			d.nodes++
-			node, ok := typedNode(it)
-			if !ok {
-				return nil
-			}
-			if nodeReady(node) {
-				d.ready++
-			} else {
-				d.notReady++
-			}
-			if len(repairableTaints(node)) > 0 {
-				d.tainted++
-			}
-			if node.Spec.Unschedulable {
-				d.cordoned++
-			}
-			return nil
-		})
-		if err != nil {
-			return headerMsg{err: err}
-		}
-		_, err = store.List(ctx, etcdops.Query{Resource: mustResource("pods"), AllNamespaces: true}, func(it etcdops.Item) error {
-			if it.DecodeErr != nil {
-				d.malformed++
-				return nil
-			}
-			d.pods++
-			if it.Object != nil && it.Object.Meta.DeletionTimestamp != nil {
-				d.terminating++
-			}
-			return nil
-		})
-		if err != nil {
-			return headerMsg{err: err}
-		}
-		d.controlPlane, d.controlPlaneErr = store.ControlPlane(ctx)
-		return headerMsg{data: d}
-	}
 }
 
 func typedNode(it etcdops.Item) (*corev1.Node, bool) {
@@ -198,44 +100,6 @@ func repairableTaints(n *corev1.Node) []corev1.Taint {
 		}
 	}
 	return out
-}
-
-// startWatchCmd opens a watch on the whole prefix: the header counts pods,
-// nodes and leases, so every view needs most of it anyway.
-func (m *Model) startWatchCmd(from int64) tea.Cmd {
-	m.watchGen++
-	gen, store, ctx := m.watchGen, m.store, m.ctx
-	prefix := store.Layout().Prefix
-	prefix = strings.TrimRight(prefix, "/") + "/"
-	return func() tea.Msg {
-		return watchStartedMsg{gen: gen, ch: store.Watch(ctx, prefix, from)}
-	}
-}
-
-// waitWatchCmd delivers the next watch events: everything already queued
-// comes as one message, so a burst costs one reload.
-func waitWatchCmd(gen int, ch <-chan etcdops.WatchEvent) tea.Cmd {
-	return func() tea.Msg {
-		ev, ok := <-ch
-		if !ok {
-			return watchMsg{gen: gen, closed: true}
-		}
-		msg := watchMsg{gen: gen, events: []etcdops.WatchEvent{ev}}
-		for len(msg.events) < 256 && ev.Err == nil {
-			select {
-			case ev, ok = <-ch:
-				if !ok {
-					msg.closed = true
-					return msg
-				}
-				msg.events = append(msg.events, ev)
-				continue
-			default:
-			}
-			break
-		}
-		return msg
-	}
 }
 
 func tickCmd(d time.Duration, msg tea.Msg) tea.Cmd {

@@ -6,12 +6,14 @@
 // Change.Diff preview -> confirmation -> journal -> Store.Apply
 // (compare-and-swap); undo goes through Store.PlanUndo and Apply. All etcd
 // I/O runs in tea.Cmds, never in Update or View, so the screen never blocks
-// on etcd. Views follow an etcd watch (Store.Watch) and reload within a
-// second of a change made by anyone.
+// on etcd. Views read informer caches (etcdops.Informer, cache.go): one
+// list per resource, then its etcd watch, applied entry by entry; they show
+// a change made by anyone within a second, without listing again.
 //
 // Files: model.go (state and dispatch), keys.go (bindings and help),
-// header.go (endpoint, revision, mode, counts, leases), views_list.go
-// (resource tables, filter, sort, marks), views_keys.go (raw keys),
+// cache.go (informer caches, refresh, liveness probe), header.go
+// (endpoint, revision, mode, counts, leases), views_list.go
+// (resource tables, namespaces, filter, sort, marks),
 // views_detail.go (YAML and raw key facts), preview.go (diff preview,
 // progress, summary), journal.go (session journal and undo), commands.go
 // (the tea.Cmds doing etcd I/O), styles.go.

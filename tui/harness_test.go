@@ -61,7 +61,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	}
 	h.send(tea.WindowSizeMsg{Width: o.width, Height: o.height})
 	h.run(m.Init())
-	h.waitFor("first load", func() bool { return m.list.loaded && m.headerOK })
+	h.waitFor("first load", func() bool { return m.list.loaded && m.headerOK && m.busy == 0 })
 	return h
 }
 

@@ -32,8 +32,12 @@ func (m *Model) headerView() string {
 	if m.revision > 0 {
 		rev = fmt.Sprint(m.revision)
 	}
-	line1 := fmt.Sprintf("%s %s %s  %s %s  %s%s", styleTitle.Render("lifeboat"), styleLabel.Render("etcd"), styleValue.Render(m.endpoint),
-		styleLabel.Render("rev"), styleValue.Render(rev), mode, busy)
+	ns := ""
+	if scope := m.list.view.scope(); scope != "" {
+		ns = "  " + styleLabel.Render("ns") + " " + styleValue.Render(scope)
+	}
+	line1 := fmt.Sprintf("%s %s %s  %s %s%s  %s%s", styleTitle.Render("lifeboat"), styleLabel.Render("etcd"), styleValue.Render(m.endpoint),
+		styleLabel.Render("rev"), styleValue.Render(rev), ns, mode, busy)
 
 	line2, line3 := styleMuted.Render("reading cluster…"), ""
 	if m.headerOK {

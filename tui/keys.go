@@ -27,7 +27,7 @@ func newKeyMap() keyMap {
 		Command:     b([]string{":"}, ":", "resource (:pods :nodes :leases :cm :keys ...)"),
 		Filter:      b([]string{"/"}, "/", "filter (/text, /l app=web)"),
 		Journal:     b([]string{"j"}, "j", "journal of this session's writes"),
-		Refresh:     b([]string{"ctrl+r"}, "ctrl+r", "reload"),
+		Refresh:     b([]string{"ctrl+r"}, "ctrl+r", "list everything again (views follow etcd's watch without it)"),
 		Up:          b([]string{"up", "k"}, "↑/k", "up"),
 		Down:        b([]string{"down"}, "↓", "down"),
 		PageUp:      b([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
@@ -94,6 +94,7 @@ func (m *Model) helpSections() [][2]string {
 		line(k.Reveal),
 		[2]string{"", "Commands"},
 		[2]string{":pods :nodes :leases :cm", "switch resource (any name `lifeboat get` accepts)"},
+		[2]string{":pods shop  :po all", "one namespace (k9s style), or all of them (:pods alone)"},
 		[2]string{":keys [PREFIX]", "raw etcd keys"},
 		[2]string{":journal  :q", "journal view, quit"},
 	)

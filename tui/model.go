@@ -67,17 +67,20 @@ type Model struct {
 	screen  screen
 	history []screen // Esc pops
 
-	header    headerData
-	headerOK  bool
-	revision  int64 // newest etcd revision seen (loads and watch)
-	connErr   error // set while etcd does not answer: the banner
-	retrying  bool
-	listGen   int
-	watchGen  int
-	watchCh   <-chan etcdops.WatchEvent
-	watchDead bool
-	reloading bool
-	busy      int
+	header   headerData
+	headerOK bool
+	revision int64 // newest etcd revision seen (lists and watches)
+	connErr  error // set while etcd does not answer: the banner
+	retrying bool
+	busy     int
+
+	// Informer caches (cache.go): pods, nodes, leases and the view's.
+	caches         map[string]*cache
+	cacheGen       int
+	fullLists      int // full lists started: only at start, re-sync and ctrl+r
+	refreshPending bool
+	refreshCost    time.Duration
+	ticks          int
 
 	list    listState
 	views   []listView // resources visited, for Esc
@@ -129,12 +132,14 @@ func New(store *etcdops.Store, opts Options) (*Model, error) {
 	m.spinner = spinner.New(spinner.WithSpinner(spinner.Dot))
 	m.progress = progress.New(progress.WithDefaultGradient())
 	m.list = newListState(m.keys)
+	m.addBaseCaches()
 	view, err := m.resolveView(first)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	m.list.setView(view)
+	m.list.cacheKey = m.ensureCache(view).key
 	return m, nil
 }
 
@@ -157,10 +162,9 @@ func (m *Model) JournalPath() string {
 
 func (m *Model) now() time.Time { return m.opts.Now() }
 
-// Init starts the first loads and the watch.
+// Init starts the first lists; each cache's watch follows its list.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.loadListCmd(), m.loadHeaderCmd(), m.startWatchCmd(0), m.spinner.Tick,
-		tickCmd(headerRefresh, headerTickMsg{}))
+	return tea.Batch(m.resync(), m.spinner.Tick, tickCmd(clockTick, clockMsg{}))
 }
 
 // Update is bubbletea's event handler.
@@ -178,34 +182,22 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.spinner, cmd = m.spinner.Update(msg)
 		return m, cmd
-	case listMsg:
-		return m, m.onList(msg)
-	case headerMsg:
-		return m, m.onHeader(msg)
-	case watchStartedMsg:
-		if msg.gen != m.watchGen {
-			return m, nil
-		}
-		m.watchCh, m.watchDead = msg.ch, false
-		return m, waitWatchCmd(msg.gen, msg.ch)
-	case watchMsg:
-		return m, m.onWatch(msg)
-	case reloadMsg:
-		m.reloading = false
-		return m, tea.Batch(m.loadListCmd(), m.loadHeaderCmd())
+	case syncedMsg:
+		return m, m.onSynced(msg)
+	case cacheEventsMsg:
+		return m, m.onCacheEvents(msg)
+	case refreshMsg:
+		m.refreshPending = false
+		return m, m.refresh()
 	case retryMsg:
+		// etcd answered nothing for a while: list everything again, the
+		// watches may have missed events.
 		m.retrying = false
-		cmds := []tea.Cmd{m.loadListCmd(), m.loadHeaderCmd()}
-		if m.watchDead {
-			from := int64(0)
-			if m.revision > 0 {
-				from = m.revision + 1
-			}
-			cmds = append(cmds, m.startWatchCmd(from))
-		}
-		return m, tea.Batch(cmds...)
-	case headerTickMsg:
-		return m, tea.Batch(m.loadHeaderCmd(), tickCmd(headerRefresh, headerTickMsg{}))
+		return m, m.resync()
+	case clockMsg:
+		return m, m.onClock()
+	case probeMsg:
+		return m, m.onProbe(msg)
 	case detailMsg:
 		m.detail.set(msg.detail, m.bodyWidth(), m.bodyHeight())
 		if m.screen != screenDetail {
@@ -273,7 +265,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.openPrompt(promptFilter, "/", m.list.filterText())
 		return textinput.Blink
 	case key.Matches(msg, m.keys.Refresh):
-		return tea.Batch(m.loadListCmd(), m.loadHeaderCmd())
+		return m.resync()
 	}
 	switch m.screen {
 	case screenList:
@@ -414,10 +406,9 @@ func (m *Model) runCommand(cmd string) tea.Cmd {
 		return nil
 	}
 	m.views = append(m.views, m.list.view)
-	m.list.setView(view)
 	m.backTo(screenList)
 	m.setStatus(false, "")
-	return m.loadListCmd()
+	return m.switchView(view)
 }
 
 func (m *Model) resolveView(arg string) (listView, error) {
@@ -432,14 +423,34 @@ func (m *Model) resolveView(arg string) (listView, error) {
 		}
 		return listView{keys: true, keyPrefix: prefix}, nil
 	}
-	if len(fields) > 1 {
-		return listView{}, fmt.Errorf(":%s: give one resource (filter with /)", arg)
-	}
 	res, err := etcdops.ResolveResource(fields[0])
 	if err != nil {
 		return listView{}, err
 	}
-	return listView{res: res}, nil
+	// k9s: ":pods shop" is one namespace, ":pods" or ":pods all" every one.
+	ns := ""
+	switch {
+	case len(fields) == 1:
+	case len(fields) == 2:
+		ns = fields[1]
+	case len(fields) == 3 && (fields[1] == "-n" || fields[1] == "--namespace"):
+		ns = fields[2]
+	default:
+		return listView{}, fmt.Errorf(":%s: give a resource and at most a namespace (:pods shop); filter with /", arg)
+	}
+	switch ns {
+	case "all", "-A", "--all-namespaces", "*":
+		ns = ""
+	}
+	if ns != "" {
+		if !res.Namespaced {
+			return listView{}, fmt.Errorf(":%s: %s are cluster-scoped, they have no namespace", arg, res)
+		}
+		if strings.Contains(ns, "/") {
+			return listView{}, fmt.Errorf(":%s: bad namespace %q", arg, ns)
+		}
+	}
+	return listView{res: res, namespace: ns}, nil
 }
 
 // applyFilter handles "/<text>" and "/l <selector>".
@@ -463,44 +474,6 @@ func isSelectorFilter(v string) bool {
 	return strings.HasPrefix(v, "l ") || strings.HasPrefix(v, "-l ") || strings.HasPrefix(v, "l=") || v == "l" || v == "-l"
 }
 
-// onList takes a finished load.
-func (m *Model) onList(msg listMsg) tea.Cmd {
-	m.busy = max(m.busy-1, 0)
-	if msg.gen != m.listGen {
-		return nil // a newer load is on its way
-	}
-	if msg.err != nil {
-		return m.ioFailed(msg.err)
-	}
-	m.connErr = nil
-	if msg.revision > m.revision {
-		m.revision = msg.revision
-	}
-	m.list.load(msg.items, msg.nodeLeases, msg.revision)
-	m.list.rebuild(m.now(), m.bodyWidth())
-	// A YAML view follows its object: someone else's write shows at once.
-	if m.screen == screenDetail && !m.detail.raw {
-		for _, it := range msg.items {
-			if it.Key == m.detail.key && it.ModRevision != m.detail.revision {
-				return yamlCmd(it, false, m.detail.showSecrets)
-			}
-		}
-	}
-	return nil
-}
-
-func (m *Model) onHeader(msg headerMsg) tea.Cmd {
-	if msg.err != nil {
-		return m.ioFailed(msg.err)
-	}
-	m.connErr = nil
-	m.header, m.headerOK = msg.data, true
-	if msg.data.revision > m.revision {
-		m.revision = msg.data.revision
-	}
-	return nil
-}
-
 // ioFailed shows the banner and schedules one retry.
 func (m *Model) ioFailed(err error) tea.Cmd {
 	var usage *etcdops.UsageError
@@ -514,42 +487,6 @@ func (m *Model) ioFailed(err error) tea.Cmd {
 	}
 	m.retrying = true
 	return tickCmd(retryDelay, retryMsg{})
-}
-
-// onWatch reloads what an event may have changed, at most every
-// reloadDelay.
-func (m *Model) onWatch(msg watchMsg) tea.Cmd {
-	if msg.gen != m.watchGen {
-		return nil
-	}
-	relevant := false
-	var cmds []tea.Cmd
-	for _, ev := range msg.events {
-		if ev.Err != nil {
-			m.watchDead = true
-			if errors.Is(ev.Err, etcdops.ErrCompacted) {
-				m.revision = 0 // watch from now, after a fresh list
-			}
-			cmds = append(cmds, m.ioFailed(ev.Err))
-			continue
-		}
-		if ev.Revision > m.revision {
-			m.revision = ev.Revision
-		}
-		relevant = true
-	}
-	if msg.closed && !m.watchDead && m.ctx.Err() == nil {
-		m.watchDead = true
-		cmds = append(cmds, m.ioFailed(errors.New("etcd watch closed")))
-	}
-	if !m.watchDead {
-		cmds = append(cmds, waitWatchCmd(msg.gen, m.watchCh))
-	}
-	if relevant && !m.reloading {
-		m.reloading = true
-		cmds = append(cmds, tickCmd(reloadDelay, reloadMsg{}))
-	}
-	return tea.Batch(cmds...)
 }
 
 // layout sizes the components to the terminal.

@@ -217,7 +217,8 @@ func (m *Model) onApplied(msg applyDoneMsg) tea.Cmd {
 	m.list.marks = map[string]bool{}
 	m.setStatus(s.conflicts+s.errors > 0 || msg.err != nil, "%s", m.summaryLine())
 	m.journal.stale = true
-	return tea.Batch(m.loadListCmd(), m.loadHeaderCmd())
+	// The watches bring the new revisions: no list needed.
+	return nil
 }
 
 func (m *Model) summaryLine() string {

@@ -369,12 +369,18 @@ func TestYAMLSecretsAndRaw(t *testing.T) {
 
 func TestUnreachableBannerAndRetry(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	h.m.ioFailed(context.DeadlineExceeded)
+	lists := h.m.fullLists
+	h.run(h.m.ioFailed(context.DeadlineExceeded))
 	if !strings.Contains(h.screen(), "etcd unreachable") {
 		t.Fatalf("no banner:\n%s", h.screen())
 	}
 	h.waitFor("retry to clear the banner", func() bool { return h.m.connErr == nil })
 	h.checkSize()
+	// Back from unreachable: every cache was listed again, once.
+	h.waitFor("the re-lists", func() bool { return h.m.busy == 0 })
+	if got := h.m.fullLists - lists; got != len(h.m.caches) {
+		t.Errorf("retry made %d full lists, want one per cache (%d)", got, len(h.m.caches))
+	}
 }
 
 func ansiStrip(s string) string { return ansi.Strip(s) }

@@ -19,8 +19,21 @@ import (
 // listView is what a table lists: one resource, or raw keys under a prefix.
 type listView struct {
 	res       etcdops.Resource
+	namespace string // "" is every namespace
 	keys      bool
 	keyPrefix string
+}
+
+// scope is what the crumb and the header say: "all", the namespace, or ""
+// for cluster-scoped resources and raw keys.
+func (v listView) scope() string {
+	switch {
+	case v.keys || !v.res.Namespaced:
+		return ""
+	case v.namespace == "":
+		return "all"
+	}
+	return v.namespace
 }
 
 func (v listView) String() string {
@@ -34,6 +47,7 @@ func (v listView) String() string {
 // the marks and the bubbles table showing the visible rows.
 type listState struct {
 	view       listView
+	cacheKey   string // the cache (cache.go) its rows come from
 	items      []etcdops.Item
 	nodeLeases map[string]etcdops.LeaseStatus
 	revision   int64
@@ -116,7 +130,7 @@ func (l *listState) columns() []string {
 	if l.view.keys {
 		return []string{"KEY", "KIND", "FORMAT", "SIZE", "REVISION", "LEASE"}
 	}
-	cols := etcdops.Columns(l.view.res, true)
+	cols := etcdops.Columns(l.view.res, l.view.namespace == "")
 	if l.isNodes() {
 		cols = append(cols, "KUBELET-LEASE")
 	}
@@ -140,7 +154,7 @@ func (l *listState) cells(it etcdops.Item, now time.Time) []string {
 		}
 		return []string{it.Key, kind, format, strconv.Itoa(len(it.Value)), strconv.FormatInt(it.ModRevision, 10), lease}
 	}
-	row := etcdops.Row(l.view.res, it, true, now)
+	row := etcdops.Row(l.view.res, it, l.view.namespace == "", now)
 	if l.isNodes() {
 		row = append(row, leaseCell(l.nodeLeases[it.Name], now))
 	}
@@ -374,8 +388,7 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		case len(m.views) > 0:
 			prev := m.views[len(m.views)-1]
 			m.views = m.views[:len(m.views)-1]
-			l.setView(prev)
-			return m.loadListCmd()
+			return m.switchView(prev)
 		}
 		l.rebuild(m.now(), m.bodyWidth())
 		return nil
@@ -530,8 +543,8 @@ func detectFormat(it etcdops.Item) string {
 func (m *Model) listTitle() string {
 	l := &m.list
 	name := l.view.String()
-	if !l.view.keys && l.view.res.Namespaced {
-		name += "(all)"
+	if scope := l.view.scope(); scope != "" {
+		name += "(" + scope + ")"
 	}
 	parts := []string{styleCrumb.Render(" " + name + " "), fmt.Sprintf("[%d/%d]", len(l.visible), len(l.items))}
 	if l.terminatingOnly {

@@ -1,0 +1,235 @@
+package etcdops_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
+	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+var cacheNow = time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+
+func seededStore(t *testing.T) (*clientv3.Client, *etcdops.Store) {
+	t.Helper()
+	_, cli := etcdtest.Start(t)
+	if _, err := seed.Capsized(context.Background(), cli, seed.Options{Now: cacheNow, Malformed: true}); err != nil {
+		t.Fatal(err)
+	}
+	return cli, etcdops.NewStore(cli, "", false)
+}
+
+func listKeys(t *testing.T, store *etcdops.Store, q etcdops.Query) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	if _, err := store.List(context.Background(), q, func(it etcdops.Item) error {
+		out[it.Key] = it.ModRevision
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func cacheKeys(inf *etcdops.Informer) map[string]int64 {
+	out := map[string]int64{}
+	for _, it := range inf.Items() {
+		out[it.Key] = it.ModRevision
+	}
+	return out
+}
+
+// next applies watch batches until cond holds.
+func nextUntil(t *testing.T, w *etcdops.InformerWatch, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("the cache did not follow within 5s")
+		}
+		if _, err := w.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func newPod(ns, name string) *corev1.Pod {
+	return &corev1.Pod{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{"app": "x"}},
+		Spec:       corev1.PodSpec{NodeName: "worker-1"},
+	}
+}
+
+func TestInformerFollowsPutsAndDeletes(t *testing.T) {
+	cli, store := seededStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pods := resource(t, "pods")
+	inf := store.NewInformer(pods, "")
+	if _, err := inf.Resync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := listKeys(t, store, etcdops.Query{Resource: pods, AllNamespaces: true})
+	if got := cacheKeys(inf); len(got) != len(want) || len(got) == 0 {
+		t.Fatalf("cache has %d items, List %d", len(got), len(want))
+	}
+	// The malformed value is cached flagged, as List returns it.
+	malformed := 0
+	for _, it := range inf.Items() {
+		if it.DecodeErr != nil {
+			malformed++
+		}
+	}
+	if malformed != 1 {
+		t.Fatalf("%d malformed pods cached, want 1", malformed)
+	}
+	w := inf.Watch(ctx)
+
+	// A put, a delete, and a Txn writing two keys at one revision.
+	key := "/registry/pods/shop/new-pod"
+	if err := seed.PutObject(ctx, cli, key, newPod("shop", "new-pod"), 0); err != nil {
+		t.Fatal(err)
+	}
+	nextUntil(t, w, func() bool { _, ok := inf.Get(key); return ok })
+	it, _ := inf.Get(key)
+	if it.Object == nil || it.Name != "new-pod" || it.Namespace != "shop" || it.Resource.Name != "pods" {
+		t.Fatalf("cached put = %+v", it.KeyInfo)
+	}
+	victim := ""
+	for k := range want {
+		victim = k
+		break
+	}
+	if _, err := cli.Delete(ctx, victim); err != nil {
+		t.Fatal(err)
+	}
+	nextUntil(t, w, func() bool { _, ok := inf.Get(victim); return !ok })
+	a, b := "/registry/pods/shop/txn-a", "/registry/pods/shop/txn-b"
+	if _, err := cli.Txn(ctx).Then(clientv3.OpPut(a, "garbage-a"), clientv3.OpPut(b, "garbage-b")).Commit(); err != nil {
+		t.Fatal(err)
+	}
+	nextUntil(t, w, func() bool { _, okA := inf.Get(a); _, okB := inf.Get(b); return okA && okB })
+	if it, _ := inf.Get(b); it.DecodeErr == nil || it.Object != nil {
+		t.Fatalf("garbage value cached as %+v", it)
+	}
+	// Other resources under the prefix's neighbours are not cached.
+	if _, err := cli.Put(ctx, "/registry/podtemplates/shop/x", "y"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cacheKeys(inf), listKeys(t, store, etcdops.Query{Resource: pods, AllNamespaces: true}); len(got) != len(want) {
+		t.Fatalf("cache %d items, List %d", len(got), len(want))
+	} else {
+		for k, rev := range want {
+			if got[k] != rev {
+				t.Errorf("%s: cache rev %d, List rev %d", k, got[k], rev)
+			}
+		}
+	}
+	if inf.Lists() != 1 {
+		t.Fatalf("%d Lists, want only the first", inf.Lists())
+	}
+	if inf.Revision() < inf.Items()[0].ModRevision {
+		t.Fatalf("revision %d behind the items", inf.Revision())
+	}
+}
+
+func TestInformerNamespaceAndKeys(t *testing.T) {
+	cli, store := seededStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pods := resource(t, "pods")
+	inf := store.NewInformer(pods, "monitoring")
+	if _, err := inf.Resync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := listKeys(t, store, etcdops.Query{Resource: pods, Namespace: "monitoring"})
+	if got := cacheKeys(inf); len(got) != len(want) || len(got) == 0 {
+		t.Fatalf("namespace cache %d, List %d", len(got), len(want))
+	}
+	raw := store.NewKeyInformer("/registry/minions/")
+	if _, err := raw.Resync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if raw.Len() != 8 {
+		t.Fatalf("key informer has %d nodes, want 8", raw.Len())
+	}
+	w := raw.Watch(ctx)
+	if _, err := cli.Put(ctx, "/registry/minions/worker-9", "not a node"); err != nil {
+		t.Fatal(err)
+	}
+	nextUntil(t, w, func() bool { return raw.Len() == 9 })
+	if it, _ := raw.Get("/registry/minions/worker-9"); it.DecodeErr == nil || it.Name != "worker-9" {
+		t.Fatalf("raw item = %+v", it)
+	}
+}
+
+func TestInformerCompactedResync(t *testing.T) {
+	cli, store := seededStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	inf := store.NewInformer(resource(t, "pods"), "")
+	if _, err := inf.Resync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Writes and a compaction past the List's revision before the watch
+	// starts: the watch cannot resume and says so.
+	key := "/registry/pods/shop/late"
+	if err := seed.PutObject(ctx, cli, key, newPod("shop", "late"), 0); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := cli.Put(ctx, "/registry/other", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.Compact(ctx, resp.Header.Revision); err != nil {
+		t.Fatal(err)
+	}
+	w := inf.Watch(ctx)
+	if _, err := w.Next(); !errors.Is(err, etcdops.ErrCompacted) {
+		t.Fatalf("Next = %v, want ErrCompacted", err)
+	}
+	if _, err := inf.Resync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := inf.Get(key); !ok || inf.Lists() != 2 {
+		t.Fatalf("after Resync: found=%v lists=%d", ok, inf.Lists())
+	}
+	// The stale watch's events are ignored; the new one follows.
+	w = inf.Watch(ctx)
+	if _, err := cli.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	nextUntil(t, w, func() bool { _, ok := inf.Get(key); return !ok })
+}
+
+func TestLeaseStatusOfCachedItem(t *testing.T) {
+	_, cli := etcdtest.Start(t)
+	if _, err := seed.Capsized(context.Background(), cli, seed.Options{Now: cacheNow, ControllerManagerAlive: true}); err != nil {
+		t.Fatal(err)
+	}
+	store := etcdops.NewStore(cli, "", false)
+	leases := resource(t, "leases")
+	inf := store.NewInformer(leases, "")
+	if _, err := inf.Resync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	it, ok := inf.Get(store.Layout().Key(leases, "kube-system", "kube-controller-manager"))
+	if !ok {
+		t.Fatal("controller-manager lease not cached")
+	}
+	st, err := etcdops.LeaseStatusOf(it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := store.Lease(context.Background(), "kube-system", "kube-controller-manager")
+	if err != nil || st != want || !st.Alive(cacheNow) {
+		t.Fatalf("LeaseStatusOf = %+v, Lease = %+v (%v)", st, want, err)
+	}
+}

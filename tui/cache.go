@@ -1,0 +1,402 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+)
+
+// The TUI reads etcd informer-style (etcdops.Informer): each resource it
+// needs is listed once at a revision R, then followed by its own etcd watch
+// from R+1 whose events replace or delete single cache entries, decoding only
+// the value that changed. Pods, nodes and leases are always cached: the
+// header counts pods and nodes, shows the control-plane leases, and the
+// nodes view shows kubelet lease ages. The current view's resource (or raw
+// key prefix) is cached while it is shown. A full list happens again only
+// when a watch ends (compaction, etcd unreachable), when etcd answers again
+// after the unreachable banner, or on ctrl+r: on a large cluster in an
+// outage, re-listing on every event would load the etcd being rescued.
+
+// cache is one informer and the state of its list and watch.
+type cache struct {
+	key     string
+	inf     *etcdops.Informer
+	gen     int                // bumped by each sync: older messages are ignored
+	cancel  context.CancelFunc // ends the watch of the current sync
+	watch   *etcdops.InformerWatch
+	loading bool
+	dead    bool // the last sync failed or its watch ended: list again
+	dirty   bool // changed since the screen last read it
+}
+
+// The always-kept caches, by key.
+const (
+	podsCache   = "pods"
+	nodesCache  = "nodes"
+	leasesCache = "leases"
+)
+
+var baseCaches = []string{podsCache, nodesCache, leasesCache}
+
+func isBaseCache(key string) bool {
+	for _, k := range baseCaches {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// addBaseCaches creates the caches the header needs.
+func (m *Model) addBaseCaches() {
+	m.caches = map[string]*cache{}
+	for _, name := range baseCaches {
+		m.caches[name] = &cache{key: name, inf: m.store.NewInformer(mustResource(name), "")}
+	}
+}
+
+// cacheKey names the cache a view reads: a base cache for pods, nodes and
+// leases (in any namespace: the view filters), else its own.
+func (m *Model) cacheKey(v listView) string {
+	if v.keys {
+		return "keys " + v.keyPrefix
+	}
+	for _, name := range baseCaches {
+		if v.res.StoragePath == mustResource(name).StoragePath {
+			return name
+		}
+	}
+	layout := m.store.Layout()
+	if v.namespace != "" {
+		return layout.NamespacePrefix(v.res, v.namespace)
+	}
+	return layout.ResourcePrefix(v.res)
+}
+
+func (m *Model) ensureCache(v listView) *cache {
+	key := m.cacheKey(v)
+	if c, ok := m.caches[key]; ok {
+		return c
+	}
+	c := &cache{key: key}
+	if v.keys {
+		c.inf = m.store.NewKeyInformer(v.keyPrefix)
+	} else {
+		c.inf = m.store.NewInformer(v.res, v.namespace)
+	}
+	m.caches[key] = c
+	return c
+}
+
+func (m *Model) dropCache(key string) {
+	if c, ok := m.caches[key]; ok && !isBaseCache(key) {
+		if c.cancel != nil {
+			c.cancel()
+		}
+		delete(m.caches, key)
+	}
+}
+
+// switchView shows another resource: at once from its cache when it has
+// one (pods, nodes, leases), else after its first list.
+func (m *Model) switchView(v listView) tea.Cmd {
+	old := m.list.cacheKey
+	m.list.setView(v)
+	c := m.ensureCache(v)
+	m.list.cacheKey = c.key
+	if old != c.key {
+		m.dropCache(old)
+	}
+	var cmds []tea.Cmd
+	if c.inf.Synced() {
+		cmds = append(cmds, m.loadView())
+	}
+	if !c.inf.Synced() && !c.loading {
+		cmds = append(cmds, m.syncCmd(c))
+	}
+	return tea.Batch(cmds...)
+}
+
+// resync lists every cache again (start, retry after etcd was unreachable,
+// ctrl+r). A cache whose list is still running is left to it: two lists of
+// one informer must never race.
+func (m *Model) resync() tea.Cmd {
+	keys := make([]string, 0, len(m.caches))
+	for k := range m.caches {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var cmds []tea.Cmd
+	for _, k := range keys {
+		if c := m.caches[k]; !c.loading {
+			cmds = append(cmds, m.syncCmd(c))
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// syncCmd is the one full list of a cache, then the start of its watch
+// from the list's revision + 1. fullLists counts them (tests assert that a
+// watch event never causes one).
+func (m *Model) syncCmd(c *cache) tea.Cmd {
+	if c.cancel != nil {
+		c.cancel()
+	}
+	m.cacheGen++
+	c.gen, c.loading, c.watch = m.cacheGen, true, nil
+	wctx, cancelWatch := context.WithCancel(m.ctx)
+	c.cancel = cancelWatch
+	m.fullLists++
+	m.busy++
+	key, gen, inf := c.key, c.gen, c.inf
+	ctx, cancel := m.ioContext()
+	return func() tea.Msg {
+		defer cancel()
+		if _, err := inf.Resync(ctx); err != nil {
+			return syncedMsg{key: key, gen: gen, err: err}
+		}
+		return syncedMsg{key: key, gen: gen, watch: inf.Watch(wctx)}
+	}
+}
+
+// waitCacheCmd applies the next batch of watch events to the cache, in
+// the command's goroutine: decoding never runs in Update.
+func waitCacheCmd(key string, gen int, w *etcdops.InformerWatch) tea.Cmd {
+	return func() tea.Msg {
+		changed, err := w.Next()
+		return cacheEventsMsg{key: key, gen: gen, changed: changed, err: err}
+	}
+}
+
+func (m *Model) onSynced(msg syncedMsg) tea.Cmd {
+	m.busy = max(m.busy-1, 0)
+	c, ok := m.caches[msg.key]
+	if !ok || c.gen != msg.gen {
+		return nil // dropped, or listed again since
+	}
+	c.loading = false
+	if msg.err != nil {
+		c.dead = true
+		return m.ioFailed(msg.err)
+	}
+	c.dead, c.dirty, c.watch = false, true, msg.watch
+	if !m.anyDead() {
+		m.connErr = nil
+	}
+	m.noteRevision(c.inf.Revision())
+	// The first screen (and the one after a re-list) comes at once.
+	return tea.Batch(m.refresh(), waitCacheCmd(c.key, c.gen, c.watch))
+}
+
+func (m *Model) onCacheEvents(msg cacheEventsMsg) tea.Cmd {
+	c, ok := m.caches[msg.key]
+	if !ok || c.gen != msg.gen || m.ctx.Err() != nil {
+		return nil
+	}
+	m.noteRevision(c.inf.Revision())
+	var cmds []tea.Cmd
+	if msg.changed {
+		c.dirty = true
+		cmds = append(cmds, m.scheduleRefresh())
+	}
+	switch {
+	case msg.err == nil:
+		cmds = append(cmds, waitCacheCmd(c.key, c.gen, c.watch))
+	case errors.Is(msg.err, etcdops.ErrCompacted):
+		// etcd no longer has the history the watch needs: list again now,
+		// as the apiserver's watch cache does.
+		cmds = append(cmds, m.syncCmd(c))
+	default:
+		c.dead = true
+		c.cancel()
+		cmds = append(cmds, m.ioFailed(msg.err))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) anyDead() bool {
+	for _, c := range m.caches {
+		if c.dead {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) noteRevision(rev int64) {
+	if rev > m.revision {
+		m.revision = rev
+	}
+}
+
+// scheduleRefresh debounces: a burst of events costs one refresh, at most
+// one every reloadDelay, or longer when a refresh is costly (a huge table),
+// never more than maxDelay.
+func (m *Model) scheduleRefresh() tea.Cmd {
+	if m.refreshPending {
+		return nil
+	}
+	m.refreshPending = true
+	return tickCmd(min(max(reloadDelay, 4*m.refreshCost), maxDelay), refreshMsg{})
+}
+
+// refresh shows what changed in the caches: header counts, the view's rows,
+// and the YAML view's object. No I/O.
+func (m *Model) refresh() tea.Cmd {
+	start := time.Now()
+	leasesDirty := m.caches[leasesCache].dirty
+	if m.caches[podsCache].dirty || m.caches[nodesCache].dirty || leasesDirty {
+		m.computeHeader()
+	}
+	var cmd tea.Cmd
+	if c, ok := m.caches[m.list.cacheKey]; ok && c.inf.Synced() && (c.dirty || !m.list.loaded || (m.list.isNodes() && leasesDirty)) {
+		cmd = m.loadView()
+	}
+	for _, c := range m.caches {
+		c.dirty = false
+	}
+	m.refreshCost = time.Since(start)
+	return cmd
+}
+
+// computeHeader counts from the caches.
+func (m *Model) computeHeader() {
+	var d headerData
+	m.caches[nodesCache].inf.Range(func(it etcdops.Item) bool {
+		d.nodes++
+		node, ok := typedNode(it)
+		if !ok {
+			return true
+		}
+		if nodeReady(node) {
+			d.ready++
+		} else {
+			d.notReady++
+		}
+		if len(repairableTaints(node)) > 0 {
+			d.tainted++
+		}
+		if node.Spec.Unschedulable {
+			d.cordoned++
+		}
+		return true
+	})
+	m.caches[podsCache].inf.Range(func(it etcdops.Item) bool {
+		if it.DecodeErr != nil {
+			d.malformed++
+			return true
+		}
+		d.pods++
+		if terminating(it) {
+			d.terminating++
+		}
+		return true
+	})
+	var err1, err2 error
+	d.controlPlane.ControllerManager, err1 = m.lease("kube-system", "kube-controller-manager")
+	d.controlPlane.Scheduler, err2 = m.lease("kube-system", "kube-scheduler")
+	d.controlPlaneErr = errors.Join(err1, err2)
+	m.header = d
+	m.headerOK = true
+	for _, k := range baseCaches {
+		m.headerOK = m.headerOK && m.caches[k].inf.Synced()
+	}
+}
+
+// lease reads one Lease from the leases cache.
+func (m *Model) lease(namespace, name string) (etcdops.LeaseStatus, error) {
+	key := m.store.Layout().Key(mustResource("leases"), namespace, name)
+	it, ok := m.caches[leasesCache].inf.Get(key)
+	if !ok {
+		return etcdops.LeaseStatus{Namespace: namespace, Name: name}, nil
+	}
+	return etcdops.LeaseStatusOf(it)
+}
+
+// loadView puts the view cache's items (of the view's namespace) into the
+// table, and re-renders the YAML view if its object changed.
+func (m *Model) loadView() tea.Cmd {
+	c, ok := m.caches[m.list.cacheKey]
+	if !ok {
+		return nil
+	}
+	items := c.inf.Items()
+	if ns := m.list.view.namespace; ns != "" && !m.list.view.keys {
+		kept := items[:0]
+		for _, it := range items {
+			if it.Namespace == ns {
+				kept = append(kept, it)
+			}
+		}
+		items = kept
+	}
+	var leases map[string]etcdops.LeaseStatus
+	if m.list.isNodes() {
+		leases = make(map[string]etcdops.LeaseStatus, len(items))
+		for _, it := range items {
+			leases[it.Name], _ = m.lease("kube-node-lease", it.Name)
+		}
+	}
+	m.list.load(items, leases, c.inf.Revision())
+	m.list.rebuild(m.now(), m.bodyWidth())
+	return m.followDetail()
+}
+
+// followDetail: a YAML view follows its object, so someone else's write
+// shows at once.
+func (m *Model) followDetail() tea.Cmd {
+	if m.screen != screenDetail || m.detail.raw || m.detail.key == "" {
+		return nil
+	}
+	if c, ok := m.caches[m.list.cacheKey]; ok {
+		if it, ok := c.inf.Get(m.detail.key); ok {
+			if it.ModRevision != m.detail.revision {
+				return yamlCmd(it, false, m.detail.showSecrets)
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// probeCmd checks etcd still answers (a linearizable read of one key, which
+// needs a quorum): a watch whose etcd went away can wait silently for it, so
+// the banner must not depend on the watch alone.
+func (m *Model) probeCmd() tea.Cmd {
+	store := m.store
+	key := store.Layout().Key(mustResource("leases"), "kube-system", "kube-controller-manager")
+	ctx, cancel := m.ioContext()
+	return func() tea.Msg {
+		defer cancel()
+		_, _, err := store.Get(ctx, key)
+		return probeMsg{err: err}
+	}
+}
+
+func (m *Model) onProbe(msg probeMsg) tea.Cmd {
+	if msg.err != nil {
+		return m.ioFailed(msg.err)
+	}
+	if !m.anyDead() && !m.retrying {
+		m.connErr = nil
+	}
+	return nil
+}
+
+// onClock re-renders what ages (lease ages in the header and the nodes
+// view, terminating-since) from the cache, and probes etcd now and then.
+func (m *Model) onClock() tea.Cmd {
+	m.ticks++
+	cmds := []tea.Cmd{tickCmd(clockTick, clockMsg{})}
+	if m.screen == screenList && m.list.loaded && (m.list.isNodes() || m.ticks%probeEvery == 0) {
+		m.list.rebuild(m.now(), m.bodyWidth())
+	}
+	if m.ticks%probeEvery == 0 && m.connErr == nil && !m.retrying {
+		cmds = append(cmds, m.probeCmd())
+	}
+	return tea.Batch(cmds...)
+}
