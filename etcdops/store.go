@@ -136,8 +136,10 @@ func (s *Store) ReadOnly() bool { return s.readOnly }
 func (s *Store) Endpoints() []string { return s.endpoints }
 
 // Revision is etcd's current revision: the resourceVersion a LIST would show.
+// Every response header carries it; reading one key (not a range, whose
+// count etcd computes over every key) keeps this cheap on large clusters.
 func (s *Store) Revision(ctx context.Context) (int64, error) {
-	resp, err := s.client.Get(ctx, s.layout.prefix()+"/", clientv3.WithCountOnly(), clientv3.WithLimit(1))
+	resp, err := s.client.Get(ctx, s.layout.prefix()+"/", clientv3.WithKeysOnly())
 	if err != nil {
 		return 0, fmt.Errorf("read etcd revision: %w", err)
 	}
