@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -721,5 +722,29 @@ func TestUndoOfAJournalWithItsOwnRestores(t *testing.T) {
 	}
 	if revision(t, store) != rev {
 		t.Error("a no-op undo wrote to etcd")
+	}
+}
+
+// TestOpenUnreachable: the CLI fails fast with one clear error; a lazy open
+// (the TUI's) returns at once and lets its reads fail instead.
+func TestOpenUnreachable(t *testing.T) {
+	cfg := etcdops.Config{Endpoints: []string{"127.0.0.1:1"}, DialTimeout: 500 * time.Millisecond}
+	start := time.Now()
+	if _, err := etcdops.Open(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "127.0.0.1:1 unreachable") {
+		t.Fatalf("Open = %v, want an unreachable error naming the endpoint", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("Open took %s with a 500ms dial timeout", took)
+	}
+	cfg.Lazy = true
+	store, err := etcdops.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("lazy Open = %v", err)
+	}
+	defer store.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := store.Revision(ctx); err == nil {
+		t.Error("a read through a lazily opened store of an unreachable etcd succeeded")
 	}
 }

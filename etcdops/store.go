@@ -24,6 +24,10 @@ type Config struct {
 	DialTimeout time.Duration
 	Prefix      string // kube-apiserver's --etcd-prefix
 	ReadOnly    bool   // refuse every write
+	// Lazy connects without waiting for etcd to answer, for a front end that
+	// shows an unreachable etcd itself and retries (the TUI). Bad TLS files
+	// still fail at once.
+	Lazy bool
 }
 
 // DefaultDialTimeout makes an unreachable etcd fail fast, as etcdctl's
@@ -76,6 +80,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to etcd %s: %w", strings.Join(cfg.Endpoints, ","), err)
 	}
+	s := NewStore(cli, cfg.Prefix, cfg.ReadOnly)
+	s.endpoints = cfg.Endpoints
+	s.ownClient = true
+	if cfg.Lazy {
+		return s, nil
+	}
 	// clientv3.New does not block on the connection; ask every endpoint for
 	// its status so a wrong address or certificate fails here, clearly.
 	var lastErr error
@@ -95,9 +105,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("etcd %s unreachable within %s: %v (check --endpoints, TLS flags and that etcd is running)",
 			strings.Join(cfg.Endpoints, ","), cfg.DialTimeout, lastErr)
 	}
-	s := NewStore(cli, cfg.Prefix, cfg.ReadOnly)
-	s.endpoints = cfg.Endpoints
-	s.ownClient = true
 	return s, nil
 }
 

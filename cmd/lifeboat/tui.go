@@ -33,7 +33,11 @@ func tuiCommand(std streams) *cli.Command {
 // openTUI connects with the root's flags and runs the TUI until the operator
 // quits. The `lifeboat` root (no command, on a terminal) comes here too.
 func openTUI(ctx context.Context, std streams, cmd *cli.Command, resource string) error {
-	store, err := etcdops.Open(ctx, storeConfig(cmd))
+	// The TUI shows an unreachable etcd as a banner and retries, so it
+	// opens even when etcd is down at 3 a.m.
+	cfg := storeConfig(cmd)
+	cfg.Lazy = true
+	store, err := etcdops.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
