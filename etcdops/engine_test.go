@@ -76,31 +76,23 @@ func revision(t testing.TB, store *etcdops.Store) int64 {
 	return rev
 }
 
-func decodePod(t testing.TB, value []byte) *corev1.Pod {
+// decodeAs decodes a stored value into the typed object the test expects.
+func decodeAs[T any](t testing.TB, value []byte) T {
 	t.Helper()
 	obj, err := codec.Decode(value)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pod, ok := obj.Typed.(*corev1.Pod)
+	typed, ok := obj.Typed.(T)
 	if !ok {
-		t.Fatalf("decoded %T, want *v1.Pod", obj.Typed)
+		var want T
+		t.Fatalf("decoded %T, want %T", obj.Typed, want)
 	}
-	return pod
+	return typed
 }
 
-func decodeNode(t testing.TB, value []byte) *corev1.Node {
-	t.Helper()
-	obj, err := codec.Decode(value)
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, ok := obj.Typed.(*corev1.Node)
-	if !ok {
-		t.Fatalf("decoded %T, want *v1.Node", obj.Typed)
-	}
-	return node
-}
+func decodePod(t testing.TB, value []byte) *corev1.Pod   { return decodeAs[*corev1.Pod](t, value) }
+func decodeNode(t testing.TB, value []byte) *corev1.Node { return decodeAs[*corev1.Node](t, value) }
 
 // TestRepairs runs each repair through the whole cycle: dry-run writes
 // nothing, a real run writes each key once, a second run is a no-op, and undo
