@@ -37,15 +37,7 @@ func (l LeaseStatus) Alive(now time.Time) bool {
 	return l.Found && l.Holder != "" && !l.RenewTime.IsZero() && now.Sub(l.RenewTime) < l.Duration
 }
 
-var leasesResource = mustResolve("leases")
-
-func mustResolve(name string) Resource {
-	r, err := ResolveResource(name)
-	if err != nil {
-		panic(err)
-	}
-	return r
-}
+var leasesResource = MustResolveResource("leases")
 
 // Lease reads one Lease; Found is false when it does not exist.
 func (s *Store) Lease(ctx context.Context, namespace, name string) (LeaseStatus, error) {

@@ -166,6 +166,16 @@ func ResolveResource(arg string) (Resource, error) {
 	}, nil
 }
 
+// MustResolveResource resolves a resource name written in lifeboat's own
+// code ("pods", "leases"); a typo there is a programming error.
+func MustResolveResource(name string) Resource {
+	r, err := ResolveResource(name)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {

@@ -55,7 +55,7 @@ func isBaseCache(key string) bool {
 func (m *Model) addBaseCaches() {
 	m.caches = map[string]*cache{}
 	for _, name := range baseCaches {
-		m.caches[name] = &cache{key: name, inf: m.store.NewInformer(mustResource(name), "")}
+		m.caches[name] = &cache{key: name, inf: m.store.NewInformer(etcdops.MustResolveResource(name), "")}
 	}
 }
 
@@ -66,7 +66,7 @@ func (m *Model) cacheKey(v listView) string {
 		return "keys " + v.keyPrefix
 	}
 	for _, name := range baseCaches {
-		if v.res.StoragePath == mustResource(name).StoragePath {
+		if v.res.StoragePath == etcdops.MustResolveResource(name).StoragePath {
 			return name
 		}
 	}
@@ -309,7 +309,7 @@ func (m *Model) computeHeader() {
 
 // lease reads one Lease from the leases cache.
 func (m *Model) lease(namespace, name string) (etcdops.LeaseStatus, error) {
-	key := m.store.Layout().Key(mustResource("leases"), namespace, name)
+	key := m.store.Layout().Key(etcdops.MustResolveResource("leases"), namespace, name)
 	it, ok := m.caches[leasesCache].inf.Get(key)
 	if !ok {
 		return etcdops.LeaseStatus{Namespace: namespace, Name: name}, nil
@@ -363,16 +363,15 @@ func (m *Model) followDetail() tea.Cmd {
 	return nil
 }
 
-// probeCmd checks etcd still answers (a linearizable read of one key, which
+// probeCmd checks etcd still answers (Store.Revision: a linearizable read of one key, which
 // needs a quorum): a watch whose etcd went away can wait silently for it, so
 // the banner must not depend on the watch alone.
 func (m *Model) probeCmd() tea.Cmd {
 	store := m.store
-	key := store.Layout().Key(mustResource("leases"), "kube-system", "kube-controller-manager")
 	ctx, cancel := m.ioContext()
 	return func() tea.Msg {
 		defer cancel()
-		_, _, err := store.Get(ctx, key)
+		_, err := store.Revision(ctx)
 		return probeMsg{err: err}
 	}
 }

@@ -121,7 +121,7 @@ func TestNodeLeaseFromCache(t *testing.T) {
 		t.Fatal("worker-1's kubelet lease is alive in the seed")
 	}
 	lists := h.m.fullLists
-	leases := mustResource("leases")
+	leases := etcdops.MustResolveResource("leases")
 	key := h.store.Layout().Key(leases, "kube-node-lease", "worker-1")
 	it, ok := h.m.caches[leasesCache].inf.Get(key)
 	if !ok {

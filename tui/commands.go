@@ -311,11 +311,3 @@ func readJournalCmd(path string) tea.Cmd {
 		return journalMsg{entries: entries, err: err}
 	}
 }
-
-func mustResource(name string) etcdops.Resource {
-	r, err := etcdops.ResolveResource(name)
-	if err != nil {
-		panic(err)
-	}
-	return r
-}

@@ -174,7 +174,7 @@ func (h *harness) revision() int64 {
 func (h *harness) pods() map[string]*corev1.Pod {
 	h.t.Helper()
 	out := map[string]*corev1.Pod{}
-	_, err := h.store.List(context.Background(), etcdops.Query{Resource: mustResource("pods"), AllNamespaces: true}, func(it etcdops.Item) error {
+	_, err := h.store.List(context.Background(), etcdops.Query{Resource: etcdops.MustResolveResource("pods"), AllNamespaces: true}, func(it etcdops.Item) error {
 		if p, ok := typedPod(it); ok {
 			out[it.Namespace+"/"+it.Name] = p
 		}

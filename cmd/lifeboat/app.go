@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"strings"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
@@ -196,8 +195,3 @@ func noArgs(cmd *cli.Command) error {
 	}
 	return nil
 }
-
-// etcdDialTimeout is how long the demo waits for its own embedded etcd.
-const etcdDialTimeout = etcdops.DefaultDialTimeout
-
-func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(r) }

@@ -11,7 +11,6 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/etcdops/embedded"
 	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
 	"github.com/urfave/cli/v3"
-	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 func demoCommand(std streams) *cli.Command {
@@ -45,7 +44,7 @@ func demoCommand(std streams) *cli.Command {
 			}
 			defer srv.Close()
 			prefix := cmd.Root().String("prefix")
-			summary, err := seedDemo(ctx, srv.Endpoint(), seed.Options{
+			summary, err := seed.CapsizedAt(ctx, srv.Endpoint(), seed.Options{
 				Prefix: prefix, Now: std.now(), Malformed: true,
 				ControllerManagerAlive: cmd.Bool("controller-manager-alive"),
 			})
@@ -58,7 +57,7 @@ func demoCommand(std streams) *cli.Command {
 				// connection flags other than --prefix and --readonly
 				// describe a real etcd, not this one.
 				cfg := storeConfig(cmd)
-				cfg = etcdops.Config{Endpoints: []string{srv.Endpoint()}, Prefix: cfg.Prefix, ReadOnly: cfg.ReadOnly, DialTimeout: etcdDialTimeout}
+				cfg = etcdops.Config{Endpoints: []string{srv.Endpoint()}, Prefix: cfg.Prefix, ReadOnly: cfg.ReadOnly, DialTimeout: etcdops.DefaultDialTimeout}
 				store, err := etcdops.Open(ctx, cfg)
 				if err != nil {
 					return fmt.Errorf("demo: %w", err)
@@ -73,15 +72,6 @@ func demoCommand(std streams) *cli.Command {
 			return nil
 		},
 	}
-}
-
-func seedDemo(ctx context.Context, endpoint string, opts seed.Options) (seed.Summary, error) {
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: etcdDialTimeout})
-	if err != nil {
-		return seed.Summary{}, err
-	}
-	defer cli.Close()
-	return seed.Capsized(ctx, cli, opts)
 }
 
 func printDemoBanner(w io.Writer, endpoint, prefix string, s seed.Summary) {

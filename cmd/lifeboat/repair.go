@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
@@ -22,7 +23,7 @@ func podsCommand(std streams) *cli.Command {
 			Flags: append([]cli.Flag{namespaceFlag(), allNamespacesFlag(), selectorFlag(),
 				&cli.StringFlag{Name: "node", Usage: "only pods bound to this node"}}, writeFlags()...),
 			Action: func(ctx context.Context, cmd *cli.Command) error {
-				q, err := query(cmd, mustResource("pods"), cmd.Args().Slice())
+				q, err := query(cmd, etcdops.MustResolveResource("pods"), cmd.Args().Slice())
 				if err != nil {
 					return err
 				}
@@ -38,7 +39,7 @@ func nodesCommand(std streams) *cli.Command {
 		return append(flags, writeFlags()...)
 	}
 	nodeOp := func(cmd *cli.Command, action etcdops.Action) (etcdops.Operation, error) {
-		q, err := query(cmd, mustResource("nodes"), cmd.Args().Slice())
+		q, err := query(cmd, etcdops.MustResolveResource("nodes"), cmd.Args().Slice())
 		return etcdops.Operation{Action: action, Query: q, AllNodes: cmd.Bool("all")}, err
 	}
 	return &cli.Command{
@@ -121,7 +122,7 @@ func applyCommand(std streams) *cli.Command {
 			var data []byte
 			var err error
 			if name == "-" {
-				data, err = readAll(std.in)
+				data, err = io.ReadAll(std.in)
 			} else {
 				data, err = os.ReadFile(name)
 			}
@@ -184,12 +185,4 @@ func runOperations(ctx context.Context, std streams, cmd *cli.Command, ops ...et
 	}
 	defer store.Close()
 	return newWriteRun(std, cmd, store).operations(ctx, ops)
-}
-
-func mustResource(name string) etcdops.Resource {
-	res, err := etcdops.ResolveResource(name)
-	if err != nil {
-		panic(err)
-	}
-	return res
 }

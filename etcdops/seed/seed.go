@@ -86,6 +86,17 @@ var (
 	namespaces   = []string{"default", "kube-system", "kube-public", "kube-node-lease", "shop", "payments", "monitoring"}
 )
 
+// CapsizedAt seeds the etcd at endpoint (`lifeboat demo` seeds its own
+// embedded etcd with it).
+func CapsizedAt(ctx context.Context, endpoint string, opts Options) (Summary, error) {
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: etcdops.DefaultDialTimeout})
+	if err != nil {
+		return Summary{}, fmt.Errorf("connect to %s: %w", endpoint, err)
+	}
+	defer cli.Close()
+	return Capsized(ctx, cli, opts)
+}
+
 // Capsized writes a cluster in trouble into etcd under opts.Prefix: five of
 // eight nodes cut off by a network partition and tainted, 40 of their pods
 // stuck Terminating, the control plane and two workers healthy. See the
