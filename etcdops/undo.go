@@ -94,7 +94,9 @@ func undoChains(entries []JournalEntry) []undoChain {
 	}
 	// A write journaled again after a failed grouped Txn supersedes the
 	// uncommitted one: drop uncommitted writes followed by a write of the
-	// same key with the same before-image.
+	// same key with the same before-image. Left in, it would break the chain
+	// (its after-image is not the next write's before-image), and undo would
+	// stop short of the writes lifeboat made to the key before it.
 	var effective []JournalEntry
 	for i, w := range writes {
 		superseded := false

@@ -66,9 +66,13 @@ func (w *writeRun) operations(ctx context.Context, ops []etcdops.Operation) erro
 		}
 		plans[i] = plan
 	}
+	warned := map[string]bool{} // a plan's operations share the same controllers
 	for _, op := range ops {
 		for _, warning := range w.store.Warnings(ctx, op, w.std.now()) {
-			fmt.Fprintf(w.std.err, "warning: %s\n", warning)
+			if !warned[warning] {
+				warned[warning] = true
+				fmt.Fprintf(w.std.err, "warning: %s\n", warning)
+			}
 		}
 	}
 	return w.plans(ctx, plans, func(ctx context.Context, i int, written map[string]bool) (*etcdops.Plan, error) {

@@ -533,6 +533,12 @@ func TestControllerManagerWarning(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a plan warns once", func(t *testing.T) {
+		r := alive.run("apply", "-f", "testdata/plan-example.yaml", "--dry-run")
+		if n := strings.Count(r.errOut, "warning: kube-controller-manager"); n != 1 {
+			t.Errorf("warned %d times for one plan, want once:\n%s", n, r)
+		}
+	})
 	t.Run("stopped: no warning", func(t *testing.T) {
 		c := capsized(t)
 		r := c.run("nodes", "untaint", "--all", "--yes")
