@@ -88,28 +88,31 @@ func (w *writeRun) operations(ctx context.Context, ops []etcdops.Operation) erro
 // plans previews, confirms and applies plans. replan gives the plan to
 // apply for plans[i], given the keys already written in this run.
 func (w *writeRun) plans(ctx context.Context, plans []*etcdops.Plan, replan func(context.Context, int, map[string]bool) (*etcdops.Plan, error)) error {
-	toWrite, skipped := 0, 0
+	toWrite := 0
+	var planned undone
 	for _, plan := range plans {
 		if err := w.preview(plan); err != nil {
 			return err
 		}
-		changed, _, skip := plan.Counts()
+		changed, _, _ := plan.Counts()
 		toWrite += changed
-		skipped += skip
+		for i := range plan.Changes {
+			planned.add(plan.Changes[i].Skip, etcdops.IsConflict(plan.Changes[i].Skip), true)
+		}
 	}
 	w.summary(plans)
 	if w.dryRun {
 		for _, plan := range plans {
 			w.report(plan, nil)
 		}
-		return w.exit(0, skipped, "")
+		return planned.err()
 	}
 	if toWrite == 0 {
 		for _, plan := range plans {
 			w.report(plan, nil)
 		}
 		fmt.Fprintln(w.std.err, "Nothing to do.")
-		return w.exit(0, skipped, "")
+		return planned.err()
 	}
 	if w.store.ReadOnly() {
 		return etcdops.ErrReadOnly
@@ -118,7 +121,7 @@ func (w *writeRun) plans(ctx context.Context, plans []*etcdops.Plan, replan func
 		return err
 	}
 	written := map[string]bool{}
-	failed := 0
+	var done undone
 	for i := range plans {
 		plan, err := replan(ctx, i, written)
 		if err != nil {
@@ -136,13 +139,11 @@ func (w *writeRun) plans(ctx context.Context, plans []*etcdops.Plan, replan func
 			fmt.Fprint(w.std.err, "\r\033[K")
 		}
 		w.report(plan, results)
-		for _, r := range results {
+		for i, r := range results {
 			if r.Changed {
 				written[r.Key] = true
 			}
-			if r.Err != nil {
-				failed++
-			}
+			done.add(r.Err, r.Conflict, plan.Changes[i].Skip != nil)
 		}
 		if err != nil {
 			if w.journal != nil {
@@ -154,17 +155,41 @@ func (w *writeRun) plans(ctx context.Context, plans []*etcdops.Plan, replan func
 	if w.journal != nil {
 		fmt.Fprintf(w.std.err, "Journal: %s\nUndo with: lifeboat undo %s\n", w.journal.Path(), w.journal.Path())
 	}
-	return w.exit(failed, 0, "")
+	return done.err()
 }
 
-func (w *writeRun) exit(failed, skipped int, msg string) error {
-	if failed+skipped == 0 {
+// undone tallies the keys a run left alone, for its last line: the reasons
+// per key were printed as they happened, possibly many screens up.
+type undone struct{ skipped, conflicts, failed int }
+
+func (u *undone) add(err error, conflict, skip bool) {
+	switch {
+	case err == nil:
+	case conflict:
+		u.conflicts++
+	case skip:
+		u.skipped++
+	default:
+		u.failed++
+	}
+}
+
+// err is the exit-3 error naming what was not done, nil when everything was.
+func (u undone) err() error {
+	var parts []string
+	if u.skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped (malformed, encrypted or not applicable: the 'skip:' lines)", u.skipped))
+	}
+	if u.conflicts > 0 {
+		parts = append(parts, fmt.Sprintf("%d conflict(s) left as someone else wrote them (the CONFLICT lines)", u.conflicts))
+	}
+	if u.failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed (the 'not done' lines)", u.failed))
+	}
+	if len(parts) == 0 {
 		return nil
 	}
-	if msg == "" {
-		msg = fmt.Sprintf("%d key(s) not done (conflict, skipped or failed: see above)", failed+skipped)
-	}
-	return &partialError{msg: msg}
+	return &partialError{msg: "not done: " + strings.Join(parts, "; ")}
 }
 
 // preview prints each change's diff; with -o json the diffs go to stderr so

@@ -94,6 +94,11 @@ func TestWriteExitCodes(t *testing.T) {
 		if !strings.Contains(r.errOut, "default/poison") {
 			t.Errorf("the skipped key is not named:\n%s", r)
 		}
+		// The last line says what was left undone, not just "see above".
+		lines := strings.Split(strings.TrimSpace(r.errOut), "\n")
+		if last := lines[len(lines)-1]; !strings.Contains(last, "not done: 1 skipped") || strings.Contains(last, "conflict") {
+			t.Errorf("last line %q, want it to say 1 skipped and no conflict", last)
+		}
 	})
 
 	t.Run("all 40 at once", func(t *testing.T) {
