@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // Result is what happened to one key.
@@ -26,31 +30,39 @@ type ApplyOptions struct {
 	// Journal receives every before- and after-image; required when the
 	// plan writes anything.
 	Journal *Journal
-	// Progress, when set, is called after each group of keys is done.
+	// Progress, when set, is called after each window of writes is done.
 	Progress func(done, total int)
-	// GroupSize bounds the compare-and-swap puts sent in one etcd Txn
-	// (etcd's --max-txn-ops defaults to 128). Default 100.
-	GroupSize int
+	// Window bounds the single-key Txns in flight at once. Default
+	// DefaultWindow.
+	Window int
 }
 
-// maxTxnOps is etcd's default --max-txn-ops: the most compares, and the most
-// puts, one Txn may carry.
-const maxTxnOps = 128
+// DefaultWindow is how many single-key Txns Apply keeps in flight. etcd
+// folds concurrent proposals into one raft entry and one fsync, so a window
+// buys the speed a multi-key Txn would, while every object still gets its
+// own revision.
+const DefaultWindow = 64
 
-// groupBytes keeps one Txn well under etcd's default 1.5 MiB request limit.
-const groupBytes = 1 << 20
-
-// Apply writes a plan: for each changed key, journal the before-image, then
-// compare-and-swap exactly as kube-apiserver's OptimisticPut does
-// (etcd client/v3/kubernetes/client.go): If(ModRevision(key) == read).
-// Then(Put(key, new, WithLease(lease))).Else(Get(key)). Keys are grouped
-// into Txns for speed; a failed group is retried key by key, and a key whose
-// compare fails is re-planned once against its current value and reported as
-// a conflict if it changes again. Nothing is ever written blind.
+// Apply writes a plan. Every changed key is one Txn in exactly the shape of
+// kube-apiserver's OptimisticPut (etcd client/v3/kubernetes/client.go):
 //
-// The error is for failures that stop the whole batch (read-only store,
-// journal not writable, etcd gone); per-key outcomes are in the results, in
-// plan order.
+//	Txn(If(ModRevision(key) == read)).Then(Put(key, new [, WithLease(lease)])).Else(Get(key))
+//
+// and nothing else: no multi-key Txns, no value compares. So every changed
+// object gets its own revision, as when the apiserver writes it (a watcher
+// that resumes from one object's resourceVersion misses none of the others),
+// and kine, which serves only this shape, accepts every write.
+//
+// Keys go in windows: the window's before-images are journaled with one
+// fsync before any of its Txns is sent, then its Txns run concurrently. A
+// key whose compare fails is re-planned once against the value etcd returned
+// and reported as a conflict if it changes again; nothing is written blind.
+//
+// A key etcd refuses (too large, invalid) is reported in its result and
+// never stops the others. The error is for failures that stop the batch:
+// read-only store, journal not writable, etcd unreachable, or ctx canceled.
+// Cancelling ctx lets the Txns in flight finish (their outcome is journaled)
+// and starts no new ones. Results are in plan order.
 func (s *Store) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) ([]Result, error) {
 	results := make([]Result, len(plan.Changes))
 	var pending []int
@@ -70,99 +82,97 @@ func (s *Store) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) ([]Res
 	if opts.Journal == nil {
 		return results, errors.New("refusing to write without a journal: every write must be undoable")
 	}
-	size := opts.GroupSize
-	if size <= 0 || size > maxTxnOps {
-		size = 100
+	window := opts.Window
+	if window <= 0 {
+		window = DefaultWindow
 	}
+	w := &windowWriter{store: s, journal: opts.Journal}
 	done := 0
 	for len(pending) > 0 {
-		n, bytes, cmps := 0, 0, 0
-		for n < len(pending) && n < size {
-			c := &plan.Changes[pending[n]]
-			size := c.txnBytes()
-			if n > 0 && (bytes+size > groupBytes || cmps+len(c.compares()) > maxTxnOps) {
-				break
-			}
-			bytes += size
-			cmps += len(c.compares())
-			n++
+		if err := ctx.Err(); err != nil {
+			w.flushCommits()
+			return results, fmt.Errorf("stopped before %d write(s): %w", len(pending), err)
 		}
-		group := pending[:n]
+		n := min(window, len(pending))
+		batch := pending[:n]
 		pending = pending[n:]
-		if err := s.applyGroup(ctx, plan.Changes, group, results, opts.Journal); err != nil {
+		if err := w.run(ctx, plan.Changes, batch, results); err != nil {
 			return results, err
 		}
-		done += len(group)
+		done += n
 		if opts.Progress != nil {
 			opts.Progress(done, len(plan.Changes))
 		}
 	}
+	if err := w.flushCommits(); err != nil {
+		return results, err
+	}
 	return results, nil
 }
 
-// applyGroup writes a group of changes in one Txn, or key by key if any
-// compare fails.
-func (s *Store) applyGroup(ctx context.Context, changes []Change, group []int, results []Result, j *Journal) error {
-	batch := make([]*Change, len(group))
-	for i, idx := range group {
-		batch[i] = &changes[idx]
+// windowWriter runs windows of single-key Txns and keeps the journal in step:
+// the "committed" entries of one window go out with the next window's
+// "write" entries, so each window costs one fsync.
+type windowWriter struct {
+	store   *Store
+	journal *Journal
+
+	mu      sync.Mutex
+	commits []JournalEntry
+}
+
+func (w *windowWriter) run(ctx context.Context, changes []Change, batch []int, results []Result) error {
+	entries := w.takeCommits()
+	for _, idx := range batch {
+		entries = append(entries, writeEntry(w.journal.now, &changes[idx]))
 	}
-	if len(batch) > 1 {
-		if err := j.recordWrites(batch); err != nil {
-			return err
-		}
-		cmps := make([]clientv3.Cmp, 0, len(batch))
-		puts := make([]clientv3.Op, 0, len(batch))
-		for _, c := range batch {
-			cmps = append(cmps, c.compares()...)
-			puts = append(puts, c.put())
-		}
-		s.hookBeforeTxn(batch)
-		resp, err := s.client.Txn(ctx).If(cmps...).Then(puts...).Commit()
+	if err := w.journal.append(entries); err != nil {
+		return err
+	}
+	// Txns in flight finish even when ctx is cancelled: their outcome must
+	// reach the journal. Each has its own deadline.
+	txnCtx := context.WithoutCancel(ctx)
+	var wg sync.WaitGroup
+	fatal := make([]error, len(batch))
+	for i, idx := range batch {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fatal[i] = w.applyOne(txnCtx, &changes[idx], &results[idx])
+		}()
+	}
+	wg.Wait()
+	for _, err := range fatal {
 		if err != nil {
-			return fmt.Errorf("write %d keys (first %s): %w", len(batch), batch[0].Before.Key, err)
-		}
-		if resp.Succeeded {
-			if err := j.recordCommits(batch, resp.Header.Revision); err != nil {
-				return err
-			}
-			for _, idx := range group {
-				results[idx].Changed = true
-				results[idx].NewRevision = resp.Header.Revision
-			}
-			return nil
-		}
-		// Someone wrote one of these keys: fall back to one Txn per key so
-		// only that key is re-planned. The "write" entries already in the
-		// journal without a "committed" entry are known to undo as not
-		// written unless the key holds their after-image.
-	}
-	for i, idx := range group {
-		if err := s.applyOne(ctx, batch[i], &results[idx], j, len(batch) == 1); err != nil {
+			w.flushCommits()
 			return err
 		}
 	}
 	return nil
 }
 
-// applyOne writes one change with compare-and-swap; on a failed compare it
-// re-plans once from the value etcd returned.
-func (s *Store) applyOne(ctx context.Context, c *Change, res *Result, j *Journal, journalFirst bool) error {
+// applyOne writes one change; on a failed compare it re-plans once from the
+// value etcd returned. A returned error stops the batch; a failure of this
+// key alone is put in res.
+func (w *windowWriter) applyOne(ctx context.Context, c *Change, res *Result) error {
+	s := w.store
 	for attempt := 0; ; attempt++ {
-		if journalFirst || attempt > 0 {
-			if err := j.recordWrites([]*Change{c}); err != nil {
+		if attempt > 0 {
+			if err := w.journal.append([]JournalEntry{writeEntry(w.journal.now, c)}); err != nil {
 				return err
 			}
 		}
-		s.hookBeforeTxn([]*Change{c})
-		resp, err := s.client.Txn(ctx).If(c.compares()...).Then(c.put()).Else(clientv3.OpGet(c.Before.Key)).Commit()
+		s.hookBeforeTxn(c.Before.Key)
+		resp, err := s.txn(ctx, c)
 		if err != nil {
-			return fmt.Errorf("%s: write: %w", c.KeyInfo, err)
+			if keyLevel(err) {
+				res.Err = fmt.Errorf("%s: etcd refused the write: %w", c.KeyInfo, err)
+				return nil
+			}
+			return fmt.Errorf("%s: write: %w", c.KeyInfo, s.describe(err))
 		}
 		if resp.Succeeded {
-			if err := j.recordCommits([]*Change{c}, resp.Header.Revision); err != nil {
-				return err
-			}
+			w.addCommit(JournalEntry{Type: entryCommitted, Time: w.journal.now().UTC(), Key: c.Before.Key, AfterRevision: resp.Header.Revision})
 			res.Changed, res.NewRevision, res.Err = true, resp.Header.Revision, nil
 			return nil
 		}
@@ -193,20 +203,63 @@ func (s *Store) applyOne(ctx context.Context, c *Change, res *Result, j *Journal
 	}
 }
 
-// compares are the Txn conditions for writing c: the key is still at the
-// revision it was read at and, for restores, still holds what lifeboat wrote.
-func (c *Change) compares() []clientv3.Cmp {
-	cmps := []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(c.Before.Key), "=", c.Before.ModRevision)}
-	if c.expect != nil {
-		cmps = append(cmps, clientv3.Compare(clientv3.Value(c.Before.Key), "=", string(c.expect)))
-	}
-	return cmps
+// txn is kube-apiserver's OptimisticPut for one change, with its own deadline.
+func (s *Store) txn(ctx context.Context, c *Change) (*clientv3.TxnResponse, error) {
+	ctx, cancel := s.requestContext(ctx)
+	defer cancel()
+	return s.client.Txn(ctx).
+		If(clientv3.Compare(clientv3.ModRevision(c.Before.Key), "=", c.Before.ModRevision)).
+		Then(c.put()).
+		Else(clientv3.OpGet(c.Before.Key)).
+		Commit()
 }
 
-// txnBytes is roughly what c adds to a Txn request: the key (in the compare
-// and the put), the new value, and for restores the expected value.
-func (c *Change) txnBytes() int {
-	return 2*len(c.Before.Key) + len(c.After) + len(c.expect)
+// keyLevel reports whether etcd refused one request for what it carries (a
+// value over --max-request-bytes, a key it rejects) rather than because it
+// is unreachable: the other keys can still be written.
+func keyLevel(err error) bool {
+	if errors.Is(err, rpctypes.ErrRequestTooLarge) || errors.Is(err, rpctypes.ErrGRPCRequestTooLarge) ||
+		errors.Is(err, rpctypes.ErrTooManyOps) || errors.Is(err, rpctypes.ErrGRPCTooManyOps) {
+		return true
+	}
+	switch status.Code(err) {
+	case codes.InvalidArgument, codes.ResourceExhausted, codes.FailedPrecondition, codes.OutOfRange:
+		// ResourceExhausted is also the client's own send limit
+		// (grpc: trying to send message larger than max).
+		return true
+	}
+	return false
+}
+
+func writeEntry(now timeFunc, c *Change) JournalEntry {
+	return JournalEntry{
+		Type: entryWrite, Time: now().UTC(), Key: c.Before.Key,
+		Resource: c.Resource.String(), Namespace: c.Namespace, Name: c.Name, Action: c.Action,
+		Before: c.Before.Value, BeforeRevision: c.Before.ModRevision, Lease: c.Lease, After: c.After,
+		Undoes: c.undoes,
+	}
+}
+
+func (w *windowWriter) addCommit(e JournalEntry) {
+	w.mu.Lock()
+	w.commits = append(w.commits, e)
+	w.mu.Unlock()
+}
+
+func (w *windowWriter) takeCommits() []JournalEntry {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.commits
+	w.commits = nil
+	return out
+}
+
+// flushCommits journals the commits not yet written.
+func (w *windowWriter) flushCommits() error {
+	if entries := w.takeCommits(); len(entries) > 0 {
+		return w.journal.append(entries)
+	}
+	return nil
 }
 
 // put writes the new value, keeping the key's lease: events and other leased
@@ -221,13 +274,11 @@ func (c *Change) put() clientv3.Op {
 // IsConflict reports whether err is a compare-and-swap conflict.
 func IsConflict(err error) bool { return errors.Is(err, errConflict) }
 
-func (s *Store) hookBeforeTxn(changes []*Change) {
+func (s *Store) hookBeforeTxn(key string) {
 	if s.beforeTxn == nil {
 		return
 	}
-	keys := make([]string, len(changes))
-	for i, c := range changes {
-		keys[i] = c.Before.Key
-	}
-	s.beforeTxn(keys)
+	s.hookMu.Lock()
+	defer s.hookMu.Unlock()
+	s.beforeTxn(key)
 }

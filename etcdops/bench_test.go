@@ -128,7 +128,7 @@ func BenchmarkUndeletePods(b *testing.B) {
 		if err := seed.TerminatingPods(ctx, cli, "/registry", benchPods, testNow); err != nil {
 			b.Fatal(err)
 		}
-		j, err := etcdops.CreateJournal(filepath.Join(b.TempDir(), fmt.Sprintf("j%d.jsonl", i)))
+		j, err := etcdops.CreateJournal(filepath.Join(b.TempDir(), fmt.Sprintf("j%d.jsonl", i)), etcdops.JournalInfo{})
 		if err != nil {
 			b.Fatal(err)
 		}

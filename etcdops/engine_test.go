@@ -45,7 +45,7 @@ func resource(t testing.TB, name string) etcdops.Resource {
 
 func journal(t testing.TB) *etcdops.Journal {
 	t.Helper()
-	j, err := etcdops.CreateJournal(filepath.Join(t.TempDir(), "journal.jsonl"))
+	j, err := etcdops.CreateJournal(filepath.Join(t.TempDir(), "journal.jsonl"), etcdops.JournalInfo{Command: "test", Prefix: "/registry"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,19 +387,15 @@ func TestConflictReplansOnce(t *testing.T) {
 			}
 			// The other writer adds a label, as kubectl label would.
 			writes := 0
-			store.SetBeforeTxn(func(keys []string) {
-				// Txns: the group, its per-key retry, then the re-planned write.
-				if writes >= 1 && !again || writes >= 3 {
+			store.SetBeforeTxn(func(k string) {
+				// Txns: the first write, then the re-planned one.
+				if writes >= 1 && !again || writes >= 2 || k != victim {
 					return
 				}
-				for _, k := range keys {
-					if k == victim {
-						writes++
-						relabel(t, cli, victim, fmt.Sprintf("v%d", writes))
-					}
-				}
+				writes++
+				relabel(t, cli, victim, fmt.Sprintf("v%d", writes))
 			})
-			results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: journal(t), GroupSize: 10})
+			results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: journal(t), Window: 10})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -418,7 +414,7 @@ func TestConflictReplansOnce(t *testing.T) {
 					if !r.Conflict || r.Changed || !etcdops.IsConflict(r.Err) {
 						t.Errorf("%s: changed twice, want a reported conflict; got %+v", victim, r)
 					}
-					if pod.DeletionTimestamp == nil || pod.Labels["touched"] != "v3" {
+					if pod.DeletionTimestamp == nil || pod.Labels["touched"] != "v2" {
 						t.Errorf("%s: the other writer's version was overwritten", victim)
 					}
 					return
@@ -570,7 +566,7 @@ func TestJournalAndUndoConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 	var victim string
-	for _, e := range entries {
+	for _, e := range entries.Entries {
 		if e.Type == "write" {
 			if len(e.Before) == 0 || len(e.After) == 0 || e.BeforeRevision == 0 {
 				t.Errorf("%s: journal entry lacks its images: %+v", e.Key, e)

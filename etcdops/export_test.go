@@ -2,4 +2,4 @@ package etcdops
 
 // SetBeforeTxn lets tests write concurrently between lifeboat's read and its
 // compare-and-swap.
-func (s *Store) SetBeforeTxn(hook func(keys []string)) { s.beforeTxn = hook }
+func (s *Store) SetBeforeTxn(hook func(key string)) { s.beforeTxn = hook }

@@ -2,25 +2,32 @@ package etcdops
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
 	"time"
 )
 
-// A journal is an append-only JSON Lines file of every write lifeboat makes:
-// before each compare-and-swap, one "write" entry with the before-image and
-// the after-image, fsynced; after it, one "committed" entry with the new
-// revision. Undo reads it back. Values are base64 (encoding/json's []byte).
+// A journal is an append-only JSON Lines file of every write lifeboat makes
+// (format: docs/design.md, "The journal"). Its first line is a "begin" entry
+// naming the command; before each compare-and-swap comes one "write" entry
+// with the before-image and the after-image, fsynced; after it, one
+// "committed" entry with the new revision. Undo reads it back. Values are
+// base64 (encoding/json's []byte).
 
 // JournalEntry is one line of a journal.
 type JournalEntry struct {
-	Type           string    `json:"type"` // "write" before the etcd write, "committed" after it
+	Type           string    `json:"type"` // "begin", "write" before the etcd write, "committed" after it
 	Time           time.Time `json:"time"`
-	Key            string    `json:"key"`
+	Key            string    `json:"key,omitempty"`
 	Resource       string    `json:"resource,omitempty"`
 	Namespace      string    `json:"namespace,omitempty"`
 	Name           string    `json:"name,omitempty"`
@@ -30,41 +37,107 @@ type JournalEntry struct {
 	Lease          int64     `json:"lease,omitempty"`
 	After          []byte    `json:"after,omitempty"`
 	AfterRevision  int64     `json:"afterRevision,omitempty"`
+	// Begin entries only.
+	Command   string   `json:"command,omitempty"`
+	Endpoints []string `json:"endpoints,omitempty"`
+	Prefix    string   `json:"prefix,omitempty"`
+	// Undoes, on a restore's write entry, is the journal whose write it
+	// reverses.
+	Undoes string `json:"undoes,omitempty"`
 }
 
 const (
+	entryBegin     = "begin"
 	entryWrite     = "write"
 	entryCommitted = "committed"
 )
 
-// Journal is an open journal file.
+type timeFunc func() time.Time
+
+// Journal is an open journal file. Its methods may be called concurrently.
 type Journal struct {
 	path string
 	file *os.File
-	now  func() time.Time
+	now  timeFunc
+	mu   sync.Mutex
 }
 
-// DefaultJournalPath is ./lifeboat-journal-<UTC time>.jsonl.
-func DefaultJournalPath(now time.Time) string {
-	return "lifeboat-journal-" + now.UTC().Format("20060102T150405.000Z") + ".jsonl"
-}
+// JournalDirEnv names the journal directory when --journal-dir is not given.
+const JournalDirEnv = "LIFEBOAT_JOURNAL_DIR"
 
-// CreateJournal opens path for appending, creating it with mode 0600: it
-// holds whole objects, secrets included.
-func CreateJournal(path string) (*Journal, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("journal %s: %w (choose another path with --journal)", path, err)
+// DefaultJournalDir is where journals go unless told otherwise:
+// $XDG_STATE_HOME/lifeboat/journals, else ~/.local/state/lifeboat/journals.
+// One place per user, so that the journal of a write made at 3 a.m. from
+// whatever directory the shell was in is found again by `journal ls`.
+func DefaultJournalDir() string {
+	if dir := os.Getenv("XDG_STATE_HOME"); dir != "" {
+		return filepath.Join(dir, "lifeboat", "journals")
 	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("journal %s: %w", path, err)
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "lifeboat", "journals")
+	}
+	return filepath.Join(os.TempDir(), "lifeboat-journals")
+}
+
+// JournalName is the file name of a journal started at now:
+// <UTC time>-<command>.jsonl, so that names sort by time.
+func JournalName(now time.Time, command string) string {
+	slug := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + ('a' - 'A')
+		}
+		return '-'
+	}, command)
+	slug = strings.Trim(slug, "-")
+	if len(slug) > 40 {
+		slug = slug[:40]
+	}
+	name := now.UTC().Format("20060102T150405.000Z")
+	if slug != "" {
+		name += "-" + slug
+	}
+	return name + ".jsonl"
+}
+
+// JournalInfo is what a journal says about the run that wrote it.
+type JournalInfo struct {
+	Command   string
+	Endpoints []string
+	Prefix    string
+}
+
+// CreateJournal creates a new journal at path, mode 0600 (it holds whole
+// objects, secrets included), and writes its begin entry. The file must not
+// exist and is never followed through a symlink: appending to an existing
+// file would mix object data into it, and its writes could not be undone
+// from it. Missing parent directories are created, 0700.
+func CreateJournal(path string, info JournalInfo) (*Journal, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("journal directory %s: %w (choose another with --journal-dir)", dir, err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil, &UsageError{Err: fmt.Errorf("journal %s already exists: a journal is always a new file (choose a new --journal path, or leave it out)", path)}
+		}
+		return nil, fmt.Errorf("journal %s: %w (choose another path with --journal or --journal-dir)", path, err)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		abs = path
 	}
-	return &Journal{path: abs, file: f, now: time.Now}, nil
+	j := &Journal{path: abs, file: f, now: time.Now}
+	begin := JournalEntry{Type: entryBegin, Time: j.now().UTC(), Command: info.Command, Endpoints: info.Endpoints, Prefix: info.Prefix}
+	if err := j.append([]JournalEntry{begin}); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return j, nil
 }
 
 // Path is the journal's absolute path.
@@ -73,40 +146,19 @@ func (j *Journal) Path() string { return j.path }
 // Close closes the file.
 func (j *Journal) Close() error { return j.file.Close() }
 
-// recordWrites appends one "write" entry per change and fsyncs: after it
-// returns, the before-images survive a crash of lifeboat or the machine.
-func (j *Journal) recordWrites(changes []*Change) error {
-	entries := make([]JournalEntry, len(changes))
-	now := j.now().UTC()
-	for i, c := range changes {
-		entries[i] = JournalEntry{
-			Type: entryWrite, Time: now, Key: c.Before.Key,
-			Resource: c.Resource.String(), Namespace: c.Namespace, Name: c.Name, Action: c.Action,
-			Before: c.Before.Value, BeforeRevision: c.Before.ModRevision, Lease: c.Lease, After: c.After,
-		}
-	}
-	return j.append(entries)
-}
-
-// recordCommits appends one "committed" entry per key written at rev.
-func (j *Journal) recordCommits(changes []*Change, rev int64) error {
-	entries := make([]JournalEntry, len(changes))
-	now := j.now().UTC()
-	for i, c := range changes {
-		entries[i] = JournalEntry{Type: entryCommitted, Time: now, Key: c.Before.Key, AfterRevision: rev}
-	}
-	return j.append(entries)
-}
-
+// append writes entries and fsyncs: after it returns, they survive a crash
+// of lifeboat or of the machine.
 func (j *Journal) append(entries []JournalEntry) error {
-	w := bufio.NewWriter(j.file)
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	for i := range entries {
 		if err := enc.Encode(&entries[i]); err != nil {
 			return fmt.Errorf("journal %s: %w", j.path, err)
 		}
 	}
-	if err := w.Flush(); err != nil {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, err := j.file.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("journal %s: write: %w", j.path, err)
 	}
 	if err := j.file.Sync(); err != nil {
@@ -115,41 +167,222 @@ func (j *Journal) append(entries []JournalEntry) error {
 	return nil
 }
 
-// ReadJournal reads every entry of a journal file.
-func ReadJournal(path string) ([]JournalEntry, error) {
+// JournalFile is a journal as read back.
+type JournalFile struct {
+	Path    string
+	Info    JournalInfo // empty for journals written before begin entries
+	Started time.Time
+	Entries []JournalEntry // write and committed entries, in file order
+	// Torn is set when the last line is incomplete (lifeboat or the machine
+	// died while writing it). It is ignored: the entry it began was never
+	// followed by its Txn, because each write entry is fsynced first.
+	Torn error
+}
+
+// ReadJournal reads a journal file. A torn last line is reported in Torn
+// and ignored; any other line that is not a journal entry is an error.
+func ReadJournal(path string) (*JournalFile, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &UsageError{Err: fmt.Errorf("journal %s: %w", path, err)}
 	}
 	defer f.Close()
-	return readJournal(path, f)
+	jf, err := readJournal(path, f)
+	if err != nil {
+		return nil, err
+	}
+	if len(jf.Entries) == 0 {
+		return nil, &UsageError{Err: fmt.Errorf("journal %s has no writes: nothing to undo", path)}
+	}
+	return jf, nil
 }
 
-func readJournal(path string, r io.Reader) ([]JournalEntry, error) {
-	var entries []JournalEntry
-	sc := bufio.NewScanner(r)
-	// A line holds two whole objects; etcd values go up to 1.5 MiB each.
-	sc.Buffer(make([]byte, 0, 64*1024), 8<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		if len(sc.Bytes()) == 0 {
+func readJournal(path string, r io.Reader) (*JournalFile, error) {
+	jf := &JournalFile{Path: path}
+	br := bufio.NewReaderSize(r, 256<<10)
+	for line := 1; ; line++ {
+		text, err := br.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("journal %s: %w", path, err)
+		}
+		last := err == io.EOF
+		if len(bytes.TrimSpace(text)) > 0 {
+			e, perr := parseEntry(text)
+			switch {
+			case perr != nil && last:
+				jf.Torn = fmt.Errorf("journal %s:%d: last line is incomplete (%d bytes; lifeboat stopped while writing it): ignored, its write was never sent", path, line, len(text))
+			case perr != nil:
+				return nil, &UsageError{Err: fmt.Errorf("journal %s:%d: %v", path, line, perr)}
+			case e.Type == entryBegin:
+				jf.Info = JournalInfo{Command: e.Command, Endpoints: e.Endpoints, Prefix: e.Prefix}
+				jf.Started = e.Time
+			default:
+				if jf.Started.IsZero() {
+					jf.Started = e.Time
+				}
+				jf.Entries = append(jf.Entries, e)
+			}
+		}
+		if last {
+			return jf, nil
+		}
+	}
+}
+
+func parseEntry(line []byte) (JournalEntry, error) {
+	var e JournalEntry
+	if err := json.Unmarshal(line, &e); err != nil {
+		return e, fmt.Errorf("not a lifeboat journal line: %v", err)
+	}
+	switch {
+	case e.Type == entryBegin:
+	case e.Key == "" || (e.Type != entryWrite && e.Type != entryCommitted):
+		return e, fmt.Errorf("not a lifeboat journal entry (type %q, key %q)", e.Type, e.Key)
+	}
+	return e, nil
+}
+
+// WriteState says what became of one journaled write.
+type WriteState string
+
+const (
+	WriteCommitted  WriteState = "committed"   // etcd took it
+	WriteNotWritten WriteState = "not written" // journaled, but its Txn did not commit
+	WriteUndone     WriteState = "undone"      // committed, and a later restore in this journal put its before-image back
+)
+
+// JournalWrite is one write of a journal with its outcome.
+type JournalWrite struct {
+	JournalEntry            // the write entry; AfterRevision filled from its commit
+	State        WriteState // as far as this journal knows
+}
+
+// Writes pairs write entries with their commits, in the order they were
+// written. A write journaled again after its first compare failed (a
+// re-plan) supersedes the attempt that did not commit, which is dropped.
+func (jf *JournalFile) Writes() []JournalWrite {
+	var writes []JournalWrite
+	lastWrite := map[string]int{} // key -> index of its latest write
+	for _, e := range jf.Entries {
+		switch e.Type {
+		case entryWrite:
+			if i, ok := lastWrite[e.Key]; ok && writes[i].AfterRevision == 0 {
+				// The earlier attempt never committed: this one replaces it.
+				writes = append(writes[:i], writes[i+1:]...)
+				for k, v := range lastWrite {
+					if v > i {
+						lastWrite[k] = v - 1
+					}
+				}
+			}
+			lastWrite[e.Key] = len(writes)
+			writes = append(writes, JournalWrite{JournalEntry: e, State: WriteNotWritten})
+		case entryCommitted:
+			if i, ok := lastWrite[e.Key]; ok {
+				writes[i].AfterRevision = e.AfterRevision
+				writes[i].State = WriteCommitted
+			}
+		}
+	}
+	// A committed restore whose value is an earlier write's before-image,
+	// with nothing else written to the key in between, undid that write.
+	for i := range writes {
+		r := &writes[i]
+		if r.Action != Restore || r.State != WriteCommitted {
 			continue
 		}
-		var e JournalEntry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return nil, &UsageError{Err: fmt.Errorf("journal %s:%d: not a lifeboat journal line: %v", path, line, err)}
+		for k := i - 1; k >= 0; k-- {
+			w := &writes[k]
+			if w.Key != r.Key || w.State != WriteCommitted {
+				continue
+			}
+			if w.Action == Restore {
+				break
+			}
+			w.State = WriteUndone
+			if bytes.Equal(w.Before, r.After) {
+				break
+			}
 		}
-		if e.Key == "" || (e.Type != entryWrite && e.Type != entryCommitted) {
-			return nil, &UsageError{Err: fmt.Errorf("journal %s:%d: not a lifeboat journal entry (type %q, key %q)", path, line, e.Type, e.Key)}
+	}
+	return writes
+}
+
+// JournalSummary is one line of `lifeboat journal ls`.
+type JournalSummary struct {
+	Path     string
+	Started  time.Time
+	Command  string
+	Keys     int // distinct keys written or attempted
+	Written  int // committed writes (restores included)
+	Undone   int // of those, undone by a later restore in the same journal or by an undo journal
+	Restores int // committed restores (this journal is an undo)
+	Torn     bool
+	Err      error // the file could not be read as a journal
+}
+
+// ListJournals summarizes every *.jsonl journal in dir, oldest first. An
+// undo run journals its restores with the path they undo, so a journal's
+// Undone count includes undos run later from other journals.
+func ListJournals(dir string) ([]JournalSummary, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(dir); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
 		}
-		entries = append(entries, e)
+		return nil, fmt.Errorf("journal directory %s: %w", dir, err)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("journal %s: %w", path, err)
+	sort.Strings(names)
+	var out []JournalSummary
+	undoneElsewhere := map[string]map[string]bool{} // journal path -> keys restored from it
+	for _, path := range names {
+		s := JournalSummary{Path: path}
+		f, err := os.Open(path)
+		if err != nil {
+			s.Err = err
+			out = append(out, s)
+			continue
+		}
+		jf, err := readJournal(path, f)
+		f.Close()
+		if err != nil {
+			s.Err = err
+			out = append(out, s)
+			continue
+		}
+		s.Started, s.Command, s.Torn = jf.Started, jf.Info.Command, jf.Torn != nil
+		keys := map[string]bool{}
+		for _, w := range jf.Writes() {
+			keys[w.Key] = true
+			if w.State == WriteNotWritten {
+				continue
+			}
+			s.Written++
+			if w.State == WriteUndone {
+				s.Undone++
+			}
+			if w.Action == Restore {
+				s.Restores++
+				if w.Undoes != "" {
+					abs, _ := filepath.Abs(w.Undoes)
+					if undoneElsewhere[abs] == nil {
+						undoneElsewhere[abs] = map[string]bool{}
+					}
+					undoneElsewhere[abs][w.Key] = true
+				}
+			}
+		}
+		s.Keys = len(keys)
+		out = append(out, s)
 	}
-	if len(entries) == 0 {
-		return nil, &UsageError{Err: errors.New("journal " + path + " has no entries: nothing to undo")}
+	for i := range out {
+		abs, _ := filepath.Abs(out[i].Path)
+		if n := len(undoneElsewhere[abs]); n > 0 {
+			out[i].Undone = min(out[i].Written, out[i].Undone+n)
+		}
 	}
-	return entries, nil
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Change is what one operation does to one key: the value as read and the
@@ -22,7 +23,8 @@ type Change struct {
 	Skip error
 
 	edits  []codec.Edit // re-applied to a fresh read after a conflict
-	expect []byte       // restores only: the value the key must still hold
+	expect []byte       // restores only: the value the key must still hold (checked here, not in the Txn)
+	undoes string       // restores only: the journal they undo
 }
 
 // Changed reports whether applying the change writes anything.
@@ -109,6 +111,10 @@ func planChange(it Item, action Action, edits []codec.Edit) Change {
 		c.Skip = fmt.Errorf("%s: encrypted at rest (%s): lifeboat cannot edit it without the key, and never writes plaintext over ciphertext", it.KeyInfo, it.Object.Encryption)
 		return c
 	}
+	if err := checkKind(it.Resource, it.Object); err != nil {
+		c.Skip = fmt.Errorf("%s: %w: kube-apiserver cannot read it as %s; left alone (see 'lifeboat decode %s')", it.KeyInfo, err, it.Resource, it.Key)
+		return c
+	}
 	after, changed, err := codec.ApplyEdits(it.Value, edits...)
 	if err != nil {
 		c.Skip = fmt.Errorf("%s: %w", it.KeyInfo, err)
@@ -124,7 +130,7 @@ func planChange(it Item, action Action, edits []codec.Edit) Change {
 // compare-and-swap found that someone else wrote it. Restores never adapt:
 // the key must still hold exactly what lifeboat wrote.
 func (c *Change) replan(layout Layout, current Record, found bool) (Change, error) {
-	next := Change{KeyInfo: c.KeyInfo, Action: c.Action, Before: current, Lease: current.Lease, edits: c.edits, expect: c.expect}
+	next := Change{KeyInfo: c.KeyInfo, Action: c.Action, Before: current, Lease: current.Lease, edits: c.edits, expect: c.expect, undoes: c.undoes}
 	if !found {
 		return next, fmt.Errorf("%s: deleted by someone else since it was read at revision %d", c.KeyInfo, c.Before.ModRevision)
 	}
@@ -132,7 +138,7 @@ func (c *Change) replan(layout Layout, current Record, found bool) (Change, erro
 		if !bytes.Equal(current.Value, c.expect) {
 			return next, fmt.Errorf("%s: changed by someone else (now revision %d): not restored, to keep their change", c.KeyInfo, current.ModRevision)
 		}
-		next.After, next.Lease = c.After, c.Lease
+		next.After = c.After
 		return next, nil
 	}
 	info, _ := layout.Parse(current.Key)
@@ -140,8 +146,29 @@ func (c *Change) replan(layout Layout, current Record, found bool) (Change, erro
 	it := Item{Record: current, KeyInfo: info}
 	it.Object, it.DecodeErr = codec.Decode(current.Value)
 	next = planChange(it, c.Action, c.edits)
-	next.expect = c.expect
 	return next, next.Skip
+}
+
+// checkKind says whether obj is what kube-apiserver stores under res: its
+// group and kind, in a version the apiserver knows. Anything else under a
+// resource's prefix (a Node among pods, a "v9" Pod) is unreadable to the
+// apiserver, and lifeboat edits only what the apiserver can read.
+func checkKind(res Resource, obj *codec.Object) error {
+	if obj.Format == codec.FormatEncrypted {
+		return nil
+	}
+	gv, err := schema.ParseGroupVersion(obj.APIVersion)
+	if err != nil || obj.APIVersion == "" || obj.Kind == "" {
+		return fmt.Errorf("stored apiVersion %q kind %q is not a Kubernetes object type", obj.APIVersion, obj.Kind)
+	}
+	if gv.Group != res.Group || (res.Kind != "" && obj.Kind != res.Kind) {
+		want := res.Kind
+		if want == "" {
+			want = "any kind"
+		}
+		return fmt.Errorf("stored object is %s %s, not %s (group %q)", obj.APIVersion, obj.Kind, want, res.Group)
+	}
+	return codec.CheckVersion(obj.APIVersion, obj.Kind)
 }
 
 var errConflict = errors.New("conflict")

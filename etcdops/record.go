@@ -1,8 +1,11 @@
 package etcdops
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -32,9 +35,11 @@ func recordOf(kv *mvccpb.KeyValue) Record {
 
 // Get reads one key; found is false when it does not exist.
 func (s *Store) Get(ctx context.Context, key string) (rec Record, found bool, err error) {
+	ctx, cancel := s.requestContext(ctx)
+	defer cancel()
 	resp, err := s.client.Get(ctx, key)
 	if err != nil {
-		return Record{}, false, fmt.Errorf("%s: read: %w", key, err)
+		return Record{}, false, fmt.Errorf("%s: read: %w", key, s.describe(err))
 	}
 	if len(resp.Kvs) == 0 {
 		return Record{}, false, nil
@@ -66,7 +71,16 @@ func (s *Store) Scan(ctx context.Context, keyPrefix string, fn func(Record) erro
 func (s *Store) scanPages(ctx context.Context, keyPrefix string, fn func([]*mvccpb.KeyValue) error) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// kine (k3s) serves a range as a listing of the "directory" its range
+	// end names (pkg/server/list.go: the end minus one, up to and with a
+	// "/"), so "/registry/pods/sh" would list /registry/pods/sh/ and miss
+	// every shop pod. Range over the directory from keyPrefix on, as the
+	// apiserver pages, and stop at the first key past keyPrefix: the same
+	// keys from etcd, and the same request when keyPrefix ends in "/".
 	end := clientv3.GetPrefixRangeEnd(keyPrefix)
+	if i := strings.LastIndexByte(keyPrefix, '/'); i >= 0 && i < len(keyPrefix)-1 {
+		end = clientv3.GetPrefixRangeEnd(keyPrefix[:i+1])
+	}
 	fetch := func(key string, rev int64) <-chan scanPage {
 		ch := make(chan scanPage, 1)
 		go func() {
@@ -74,7 +88,9 @@ func (s *Store) scanPages(ctx context.Context, keyPrefix string, fn func([]*mvcc
 			if rev > 0 {
 				opts = append(opts, clientv3.WithRev(rev))
 			}
-			resp, err := s.client.Get(ctx, key, opts...)
+			rctx, cancel := s.requestContext(ctx)
+			defer cancel()
+			resp, err := s.client.Get(rctx, key, opts...)
 			ch <- scanPage{resp, err}
 		}()
 		return ch
@@ -84,13 +100,16 @@ func (s *Store) scanPages(ctx context.Context, keyPrefix string, fn func([]*mvcc
 	for {
 		page := <-next
 		if page.err != nil {
-			return rev, fmt.Errorf("scan %s: %w", keyPrefix, page.err)
+			return rev, fmt.Errorf("scan %s: %w", keyPrefix, s.describe(page.err))
 		}
 		if rev == 0 {
 			rev = page.resp.Header.Revision
 		}
 		kvs := page.resp.Kvs
 		more := page.resp.More && len(kvs) > 0
+		if past := sort.Search(len(kvs), func(i int) bool { return !bytes.HasPrefix(kvs[i].Key, []byte(keyPrefix)) }); past < len(kvs) {
+			kvs, more = kvs[:past], false
+		}
 		if more {
 			// The next page starts just after the last key of this one.
 			next = fetch(string(kvs[len(kvs)-1].Key)+"\x00", rev)

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // Config says how to reach etcd; its fields mirror etcdctl's flags.
@@ -22,8 +25,12 @@ type Config struct {
 	User        string // --user, "name" or "name:password" as etcdctl accepts
 	Password    string // --password
 	DialTimeout time.Duration
-	Prefix      string // kube-apiserver's --etcd-prefix
-	ReadOnly    bool   // refuse every write
+	// CommandTimeout bounds every request to etcd once connected (etcdctl's
+	// --command-timeout): a stalled etcd ends the command with an error
+	// instead of a hang. Default DefaultCommandTimeout.
+	CommandTimeout time.Duration
+	Prefix         string // kube-apiserver's --etcd-prefix
+	ReadOnly       bool   // refuse every write
 	// Lazy connects without waiting for etcd to answer, for a front end that
 	// shows an unreachable etcd itself and retries (the TUI). Bad TLS files
 	// still fail at once.
@@ -33,6 +40,11 @@ type Config struct {
 // DefaultDialTimeout makes an unreachable etcd fail fast, as etcdctl's
 // --dial-timeout does.
 const DefaultDialTimeout = 5 * time.Second
+
+// DefaultCommandTimeout bounds each etcd request: a page of a scan, one Txn.
+// A healthy etcd answers those in milliseconds; an fsync stall of a few
+// seconds still gets through.
+const DefaultCommandTimeout = 10 * time.Second
 
 // ErrReadOnly is returned by every write path when the store was opened
 // read-only.
@@ -45,9 +57,12 @@ type Store struct {
 	readOnly  bool
 	endpoints []string
 	ownClient bool
-	// beforeTxn, when set by tests, runs before each compare-and-swap Txn:
-	// the window in which a concurrent writer causes a conflict.
-	beforeTxn func(keys []string)
+	timeout   time.Duration // per request
+	// beforeTxn, when set by tests, runs before each compare-and-swap Txn
+	// (one at a time): the window in which a concurrent writer causes a
+	// conflict.
+	beforeTxn func(key string)
+	hookMu    sync.Mutex
 }
 
 // Open connects to etcd and checks it answers within the dial timeout, so
@@ -83,6 +98,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := NewStore(cli, cfg.Prefix, cfg.ReadOnly)
 	s.endpoints = cfg.Endpoints
 	s.ownClient = true
+	if cfg.CommandTimeout > 0 {
+		s.timeout = cfg.CommandTimeout
+	}
 	if cfg.Lazy {
 		return s, nil
 	}
@@ -93,6 +111,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	for _, ep := range cfg.Endpoints {
 		sctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
 		_, err := cli.Status(sctx, ep)
+		if answered(err) {
+			// The endpoint answered, with an error: kine (k3s) computes
+			// Status' database size with SQLite's dbstat table, and fails
+			// it when its SQLite is built without one. Reading one key
+			// shows it serves what lifeboat needs.
+			_, err = cli.Get(sctx, s.healthKey(), clientv3.WithKeysOnly())
+		}
 		cancel()
 		if err == nil {
 			reachable = true
@@ -106,6 +131,20 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			strings.Join(cfg.Endpoints, ","), cfg.DialTimeout, lastErr)
 	}
 	return s, nil
+}
+
+// answered reports whether err is an error etcd (or kine) sent back, as
+// opposed to one that says nothing answered in time.
+func answered(err error) bool {
+	st, ok := status.FromError(err)
+	if err == nil || !ok {
+		return false
+	}
+	switch st.Code() {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
+		return false
+	}
+	return true
 }
 
 func tlsConfig(cfg Config) (*tls.Config, error) {
@@ -122,7 +161,25 @@ func NewStore(cli *clientv3.Client, prefix string, readOnly bool) *Store {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
-	return &Store{client: cli, layout: Layout{Prefix: prefix}, readOnly: readOnly, endpoints: cli.Endpoints()}
+	return &Store{client: cli, layout: Layout{Prefix: prefix}, readOnly: readOnly, endpoints: cli.Endpoints(), timeout: DefaultCommandTimeout}
+}
+
+// requestContext gives one etcd request its deadline.
+func (s *Store) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// describe turns a request that ran out of time into an error that names
+// the endpoint and says what to check.
+func (s *Store) describe(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded {
+		return fmt.Errorf("etcd %s did not answer within %s (stalled, overloaded or gone; check it with 'etcdctl endpoint status', raise --command-timeout): %w",
+			strings.Join(s.endpoints, ","), s.timeout, err)
+	}
+	if status.Code(err) == codes.Unavailable {
+		return fmt.Errorf("etcd %s unavailable (check that it is running and reachable): %w", strings.Join(s.endpoints, ","), err)
+	}
+	return err
 }
 
 // Close releases the connection if Open made it.
@@ -145,10 +202,22 @@ func (s *Store) Endpoints() []string { return s.endpoints }
 // Revision is etcd's current revision: the resourceVersion a LIST would show.
 // Every response header carries it; reading one key (not a range, whose
 // count etcd computes over every key) keeps this cheap on large clusters.
+// The key is <prefix>/health: on etcd any key would do, but kine answers a
+// read that finds nothing with the revision its watchers have caught up to,
+// which lags its writes, and a read that finds a key with its latest
+// revision. kine creates /registry/health when it starts
+// (pkg/logstructured/logstructured.go) for kube-apiserver's health check,
+// which reads path.Join("/", prefix, "health")
+// (k8s.io/apiserver pkg/storage/storagebackend/factory/etcd3.go).
 func (s *Store) Revision(ctx context.Context) (int64, error) {
-	resp, err := s.client.Get(ctx, s.layout.prefix()+"/", clientv3.WithKeysOnly())
+	ctx, cancel := s.requestContext(ctx)
+	defer cancel()
+	resp, err := s.client.Get(ctx, s.healthKey(), clientv3.WithKeysOnly())
 	if err != nil {
-		return 0, fmt.Errorf("read etcd revision: %w", err)
+		return 0, fmt.Errorf("read etcd revision: %w", s.describe(err))
 	}
 	return resp.Header.Revision, nil
 }
+
+// healthKey is kube-apiserver's etcd health check key.
+func (s *Store) healthKey() string { return s.layout.prefix() + "/health" }

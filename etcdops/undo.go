@@ -4,130 +4,150 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+
+	"github.com/lifeboat-k8s/lifeboat/codec"
 )
 
 // PlanUndo works out how to put back what a journal's writes changed, newest
 // first. For each key it restores the before-image of lifeboat's earliest
 // write in the last unbroken chain of writes to that key, and only if the key
-// still holds the after-image of the latest one (checked now, and again by
-// the compare-and-swap). A key someone else changed since is reported as a
-// conflict and left alone.
-func (s *Store) PlanUndo(ctx context.Context, entries []JournalEntry) (*Plan, error) {
-	chains := undoChains(entries)
+// still holds the after-image of one of them (checked now; the
+// compare-and-swap then checks nobody wrote the key since). A key someone
+// else changed since is reported as a conflict and left alone.
+func (s *Store) PlanUndo(ctx context.Context, jf *JournalFile) (*Plan, error) {
+	if err := s.checkJournalPrefix(jf); err != nil {
+		return nil, err
+	}
 	plan := &Plan{Operation: Operation{Action: Restore}}
-	for _, ch := range chains {
-		info, ok := s.layout.Parse(ch.key)
-		if !ok {
-			return nil, &UsageError{Err: fmt.Errorf("journal key %s is not under --prefix %s: pass the prefix the journal was written with", ch.key, s.layout.prefix())}
-		}
-		current, found, err := s.Get(ctx, ch.key)
+	for _, ch := range undoChains(jf.Writes()) {
+		c, ok, err := s.planRestore(ctx, jf.Path, ch)
 		if err != nil {
 			return nil, err
 		}
-		if current.ModRevision > plan.Revision {
-			plan.Revision = current.ModRevision
+		if ok {
+			plan.add(c)
 		}
-		first := ch.writes[0]
-		c := Change{KeyInfo: info, Action: Restore, Before: current, Lease: first.Lease}
-		c.Before.Key = ch.key
-		held := -1 // the newest write of the chain whose after-image the key holds
-		for i := len(ch.writes) - 1; i >= 0 && found; i-- {
-			if bytes.Equal(current.Value, ch.writes[i].After) {
-				held = i
-				break
-			}
-		}
-		last := ch.writes[len(ch.writes)-1]
-		switch {
-		case found && bytes.Equal(current.Value, first.Before):
-			// Already as before lifeboat's writes (an undo ran, or the
-			// journal holds its own restores): writing would change nothing.
-		case held >= 0:
-			c.After, c.expect = first.Before, ch.writes[held].After
-		case !ch.committed():
-			// Journaled but never committed, and not in etcd: the write
-			// did not happen. Nothing to undo.
-			continue
-		case !found:
-			c.Skip = fmt.Errorf("%w: %s: deleted since lifeboat wrote it: not recreated", errConflict, info)
-		default:
-			c.Skip = fmt.Errorf("%w: %s: changed by someone else since lifeboat wrote it at revision %d (now %d): not restored, to keep their change", errConflict, info, last.AfterRevision, current.ModRevision)
-		}
-		plan.Changes = append(plan.Changes, c)
 	}
 	return plan, nil
 }
 
-// undoChain is the run of lifeboat's writes to one key that undo reverses.
-type undoChain struct {
-	key    string
-	writes []JournalEntry // oldest first; each one's Before is the previous one's After
+// PlanUndoWrite works out how to undo exactly one write of a journal: its
+// before-image goes back only while the key still holds that write's
+// after-image. Earlier writes to the key stay as they are.
+func (s *Store) PlanUndoWrite(ctx context.Context, jf *JournalFile, w JournalWrite) (*Plan, error) {
+	if err := s.checkJournalPrefix(jf); err != nil {
+		return nil, err
+	}
+	plan := &Plan{Operation: Operation{Action: Restore}}
+	c, ok, err := s.planRestore(ctx, jf.Path, []JournalWrite{w})
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		plan.add(c)
+	}
+	return plan, nil
 }
 
-func (ch *undoChain) committed() bool {
-	for _, w := range ch.writes {
-		if w.AfterRevision != 0 {
-			return true
-		}
+func (p *Plan) add(c Change) {
+	if c.Before.ModRevision > p.Revision {
+		p.Revision = c.Before.ModRevision
 	}
-	return false
+	p.Changes = append(p.Changes, c)
 }
 
-// undoChains pairs "write" entries with their "committed" entries and,
-// per key, keeps the newest unbroken chain: each write's before-image is the
-// previous write's after-image. Where the chain breaks, someone else wrote
-// the key between lifeboat's writes, and undoing further back would discard
-// their change. Chains come out newest first.
-func undoChains(entries []JournalEntry) []undoChain {
-	var writes []JournalEntry
-	lastWrite := map[string]int{} // key -> index in writes of its latest uncommitted write
-	for _, e := range entries {
-		switch e.Type {
-		case entryWrite:
-			lastWrite[e.Key] = len(writes)
-			writes = append(writes, e)
-		case entryCommitted:
-			if i, ok := lastWrite[e.Key]; ok {
-				writes[i].AfterRevision = e.AfterRevision
-			}
+func (s *Store) checkJournalPrefix(jf *JournalFile) error {
+	if jf.Info.Prefix != "" && jf.Info.Prefix != s.layout.Prefix {
+		return &UsageError{Err: fmt.Errorf("journal %s was written with --prefix %s, not %s: pass --prefix %s", jf.Path, jf.Info.Prefix, s.layout.Prefix, jf.Info.Prefix)}
+	}
+	return nil
+}
+
+// planRestore plans putting back the before-image of chain[0] over a key
+// that holds the after-image of one of chain's writes. ok is false when
+// there is nothing to report (a write that never happened).
+func (s *Store) planRestore(ctx context.Context, journalPath string, chain []JournalWrite) (Change, bool, error) {
+	first, last := chain[0], chain[len(chain)-1]
+	key := first.Key
+	info, ok := s.layout.Parse(key)
+	if !ok {
+		return Change{}, false, &UsageError{Err: fmt.Errorf("journal key %s is not under --prefix %s: pass the prefix the journal was written with", key, s.layout.prefix())}
+	}
+	current, found, err := s.Get(ctx, key)
+	if err != nil {
+		return Change{}, false, err
+	}
+	current.Key = key
+	// The key's own lease, as every write keeps it: the journaled one may
+	// have expired since, and etcd refuses a Put with an unknown lease.
+	c := Change{KeyInfo: info, Action: Restore, Before: current, Lease: current.Lease, undoes: journalPath}
+	held := -1 // the newest write of the chain whose after-image the key holds
+	for i := len(chain) - 1; i >= 0 && found; i-- {
+		if bytes.Equal(current.Value, chain[i].After) {
+			held = i
+			break
 		}
 	}
-	// A write journaled again after a failed grouped Txn supersedes the
-	// uncommitted one: drop uncommitted writes followed by a write of the
-	// same key with the same before-image. Left in, it would break the chain
-	// (its after-image is not the next write's before-image), and undo would
-	// stop short of the writes lifeboat made to the key before it.
-	var effective []JournalEntry
-	for i, w := range writes {
-		superseded := false
-		if w.AfterRevision == 0 {
-			for _, later := range writes[i+1:] {
-				if later.Key == w.Key && bytes.Equal(later.Before, w.Before) {
-					superseded = true
-					break
-				}
-			}
-		}
-		if !superseded {
-			effective = append(effective, w)
-		}
+	committed := false
+	for _, w := range chain {
+		committed = committed || w.State != WriteNotWritten
 	}
-	byKey := map[string]*undoChain{}
+	switch {
+	case found && bytes.Equal(current.Value, first.Before):
+		// Already as before lifeboat's writes (an undo ran, or the
+		// journal holds its own restores): writing would change nothing.
+	case held >= 0:
+		c.After, c.expect = first.Before, chain[held].After
+		if err := checkStorable(info.Resource, first.Before); err != nil {
+			c.After = nil
+			c.Skip = fmt.Errorf("%s: journaled before-image cannot be restored: %w", info, err)
+		}
+	case !committed:
+		// Journaled but never committed, and not in etcd: the write
+		// did not happen. Nothing to undo.
+		return c, false, nil
+	case !found:
+		c.Skip = fmt.Errorf("%w: %s: deleted since lifeboat wrote it: not recreated", errConflict, info)
+	default:
+		c.Skip = fmt.Errorf("%w: %s: changed by someone else since lifeboat wrote it at revision %d (now %d): not restored, to keep their change", errConflict, info, last.AfterRevision, current.ModRevision)
+	}
+	return c, true, nil
+}
+
+// checkStorable says whether value is something kube-apiserver could read
+// under res: it decodes, is not encrypted, and is of res's kind.
+func checkStorable(res Resource, value []byte) error {
+	obj, err := codec.Decode(value)
+	if err != nil {
+		return err
+	}
+	if obj.Format == codec.FormatEncrypted {
+		return fmt.Errorf("encrypted at rest (%s)", obj.Encryption)
+	}
+	return checkKind(res, obj)
+}
+
+// undoChains keeps, per key, the newest unbroken chain of writes: each
+// write's before-image is the previous one's after-image. Where the chain
+// breaks, someone else wrote the key between lifeboat's writes, and undoing
+// further back would discard their change. Chains come out newest first.
+func undoChains(writes []JournalWrite) [][]JournalWrite {
+	byKey := map[string][]JournalWrite{}
 	var order []string
-	for _, w := range effective {
+	for _, w := range writes {
 		ch, ok := byKey[w.Key]
-		if !ok || !bytes.Equal(w.Before, ch.writes[len(ch.writes)-1].After) {
-			if !ok {
-				order = append(order, w.Key)
-			}
-			byKey[w.Key] = &undoChain{key: w.Key, writes: []JournalEntry{w}}
+		if !ok {
+			order = append(order, w.Key)
+		}
+		if !ok || !bytes.Equal(w.Before, ch[len(ch)-1].After) {
+			byKey[w.Key] = []JournalWrite{w}
 			continue
 		}
-		ch.writes = append(ch.writes, w)
+		byKey[w.Key] = append(ch, w)
 	}
-	chains := make([]undoChain, 0, len(order))
+	chains := make([][]JournalWrite, 0, len(order))
 	for i := len(order) - 1; i >= 0; i-- {
-		chains = append(chains, *byKey[order[i]])
+		chains = append(chains, byKey[order[i]])
 	}
 	return chains
 }

@@ -54,8 +54,8 @@ type (
 		err     error
 	}
 	journalMsg struct {
-		entries []etcdops.JournalEntry
-		err     error
+		file *etcdops.JournalFile
+		err  error
 	}
 )
 
@@ -193,106 +193,53 @@ func (m *Model) planCmd(title string, ops []etcdops.Operation) tea.Cmd {
 	return func() tea.Msg {
 		defer cancel()
 		p := previewState{title: title}
-		for _, op := range ops {
-			plan, err := store.Plan(ctx, op)
-			if err != nil {
-				p.err = err
-				return planMsg{preview: p}
-			}
-			p.plans = append(p.plans, plan)
+		b, err := store.PlanBatch(ctx, now, ops...)
+		if err != nil {
+			p.err = err
+			return planMsg{preview: p}
 		}
-		seen := map[string]bool{}
-		for _, op := range ops {
-			for _, w := range store.Warnings(ctx, op, now) {
-				if !seen[w] {
-					seen[w] = true
-					p.warnings = append(p.warnings, w)
-				}
-			}
-		}
-		p.ops = ops
+		p.batch, p.plans, p.warnings = b, b.Plans, b.Warnings
 		p.err = p.render()
 		return planMsg{preview: p}
 	}
 }
 
-// undoPlanCmd plans the restore of journal entries (PlanUndo).
-func (m *Model) undoPlanCmd(title string, entries []etcdops.JournalEntry) tea.Cmd {
+// undoPlanCmd plans a restore (PlanUndo or PlanUndoWrite) and renders it.
+func (m *Model) undoPlanCmd(title string, planUndo func(context.Context) (*etcdops.Plan, error)) tea.Cmd {
 	store := m.store
 	ctx, cancel := m.ioContext()
 	return func() tea.Msg {
 		defer cancel()
 		p := previewState{title: title, undo: true}
-		plan, err := store.PlanUndo(ctx, entries)
+		plan, err := planUndo(ctx)
 		if err != nil {
 			p.err = err
 			return planMsg{preview: p}
 		}
-		p.plans = []*etcdops.Plan{plan}
+		p.batch = store.UndoBatch(plan)
+		p.plans = p.batch.Plans
 		p.err = p.render()
 		return planMsg{preview: p}
 	}
 }
 
-// applyCmd writes the previewed plans in a goroutine and streams progress
-// back through ch: Apply calls Progress between Txns.
+// applyCmd writes the previewed batch in a goroutine and streams progress
+// back through ch.
 func (m *Model) applyCmd(p *previewState, journal *etcdops.Journal) tea.Cmd {
-	store, ctx := m.store, m.ctx
-	plans, ops := p.plans, p.ops
+	ctx, b := m.ctx, p.batch
 	ch := make(chan tea.Msg, 64)
 	m.applyCh = ch
 	go func() {
-		total := 0
-		for _, plan := range plans {
-			total += len(plan.Changes)
-		}
-		done := applyDoneMsg{}
-		offset := 0
-		written := map[string]bool{}
-		for i, plan := range plans {
-			// As the CLI does: a later operation whose keys an earlier one
-			// wrote is planned again, so edits compose instead of conflicting.
-			if i > 0 && ops != nil && touches(plan, written) {
-				fresh, err := store.Plan(ctx, ops[i])
-				if err != nil {
-					done.err = err
-					break
-				}
-				plan = fresh
+		results, err := b.Apply(ctx, etcdops.ApplyOptions{Journal: journal, Progress: func(done, total int) {
+			select {
+			case ch <- applyProgressMsg{done: done, total: total}:
+			default:
 			}
-			base := offset
-			results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: journal, Progress: func(d, _ int) {
-				select {
-				case ch <- applyProgressMsg{done: base + d, total: total}:
-				default:
-				}
-			}})
-			offset += len(plan.Changes)
-			done.plans = append(done.plans, plan)
-			done.results = append(done.results, results)
-			for _, r := range results {
-				if r.Changed {
-					written[r.Key] = true
-				}
-			}
-			if err != nil {
-				done.err = err
-				break
-			}
-		}
-		ch <- done
+		}})
+		ch <- applyDoneMsg{results: results, plans: b.Plans, err: err}
 		close(ch)
 	}()
 	return waitApplyCmd(ch)
-}
-
-func touches(plan *etcdops.Plan, written map[string]bool) bool {
-	for _, c := range plan.Changes {
-		if written[c.Before.Key] {
-			return true
-		}
-	}
-	return false
 }
 
 func waitApplyCmd(ch <-chan tea.Msg) tea.Cmd {
@@ -307,7 +254,7 @@ func waitApplyCmd(ch <-chan tea.Msg) tea.Cmd {
 
 func readJournalCmd(path string) tea.Cmd {
 	return func() tea.Msg {
-		entries, err := etcdops.ReadJournal(path)
-		return journalMsg{entries: entries, err: err}
+		jf, err := etcdops.ReadJournal(path)
+		return journalMsg{file: jf, err: err}
 	}
 }

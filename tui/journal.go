@@ -1,81 +1,38 @@
 package tui
 
 import (
-	"bytes"
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/table"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
-// journalState lists what this session wrote, from its journal file.
+// journalState shows one journal: the session's, or any file opened with
+// :journal FILE (one the CLI wrote, say). Undo works from either.
 type journalState struct {
-	entries []etcdops.JournalEntry
-	rows    []journalRow
-	err     error
-	stale   bool
-	table   table.Model
-	ready   bool
+	file   *etcdops.JournalFile
+	rows   []etcdops.JournalWrite
+	err    error
+	stale  bool
+	table  table.Model
+	ready  bool
+	newest bool // select the newest entry at the next layout
 }
 
-// journalRow is one committed write (or one journaled write that never
-// committed) of the session.
-type journalRow struct {
-	entry  etcdops.JournalEntry // the "write" entry, AfterRevision filled from its commit
-	undone bool                 // a later restore of this key undid it
-}
-
-func (j *journalState) set(entries []etcdops.JournalEntry, err error) {
-	j.entries, j.err, j.stale = entries, err, false
-	j.rows = journalRows(entries)
-}
-
-// journalRows pairs writes with commits, in the order they were written,
-// and marks writes that a later restore of the same key undid.
-func journalRows(entries []etcdops.JournalEntry) []journalRow {
-	var rows []journalRow
-	last := map[string]int{}
-	for _, e := range entries {
-		switch e.Type {
-		case "write":
-			last[e.Key] = len(rows)
-			rows = append(rows, journalRow{entry: e})
-		case "committed":
-			if i, ok := last[e.Key]; ok {
-				rows[i].entry.AfterRevision = e.AfterRevision
-			}
-		}
+func (j *journalState) set(jf *etcdops.JournalFile, err error) {
+	j.file, j.err, j.stale = jf, err, false
+	j.rows = nil
+	if jf != nil {
+		j.rows = jf.Writes()
 	}
-	// A write superseded by the same write again (a grouped Txn retried key
-	// by key) is not shown twice.
-	var out []journalRow
-	for i, r := range rows {
-		if r.entry.AfterRevision == 0 {
-			dup := false
-			for _, later := range rows[i+1:] {
-				if later.entry.Key == r.entry.Key && bytes.Equal(later.entry.Before, r.entry.Before) {
-					dup = true
-				}
-			}
-			if dup {
-				continue
-			}
-		}
-		out = append(out, r)
-	}
-	for i := range out {
-		if out[i].entry.Action == etcdops.Restore || out[i].entry.AfterRevision == 0 {
-			continue
-		}
-		for _, later := range out[i+1:] {
-			if later.entry.Key == out[i].entry.Key && later.entry.Action == etcdops.Restore && later.entry.AfterRevision != 0 {
-				out[i].undone = true
-			}
-		}
-	}
-	return out
+	j.newest = true
 }
 
 func (j *journalState) layout(w, h int) {
@@ -85,73 +42,62 @@ func (j *journalState) layout(w, h int) {
 	}
 	rows := make([]table.Row, len(j.rows))
 	for i, r := range j.rows {
-		e := r.entry
-		state := "committed"
-		switch {
-		case e.AfterRevision == 0:
-			state = "not written"
-		case r.undone:
-			state = "undone"
+		obj := r.Resource + "/"
+		if r.Namespace != "" {
+			obj += r.Namespace + "/"
 		}
-		obj := e.Resource + "/"
-		if e.Namespace != "" {
-			obj += e.Namespace + "/"
-		}
-		obj += e.Name
+		obj += r.Name
 		newRev := "-"
-		if e.AfterRevision != 0 {
-			newRev = fmt.Sprint(e.AfterRevision)
+		if r.AfterRevision != 0 {
+			newRev = fmt.Sprint(r.AfterRevision)
 		}
-		rows[i] = table.Row{e.Time.Local().Format("15:04:05"), string(e.Action), obj, fmt.Sprintf("%d -> %s", e.BeforeRevision, newRev), state}
+		rows[i] = table.Row{r.Time.Local().Format("15:04:05"), string(r.Action), render.Safe(obj), fmt.Sprintf("%d -> %s", r.BeforeRevision, newRev), string(r.State)}
 	}
 	j.table.SetRows(nil)
 	j.table.SetColumns(fitColumns([]string{"TIME", "ACTION", "OBJECT", "REVISION", "STATE"}, rows, w))
 	j.table.SetRows(rows)
 	j.table.SetWidth(w)
 	j.table.SetHeight(max(h, 3))
-	if c := j.table.Cursor(); c >= len(rows) || c < 0 {
+	if c := j.table.Cursor(); j.newest || c >= len(rows) || c < 0 {
+		// The newest write is what the operator just did: selected and
+		// in view, as the last row.
 		j.table.SetCursor(max(len(rows)-1, 0))
+		j.table.GotoBottom()
+		j.newest = false
 	}
 }
 
-// openJournal shows the journal view, reading the session's journal file.
-func (m *Model) openJournal() tea.Cmd {
+// openJournal shows a journal: the session's when path is "", else the
+// file at path (or of that name in the journal directory).
+func (m *Model) openJournal(path string) tea.Cmd {
 	if m.screen != screenJournal {
 		m.push(screenJournal)
 	}
-	if m.sessionJournal == nil {
-		m.journal.set(nil, nil)
-		m.journal.layout(m.bodyWidth(), m.bodyHeight())
-		return nil
+	if path == "" {
+		if m.sessionJournal == nil {
+			m.journal.set(nil, nil)
+			m.journal.layout(m.bodyWidth(), m.bodyHeight())
+			return nil
+		}
+		path = m.sessionJournal.Path()
+	} else if _, err := os.Stat(path); err != nil && !strings.ContainsRune(path, os.PathSeparator) {
+		if inDir := filepath.Join(m.journalDir(), path); fileExists(inDir) {
+			path = inDir
+		}
 	}
-	return readJournalCmd(m.sessionJournal.Path())
+	return readJournalCmd(path)
 }
 
-// pendingUndo is, for one key, the journal entries of its writes that no
-// restore undid yet (with their commits): what PlanUndo should reverse.
-// Restores themselves are not undone from here (`lifeboat undo` can).
-func pendingUndo(entries []etcdops.JournalEntry, keyName string) []etcdops.JournalEntry {
-	start := 0
-	for i, e := range entries {
-		if e.Key == keyName && e.Type == "write" && e.Action == etcdops.Restore {
-			start = i + 1
-		}
+func (m *Model) journalDir() string {
+	if m.opts.JournalDir != "" {
+		return m.opts.JournalDir
 	}
-	var out []etcdops.JournalEntry
-	for _, e := range entries[start:] {
-		if e.Key != keyName {
-			continue
-		}
-		if e.Type == "write" && e.Action == etcdops.Restore {
-			continue
-		}
-		out = append(out, e)
-	}
-	// Only the restore's own commit may follow it; drop a leading commit.
-	for len(out) > 0 && out[0].Type != "write" {
-		out = out[1:]
-	}
-	return out
+	return etcdops.DefaultJournalDir()
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func (m *Model) journalKey(msg tea.KeyMsg) tea.Cmd {
@@ -165,38 +111,36 @@ func (m *Model) journalKey(msg tea.KeyMsg) tea.Cmd {
 			m.setStatus(true, "read-only mode (--readonly): undo is disabled")
 			return nil
 		}
-		var keys []string
-		if key.Matches(msg, m.keys.UndoAll) {
-			seen := map[string]bool{}
-			for i := len(j.rows) - 1; i >= 0; i-- {
-				if k := j.rows[i].entry.Key; !seen[k] {
-					seen[k] = true
-					keys = append(keys, k)
-				}
-			}
-		} else if c := j.table.Cursor(); c >= 0 && c < len(j.rows) {
-			r := j.rows[c]
-			if r.entry.Action == etcdops.Restore {
-				m.setStatus(true, "this entry is an undo: use `lifeboat undo %s` to undo an undo", m.JournalPath())
-				return nil
-			}
-			if r.undone {
-				m.setStatus(true, "already undone")
-				return nil
-			}
-			keys = []string{r.entry.Key}
-		}
-		var entries []etcdops.JournalEntry
-		for _, k := range keys {
-			entries = append(entries, pendingUndo(j.entries, k)...)
-		}
-		if len(entries) == 0 {
+		jf := j.file
+		if jf == nil || len(j.rows) == 0 {
 			m.setStatus(false, "nothing to undo")
 			return nil
 		}
-		title := fmt.Sprintf("undo %d object(s)", len(keys))
+		store := m.store
+		if key.Matches(msg, m.keys.UndoAll) {
+			m.busy++
+			return m.undoPlanCmd(fmt.Sprintf("undo journal %s", filepath.Base(jf.Path)), func(ctx context.Context) (*etcdops.Plan, error) {
+				return store.PlanUndo(ctx, jf)
+			})
+		}
+		c := j.table.Cursor()
+		if c < 0 || c >= len(j.rows) {
+			return nil
+		}
+		w := j.rows[c]
+		switch w.State {
+		case etcdops.WriteUndone:
+			m.setStatus(true, "already undone")
+			return nil
+		case etcdops.WriteNotWritten:
+			m.setStatus(true, "this write never committed: nothing to undo")
+			return nil
+		}
 		m.busy++
-		return m.undoPlanCmd(title, entries)
+		title := fmt.Sprintf("undo %s of %s (restore revision %d's value)", w.Action, render.Safe(w.Key), w.BeforeRevision)
+		return m.undoPlanCmd(title, func(ctx context.Context) (*etcdops.Plan, error) {
+			return store.PlanUndoWrite(ctx, jf, w)
+		})
 	}
 	var cmd tea.Cmd
 	j.table, cmd = j.table.Update(msg)
@@ -204,11 +148,14 @@ func (m *Model) journalKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (m *Model) journalTitle() string {
-	path := m.JournalPath()
-	if path == "" {
-		path = "(none yet: created at the first write)"
+	path := "(none yet: created at the first write)"
+	switch {
+	case m.journal.file != nil:
+		path = m.journal.file.Path
+	case m.JournalPath() != "":
+		path = m.JournalPath()
 	}
-	return styleCrumb.Render(" journal ") + fmt.Sprintf(" %d write(s) · %s", len(m.journal.rows), path)
+	return styleCrumb.Render(" journal ") + fmt.Sprintf(" %d write(s) · %s", len(m.journal.rows), render.Safe(path))
 }
 
 func (m *Model) journalBody() string {
@@ -217,7 +164,11 @@ func (m *Model) journalBody() string {
 	case j.err != nil:
 		return styleBad.Render(j.err.Error())
 	case len(j.rows) == 0:
-		return styleMuted.Render("This session has written nothing yet.")
+		return styleMuted.Render("This session has written nothing yet. Open another journal with :journal FILE.")
 	}
-	return j.table.View()
+	body := j.table.View()
+	if j.file != nil && j.file.Torn != nil {
+		body = styleWarn.Render(oneLine(j.file.Torn.Error())) + "\n" + body
+	}
+	return body
 }

@@ -20,8 +20,10 @@ import (
 // Options configure the TUI.
 type Options struct {
 	// JournalPath is where this session's writes are journaled; the file is
-	// created at the first write. "" means etcdops.DefaultJournalPath.
+	// created at the first write. "" means a new file in JournalDir.
 	JournalPath string
+	// JournalDir holds the journals; "" means etcdops.DefaultJournalDir.
+	JournalDir string
 	// Resource is the first view ("pods" by default).
 	Resource string
 	// Now is the clock for ages and lease liveness; nil means time.Now.
@@ -212,7 +214,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case applyDoneMsg:
 		return m, m.onApplied(msg)
 	case journalMsg:
-		m.journal.set(msg.entries, msg.err)
+		m.journal.set(msg.file, msg.err)
 		m.journal.layout(m.bodyWidth(), m.bodyHeight())
 		return m, nil
 	}
@@ -389,13 +391,16 @@ func (m *Model) promptKey(msg tea.KeyMsg) tea.Cmd {
 
 // runCommand handles ":<what>".
 func (m *Model) runCommand(cmd string) tea.Cmd {
+	if name, ok := strings.CutPrefix(cmd, "journal "); ok {
+		return m.openJournal(strings.TrimSpace(name))
+	}
 	switch cmd {
 	case "":
 		return nil
 	case "q", "q!", "quit", "exit":
 		return m.quit()
 	case "journal", "j":
-		return m.openJournal()
+		return m.openJournal("")
 	case "help", "?":
 		m.openHelp()
 		return nil

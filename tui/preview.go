@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -16,9 +17,9 @@ import (
 // anything is written.
 type previewState struct {
 	title    string
-	ops      []etcdops.Operation // nil for undo
 	undo     bool
-	plans    []*etcdops.Plan
+	batch    *etcdops.Batch
+	plans    []*etcdops.Plan // batch.Plans
 	warnings []string
 	content  string // coloured diffs
 	err      error
@@ -139,9 +140,11 @@ func (m *Model) apply() tea.Cmd {
 	if m.sessionJournal == nil {
 		path := m.opts.JournalPath
 		if path == "" {
-			path = etcdops.DefaultJournalPath(m.now())
+			path = filepath.Join(m.journalDir(), etcdops.JournalName(m.now(), "tui"))
 		}
-		j, err := etcdops.CreateJournal(path)
+		j, err := etcdops.CreateJournal(path, etcdops.JournalInfo{
+			Command: "lifeboat tui", Endpoints: m.store.Endpoints(), Prefix: m.store.Layout().Prefix,
+		})
 		if err != nil {
 			m.setStatus(true, "%s: nothing written", oneLine(err.Error()))
 			m.back()
@@ -233,7 +236,7 @@ func (m *Model) summaryKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, m.keys.Journal):
 		m.backTo(screenList)
-		return m.openJournal()
+		return m.openJournal("")
 	}
 	var cmd tea.Cmd
 	m.summary.viewport, cmd = m.summary.viewport.Update(msg)

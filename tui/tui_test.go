@@ -125,11 +125,11 @@ func TestUndeleteAllTerminatingThenUndo(t *testing.T) {
 	if left := h.terminatingPods(); len(left) != 0 {
 		t.Fatalf("still terminating after undelete: %v", left)
 	}
-	entries, err := etcdops.ReadJournal(h.journal)
+	jf, err := etcdops.ReadJournal(h.journal)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 80 {
+	if entries := jf.Entries; len(entries) != 80 {
 		t.Errorf("journal has %d entries, want 40 writes + 40 commits", len(entries))
 	}
 	// The header follows.
@@ -142,7 +142,7 @@ func TestUndeleteAllTerminatingThenUndo(t *testing.T) {
 	h.checkSize()
 	h.press("u")
 	h.waitFor("undo preview", func() bool { return h.m.screen == screenPreview })
-	if !strings.Contains(h.screen(), "undo 1 object(s)") || !strings.Contains(h.screen(), "+  deletionTimestamp:") {
+	if !strings.Contains(h.screen(), "undo undelete-pods of") || !strings.Contains(h.screen(), "+  deletionTimestamp:") {
 		t.Errorf("undo preview:\n%s", h.screen())
 	}
 	h.press("y")

@@ -59,7 +59,7 @@ func (m *Model) detailKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.Raw):
 		return yamlCmd(d.item, !d.raw, false)
 	case key.Matches(msg, m.keys.Journal):
-		return m.openJournal()
+		return m.openJournal("")
 	case key.Matches(msg, m.keys.Top):
 		d.viewport.GotoTop()
 		return nil

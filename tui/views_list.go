@@ -403,7 +403,7 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(msg, k.Journal):
-		return m.openJournal()
+		return m.openJournal("")
 	case key.Matches(msg, k.Mark):
 		if it, ok := l.selectedItem(); ok {
 			if l.marks[it.Key] {

@@ -35,6 +35,7 @@ func newApp(std streams) *cli.Command {
 			finalizersCommand(std),
 			applyCommand(std),
 			undoCommand(std),
+			journalCommand(std),
 			demoCommand(std),
 			tuiCommand(std),
 		},
@@ -87,7 +88,9 @@ func connectionFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "dial-timeout", Value: etcdops.DefaultDialTimeout, Usage: "give up on an unreachable etcd after this long", Sources: cli.EnvVars("ETCDCTL_DIAL_TIMEOUT")},
 		&cli.StringFlag{Name: "prefix", Value: etcdops.DefaultPrefix, Usage: "kube-apiserver's --etcd-prefix (OpenShift: /kubernetes.io)", Sources: cli.EnvVars("LIFEBOAT_PREFIX")},
 		&cli.BoolFlag{Name: "readonly", Usage: "refuse every write", Sources: cli.EnvVars("LIFEBOAT_READONLY")},
-		&cli.StringFlag{Name: "journal", Usage: "journal file for writes (default ./lifeboat-journal-<UTC time>.jsonl)", Sources: cli.EnvVars("LIFEBOAT_JOURNAL"), TakesFile: true},
+		&cli.DurationFlag{Name: "command-timeout", Value: etcdops.DefaultCommandTimeout, Usage: "give up on each etcd request (a scan page, a write) after this long", Sources: cli.EnvVars("ETCDCTL_COMMAND_TIMEOUT")},
+		&cli.StringFlag{Name: "journal-dir", Usage: "directory of the journals of writes (default $XDG_STATE_HOME/lifeboat/journals or ~/.local/state/lifeboat/journals)", Sources: cli.EnvVars(etcdops.JournalDirEnv), TakesFile: true},
+		&cli.StringFlag{Name: "journal", Usage: "journal file for this run's writes: a new file (default <journal-dir>/<UTC time>-<command>.jsonl)", Sources: cli.EnvVars("LIFEBOAT_JOURNAL"), TakesFile: true},
 	}
 }
 
@@ -105,16 +108,25 @@ func storeConfig(cmd *cli.Command) etcdops.Config {
 		}
 	}
 	return etcdops.Config{
-		Endpoints:   endpoints,
-		CACert:      root.String("cacert"),
-		Cert:        root.String("cert"),
-		Key:         root.String("key"),
-		User:        root.String("user"),
-		Password:    root.String("password"),
-		DialTimeout: root.Duration("dial-timeout"),
-		Prefix:      root.String("prefix"),
-		ReadOnly:    root.Bool("readonly"),
+		Endpoints:      endpoints,
+		CACert:         root.String("cacert"),
+		Cert:           root.String("cert"),
+		Key:            root.String("key"),
+		User:           root.String("user"),
+		Password:       root.String("password"),
+		DialTimeout:    root.Duration("dial-timeout"),
+		CommandTimeout: root.Duration("command-timeout"),
+		Prefix:         root.String("prefix"),
+		ReadOnly:       root.Bool("readonly"),
 	}
+}
+
+// journalDir is --journal-dir, or the per-user default.
+func journalDir(cmd *cli.Command) string {
+	if dir := cmd.Root().String("journal-dir"); dir != "" {
+		return dir
+	}
+	return etcdops.DefaultJournalDir()
 }
 
 func openStore(ctx context.Context, cmd *cli.Command) (*etcdops.Store, error) {

@@ -143,14 +143,15 @@ func undoCommand(std streams) *cli.Command {
 		Name:      "undo",
 		Usage:     "restore what a journal's writes replaced, if nobody changed the keys since",
 		ArgsUsage: "JOURNAL",
-		Description: "lifeboat undo lifeboat-journal-20261122T031500.000Z.jsonl --dry-run\n" +
-			"Undo writes a journal of its own, so an undo can be undone.",
+		Description: "lifeboat undo 20261122T031500.000Z-pods-undelete.jsonl --dry-run\n" +
+			"   lifeboat journal ls    (the journals, newest last)\n" +
+			"JOURNAL is a path, or a file name in --journal-dir. Undo writes a journal of its own, so an undo can be undone.",
 		Flags: writeFlags(),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Len() != 1 {
-				return usagef("undo needs exactly one journal file, e.g. 'lifeboat undo lifeboat-journal-....jsonl'")
+				return usagef("undo needs exactly one journal file, e.g. 'lifeboat undo <file>' (list them with 'lifeboat journal ls')")
 			}
-			entries, err := etcdops.ReadJournal(cmd.Args().First())
+			jf, err := readJournal(std, cmd, cmd.Args().First())
 			if err != nil {
 				return err
 			}
@@ -159,14 +160,11 @@ func undoCommand(std streams) *cli.Command {
 				return err
 			}
 			defer store.Close()
-			plan, err := store.PlanUndo(ctx, entries)
+			plan, err := store.PlanUndo(ctx, jf)
 			if err != nil {
 				return err
 			}
-			w := newWriteRun(std, cmd, store)
-			return w.plans(ctx, []*etcdops.Plan{plan}, func(_ context.Context, i int, _ map[string]bool) (*etcdops.Plan, error) {
-				return plan, nil
-			})
+			return newWriteRun(std, cmd, store).batch(ctx, store.UndoBatch(plan))
 		},
 	}
 }

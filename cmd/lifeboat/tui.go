@@ -52,6 +52,7 @@ func runTUI(ctx context.Context, std streams, cmd *cli.Command, store *etcdops.S
 	}
 	path, err := tui.Run(ctx, store, tui.Options{
 		JournalPath: cmd.Root().String("journal"),
+		JournalDir:  journalDir(cmd),
 		Resource:    resource,
 		Now:         std.now,
 	}, std.in, std.out)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/progress"
@@ -22,7 +23,9 @@ type writeRun struct {
 	yes         bool
 	json        bool
 	showSecrets bool
-	journalPath string
+	journalPath string // --journal: this exact new file
+	journalDir  string // where journals go otherwise
+	command     string // the command line, for the journal's begin entry
 	journal     *etcdops.Journal
 }
 
@@ -35,6 +38,8 @@ func newWriteRun(std streams, cmd *cli.Command, store *etcdops.Store) *writeRun 
 		json:        cmd.String("output") == "json",
 		showSecrets: cmd.Bool("show-secrets"),
 		journalPath: cmd.Root().String("journal"),
+		journalDir:  journalDir(cmd),
+		command:     strings.TrimSpace(strings.TrimPrefix(cmd.FullName(), cmd.Root().Name) + " " + strings.Join(cmd.Args().Slice(), " ")),
 	}
 }
 
@@ -53,66 +58,39 @@ type resultLine struct {
 	Error       string `json:"error"`
 }
 
-// operations plans each operation, previews every change, asks once, then
-// applies them in order. Later operations are planned again right before
-// they are applied when an earlier one wrote one of their keys, so the edits
-// compose (untaint then uncordon the same node) instead of conflicting.
+// operations plans every operation, previews the batch, asks once, then
+// applies it (etcdops.Batch re-plans a later operation whose keys an earlier
+// one wrote, so the edits compose).
 func (w *writeRun) operations(ctx context.Context, ops []etcdops.Operation) error {
-	plans := make([]*etcdops.Plan, len(ops))
-	for i, op := range ops {
-		plan, err := w.store.Plan(ctx, op)
-		if err != nil {
-			return err
-		}
-		plans[i] = plan
+	b, err := w.store.PlanBatch(ctx, w.std.now(), ops...)
+	if err != nil {
+		return err
 	}
-	warned := map[string]bool{} // a plan's operations share the same controllers
-	for _, op := range ops {
-		for _, warning := range w.store.Warnings(ctx, op, w.std.now()) {
-			if !warned[warning] {
-				warned[warning] = true
-				fmt.Fprintf(w.std.err, "warning: %s\n", warning)
-			}
-		}
+	for _, warning := range b.Warnings {
+		fmt.Fprintf(w.std.err, "warning: %s\n", warning)
 	}
-	return w.plans(ctx, plans, func(ctx context.Context, i int, written map[string]bool) (*etcdops.Plan, error) {
-		for _, c := range plans[i].Changes {
-			if written[c.Before.Key] {
-				return w.store.Plan(ctx, ops[i])
-			}
-		}
-		return plans[i], nil
-	})
+	return w.batch(ctx, b)
 }
 
-// plans previews, confirms and applies plans. replan gives the plan to
-// apply for plans[i], given the keys already written in this run.
-func (w *writeRun) plans(ctx context.Context, plans []*etcdops.Plan, replan func(context.Context, int, map[string]bool) (*etcdops.Plan, error)) error {
-	toWrite := 0
-	var planned undone
-	for _, plan := range plans {
+// batch previews, confirms and applies a planned batch.
+func (w *writeRun) batch(ctx context.Context, b *etcdops.Batch) error {
+	var planned etcdops.Tally
+	for _, plan := range b.Plans {
 		if err := w.preview(plan); err != nil {
 			return err
 		}
-		changed, _, _ := plan.Counts()
-		toWrite += changed
-		for i := range plan.Changes {
-			planned.add(plan.Changes[i].Skip, etcdops.IsConflict(plan.Changes[i].Skip), true)
-		}
+		planned.AddPlan(plan)
 	}
-	w.summary(plans)
-	if w.dryRun {
-		for _, plan := range plans {
+	w.summary(b.Plans)
+	toWrite, _, _ := b.Counts()
+	if w.dryRun || toWrite == 0 {
+		for _, plan := range b.Plans {
 			w.report(plan, nil)
 		}
-		return planned.err()
-	}
-	if toWrite == 0 {
-		for _, plan := range plans {
-			w.report(plan, nil)
+		if !w.dryRun {
+			fmt.Fprintln(w.std.err, "Nothing to do.")
 		}
-		fmt.Fprintln(w.std.err, "Nothing to do.")
-		return planned.err()
+		return tallyErr(planned)
 	}
 	if w.store.ReadOnly() {
 		return etcdops.ErrReadOnly
@@ -120,71 +98,40 @@ func (w *writeRun) plans(ctx context.Context, plans []*etcdops.Plan, replan func
 	if err := w.confirm(toWrite); err != nil {
 		return err
 	}
-	written := map[string]bool{}
-	var done undone
-	for i := range plans {
-		plan, err := replan(ctx, i, written)
-		if err != nil {
-			return err
-		}
-		changed, _, _ := plan.Counts()
-		if changed > 0 && w.journal == nil {
-			if err := w.openJournal(); err != nil {
-				return err
-			}
-		}
-		bar := w.progressBar(plan)
-		results, err := w.store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: w.journal, Progress: bar})
-		if bar != nil {
-			fmt.Fprint(w.std.err, "\r\033[K")
-		}
-		w.report(plan, results)
-		for i, r := range results {
-			if r.Changed {
-				written[r.Key] = true
-			}
-			done.add(r.Err, r.Conflict, plan.Changes[i].Skip != nil)
-		}
-		if err != nil {
-			if w.journal != nil {
-				return fmt.Errorf("%w (journal of what was written: %s)", err, w.journal.Path())
-			}
-			return err
-		}
+	if err := w.openJournal(); err != nil {
+		return err
 	}
-	if w.journal != nil {
-		fmt.Fprintf(w.std.err, "Journal: %s\nUndo with: lifeboat undo %s\n", w.journal.Path(), w.journal.Path())
+	var bar func(done, total int)
+	if len(b.Plans) > 0 {
+		bar = w.progressBar(toWrite)
 	}
-	return done.err()
+	results, err := b.Apply(ctx, etcdops.ApplyOptions{Journal: w.journal, Progress: bar})
+	if bar != nil {
+		fmt.Fprint(w.std.err, "\r\033[K")
+	}
+	var done etcdops.Tally
+	for i, res := range results {
+		w.report(b.Plans[i], res)
+		done.AddResults(b.Plans[i], res)
+	}
+	fmt.Fprintf(w.std.err, "Journal: %s\nUndo with: lifeboat undo %s\n", w.journal.Path(), w.journal.Path())
+	if err != nil {
+		return fmt.Errorf("%w (what was written is in the journal: %s)", err, w.journal.Path())
+	}
+	return tallyErr(done)
 }
 
-// undone tallies the keys a run left alone, for its last line: the reasons
-// per key were printed as they happened, possibly many screens up.
-type undone struct{ skipped, conflicts, failed int }
-
-func (u *undone) add(err error, conflict, skip bool) {
-	switch {
-	case err == nil:
-	case conflict:
-		u.conflicts++
-	case skip:
-		u.skipped++
-	default:
-		u.failed++
-	}
-}
-
-// err is the exit-3 error naming what was not done, nil when everything was.
-func (u undone) err() error {
+// tallyErr is the exit-3 error naming what was not done, nil when everything was.
+func tallyErr(t etcdops.Tally) error {
 	var parts []string
-	if u.skipped > 0 {
-		parts = append(parts, fmt.Sprintf("%d skipped (malformed, encrypted or not applicable: the 'skip:' lines)", u.skipped))
+	if t.Skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped (malformed, encrypted or not applicable: the 'skip:' lines)", t.Skipped))
 	}
-	if u.conflicts > 0 {
-		parts = append(parts, fmt.Sprintf("%d conflict(s) left as someone else wrote them (the CONFLICT lines)", u.conflicts))
+	if t.Conflicts > 0 {
+		parts = append(parts, fmt.Sprintf("%d conflict(s) left as someone else wrote them (the CONFLICT lines)", t.Conflicts))
 	}
-	if u.failed > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed (the 'not done' lines)", u.failed))
+	if t.Failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed (the 'not done' lines)", t.Failed))
 	}
 	if len(parts) == 0 {
 		return nil
@@ -251,9 +198,11 @@ func (w *writeRun) confirm(n int) error {
 func (w *writeRun) openJournal() error {
 	path := w.journalPath
 	if path == "" {
-		path = etcdops.DefaultJournalPath(w.std.now())
+		path = filepath.Join(w.journalDir, etcdops.JournalName(w.std.now(), w.command))
 	}
-	j, err := etcdops.CreateJournal(path)
+	j, err := etcdops.CreateJournal(path, etcdops.JournalInfo{
+		Command: "lifeboat " + w.command, Endpoints: w.store.Endpoints(), Prefix: w.store.Layout().Prefix,
+	})
 	if err != nil {
 		return err
 	}
@@ -262,8 +211,8 @@ func (w *writeRun) openJournal() error {
 }
 
 // progressBar draws on stderr for batches on a terminal.
-func (w *writeRun) progressBar(plan *etcdops.Plan) func(done, total int) {
-	if !w.std.errTTY || len(plan.Changes) < 20 {
+func (w *writeRun) progressBar(n int) func(done, total int) {
+	if !w.std.errTTY || n < 20 {
 		return nil
 	}
 	bar := progress.New(progress.WithDefaultGradient(), progress.WithWidth(40))

@@ -554,21 +554,26 @@ func TestControllerManagerWarning(t *testing.T) {
 	})
 }
 
-// TestJournalFile: the default journal is ./lifeboat-journal-<UTC time>.jsonl,
-// mode 0600, and holds the before- and after-images.
+// TestJournalFile: the default journal is
+// $LIFEBOAT_JOURNAL_DIR/<UTC time>-<command>.jsonl, mode 0600, nothing in
+// the working directory, and holds the before- and after-images.
 func TestJournalFile(t *testing.T) {
 	c := capsized(t)
 	dir := t.TempDir()
-	t.Chdir(dir)
+	t.Setenv("LIFEBOAT_JOURNAL_DIR", dir)
+	t.Chdir(t.TempDir())
 	before, _ := c.snapshot()
 	r := lifeboat(t, nil, "--endpoints", c.endpoint, "pods", "undelete", "-n", "shop", "--yes")
 	wantCode(t, r, exitOK)
 	after, _ := c.snapshot()
 
-	name := "lifeboat-journal-" + testNow.UTC().Format("20060102T150405.000Z") + ".jsonl"
+	name := testNow.UTC().Format("20060102T150405.000Z") + "-pods-undelete.jsonl"
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 || entries[0].Name() != name {
-		t.Fatalf("files in the current directory: %v, want [%s]", entries, name)
+		t.Fatalf("files in the journal directory: %v, want [%s]", entries, name)
+	}
+	if cwd, _ := os.ReadDir("."); len(cwd) != 0 {
+		t.Errorf("files left in the working directory: %v", cwd)
 	}
 	fi, err := os.Stat(filepath.Join(dir, name))
 	if err != nil {
@@ -607,6 +612,10 @@ func TestJournalFile(t *testing.T) {
 				t.Errorf("%s: committed at %v, etcd mod_revision %d", key, m["afterRevision"], after[key].ModRevision)
 			}
 			written[key] = true
+		case "begin":
+			if m["command"] != "lifeboat pods undelete" || m["prefix"] != "/registry" {
+				t.Errorf("begin entry names command %v prefix %v", m["command"], m["prefix"])
+			}
 		default:
 			t.Errorf("journal entry of type %v", m["type"])
 		}
@@ -620,28 +629,56 @@ func TestJournalFile(t *testing.T) {
 		t.Error("empty journal")
 	}
 
-	t.Run("--journal to an existing file: appended, 0600", func(t *testing.T) {
-		j := filepath.Join(t.TempDir(), "j.jsonl")
-		if err := os.WriteFile(j, nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		orig := c.get("/registry/minions/worker-3")
-		wantCode(t, c.run("nodes", "uncordon", "worker-3", "--yes", "--journal", j), exitOK)
-		wantCode(t, c.run("nodes", "untaint", "worker-3", "--yes", "--journal", j), exitOK)
-		fi, err := os.Stat(j)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fi.Mode().Perm() != 0o600 {
-			t.Errorf("journal mode %v, want 0600", fi.Mode().Perm())
-		}
-		// One undo of the shared journal puts worker-3 back as it was
-		// before both writes.
-		wantCode(t, c.run("undo", j, "--yes"), exitOK)
-		if got := c.get("/registry/minions/worker-3"); got.Value != orig.Value {
-			t.Error("worker-3 not restored byte for byte by one undo of two writes")
-		}
-	})
+	// A journal is always a new file: an existing one, or a symlink to
+	// any file, is refused before anything is written, and left as it was.
+	for _, tt := range []struct {
+		name string
+		make func(t *testing.T, path string) (target string)
+	}{
+		{"existing file", func(t *testing.T, path string) string {
+			if err := os.WriteFile(path, []byte("someone's data\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return path
+		}},
+		{"symlink to a file", func(t *testing.T, path string) string {
+			target := filepath.Join(t.TempDir(), "victim")
+			if err := os.WriteFile(target, []byte("someone's data\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(target, path); err != nil {
+				t.Fatal(err)
+			}
+			return target
+		}},
+		{"dangling symlink", func(t *testing.T, path string) string {
+			target := filepath.Join(t.TempDir(), "not-yet")
+			if err := os.Symlink(target, path); err != nil {
+				t.Fatal(err)
+			}
+			return target
+		}},
+	} {
+		t.Run("--journal to an "+tt.name+" is refused", func(t *testing.T) {
+			j := filepath.Join(t.TempDir(), "j.jsonl")
+			target := tt.make(t, j)
+			beforeTarget, _ := os.ReadFile(target)
+			rev := c.revision()
+			r := c.run("nodes", "uncordon", "worker-3", "--yes", "--journal", j)
+			wantCode(t, r, exitUsage)
+			c.assertUnchanged(rev, r)
+			if !strings.Contains(r.errOut, "already exists") || !strings.Contains(r.errOut, j) {
+				t.Errorf("error does not name the journal and the reason:\n%s", r)
+			}
+			afterTarget, err := os.ReadFile(target)
+			if string(afterTarget) != string(beforeTarget) || (err == nil && len(beforeTarget) == 0) {
+				t.Errorf("%s changed: %q -> %q (%v)", target, beforeTarget, afterTarget, err)
+			}
+			if fi, err := os.Stat(target); err == nil && fi.Mode().Perm() != 0o644 {
+				t.Errorf("%s mode changed to %v", target, fi.Mode().Perm())
+			}
+		})
+	}
 }
 
 // TestConfirmOnTerminal: on a terminal, lifeboat asks and only "yes" writes.

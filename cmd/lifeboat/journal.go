@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
+	"github.com/urfave/cli/v3"
+)
+
+func journalCommand(std streams) *cli.Command {
+	return &cli.Command{
+		Name:  "journal",
+		Usage: "list and show the journals of lifeboat's writes",
+		Commands: []*cli.Command{
+			{
+				Name:        "ls",
+				Usage:       "list the journals in --journal-dir, oldest first",
+				Description: "lifeboat journal ls\n   lifeboat journal ls -o json",
+				Flags:       []cli.Flag{outputFlag("text", "text", "json")},
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					if err := noArgs(cmd); err != nil {
+						return err
+					}
+					dir := journalDir(cmd)
+					list, err := etcdops.ListJournals(dir)
+					if err != nil {
+						return err
+					}
+					if cmd.String("output") == "json" {
+						enc := json.NewEncoder(std.out)
+						for _, s := range list {
+							line := journalLine{Path: s.Path, Started: s.Started.UTC().Format("2006-01-02T15:04:05Z"), Command: s.Command,
+								Keys: s.Keys, Written: s.Written, Undone: s.Undone, Torn: s.Torn}
+							if s.Err != nil {
+								line.Error = oneLine(s.Err.Error())
+							}
+							enc.Encode(line)
+						}
+						return nil
+					}
+					if len(list) == 0 {
+						fmt.Fprintf(std.err, "No journals in %s.\n", dir)
+						return nil
+					}
+					tw := tabwriter.NewWriter(std.out, 0, 0, 3, ' ', 0)
+					fmt.Fprintln(tw, "STARTED\tCOMMAND\tKEYS\tWRITTEN\tUNDONE\tFILE")
+					for _, s := range list {
+						if s.Err != nil {
+							fmt.Fprintf(tw, "-\t%s\t-\t-\t-\t%s\n", render.Safe(oneLine(s.Err.Error())), render.Safe(filepath.Base(s.Path)))
+							continue
+						}
+						command := s.Command
+						if command == "" {
+							command = "-"
+						}
+						if s.Torn {
+							command += " (torn last line)"
+						}
+						fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", s.Started.Local().Format("2006-01-02 15:04:05"), render.Safe(command),
+							s.Keys, s.Written, s.Undone, render.Safe(filepath.Base(s.Path)))
+					}
+					tw.Flush()
+					fmt.Fprintf(std.err, "Journals in %s. Show one: lifeboat journal show FILE; undo it: lifeboat undo FILE\n", dir)
+					return nil
+				},
+			},
+			{
+				Name:        "show",
+				Usage:       "show each write of a journal and what became of it",
+				ArgsUsage:   "FILE",
+				Description: "lifeboat journal show 20261122T031500.000Z-pods-undelete.jsonl\nFILE is a path, or a file name in --journal-dir.",
+				Flags:       []cli.Flag{outputFlag("text", "text", "json")},
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					if cmd.Args().Len() != 1 {
+						return usagef("journal show needs exactly one journal file (list them with 'lifeboat journal ls')")
+					}
+					jf, err := readJournal(std, cmd, cmd.Args().First())
+					if err != nil {
+						return err
+					}
+					writes := jf.Writes()
+					if cmd.String("output") == "json" {
+						enc := json.NewEncoder(std.out)
+						for _, w := range writes {
+							enc.Encode(writeLine{Time: w.Time.UTC().Format("2006-01-02T15:04:05Z"), Key: w.Key, Resource: w.Resource,
+								Namespace: w.Namespace, Name: w.Name, Action: string(w.Action),
+								BeforeRevision: w.BeforeRevision, AfterRevision: w.AfterRevision, State: string(w.State)})
+						}
+						return nil
+					}
+					fmt.Fprintf(std.out, "Journal:  %s\n", jf.Path)
+					if jf.Info.Command != "" {
+						fmt.Fprintf(std.out, "Command:  %s\nEtcd:     %s (prefix %s)\n", render.Safe(jf.Info.Command), render.Safe(strings.Join(jf.Info.Endpoints, ",")), render.Safe(jf.Info.Prefix))
+					}
+					fmt.Fprintf(std.out, "Started:  %s\n\n", jf.Started.Local().Format("2006-01-02 15:04:05 MST"))
+					tw := tabwriter.NewWriter(std.out, 0, 0, 3, ' ', 0)
+					fmt.Fprintln(tw, "TIME\tACTION\tOBJECT\tREVISION\tSTATE")
+					for _, w := range writes {
+						after := "-"
+						if w.AfterRevision != 0 {
+							after = fmt.Sprint(w.AfterRevision)
+						}
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%d -> %s\t%s\n", w.Time.Local().Format("15:04:05"), w.Action,
+							render.Safe(objectName(w.Resource, w.Namespace, w.Name, w.Key)), w.BeforeRevision, after, w.State)
+					}
+					tw.Flush()
+					return nil
+				},
+			},
+		},
+	}
+}
+
+// journalLine is one JSON line of `journal ls -o json`.
+type journalLine struct {
+	Path    string `json:"path"`
+	Started string `json:"started"`
+	Command string `json:"command"`
+	Keys    int    `json:"keys"`
+	Written int    `json:"written"`
+	Undone  int    `json:"undone"`
+	Torn    bool   `json:"torn,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// writeLine is one JSON line of `journal show -o json`.
+type writeLine struct {
+	Time           string `json:"time"`
+	Key            string `json:"key"`
+	Resource       string `json:"resource"`
+	Namespace      string `json:"namespace,omitempty"`
+	Name           string `json:"name"`
+	Action         string `json:"action"`
+	BeforeRevision int64  `json:"beforeRevision"`
+	AfterRevision  int64  `json:"afterRevision"`
+	State          string `json:"state"`
+}
+
+func objectName(resource, namespace, name, key string) string {
+	if name == "" {
+		return key
+	}
+	if namespace != "" {
+		return resource + "/" + namespace + "/" + name
+	}
+	return resource + "/" + name
+}
+
+// readJournal reads a journal named by path, or by file name in the journal
+// directory, and says on stderr when its last line is torn.
+func readJournal(std streams, cmd *cli.Command, arg string) (*etcdops.JournalFile, error) {
+	path := arg
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !strings.ContainsRune(arg, os.PathSeparator) {
+		if inDir := filepath.Join(journalDir(cmd), arg); fileExists(inDir) {
+			path = inDir
+		}
+	}
+	jf, err := etcdops.ReadJournal(path)
+	if err != nil {
+		return nil, err
+	}
+	if jf.Torn != nil {
+		fmt.Fprintf(std.err, "warning: %s\n", oneLine(jf.Torn.Error()))
+	}
+	return jf, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

@@ -1,0 +1,51 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// Safe returns s with every character that could drive a terminal or
+// reorder the text around it shown as a Go escape (\x1b, \u202e): C0 and
+// C1 controls (ESC starts CSI and OSC sequences), DEL, and the Unicode
+// bidirectional overrides and isolates. An etcd key can hold any bytes;
+// printing it raw would let whoever wrote it rewrite the operator's screen.
+func Safe(s string) string {
+	if !needsEscape(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == unicode.ReplacementChar:
+			b.WriteString(`\ufffd`)
+		case unsafeRune(r) && r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unsafeRune(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func needsEscape(s string) bool {
+	for _, r := range s {
+		if unsafeRune(r) || r == unicode.ReplacementChar {
+			return true
+		}
+	}
+	return false
+}
+
+func unsafeRune(r rune) bool {
+	switch {
+	case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return true
+	}
+	return false
+}
