@@ -1,0 +1,69 @@
+package tui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// TestJournalFromTheCLI: a journal the CLI wrote opens with :journal FILE,
+// its newest write selected; undoing that write restores exactly its
+// before-image (the uncordon), not the earlier untaint of the same node.
+func TestJournalFromTheCLI(t *testing.T) {
+	h := newHarness(t, harnessOptions{height: 30})
+	ctx := context.Background()
+	nodes, err := etcdops.ResolveResource("nodes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := etcdops.Query{Resource: nodes, Names: []string{"worker-3"}}
+	b, err := h.store.PlanBatch(ctx, testNow,
+		etcdops.Operation{Action: etcdops.UntaintNodes, Query: q},
+		etcdops.Operation{Action: etcdops.UncordonNodes, Query: q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "cli.jsonl")
+	j, err := etcdops.CreateJournal(path, etcdops.JournalInfo{Command: "lifeboat apply -f plan.yaml", Prefix: "/registry"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Apply(ctx, etcdops.ApplyOptions{Journal: j}); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+
+	h.press(":", "journal "+path, "enter")
+	h.waitFor("the CLI's journal", func() bool { return len(h.m.journal.rows) == 2 })
+	h.waitScreen("uncordon-nodes")
+	if c := h.m.journal.table.Cursor(); c != 1 {
+		t.Errorf("cursor on row %d, want the newest write (1)", c)
+	}
+	if s := h.screen(); !strings.Contains(s, "cli.jsonl") {
+		t.Errorf("journal title does not name the file:\n%s", s)
+	}
+	h.press("u")
+	h.waitFor("undo preview", func() bool { return h.m.screen == screenPreview })
+	s := h.screen()
+	if !strings.Contains(s, "undo uncordon-nodes of /registry/minions/worker-3") || !strings.Contains(s, "+  unschedulable: true") {
+		t.Errorf("undo preview does not say what is restored:\n%s", s)
+	}
+	if strings.Contains(s, "+    key: node.kubernetes.io/unreachable") {
+		t.Errorf("undo of the uncordon would re-add the untaint's taints:\n%s", s)
+	}
+	h.press("y")
+	h.waitFor("undo summary", func() bool { return h.m.screen == screenSummary })
+	n := h.node("worker-3")
+	if !n.Spec.Unschedulable {
+		t.Error("worker-3 not cordoned again")
+	}
+	for _, taint := range n.Spec.Taints {
+		if taint.Key == corev1.TaintNodeUnreachable {
+			t.Error("the untaint was undone too")
+		}
+	}
+}
