@@ -368,7 +368,7 @@ func (m *Model) followDetail() tea.Cmd {
 // the banner must not depend on the watch alone.
 func (m *Model) probeCmd() tea.Cmd {
 	store := m.store
-	ctx, cancel := m.ioContext()
+	ctx, cancel := context.WithTimeout(m.ctx, probeTimeout)
 	return func() tea.Msg {
 		defer cancel()
 		_, err := store.Revision(ctx)

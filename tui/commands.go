@@ -22,7 +22,10 @@ const (
 	maxDelay    = 900 * time.Millisecond // a refresh never waits longer
 	retryDelay  = 2 * time.Second
 	clockTick   = time.Second // ages move even when nothing is written
-	probeEvery  = 5           // clock ticks between liveness probes
+	probeEvery  = 2           // clock ticks between liveness probes
+	// probeTimeout and probeEvery bound how long a stalled etcd looks live:
+	// at most probeEvery ticks plus probeTimeout (the docs promise 5 s).
+	probeTimeout = 2 * time.Second
 )
 
 // Messages.

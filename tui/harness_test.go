@@ -30,6 +30,7 @@ type harness struct {
 	msgs    chan tea.Msg
 	journal string
 	quit    bool
+	stall   *etcdtest.StallProxy
 }
 
 type harnessOptions struct {
@@ -37,19 +38,31 @@ type harnessOptions struct {
 	seed     seed.Options
 	width    int
 	height   int
+	// stall puts a StallProxy between the TUI and etcd (harness.stall).
+	stall bool
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
 	t.Helper()
-	_, cli := etcdtest.Start(t)
+	srv, cli := etcdtest.Start(t)
 	o.seed.Now = testNow
 	o.seed.Malformed = true
 	if _, err := seed.Capsized(context.Background(), cli, o.seed); err != nil {
 		t.Fatal(err)
 	}
 	store := etcdops.NewStore(cli, "", o.readOnly)
+	var proxy *etcdtest.StallProxy
+	if o.stall {
+		proxy = etcdtest.NewStallProxy(t, srv.Endpoint())
+		var err error
+		store, err = etcdops.Open(context.Background(), etcdops.Config{Endpoints: []string{proxy.Endpoint()}, ReadOnly: o.readOnly, CommandTimeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+	}
 	h := &harness{t: t, cli: cli, store: store, msgs: make(chan tea.Msg, 4096),
-		journal: filepath.Join(t.TempDir(), "session.jsonl")}
+		journal: filepath.Join(t.TempDir(), "session.jsonl"), stall: proxy}
 	m, err := New(store, Options{JournalPath: h.journal, Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)

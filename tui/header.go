@@ -21,7 +21,12 @@ func (m *Model) headerHeight() int { return headerLines }
 func (m *Model) headerView() string {
 	h := &m.header
 	mode := styleWrite.Render(" WRITE MODE ")
-	if m.readOnly {
+	switch {
+	case m.connErr != nil:
+		// The data on screen is the last etcd sent: say so, and that
+		// nothing can be written now.
+		mode = styleBanner.Render(" STALE ")
+	case m.readOnly:
 		mode = styleReadOnly.Render("READ-ONLY")
 	}
 	busy := ""

@@ -384,3 +384,26 @@ func TestUnreachableBannerAndRetry(t *testing.T) {
 }
 
 func ansiStrip(s string) string { return ansi.Strip(s) }
+
+// TestStalledEtcdShowsStaleData: etcd stops answering (SIGSTOP) under the
+// TUI. Within the 5 s the docs promise the header says the data is stale,
+// and an action fails at once instead of hanging on "planning".
+func TestStalledEtcdShowsStaleData(t *testing.T) {
+	h := newHarness(t, harnessOptions{stall: true})
+	h.press(":", "nodes", "enter")
+	h.waitFor("nodes", func() bool { return h.m.list.loaded && h.m.list.isNodes() && h.m.busy == 0 })
+	h.stall.Freeze()
+	start := time.Now()
+	h.waitFor("the stale banner", func() bool { return h.m.connErr != nil })
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the stall showed after %s, want within 5s", d)
+	}
+	s := h.screen()
+	if !strings.Contains(s, "STALE") || strings.Contains(s, "WRITE MODE") || !strings.Contains(s, "etcd unreachable") {
+		t.Errorf("header while etcd is stalled:\n%s", s)
+	}
+	h.press("t")
+	if h.m.busy != 0 || h.m.screen != screenList || !strings.Contains(h.screen(), "nothing can be written") {
+		t.Errorf("t while etcd is stalled:\n%s", h.screen())
+	}
+}

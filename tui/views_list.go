@@ -473,6 +473,10 @@ func (m *Model) startAction(msg tea.KeyMsg) tea.Cmd {
 		m.setStatus(true, "read-only mode (--readonly): repairs are disabled, nothing is written")
 		return nil
 	}
+	if m.connErr != nil {
+		m.setStatus(true, "etcd is not answering: what you see is stale, and nothing can be written until it is back")
+		return nil
+	}
 	var action etcdops.Action
 	switch {
 	case key.Matches(msg, k.Undelete):
