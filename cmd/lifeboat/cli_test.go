@@ -77,7 +77,8 @@ func binary(t *testing.T) string {
 	return builtBinary
 }
 
-// cluster is one embedded etcd seeded with a capsized cluster.
+// cluster is one datastore (embedded etcd unless a test picks another
+// backend) seeded with a capsized cluster.
 type cluster struct {
 	t        *testing.T
 	endpoint string
@@ -88,14 +89,20 @@ type cluster struct {
 
 func newCluster(t *testing.T, opts seed.Options) *cluster {
 	t.Helper()
-	srv, cli := etcdtest.Start(t)
+	return newClusterOn(t, etcdtest.StartBackend(t, etcdtest.Embedded), opts)
+}
+
+// newClusterOn seeds a capsized cluster into backend b (see
+// etcdtest.BackendNames): lifeboat reaches it at b.Endpoint.
+func newClusterOn(t *testing.T, b etcdtest.Backend, opts seed.Options) *cluster {
+	t.Helper()
 	if opts.Now.IsZero() {
 		opts.Now = testNow
 	}
-	if _, err := seed.Capsized(context.Background(), cli, opts); err != nil {
-		t.Fatalf("seed: %v", err)
+	if _, err := seed.Capsized(context.Background(), b.Client, opts); err != nil {
+		t.Fatalf("seed %s: %v", b.Name, err)
 	}
-	return &cluster{t: t, endpoint: srv.Endpoint(), cli: cli, jdir: t.TempDir()}
+	return &cluster{t: t, endpoint: b.Endpoint, cli: b.Client, jdir: t.TempDir()}
 }
 
 // capsized is the usual cluster: malformed values in, controller-manager stopped.

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -286,7 +288,9 @@ func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, outpu
 		if info, ok := layout.Parse(rec.Key); ok {
 			f.Resource, f.Namespace, f.Name = info.Resource.String(), info.Namespace, info.Name
 		}
-		if obj, err := codec.Decode(rec.Value); err != nil {
+		if obj, err := codec.Decode(rec.Value); isHealthKey(layout, rec) {
+			f.Kind = "<health check>"
+		} else if err != nil {
 			f.Problem = oneLine(err.Error())
 		} else {
 			f.Kind = obj.Kind
@@ -313,6 +317,15 @@ func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, outpu
 		fmt.Fprintf(std.err, "No keys under %s (check --prefix).\n", prefix)
 	}
 	return err
+}
+
+// isHealthKey reports whether rec is <prefix>/health holding {"health":...}:
+// kine (k3s) writes {"health":"true"} there when it starts, for
+// kube-apiserver's etcd health check, which reads that key
+// (k8s.io/apiserver pkg/storage/storagebackend/factory/etcd3.go). It is no
+// object, and no sign of damage either.
+func isHealthKey(layout etcdops.Layout, rec etcdops.Record) bool {
+	return rec.Key == strings.TrimRight(layout.Prefix, "/")+"/health" && bytes.HasPrefix(rec.Value, []byte(`{"health":`))
 }
 
 func orDash(s string) string {
