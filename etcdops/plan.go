@@ -81,15 +81,12 @@ func (p *Plan) Counts() (changed, unchanged, skipped int) {
 }
 
 // Plan reads the objects op selects and works out each one's new value,
-// without writing anything.
+// without writing anything. It holds every change: for a few objects (the
+// TUI's marks, an undo); PlanPages streams any number.
 func (s *Store) Plan(ctx context.Context, op Operation) (*Plan, error) {
-	if err := op.Validate(); err != nil {
-		return nil, err
-	}
 	plan := &Plan{Operation: op}
-	edits := op.edits()
-	rev, err := s.List(ctx, op.Query, func(it Item) error {
-		plan.Changes = append(plan.Changes, planChange(it, op.Action, edits))
+	rev, err := s.PlanPages(ctx, op, func(page []Change) error {
+		plan.Changes = append(plan.Changes, page...)
 		return nil
 	})
 	plan.Revision = rev
@@ -97,6 +94,23 @@ func (s *Store) Plan(ctx context.Context, op Operation) (*Plan, error) {
 		return nil, err
 	}
 	return plan, nil
+}
+
+// PlanPages plans op a page at a time, in key order, at op.Query.Revision
+// (0: now), and returns the revision read at. Edits run on every core.
+// Nothing is kept between pages.
+func (s *Store) PlanPages(ctx context.Context, op Operation, fn func([]Change) error) (int64, error) {
+	if err := op.Validate(); err != nil {
+		return 0, err
+	}
+	edits := op.edits()
+	return s.ListPages(ctx, op.Query, func(items []Item) error {
+		changes := make([]Change, len(items))
+		parallel(len(items), func(i int) {
+			changes[i] = planChange(items[i], op.Action, edits)
+		})
+		return fn(changes)
+	})
 }
 
 // planChange applies edits to one item. A value that is malformed, encrypted

@@ -35,6 +35,9 @@ type Query struct {
 	Names         []string
 	Selector      labels.Selector // nil selects everything
 	Node          string          // pods only: spec.nodeName
+	// Revision reads the objects as they were at this etcd revision (0:
+	// now): a write reads exactly what its preview showed.
+	Revision int64
 }
 
 // ParseSelector parses a kubectl-style label selector ("app=web,tier!=db").
@@ -80,13 +83,25 @@ func (q Query) Validate() error {
 // the user must hear about them; selectors cannot be evaluated on them.
 // It returns the revision the list was read at.
 func (s *Store) List(ctx context.Context, q Query, fn func(Item) error) (int64, error) {
+	return s.ListPages(ctx, q, func(items []Item) error {
+		for _, it := range items {
+			if err := fn(it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ListPages is List a page (ScanPageSize keys, fewer after selection) at a
+// time: memory holds one page however many objects there are.
+func (s *Store) ListPages(ctx context.Context, q Query, fn func([]Item) error) (int64, error) {
 	if err := q.Validate(); err != nil {
 		return 0, err
 	}
 	ns := q.namespace()
-	// selected parses a key and says whether the query wants it; decode
-	// turns it into an Item; emit applies the selectors that need the
-	// decoded object and calls fn.
+	// selected parses a key and says whether the query wants it; keep
+	// applies the selectors that need the decoded object.
 	selected := func(key string) (KeyInfo, bool) {
 		info, ok := s.layout.Parse(key)
 		if !ok || (ns != "" && info.Namespace != ns) || (len(q.Names) > 0 && !contains(q.Names, info.Name)) {
@@ -99,90 +114,96 @@ func (s *Store) List(ctx context.Context, q Query, fn func(Item) error) (int64, 
 		}
 		return info, true
 	}
-	emit := func(item Item) error {
+	keep := func(item *Item) bool {
 		switch {
 		case item.DecodeErr != nil:
 			item.Object = nil
 			item.DecodeErr = fmt.Errorf("%s: %w", item.KeyInfo, item.DecodeErr)
-			return fn(item)
+			return true
 		case item.Encrypted():
-			return fn(item)
+			return true
 		case q.Selector != nil && !q.Selector.Matches(labels.Set(item.Object.Meta.Labels)):
-			return nil
+			return false
 		case q.Node != "" && PodNode(item.Object) != q.Node:
-			return nil
+			return false
 		}
-		return fn(item)
+		return true
 	}
-	visit := func(rec Record) error {
-		info, ok := selected(rec.Key)
-		if !ok {
+	emit := func(items []Item) error {
+		decodeAll(items)
+		out := items[:0]
+		for i := range items {
+			if keep(&items[i]) {
+				out = append(out, items[i])
+			}
+		}
+		if len(out) == 0 {
 			return nil
 		}
-		item := Item{Record: rec, KeyInfo: info}
-		item.Object, item.DecodeErr = codec.Decode(rec.Value)
-		return emit(item)
+		return fn(out)
 	}
 
 	// Named objects in a known namespace (or cluster-scoped): read just those.
 	if len(q.Names) > 0 && (ns != "" || !q.Resource.Namespaced) {
-		var rev int64
+		rev := q.Revision
+		var items []Item
 		for _, name := range q.Names {
 			key := s.layout.Key(q.Resource, ns, name)
-			resp, err := s.client.Get(ctx, key)
+			rec, found, r, err := s.getAt(ctx, key, rev)
 			if err != nil {
-				return rev, fmt.Errorf("%s: read: %w", key, err)
-			}
-			rev = resp.Header.Revision
-			if len(resp.Kvs) == 0 {
-				return rev, &NotFoundError{Key: key, What: KeyInfo{Resource: q.Resource, Namespace: ns, Name: name}}
-			}
-			if err := visit(recordOf(resp.Kvs[0])); err != nil {
 				return rev, err
 			}
+			rev = r // every name is read at the first one's revision
+			if !found {
+				return rev, &NotFoundError{Key: key, What: KeyInfo{Resource: q.Resource, Namespace: ns, Name: name}}
+			}
+			if info, ok := selected(key); ok {
+				items = append(items, Item{Record: rec, KeyInfo: info})
+			}
 		}
-		return rev, nil
+		return rev, emit(items)
 	}
 	prefix := s.layout.ResourcePrefix(q.Resource)
 	if ns != "" {
 		prefix = s.layout.NamespacePrefix(q.Resource, ns)
 	}
-	return s.scanPages(ctx, prefix, func(page []*mvccpb.KeyValue) error {
+	return s.scanPagesAt(ctx, prefix, q.Revision, func(page []*mvccpb.KeyValue) error {
 		items := make([]Item, 0, len(page))
 		for _, kv := range page {
 			if info, ok := selected(string(kv.Key)); ok {
 				items = append(items, Item{Record: recordOf(kv), KeyInfo: info})
 			}
 		}
-		decodeAll(items)
-		for _, item := range items {
-			if err := emit(item); err != nil {
-				return err
-			}
-		}
-		return nil
+		return emit(items)
 	})
 }
 
 // decodeAll decodes a page of items on every core: decoding, not etcd, is
 // what bounds a scan of protobuf objects.
 func decodeAll(items []Item) {
-	workers := min(runtime.GOMAXPROCS(0), len(items))
+	parallel(len(items), func(i int) {
+		items[i].Object, items[i].DecodeErr = codec.Decode(items[i].Value)
+	})
+}
+
+// parallel calls fn(0..n-1) split over every core.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
-		for i := range items {
-			items[i].Object, items[i].DecodeErr = codec.Decode(items[i].Value)
+		for i := range n {
+			fn(i)
 		}
 		return
 	}
 	var wg sync.WaitGroup
-	chunk := (len(items) + workers - 1) / workers
-	for start := 0; start < len(items); start += chunk {
-		part := items[start:min(start+chunk, len(items))]
+	chunk := (n + workers - 1) / workers
+	for start := 0; start < n; start += chunk {
+		end := min(start+chunk, n)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range part {
-				part[i].Object, part[i].DecodeErr = codec.Decode(part[i].Value)
+			for i := start; i < end; i++ {
+				fn(i)
 			}
 		}()
 	}

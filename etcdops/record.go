@@ -35,16 +35,31 @@ func recordOf(kv *mvccpb.KeyValue) Record {
 
 // Get reads one key; found is false when it does not exist.
 func (s *Store) Get(ctx context.Context, key string) (rec Record, found bool, err error) {
+	rec, found, _, err = s.getAt(ctx, key, 0)
+	return rec, found, err
+}
+
+// getAt reads one key as it was at revision rev (0: now) and returns the
+// revision read at.
+func (s *Store) getAt(ctx context.Context, key string, rev int64) (rec Record, found bool, readAt int64, err error) {
 	ctx, cancel := s.requestContext(ctx)
 	defer cancel()
-	resp, err := s.client.Get(ctx, key)
+	var opts []clientv3.OpOption
+	if rev > 0 {
+		opts = append(opts, clientv3.WithRev(rev))
+	}
+	resp, err := s.client.Get(ctx, key, opts...)
 	if err != nil {
-		return Record{}, false, fmt.Errorf("%s: read: %w", key, s.describe(err))
+		return Record{}, false, rev, fmt.Errorf("%s: read: %w", key, s.describe(err))
+	}
+	readAt = resp.Header.Revision
+	if rev > 0 {
+		readAt = rev
 	}
 	if len(resp.Kvs) == 0 {
-		return Record{}, false, nil
+		return Record{}, false, readAt, nil
 	}
-	return recordOf(resp.Kvs[0]), true, nil
+	return recordOf(resp.Kvs[0]), true, readAt, nil
 }
 
 // ScanPageSize is how many keys one range request returns, as Kubernetes
@@ -69,6 +84,11 @@ func (s *Store) Scan(ctx context.Context, keyPrefix string, fn func(Record) erro
 
 // scanPages is Scan a page at a time.
 func (s *Store) scanPages(ctx context.Context, keyPrefix string, fn func([]*mvccpb.KeyValue) error) (int64, error) {
+	return s.scanPagesAt(ctx, keyPrefix, 0, fn)
+}
+
+// scanPagesAt is scanPages at revision rev (0: now).
+func (s *Store) scanPagesAt(ctx context.Context, keyPrefix string, rev int64, fn func([]*mvccpb.KeyValue) error) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// kine (k3s) serves a range as a listing of the "directory" its range
@@ -95,8 +115,7 @@ func (s *Store) scanPages(ctx context.Context, keyPrefix string, fn func([]*mvcc
 		}()
 		return ch
 	}
-	var rev int64
-	next := fetch(keyPrefix, 0)
+	next := fetch(keyPrefix, rev)
 	for {
 		page := <-next
 		if page.err != nil {
