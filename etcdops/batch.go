@@ -2,37 +2,53 @@ package etcdops
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
+
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 )
 
 // Batch is one run of the write path over one or more operations: a CLI
-// command, a plan file, an action in the TUI, an undo. Every operation is
-// planned against etcd before anything is written, so the whole batch is
-// previewed and confirmed once; then the plans are applied in order. The
-// front ends only preview, confirm and report.
+// command, a plan file, an action in the TUI, an undo. It streams: Preview
+// reads every operation at one revision, a page at a time, and keeps only
+// counts; Apply reads the same revision again, page by page, and writes.
+// Memory is one page and one window of writes, however many objects the
+// batch covers. The front ends only preview, confirm and report.
 type Batch struct {
 	store *Store
-	ops   []Operation // nil for an undo: its plans are never planned again
-	// Plans are what will be (before Apply) or was (after) written, one per
-	// operation. Apply replaces a plan it had to work out again.
-	Plans []*Plan
+	ops   []Operation
+	undo  *Plan // an undo's restores, worked out from its journal
+	// Revision is the etcd revision the preview read every operation at;
+	// Apply writes what was read there, so what was shown is what is
+	// written (a key changed since is re-planned, as any conflict).
+	Revision int64
 	// Warnings are said once per batch, however many operations share them
 	// (the controllers that would undo a repair).
 	Warnings []string
+	// Ops tally each operation's preview.
+	Ops []OpTally
+
+	previewed bool
 }
 
-// PlanBatch plans every operation, reading etcd but writing nothing.
-func (s *Store) PlanBatch(ctx context.Context, now time.Time, ops ...Operation) (*Batch, error) {
+// OpTally counts what one operation of a batch does.
+type OpTally struct {
+	Operation                   Operation
+	Changed, Unchanged, Skipped int
+	keys                        map[string]bool // the keys it changes
+}
+
+// NewBatch validates the operations and gathers the warnings; nothing is
+// read until Preview.
+func (s *Store) NewBatch(ctx context.Context, now time.Time, ops ...Operation) (*Batch, error) {
 	b := &Batch{store: s, ops: ops}
-	for _, op := range ops {
-		plan, err := s.Plan(ctx, op)
-		if err != nil {
-			return nil, err
-		}
-		b.Plans = append(b.Plans, plan)
-	}
 	seen := map[string]bool{}
 	for _, op := range ops {
+		if err := op.Validate(); err != nil {
+			return nil, err
+		}
+		b.Ops = append(b.Ops, OpTally{Operation: op})
 		for _, w := range s.Warnings(ctx, op, now) {
 			if !seen[w] {
 				seen[w] = true
@@ -45,64 +61,138 @@ func (s *Store) PlanBatch(ctx context.Context, now time.Time, ops ...Operation) 
 
 // UndoBatch wraps an undo plan (PlanUndo, PlanUndoWrite) as a batch.
 func (s *Store) UndoBatch(plan *Plan) *Batch {
-	return &Batch{store: s, Plans: []*Plan{plan}}
+	return &Batch{store: s, undo: plan, Revision: plan.Revision, Ops: []OpTally{{Operation: plan.Operation}}}
 }
 
-// Counts tallies every plan of the batch.
+// Preview reads every operation's objects at one revision and calls fn with
+// each change, in operation and key order. It keeps only the tallies.
+func (b *Batch) Preview(ctx context.Context, fn func(op int, c *Change) error) error {
+	for i := range b.Ops {
+		t := &b.Ops[i]
+		t.Changed, t.Unchanged, t.Skipped, t.keys = 0, 0, 0, map[string]bool{}
+		err := b.pages(ctx, i, b.Revision, func(page []Change) error {
+			for k := range page {
+				c := &page[k]
+				switch {
+				case c.Skip != nil:
+					t.Skipped++
+				case c.Changed():
+					t.Changed++
+					t.keys[c.Before.Key] = true
+				default:
+					t.Unchanged++
+				}
+				if err := fn(i, c); err != nil {
+					return err
+				}
+			}
+			return ctx.Err()
+		})
+		if err != nil {
+			return err
+		}
+	}
+	b.previewed = true
+	return nil
+}
+
+// pages streams operation i's changes read at rev (0: now; the first read
+// sets b.Revision).
+func (b *Batch) pages(ctx context.Context, i int, rev int64, fn func([]Change) error) error {
+	if b.undo != nil {
+		for start := 0; start < len(b.undo.Changes); start += ScanPageSize {
+			if err := fn(b.undo.Changes[start:min(start+ScanPageSize, len(b.undo.Changes))]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	op := b.ops[i]
+	op.Query.Revision = rev
+	readAt, err := b.store.PlanPages(ctx, op, fn)
+	if b.Revision == 0 {
+		b.Revision = readAt
+	}
+	return err
+}
+
+// Counts tallies every operation of the batch.
 func (b *Batch) Counts() (changed, unchanged, skipped int) {
-	for _, p := range b.Plans {
-		c, u, s := p.Counts()
-		changed, unchanged, skipped = changed+c, unchanged+u, skipped+s
+	for _, t := range b.Ops {
+		changed, unchanged, skipped = changed+t.Changed, unchanged+t.Unchanged, skipped+t.Skipped
 	}
 	return changed, unchanged, skipped
 }
 
-// Apply writes the plans in order through Store.Apply. A later operation
-// whose keys an earlier one wrote is planned again right before it is
-// applied, so edits of the same object compose (untaint, then uncordon)
-// instead of conflicting with each other. Progress counts over the whole
-// batch. Results are per plan, aligned with b.Plans; on an error they stop
-// at the plan that failed.
-func (b *Batch) Apply(ctx context.Context, opts ApplyOptions) ([][]Result, error) {
-	total := 0
-	for _, p := range b.Plans {
-		total += len(p.Changes)
+// ErrStopped ends an Apply whose context was cancelled (Ctrl-C): the writes
+// in flight finished and are journaled, no new one started. Running the
+// same command again carries on: what was written is already fine.
+var ErrStopped = errors.New("stopped")
+
+// Apply writes what Preview showed, operation by operation, and calls fn
+// with each key's result in order. Each operation is read again at the
+// preview's revision, so every compare-and-swap expects exactly the value
+// previewed; a later operation whose keys an earlier one wrote is read at
+// the current revision instead, so edits of the same object compose
+// (untaint, then uncordon) rather than conflict. If etcd compacted the
+// preview's revision meanwhile, the operation is read at the current one:
+// every key changed since is then re-planned, as a conflict would be.
+//
+// Progress counts changed keys over the whole batch. On an error, the
+// results of what was written have been passed to fn.
+func (b *Batch) Apply(ctx context.Context, opts ApplyOptions, fn func(op int, c *Change, r Result) error) error {
+	if !b.previewed && b.undo == nil {
+		return errors.New("etcdops: Batch.Apply before Preview")
 	}
+	total, _, _ := b.Counts()
 	progress := opts.Progress
 	written := map[string]bool{}
-	var all [][]Result
-	offset := 0
-	for i, plan := range b.Plans {
-		if i > 0 && b.ops != nil && touches(plan, written) {
-			fresh, err := b.store.Plan(ctx, b.ops[i])
-			if err != nil {
-				return all, err
-			}
-			total += len(fresh.Changes) - len(plan.Changes)
-			b.Plans[i], plan = fresh, fresh
+	done := 0
+	for i := range b.Ops {
+		rev := b.Revision
+		if i > 0 && overlaps(b.Ops[i].keys, written) {
+			rev = 0
 		}
-		base := offset
-		if progress != nil {
-			opts.Progress = func(done, _ int) { progress(base+done, total) }
-		}
-		results, err := b.store.Apply(ctx, plan, opts)
-		offset += len(plan.Changes)
-		all = append(all, results)
-		for _, r := range results {
-			if r.Changed {
-				written[r.Key] = true
+		apply := func(page []Change) error {
+			plan := &Plan{Operation: b.Ops[i].Operation, Changes: page}
+			base := done
+			o := opts
+			if progress != nil {
+				o.Progress = func(d, _ int) { progress(min(base+d, total), total) }
 			}
+			results, err := b.store.Apply(ctx, plan, o)
+			for k := range results {
+				r := results[k]
+				if r.Changed {
+					written[r.Key] = true
+					done++
+				}
+				if ferr := fn(i, &page[k], r); ferr != nil && err == nil {
+					err = ferr
+				}
+			}
+			if err == nil && ctx.Err() != nil {
+				err = fmt.Errorf("%w: %w", ErrStopped, ctx.Err())
+			}
+			return err
+		}
+		err := b.pages(ctx, i, rev, apply)
+		if rev != 0 && errors.Is(err, rpctypes.ErrCompacted) {
+			err = b.pages(ctx, i, 0, apply)
 		}
 		if err != nil {
-			return all, err
+			if ctx.Err() != nil && !errors.Is(err, ErrStopped) {
+				err = fmt.Errorf("%w: %w", ErrStopped, err)
+			}
+			return err
 		}
 	}
-	return all, nil
+	return nil
 }
 
-func touches(plan *Plan, written map[string]bool) bool {
-	for i := range plan.Changes {
-		if written[plan.Changes[i].Before.Key] {
+func overlaps(keys, written map[string]bool) bool {
+	for k := range keys {
+		if written[k] {
 			return true
 		}
 	}
@@ -123,20 +213,6 @@ func (t *Tally) Add(err error, conflict, skipped bool) {
 		t.Skipped++
 	default:
 		t.Failed++
-	}
-}
-
-// AddPlan counts the keys a plan already skips or knows to conflict.
-func (t *Tally) AddPlan(p *Plan) {
-	for i := range p.Changes {
-		t.Add(p.Changes[i].Skip, IsConflict(p.Changes[i].Skip), true)
-	}
-}
-
-// AddResults counts the outcomes of applying p.
-func (t *Tally) AddResults(p *Plan, results []Result) {
-	for i, r := range results {
-		t.Add(r.Err, r.Conflict, p.Changes[i].Skip != nil)
 	}
 }
 

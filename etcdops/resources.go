@@ -236,6 +236,14 @@ func (k KeyInfo) String() string {
 	return k.Resource.String() + "/" + k.Namespace + "/" + k.Name
 }
 
+// Ref is "<namespace>/<name>" or "<name>": the object within its resource.
+func (k KeyInfo) Ref() string {
+	if k.Namespace == "" {
+		return k.Name
+	}
+	return k.Namespace + "/" + k.Name
+}
+
 // Parse reads resource, namespace and name from a key. Keys outside the
 // prefix, or that name no object (a bare resource prefix), return false.
 // Keys of resources lifeboat does not know ("/registry/masterleases/10.0.0.1")

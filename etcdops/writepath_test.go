@@ -327,17 +327,11 @@ func TestUndoOfOneWrite(t *testing.T) {
 	store, cli, _ := capsized(t, seed.Options{})
 	key := store.Layout().Key(resource(t, "nodes"), "", "worker-3")
 	j := journal(t)
-	b, err := store.PlanBatch(ctx, testNow,
+	original := snapshot(t, cli)[key]
+	applyBatch(t, store, j,
 		etcdops.Operation{Action: etcdops.UntaintNodes, Query: etcdops.Query{Resource: resource(t, "nodes"), Names: []string{"worker-3"}}},
 		etcdops.Operation{Action: etcdops.UncordonNodes, Query: etcdops.Query{Resource: resource(t, "nodes"), Names: []string{"worker-3"}}},
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	original := snapshot(t, cli)[key]
-	if _, err := b.Apply(ctx, etcdops.ApplyOptions{Journal: j}); err != nil {
-		t.Fatal(err)
-	}
 	jf, err := etcdops.ReadJournal(j.Path())
 	if err != nil {
 		t.Fatal(err)
@@ -454,4 +448,26 @@ func TestTornJournalStillUndoes(t *testing.T) {
 	if _, err := etcdops.ReadJournal(j.Path()); err == nil {
 		t.Error("a broken line in the middle of a journal was accepted")
 	}
+}
+
+// applyBatch previews and applies ops as one batch, as the CLI does, and
+// returns every result.
+func applyBatch(t testing.TB, store *etcdops.Store, j *etcdops.Journal, ops ...etcdops.Operation) []etcdops.Result {
+	t.Helper()
+	ctx := context.Background()
+	b, err := store.NewBatch(ctx, testNow, ops...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Preview(ctx, func(int, *etcdops.Change) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var results []etcdops.Result
+	if err := b.Apply(ctx, etcdops.ApplyOptions{Journal: j}, func(_ int, _ *etcdops.Change, r etcdops.Result) error {
+		results = append(results, r)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return results
 }

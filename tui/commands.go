@@ -52,9 +52,8 @@ type (
 	planMsg          struct{ preview previewState }
 	applyProgressMsg struct{ done, total int }
 	applyDoneMsg     struct {
-		results [][]etcdops.Result
-		plans   []*etcdops.Plan
-		err     error
+		outcomes []outcome
+		err      error
 	}
 	journalMsg struct {
 		file *etcdops.JournalFile
@@ -188,21 +187,30 @@ func head(b []byte, n int) []byte {
 	return b
 }
 
-// planCmd works out every operation against etcd and renders the diffs: the
-// preview. It writes nothing.
+// outcome is what happened to one key of a batch: what the summary lists.
+type outcome struct {
+	etcdops.KeyInfo
+	action etcdops.Action
+	result etcdops.Result
+}
+
+// previewLimit is how many changes the preview shows one diff each; past
+// it they are grouped by the edit they make.
+const previewLimit = 50
+
+// planCmd previews the operations against etcd and renders the diffs. It
+// writes nothing.
 func (m *Model) planCmd(title string, ops []etcdops.Operation) tea.Cmd {
 	store, now := m.store, m.now()
 	ctx, cancel := m.ioContext()
 	return func() tea.Msg {
 		defer cancel()
 		p := previewState{title: title}
-		b, err := store.PlanBatch(ctx, now, ops...)
-		if err != nil {
-			p.err = err
-			return planMsg{preview: p}
+		b, err := store.NewBatch(ctx, now, ops...)
+		if err == nil {
+			err = p.preview(ctx, b)
 		}
-		p.batch, p.plans, p.warnings = b, b.Plans, b.Warnings
-		p.err = p.render()
+		p.err = err
 		return planMsg{preview: p}
 	}
 }
@@ -215,13 +223,10 @@ func (m *Model) undoPlanCmd(title string, planUndo func(context.Context) (*etcdo
 		defer cancel()
 		p := previewState{title: title, undo: true}
 		plan, err := planUndo(ctx)
-		if err != nil {
-			p.err = err
-			return planMsg{preview: p}
+		if err == nil {
+			err = p.preview(ctx, store.UndoBatch(plan))
 		}
-		p.batch = store.UndoBatch(plan)
-		p.plans = p.batch.Plans
-		p.err = p.render()
+		p.err = err
 		return planMsg{preview: p}
 	}
 }
@@ -233,13 +238,17 @@ func (m *Model) applyCmd(p *previewState, journal *etcdops.Journal) tea.Cmd {
 	ch := make(chan tea.Msg, 64)
 	m.applyCh = ch
 	go func() {
-		results, err := b.Apply(ctx, etcdops.ApplyOptions{Journal: journal, Progress: func(done, total int) {
+		var done applyDoneMsg
+		done.err = b.Apply(ctx, etcdops.ApplyOptions{Journal: journal, Progress: func(n, total int) {
 			select {
-			case ch <- applyProgressMsg{done: done, total: total}:
+			case ch <- applyProgressMsg{done: n, total: total}:
 			default:
 			}
-		}})
-		ch <- applyDoneMsg{results: results, plans: b.Plans, err: err}
+		}}, func(_ int, c *etcdops.Change, r etcdops.Result) error {
+			done.outcomes = append(done.outcomes, outcome{KeyInfo: c.KeyInfo, action: c.Action, result: r})
+			return nil
+		})
+		ch <- done
 		close(ch)
 	}()
 	return waitApplyCmd(ch)

@@ -21,10 +21,13 @@ func TestJournalFromTheCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := etcdops.Query{Resource: nodes, Names: []string{"worker-3"}}
-	b, err := h.store.PlanBatch(ctx, testNow,
+	b, err := h.store.NewBatch(ctx, testNow,
 		etcdops.Operation{Action: etcdops.UntaintNodes, Query: q},
 		etcdops.Operation{Action: etcdops.UncordonNodes, Query: q})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Preview(ctx, func(int, *etcdops.Change) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "cli.jsonl")
@@ -32,7 +35,7 @@ func TestJournalFromTheCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Apply(ctx, etcdops.ApplyOptions{Journal: j}); err != nil {
+	if err := b.Apply(ctx, etcdops.ApplyOptions{Journal: j}, func(int, *etcdops.Change, etcdops.Result) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -9,8 +10,8 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
 // previewState is the diff of every object an action touches, before
@@ -19,7 +20,6 @@ type previewState struct {
 	title    string
 	undo     bool
 	batch    *etcdops.Batch
-	plans    []*etcdops.Plan // batch.Plans
 	warnings []string
 	content  string // coloured diffs
 	err      error
@@ -29,36 +29,66 @@ type previewState struct {
 	changed, unchanged, skipped int
 }
 
-// render builds the coloured diffs (Change.Diff, secrets redacted) and the
-// counts.
-func (p *previewState) render() error {
-	var b strings.Builder
-	p.changed, p.unchanged, p.skipped = 0, 0, 0
-	for _, plan := range p.plans {
-		c, u, s := plan.Counts()
-		p.changed, p.unchanged, p.skipped = p.changed+c, p.unchanged+u, p.skipped+s
-		for i := range plan.Changes {
-			ch := &plan.Changes[i]
-			switch {
-			case ch.Skip != nil:
-				label := "skip"
-				if etcdops.IsConflict(ch.Skip) {
-					label = "CONFLICT"
-				}
-				fmt.Fprintf(&b, "%s %s\n\n", styleBadBold.Render(label+":"), ch.Skip)
-			case !ch.Changed():
-				fmt.Fprintf(&b, "%s %s: already fine, nothing to write\n\n", styleMuted.Render("unchanged:"), ch.KeyInfo)
-			default:
-				diff, err := ch.Diff(false)
-				if err != nil {
-					return err
-				}
-				b.WriteString(codec.ColorizeDiff(diff))
-				b.WriteString("\n")
+// preview reads the batch (nothing is written) and renders its diffs:
+// each one for a few changes, one per distinct edit with its count for
+// many (secrets redacted), skips and conflicts in full.
+func (p *previewState) preview(ctx context.Context, b *etcdops.Batch) error {
+	p.batch, p.warnings = b, b.Warnings
+	var notes strings.Builder
+	groups := etcdops.NewChangeGroups(previewLimit)
+	unchanged := 0
+	err := b.Preview(ctx, func(_ int, c *etcdops.Change) error {
+		switch {
+		case c.Skip != nil:
+			label := "skip"
+			if etcdops.IsConflict(c.Skip) {
+				label = "CONFLICT"
+			}
+			fmt.Fprintf(&notes, "%s %s\n\n", styleBadBold.Render(label+":"), render.Safe(oneLine(c.Skip.Error())))
+		case !c.Changed():
+			if unchanged++; unchanged <= previewLimit {
+				fmt.Fprintf(&notes, "%s %s: already fine, nothing to write\n\n", styleMuted.Render("unchanged:"), render.Safe(c.KeyInfo.String()))
+			}
+		default:
+			groups.Add(c)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	p.changed, p.unchanged, p.skipped = b.Counts()
+	var out strings.Builder
+	show := func(c *etcdops.Change) error {
+		diff, err := c.Diff(false)
+		if err != nil {
+			return err
+		}
+		out.WriteString(render.ColorizeDiff(render.SafeLines(diff)))
+		out.WriteString("\n")
+		return nil
+	}
+	if groups.Grouped() {
+		for _, g := range groups.Groups() {
+			names := g.Names
+			if len(names) > 10 {
+				names = append(names[:10:10], fmt.Sprintf("… and %d more", g.Count-10))
+			}
+			fmt.Fprintf(&out, "%s %s\n%s\n", styleWarn.Render(fmt.Sprintf("%d %s:", g.Count, g.Example.Resource)),
+				strings.Join(g.Shape, ", "), styleMuted.Render(render.Safe(strings.Join(names, " "))))
+			if err := show(&g.Example); err != nil {
+				return err
+			}
+		}
+	} else {
+		for _, c := range groups.Few() {
+			if err := show(c); err != nil {
+				return err
 			}
 		}
 	}
-	p.content = b.String()
+	out.WriteString(notes.String())
+	p.content = out.String()
 	return nil
 }
 
@@ -176,33 +206,26 @@ func (s *summaryState) resize(w, h int) {
 func (m *Model) onApplied(msg applyDoneMsg) tea.Cmd {
 	s := summaryState{title: m.preview.title, err: msg.err}
 	var b strings.Builder
-	for i, plan := range msg.plans {
-		results := msg.results[i]
-		for j := range plan.Changes {
-			c := &plan.Changes[j]
-			if j >= len(results) {
-				break
+	for _, o := range msg.outcomes {
+		r, what := o.result, render.Safe(o.KeyInfo.String())
+		switch {
+		case r.Changed:
+			s.changed++
+			note := ""
+			if r.Replanned {
+				s.replanned++
+				note = styleWarn.Render("  (changed by someone else since the preview: edit re-applied to their version)")
 			}
-			r := results[j]
-			switch {
-			case r.Changed:
-				s.changed++
-				note := ""
-				if r.Replanned {
-					s.replanned++
-					note = styleWarn.Render("  (changed by someone else since the preview: edit re-applied to their version)")
-				}
-				fmt.Fprintf(&b, "%s %s: %s, resourceVersion %d -> %d%s\n", styleGood.Render("✓"), c.KeyInfo, c.Action, r.OldRevision, r.NewRevision, note)
-			case r.Conflict || etcdops.IsConflict(r.Err):
-				s.conflicts++
-				fmt.Fprintf(&b, "%s %s: %s\n", styleBadBold.Render("CONFLICT"), c.KeyInfo, oneLine(r.Err.Error()))
-			case r.Err != nil:
-				s.errors++
-				fmt.Fprintf(&b, "%s %s: %s\n", styleBad.Render("not done"), c.KeyInfo, oneLine(r.Err.Error()))
-			default:
-				s.unchanged++
-				fmt.Fprintf(&b, "%s %s: unchanged\n", styleMuted.Render("="), c.KeyInfo)
-			}
+			fmt.Fprintf(&b, "%s %s: %s, resourceVersion %d -> %d%s\n", styleGood.Render("✓"), what, o.action, r.OldRevision, r.NewRevision, note)
+		case r.Conflict || etcdops.IsConflict(r.Err):
+			s.conflicts++
+			fmt.Fprintf(&b, "%s %s: %s\n", styleBadBold.Render("CONFLICT"), what, render.Safe(oneLine(r.Err.Error())))
+		case r.Err != nil:
+			s.errors++
+			fmt.Fprintf(&b, "%s %s: %s\n", styleBad.Render("not done"), what, render.Safe(oneLine(r.Err.Error())))
+		default:
+			s.unchanged++
+			fmt.Fprintf(&b, "%s %s: unchanged\n", styleMuted.Render("="), what)
 		}
 	}
 	if msg.err != nil {

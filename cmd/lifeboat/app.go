@@ -167,6 +167,7 @@ func writeFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "write without asking (needed when there is no terminal)"},
 		outputFlag("text", "text", "json"),
 		showSecretsFlag(),
+		&cli.BoolFlag{Name: "show-all", Usage: "in a preview of many objects, list every name of each group"},
 	}
 }
 

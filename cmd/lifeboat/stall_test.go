@@ -36,7 +36,7 @@ func TestStalledEtcdEndsTheCommand(t *testing.T) {
 			proxy := etcdtest.NewStallProxy(t, c.endpoint)
 			proxy.FreezeAfter, proxy.FreezeAfterSent = tt.freezeAfterReceived, tt.freezeAfterSent
 			journal := c.journal(strings.ReplaceAll(tt.name, " ", "-") + ".jsonl")
-			r := lifeboat(t, nil, append([]string{"--endpoints", proxy.Endpoint(), "--command-timeout", "1s", "--journal", journal}, tt.args...)...)
+			r := lifeboat(t, nil, append([]string{"--endpoints", proxy.Endpoint(), "--command-timeout", "3s", "--journal", journal}, tt.args...)...)
 			if proxy.FrozenAt().IsZero() {
 				t.Fatalf("etcd never stalled:\n%s", r)
 			}
@@ -45,10 +45,10 @@ func TestStalledEtcdEndsTheCommand(t *testing.T) {
 				t.Errorf("exit %d, want %d", r.code, exitError)
 			}
 			// One deadline, plus the Txns of the window in flight.
-			if elapsed > 10*time.Second {
+			if elapsed > 20*time.Second {
 				t.Errorf("took %s after etcd stalled to give up", elapsed)
 			}
-			if !strings.Contains(r.errOut, proxy.Endpoint()) || !strings.Contains(r.errOut, "did not answer within 1s") {
+			if !strings.Contains(r.errOut, proxy.Endpoint()) || !strings.Contains(r.errOut, "did not answer within 3s") {
 				t.Errorf("error does not name the stalled endpoint and the deadline:\n%s", r)
 			}
 			if tt.args[0] != "pods" {

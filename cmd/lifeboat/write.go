@@ -4,13 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/progress"
-	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 	"github.com/urfave/cli/v3"
 )
 
@@ -23,6 +24,7 @@ type writeRun struct {
 	yes         bool
 	json        bool
 	showSecrets bool
+	showAll     bool   // list every name of a grouped preview
 	journalPath string // --journal: this exact new file
 	journalDir  string // where journals go otherwise
 	command     string // the command line, for the journal's begin entry
@@ -37,6 +39,7 @@ func newWriteRun(std streams, cmd *cli.Command, store *etcdops.Store) *writeRun 
 		yes:         cmd.Bool("yes"),
 		json:        cmd.String("output") == "json",
 		showSecrets: cmd.Bool("show-secrets"),
+		showAll:     cmd.Bool("show-all"),
 		journalPath: cmd.Root().String("journal"),
 		journalDir:  journalDir(cmd),
 		command:     strings.TrimSpace(strings.TrimPrefix(cmd.FullName(), cmd.Root().Name) + " " + strings.Join(cmd.Args().Slice(), " ")),
@@ -58,11 +61,11 @@ type resultLine struct {
 	Error       string `json:"error"`
 }
 
-// operations plans every operation, previews the batch, asks once, then
-// applies it (etcdops.Batch re-plans a later operation whose keys an earlier
-// one wrote, so the edits compose).
+// operations previews every operation, asks once, then applies them:
+// etcdops.Batch streams both passes, so memory does not grow with the
+// number of objects.
 func (w *writeRun) operations(ctx context.Context, ops []etcdops.Operation) error {
-	b, err := w.store.PlanBatch(ctx, w.std.now(), ops...)
+	b, err := w.store.NewBatch(ctx, w.std.now(), ops...)
 	if err != nil {
 		return err
 	}
@@ -72,22 +75,44 @@ func (w *writeRun) operations(ctx context.Context, ops []etcdops.Operation) erro
 	return w.batch(ctx, b)
 }
 
-// batch previews, confirms and applies a planned batch.
+// batch previews, confirms and applies a batch. The preview prints each
+// skip as it is found and, for the changes, every diff when there are a
+// few, or one diff per distinct edit with its count and names when there
+// are many.
 func (w *writeRun) batch(ctx context.Context, b *etcdops.Batch) error {
 	var planned etcdops.Tally
-	for _, plan := range b.Plans {
-		if err := w.preview(plan); err != nil {
-			return err
+	groups := etcdops.NewChangeGroups(maxDiffs)
+	err := b.Preview(ctx, func(_ int, c *etcdops.Change) error {
+		if c.Skip != nil {
+			fmt.Fprintf(w.std.err, "skip: %s\n", render.Safe(oneLine(c.Skip.Error())))
+			planned.Add(c.Skip, etcdops.IsConflict(c.Skip), true)
+		} else if c.Changed() {
+			groups.Add(c)
 		}
-		planned.AddPlan(plan)
+		if w.json && (w.dryRun || w.store.ReadOnly()) {
+			w.reportPlanned(c)
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("stopped while previewing: nothing written")
+		}
+		return err
 	}
-	w.summary(b.Plans)
+	if err := w.preview(groups); err != nil {
+		return err
+	}
+	w.summary(b)
 	toWrite, _, _ := b.Counts()
 	if w.dryRun || toWrite == 0 {
-		for _, plan := range b.Plans {
-			w.report(plan, nil)
-		}
 		if !w.dryRun {
+			if w.json && !w.store.ReadOnly() {
+				// Nothing to write: the plan is the report.
+				if err := b.Preview(ctx, func(_ int, c *etcdops.Change) error { w.reportPlanned(c); return nil }); err != nil {
+					return err
+				}
+			}
 			fmt.Fprintln(w.std.err, "Nothing to do.")
 		}
 		return tallyErr(planned)
@@ -101,25 +126,36 @@ func (w *writeRun) batch(ctx context.Context, b *etcdops.Batch) error {
 	if err := w.openJournal(); err != nil {
 		return err
 	}
-	var bar func(done, total int)
-	if len(b.Plans) > 0 {
-		bar = w.progressBar(toWrite)
-	}
-	results, err := b.Apply(ctx, etcdops.ApplyOptions{Journal: w.journal, Progress: bar})
+	bar := w.progressBar(toWrite)
+	var done etcdops.Tally
+	written := 0
+	err = b.Apply(ctx, etcdops.ApplyOptions{Journal: w.journal, Progress: bar}, func(_ int, c *etcdops.Change, r etcdops.Result) error {
+		if bar != nil {
+			fmt.Fprint(w.std.err, "\r\033[K")
+		}
+		w.reportResult(c, r)
+		done.Add(r.Err, r.Conflict, c.Skip != nil)
+		if r.Changed {
+			written++
+		}
+		return nil
+	})
 	if bar != nil {
 		fmt.Fprint(w.std.err, "\r\033[K")
 	}
-	var done etcdops.Tally
-	for i, res := range results {
-		w.report(b.Plans[i], res)
-		done.AddResults(b.Plans[i], res)
-	}
 	fmt.Fprintf(w.std.err, "Journal: %s\nUndo with: lifeboat undo %s\n", w.journal.Path(), w.journal.Path())
+	if errors.Is(err, etcdops.ErrStopped) {
+		return &partialError{msg: fmt.Sprintf("stopped: %d of %d written, the writes in flight finished and are journaled; run the same command again to carry on", written, toWrite)}
+	}
 	if err != nil {
 		return fmt.Errorf("%w (what was written is in the journal: %s)", err, w.journal.Path())
 	}
 	return tallyErr(done)
 }
+
+// maxDiffs is how many changes a preview shows one by one; past it, they
+// are grouped by the edit they make.
+const maxDiffs = 20
 
 // tallyErr is the exit-3 error naming what was not done, nil when everything was.
 func tallyErr(t etcdops.Tally) error {
@@ -139,43 +175,60 @@ func tallyErr(t etcdops.Tally) error {
 	return &partialError{msg: "not done: " + strings.Join(parts, "; ")}
 }
 
-// preview prints each change's diff; with -o json the diffs go to stderr so
-// stdout stays JSON Lines.
-func (w *writeRun) preview(plan *etcdops.Plan) error {
+// preview prints the diffs; with -o json they go to stderr so stdout stays
+// JSON Lines.
+func (w *writeRun) preview(groups *etcdops.ChangeGroups) error {
 	out, tty := w.std.out, w.std.outTTY
 	if w.json {
 		out, tty = w.std.err, w.std.errTTY
 	}
-	for i := range plan.Changes {
-		c := &plan.Changes[i]
-		if c.Skip != nil {
-			fmt.Fprintf(w.std.err, "skip: %s\n", oneLine(c.Skip.Error()))
-			continue
-		}
+	show := func(c *etcdops.Change) error {
 		diff, err := c.Diff(w.showSecrets)
 		if err != nil {
 			return err
 		}
-		if diff == "" {
-			continue
-		}
 		if tty {
-			diff = codec.ColorizeDiff(diff)
+			diff = render.ColorizeDiff(diff)
 		}
-		fmt.Fprint(out, diff)
+		fmt.Fprint(out, render.SafeLines(diff))
+		return nil
+	}
+	if !groups.Grouped() {
+		for _, c := range groups.Few() {
+			if err := show(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, g := range groups.Groups() {
+		fmt.Fprintf(out, "=== %d %s: %s\n", g.Count, g.Example.Resource, strings.Join(g.Shape, ", "))
+		names := g.Names
+		more := g.Count - len(names)
+		if w.showAll {
+			more = 0
+		}
+		line := render.Safe(strings.Join(names, " "))
+		if more > 0 {
+			line += fmt.Sprintf(" ... and %d more (--show-all lists them)", more)
+		}
+		fmt.Fprintf(out, "    %s\n", line)
+		fmt.Fprintf(out, "    for example:\n")
+		if err := show(&g.Example); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-func (w *writeRun) summary(plans []*etcdops.Plan) {
-	for _, plan := range plans {
-		changed, unchanged, skipped := plan.Counts()
+func (w *writeRun) summary(b *etcdops.Batch) {
+	for _, t := range b.Ops {
 		verb := "to change"
 		if w.dryRun {
 			verb = "would change"
 		}
 		fmt.Fprintf(w.std.err, "%s: %d %s, %d already fine, %d skipped (read at revision %d)\n",
-			plan.Operation, changed, verb, unchanged, skipped, plan.Revision)
+			t.Operation, t.Changed, verb, t.Unchanged, t.Skipped, b.Revision)
 	}
 }
 
@@ -221,42 +274,42 @@ func (w *writeRun) progressBar(n int) func(done, total int) {
 	}
 }
 
-// report prints the outcome per key: a line of text, or JSON Lines.
-func (w *writeRun) report(plan *etcdops.Plan, results []etcdops.Result) {
-	enc := json.NewEncoder(w.std.out)
-	for i := range plan.Changes {
-		c := &plan.Changes[i]
-		line := resultLine{
-			Key: c.Before.Key, Resource: c.Resource.String(), Namespace: c.Namespace, Name: c.Name,
-			Action: string(c.Action), OldRevision: c.Before.ModRevision,
-		}
-		if results == nil {
-			line.Changed, line.DryRun = c.Changed(), w.dryRun
-			if c.Skip != nil {
-				line.Error = oneLine(c.Skip.Error())
-				line.Conflict = etcdops.IsConflict(c.Skip)
-			}
-		} else {
-			r := results[i]
-			line.Changed, line.OldRevision, line.NewRevision, line.Conflict = r.Changed, r.OldRevision, r.NewRevision, r.Conflict
-			if r.Err != nil {
-				line.Error = oneLine(r.Err.Error())
-			}
-		}
-		if w.json {
-			enc.Encode(line)
-			continue
-		}
-		if results == nil {
-			continue // the preview and summary already said it
-		}
-		switch {
-		case line.Changed:
-			fmt.Fprintf(w.std.out, "%s: %s, resourceVersion %d -> %d\n", c.KeyInfo, c.Action, line.OldRevision, line.NewRevision)
-		case line.Error != "" && line.Conflict:
-			fmt.Fprintf(w.std.out, "%s: CONFLICT: %s\n", c.KeyInfo, line.Error)
-		case line.Error != "":
-			fmt.Fprintf(w.std.out, "%s: not done: %s\n", c.KeyInfo, line.Error)
-		}
+// reportPlanned prints one planned change as a JSON line (dry runs).
+func (w *writeRun) reportPlanned(c *etcdops.Change) {
+	line := w.line(c)
+	line.Changed, line.DryRun = c.Changed(), w.dryRun
+	if c.Skip != nil {
+		line.Error = oneLine(c.Skip.Error())
+		line.Conflict = etcdops.IsConflict(c.Skip)
+	}
+	json.NewEncoder(w.std.out).Encode(line)
+}
+
+// reportResult prints what happened to one key: a line of text, or JSON.
+func (w *writeRun) reportResult(c *etcdops.Change, r etcdops.Result) {
+	line := w.line(c)
+	line.Changed, line.OldRevision, line.NewRevision, line.Conflict = r.Changed, r.OldRevision, r.NewRevision, r.Conflict
+	if r.Err != nil {
+		line.Error = oneLine(r.Err.Error())
+	}
+	if w.json {
+		json.NewEncoder(w.std.out).Encode(line)
+		return
+	}
+	what := render.Safe(c.KeyInfo.String())
+	switch {
+	case line.Changed:
+		fmt.Fprintf(w.std.out, "%s: %s, resourceVersion %d -> %d\n", what, c.Action, line.OldRevision, line.NewRevision)
+	case line.Error != "" && line.Conflict:
+		fmt.Fprintf(w.std.out, "%s: CONFLICT: %s\n", what, render.Safe(line.Error))
+	case line.Error != "":
+		fmt.Fprintf(w.std.out, "%s: not done: %s\n", what, render.Safe(line.Error))
+	}
+}
+
+func (w *writeRun) line(c *etcdops.Change) resultLine {
+	return resultLine{
+		Key: c.Before.Key, Resource: c.Resource.String(), Namespace: c.Namespace, Name: c.Name,
+		Action: string(c.Action), OldRevision: c.Before.ModRevision,
 	}
 }
