@@ -4,15 +4,22 @@ import (
 	"bytes"
 	"fmt"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	cborserializer "k8s.io/apimachinery/pkg/runtime/serializer/cbor"
 	"k8s.io/apimachinery/pkg/runtime/serializer/cbor/direct"
+	jsonserializer "k8s.io/apimachinery/pkg/runtime/serializer/json"
 )
 
-// cborSerializer is apimachinery's CBOR serializer, used to check edited
-// CBOR values exactly as the apiserver will read them.
-var cborSerializer = cborserializer.NewSerializer(storageScheme, storageScheme)
+// cborSerializer and jsonSerializer are apimachinery's CBOR and (non-strict)
+// JSON serializers, used to check edited values exactly as the apiserver will
+// read them.
+var (
+	cborSerializer = cborserializer.NewSerializer(storageScheme, storageScheme)
+	jsonSerializer = jsonserializer.NewSerializerWithOptions(jsonserializer.DefaultMetaFactory, storageScheme, storageScheme, jsonserializer.SerializerOptions{})
+)
 
 // ApplyEdits applies edits to a stored value and returns the new value.
 //
@@ -23,11 +30,17 @@ var cborSerializer = cborserializer.NewSerializer(storageScheme, storageScheme)
 // write. The result is checked by decoding it with apimachinery's serializer
 // into the same kind; a value that fails is an error, never returned.
 //
+// Only values that Decode reads are edited: the value is first decoded
+// exactly as Decode does, and what Decode refuses is refused, even when the
+// edit would remove the very bytes that make it unreadable (a malformed
+// deletionTimestamp that ClearDeletion drops). lifeboat repairs objects; it
+// does not rewrite values it cannot read. Nor does it edit kinds that carry
+// no ObjectMeta (lists, options, WatchEvent), whose field 1 is another thing.
+//
 // Encrypted values are an error wrapping ErrEncrypted, malformed ones an error
 // wrapping ErrMalformed.
 func ApplyEdits(value []byte, edits ...Edit) (after []byte, changed bool, err error) {
-	switch f := DetectFormat(value); f {
-	case FormatEncrypted:
+	if DetectFormat(value) == FormatEncrypted {
 		enc, err := ParseEncryption(value)
 		if err != nil {
 			// Wraps both: it is encrypted (so never to be overwritten
@@ -35,25 +48,43 @@ func ApplyEdits(value []byte, edits ...Edit) (after []byte, changed bool, err er
 			return nil, false, fmt.Errorf("%w: %w", ErrEncrypted, err)
 		}
 		return nil, false, fmt.Errorf("%w: %s: lifeboat cannot edit it without the encryption keys", ErrEncrypted, enc)
-	case FormatProtobuf:
-		return applyProtobuf(value, edits)
-	case FormatJSON, FormatCBOR:
-		return applyGeneric(f, value, edits)
-	default:
-		_, err := Decode(value)
-		if err == nil {
-			err = fmt.Errorf("%w: %s", ErrMalformed, describeStart(value))
-		}
+	}
+	o, env, err := decode(value)
+	if err != nil {
 		return nil, false, err
+	}
+	if !hasObjectMeta(o.APIVersion, o.Kind) {
+		return nil, false, fmt.Errorf("%s %s has no ObjectMeta (a list, an option or an event, not a stored object): lifeboat does not edit it", o.APIVersion, o.Kind)
+	}
+	switch o.Format {
+	case FormatProtobuf:
+		return applyProtobuf(value, o, env, edits)
+	case FormatJSON, FormatCBOR:
+		return applyGeneric(o, edits)
+	default:
+		// Cannot happen: decode refuses every other format.
+		return nil, false, fmt.Errorf("%w: %s value", ErrMalformed, o.Format)
 	}
 }
 
-func applyProtobuf(value []byte, edits []Edit) ([]byte, bool, error) {
-	env, err := parseEnvelope(value)
+// hasObjectMeta says whether objects of a kind carry ObjectMeta: the edits
+// rely on it, at field 1 of a protobuf object and under "metadata" of a map.
+// Every stored object does (DESIGN.md section 5), including those of kinds
+// lifeboat has no Go type for; but the scheme also knows kinds that are never
+// stored, such as lists, options and WatchEvent, whose field 1 is something
+// else.
+func hasObjectMeta(apiVersion, kind string) bool {
+	obj, err := storageScheme.New(schema.FromAPIVersionAndKind(apiVersion, kind))
 	if err != nil {
-		return nil, false, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return true // no Go type
 	}
-	t := typeInfo{apiVersion: env.apiVersion, kind: env.kind}
+	_, ok := obj.(metav1.ObjectMetaAccessor)
+	return ok
+}
+
+// applyProtobuf edits the envelope of a value that decode read.
+func applyProtobuf(value []byte, o *Object, env *envelope, edits []Edit) ([]byte, bool, error) {
+	t := typeInfo{apiVersion: o.APIVersion, kind: o.Kind}
 	changed := false
 	for _, e := range edits {
 		c, err := e.editProtobuf(t, env.object)
@@ -75,11 +106,8 @@ func applyProtobuf(value []byte, edits []Edit) ([]byte, bool, error) {
 	return after, true, nil
 }
 
-func applyGeneric(f Format, value []byte, edits []Edit) ([]byte, bool, error) {
-	o, err := Decode(value)
-	if err != nil {
-		return nil, false, err
-	}
+// applyGeneric edits the map of a JSON or CBOR object that decode read.
+func applyGeneric(o *Object, edits []Edit) ([]byte, bool, error) {
 	// Decode's map is the cache of o, which nobody else holds: edit it.
 	obj, err := o.Content()
 	if err != nil {
@@ -98,7 +126,7 @@ func applyGeneric(f Format, value []byte, edits []Edit) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	var after []byte
-	if f == FormatJSON {
+	if o.Format == FormatJSON {
 		after, err = encodeJSON(obj)
 	} else {
 		after, err = encodeCBOR(obj)
@@ -129,12 +157,25 @@ func verify(after []byte, want typeInfo) error {
 	if got != want {
 		return fail(fmt.Errorf("decodes as %s %s", got.apiVersion, got.kind))
 	}
+	// Decode reads JSON and CBOR as generic maps. kube-apiserver reads a
+	// kind it has a Go type for into that type (the storage decoder falls
+	// back to its universal deserializer: k8s.io/apiserver
+	// pkg/server/storage/storage_codec.go, NewStorageCodec), which fails on a
+	// field of the wrong type; so do the same for the kinds lifeboat knows.
+	var into runtime.Object = &unstructured.Unstructured{}
+	if storageScheme.Recognizes(schema.FromAPIVersionAndKind(want.apiVersion, want.kind)) {
+		into = nil
+	}
 	var gvk *schema.GroupVersionKind
 	switch o.Format {
 	case FormatJSON:
-		_, gvk, err = unstructured.UnstructuredJSONScheme.Decode(after, nil, &unstructured.Unstructured{})
+		if into == nil {
+			_, gvk, err = jsonSerializer.Decode(after, nil, nil)
+		} else {
+			_, gvk, err = unstructured.UnstructuredJSONScheme.Decode(after, nil, into)
+		}
 	case FormatCBOR:
-		_, gvk, err = cborSerializer.Decode(after, nil, &unstructured.Unstructured{})
+		_, gvk, err = cborSerializer.Decode(after, nil, into)
 	default:
 		return nil
 	}

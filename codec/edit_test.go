@@ -260,6 +260,16 @@ func TestEditErrors(t *testing.T) {
 		{"uncordon a pod", pod, []Edit{SetUnschedulable(false)}, nil, "kind Pod has no spec.unschedulable (only Node)"},
 		{"taints without keys", mustEncode(t, testNode()), []Edit{RemoveTaints(nil, "")}, nil, "no taint keys given"},
 		{"taints on a json widget", widgetJSON(t), []Edit{RemoveTaints([]string{"a"}, "")}, nil, "kind Widget has no spec.taints"},
+		// Field 1 of a WatchEvent is its type: "J\x00" would parse as a
+		// message with an empty field 9 that ClearDeletion removes.
+		{"watch event", envelopeOf(t, "v1", "WatchEvent", []byte{0x0a, 0x02, 0x4a, 0x00, 0x12, 0x02, 0x0a, 0x00}), []Edit{ClearDeletion()}, nil, "v1 WatchEvent has no ObjectMeta"},
+		{"pod list", envelopeOf(t, "v1", "PodList", []byte{0x0a, 0x02, 0x4a, 0x00}), []Edit{RemoveFinalizers()}, nil, "v1 PodList has no ObjectMeta"},
+		{"json pod list", []byte(`{"apiVersion":"v1","kind":"PodList","metadata":{"deletionTimestamp":"2026-03-14T15:09:26Z"}}`), []Edit{ClearDeletion()}, nil, "v1 PodList has no ObjectMeta"},
+		// kube-apiserver reads a JSON Node into its Go type, and cannot
+		// with a taint's timeAdded that is no time: neither edited nor
+		// written.
+		{"json node apiserver cannot read", []byte(`{"apiVersion":"v1","kind":"Node","metadata":{"deletionTimestamp":"2026-03-14T15:09:26Z"},"spec":{"taints":[{"key":"a","timeAdded":"bad"}]}}`),
+			[]Edit{ClearDeletion()}, nil, `edited v1 Node failed verification, nothing written: parsing time "bad"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -360,4 +370,115 @@ func BenchmarkClearDeletionPod(b *testing.B) {
 			b.Fatal(changed, err)
 		}
 	}
+}
+
+// envelopeOf wraps a raw object in the protobuf envelope.
+func envelopeOf(tb testing.TB, apiVersion, kind string, raw []byte) []byte {
+	tb.Helper()
+	b, err := (&runtime.Unknown{TypeMeta: runtime.TypeMeta{APIVersion: apiVersion, Kind: kind}, Raw: raw}).Marshal()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return append(bytes.Clone(protobufMagic), b...)
+}
+
+// withField replaces every field num of the message at path with field (a
+// whole field: tag and value), appended at the end of that message.
+func withField(t testing.TB, value []byte, path []step, num protowire.Number, field []byte) []byte {
+	t.Helper()
+	body := rewriteAt(t, value[len(protobufMagic):], path, func(msg []byte) []byte {
+		var out []byte
+		for b := msg; len(b) > 0; {
+			n2, typ, n := protowire.ConsumeTag(b)
+			m := protowire.ConsumeFieldValue(n2, typ, b[n:])
+			if n < 0 || m < 0 {
+				t.Fatalf("bad message at %v", path)
+			}
+			if n2 != num {
+				out = append(out, b[:n+m]...)
+			}
+			b = b[n+m:]
+		}
+		return append(out, field...)
+	})
+	return append(bytes.Clone(protobufMagic), body...)
+}
+
+// TestEditRefusesWhatDecodeRefuses: an edit starts from what Decode reads, so
+// a value Decode rejects is never edited, even when the edit would drop the
+// very bytes that make it unreadable (issue #7: ClearDeletion used to drop a
+// malformed deletionTimestamp of a kind lifeboat has no Go type for, and
+// return a value). Every value here is well formed at the wire level where
+// the edits look, so only decoding it first refuses it.
+func TestEditRefusesWhatDecodeRefuses(t *testing.T) {
+	// A Time message whose seconds varint stops after its first byte.
+	badTime := func(num protowire.Number) []byte {
+		return protowire.AppendBytes(protowire.AppendTag(nil, num, protowire.BytesType), []byte{0x08, 0xff})
+	}
+	// deletionGracePeriodSeconds as bytes instead of a varint.
+	badGrace := protowire.AppendBytes(protowire.AppendTag(nil, metaDeletionGracePeriodSeconds, protowire.BytesType), []byte("30"))
+	widget := widgetValue(t, widgetMeta())
+	pod := mustEncode(t, testSmallPod())
+	node := mustEncode(t, testNode())
+	badJSON := widgetMap()
+	badJSON["metadata"].(map[string]any)["deletionTimestamp"] = "yesterday"
+	badJSONValue, err := EncodeJSON(badJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	badCBORValue, err := encodeCBOR(badJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	values := []struct {
+		name  string
+		value []byte
+	}{
+		{"unknown kind, deletionTimestamp Time truncated", withField(t, widget, pathMeta, metaDeletionTimestamp, badTime(metaDeletionTimestamp))},
+		{"unknown kind, deletionGracePeriodSeconds not a varint", withField(t, widget, pathMeta, metaDeletionGracePeriodSeconds, badGrace)},
+		{"pod, deletionTimestamp Time truncated", withField(t, pod, pathMeta, metaDeletionTimestamp, badTime(metaDeletionTimestamp))},
+		{"pod, deletionGracePeriodSeconds not a varint", withField(t, pod, pathMeta, metaDeletionGracePeriodSeconds, badGrace)},
+		{"node, deletionTimestamp Time truncated", withField(t, node, pathMeta, metaDeletionTimestamp, badTime(metaDeletionTimestamp))},
+		{"node, unreachable taint timeAdded truncated", withField(t, node, pathTaint(0), 4, badTime(4))},
+		{"json, deletionTimestamp not a time", badJSONValue},
+		{"cbor, deletionTimestamp not a time", badCBORValue},
+		{"truncated protobuf", pod[:len(pod)-10]},
+		{"garbage", []byte("not an object")},
+	}
+	edits := [][]Edit{
+		{ClearDeletion()},
+		{RemoveFinalizers()},
+		{RemoveFinalizers("example.com/hold", "example.com/cleanup")},
+		{RemoveTaints([]string{"node.kubernetes.io/unreachable"}, "")},
+		{SetUnschedulable(false)},
+		{SetUnschedulable(true)},
+		{SetUnschedulable(false), RemoveTaints([]string{"node.kubernetes.io/unschedulable"}, "NoSchedule")},
+		{ClearDeletion(), RemoveFinalizers()},
+	}
+	for _, v := range values {
+		_, decodeErr := Decode(v.value)
+		if decodeErr == nil {
+			t.Fatalf("%s: Decode accepts it; the test needs a value it refuses", v.name)
+		}
+		for _, es := range edits {
+			t.Run(v.name+"/"+editNames(es), func(t *testing.T) {
+				after, changed, err := ApplyEdits(bytes.Clone(v.value), es...)
+				if err == nil || after != nil || changed {
+					t.Fatalf("ApplyEdits = %d bytes, changed %v, %v; want Decode's error %q", len(after), changed, err, decodeErr)
+				}
+				if !errors.Is(err, ErrMalformed) || err.Error() != decodeErr.Error() {
+					t.Errorf("error %q, want Decode's %q", err, decodeErr)
+				}
+			})
+		}
+	}
+}
+
+func editNames(edits []Edit) string {
+	names := make([]string, len(edits))
+	for i, e := range edits {
+		names[i] = e.String()
+	}
+	return strings.Join(names, " + ")
 }

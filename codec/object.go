@@ -64,13 +64,22 @@ func (l *lazyContent) get() (map[string]any, error) {
 // error wrapping ErrMalformed that says what is wrong; an encrypted value is
 // not an error: the Object names its provider and key.
 func Decode(value []byte) (*Object, error) {
+	o, _, err := decode(value)
+	return o, err
+}
+
+// decode is Decode, and for a protobuf value also returns its envelope, so
+// that ApplyEdits edits exactly what Decode read (and refuses what Decode
+// refuses) without parsing the value twice.
+func decode(value []byte) (*Object, *envelope, error) {
 	o := &Object{Format: DetectFormat(value), Size: len(value)}
+	var env *envelope
 	var err error
 	switch o.Format {
 	case FormatEncrypted:
 		err = o.decodeEncrypted(value)
 	case FormatProtobuf:
-		err = o.decodeProtobuf(value)
+		env, err = o.decodeProtobuf(value)
 	case FormatJSON:
 		var m map[string]any
 		// util/json keeps integers as int64 instead of float64, as the
@@ -93,9 +102,9 @@ func Decode(value []byte) (*Object, error) {
 		err = fmt.Errorf("not protobuf, JSON or CBOR: %s", describeStart(value))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return o, nil
+	return o, env, nil
 }
 
 func (o *Object) decodeEncrypted(value []byte) error {
@@ -118,20 +127,20 @@ func (o *Object) decodeEncrypted(value []byte) error {
 	return nil
 }
 
-func (o *Object) decodeProtobuf(value []byte) error {
+func (o *Object) decodeProtobuf(value []byte) (*envelope, error) {
 	env, err := parseEnvelope(value)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	o.APIVersion, o.Kind = env.apiVersion, env.kind
 	gvk := schema.FromAPIVersionAndKind(env.apiVersion, env.kind)
 	if storageScheme.Recognizes(gvk) {
 		obj, got, err := protobufSerializer.Decode(value, nil, nil)
 		if err != nil {
-			return fmt.Errorf("protobuf %s %s: %w", env.apiVersion, env.kind, err)
+			return nil, fmt.Errorf("protobuf %s %s: %w", env.apiVersion, env.kind, err)
 		}
 		if *got != gvk {
-			return fmt.Errorf("protobuf %s %s: serializer decoded it as %s", env.apiVersion, env.kind, got)
+			return nil, fmt.Errorf("protobuf %s %s: serializer decoded it as %s", env.apiVersion, env.kind, got)
 		}
 		o.Typed = obj
 		if a, ok := obj.(metav1.ObjectMetaAccessor); ok {
@@ -140,7 +149,7 @@ func (o *Object) decodeProtobuf(value []byte) error {
 			}
 		}
 		o.content = &lazyContent{build: o.typedContent}
-		return nil
+		return env, nil
 	}
 
 	// A kind lifeboat has no Go type for: metadata is still readable, the
@@ -149,7 +158,7 @@ func (o *Object) decodeProtobuf(value []byte) error {
 	for _, f := range env.object.fields {
 		if f.num == objectMetadata {
 			if f.typ != protowire.BytesType {
-				return fmt.Errorf("protobuf %s %s: metadata (field 1) is %s, want bytes", env.apiVersion, env.kind, wireTypeName(f.typ))
+				return nil, fmt.Errorf("protobuf %s %s: metadata (field 1) is %s, want bytes", env.apiVersion, env.kind, wireTypeName(f.typ))
 			}
 			// Concatenated occurrences merge, as protobuf parsers do.
 			metaBytes = append(metaBytes, f.payload()...)
@@ -158,10 +167,10 @@ func (o *Object) decodeProtobuf(value []byte) error {
 		o.UnknownFields = append(o.UnknownFields, FieldInfo{Number: int(f.num), WireType: wireTypeName(f.typ), Bytes: f.size()})
 	}
 	if err := o.Meta.Unmarshal(metaBytes); err != nil {
-		return fmt.Errorf("protobuf %s %s: metadata: %w", env.apiVersion, env.kind, err)
+		return nil, fmt.Errorf("protobuf %s %s: metadata: %w", env.apiVersion, env.kind, err)
 	}
 	o.content = &lazyContent{build: o.unknownKindContent}
-	return nil
+	return env, nil
 }
 
 // setMap fills the object from a JSON or CBOR document.
