@@ -8,7 +8,7 @@ PKGS    := ./...
 BENCH   ?= .
 BENCHTIME ?= 1x
 
-.PHONY: all build test lint bench demo tui-smoke clean e2e
+.PHONY: all build test lint bench fuzz demo tui-smoke clean e2e
 
 all: lint test build
 
@@ -35,6 +35,23 @@ e2e:
 # make bench BENCHTIME=3x for steadier figures.
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) ./codec/ ./etcdops/
+
+# Fuzz codec's decoding and every edit, FUZZTIME each (go test takes one
+# -fuzz target per run): about 1.5 minutes at the default, once the
+# instrumented test binary is built (the first run compiles it: minutes).
+# A failing input is saved under codec/testdata/fuzz/, where plain go test
+# replays it from then on. Every package is instrumented, k8s.io/api
+# included, so inputs run slowly: minimizing each new one for the default
+# 60 s would leave no time to fuzz. On a shared machine: FUZZFLAGS="-parallel 1".
+FUZZTIME    ?= 10s
+FUZZFLAGS   ?=
+FUZZTARGETS := FuzzDecode FuzzClearDeletion FuzzRemoveFinalizers FuzzRemoveTaints FuzzSetUnschedulable
+
+fuzz:
+	@set -e; for t in $(FUZZTARGETS); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x $(FUZZFLAGS) ./codec/; \
+	done
 
 # An embedded etcd seeded with a capsized cluster: make demo ARGS="--serve"
 demo:
