@@ -157,6 +157,9 @@ func (w *writeRun) batch(ctx context.Context, b *etcdops.Batch) error {
 // are grouped by the edit they make.
 const maxDiffs = 20
 
+// shownNames is how many names of a group a preview lists without --show-all.
+const shownNames = 10
+
 // tallyErr is the exit-3 error naming what was not done, nil when everything was.
 func tallyErr(t etcdops.Tally) error {
 	var parts []string
@@ -203,10 +206,9 @@ func (w *writeRun) preview(groups *etcdops.ChangeGroups) error {
 	}
 	for _, g := range groups.Groups() {
 		fmt.Fprintf(out, "=== %d %s: %s\n", g.Count, g.Example.Resource, strings.Join(g.Shape, ", "))
-		names := g.Names
-		more := g.Count - len(names)
-		if w.showAll {
-			more = 0
+		names, more := g.Names, g.Count-len(g.Names)
+		if !w.showAll && len(names) > shownNames {
+			names, more = names[:shownNames], g.Count-shownNames
 		}
 		line := render.Safe(strings.Join(names, " "))
 		if more > 0 {

@@ -705,3 +705,27 @@ func TestConfirmOnTerminal(t *testing.T) {
 		t.Errorf("answered yes, worker-3 still cordoned:\n%s", r)
 	}
 }
+
+// TestGroupedPreview: a preview of many changes shows one diff per distinct
+// edit, with its count and the first names; --show-all lists every name.
+func TestGroupedPreview(t *testing.T) {
+	c := capsized(t)
+	r := c.run("pods", "undelete", "-A", "--dry-run")
+	wantCode(t, r, exitPartial) // the poison value
+	if n := strings.Count(r.out, "--- a/pods/"); n != 1 {
+		t.Errorf("%d diffs for 40 identical edits, want 1:\n%s", n, r)
+	}
+	if !strings.Contains(r.out, "=== 40 pods: - metadata.deletionTimestamp, - metadata.deletionGracePeriodSeconds") ||
+		!strings.Contains(r.out, "... and 30 more (--show-all lists them)") {
+		t.Errorf("no group line with count and names:\n%s", r)
+	}
+	r = c.run("pods", "undelete", "-A", "--dry-run", "--show-all")
+	if strings.Contains(r.out, "more (--show-all") || !strings.Contains(r.out, "shop/frontend-") {
+		t.Errorf("--show-all does not list every name:\n%s", r)
+	}
+	// A few changes: each diff, as before.
+	r = c.run("pods", "undelete", "-n", "shop", "--dry-run")
+	if n := strings.Count(r.out, "--- a/pods/shop/"); n < 2 || strings.Contains(r.out, "===") {
+		t.Errorf("a preview of a few changes is grouped (%d diffs):\n%s", n, r)
+	}
+}
