@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
+	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -106,7 +107,7 @@ func (s *Store) PlanPages(ctx context.Context, op Operation, fn func([]Change) e
 	edits := op.edits()
 	return s.ListPages(ctx, op.Query, func(items []Item) error {
 		changes := make([]Change, len(items))
-		parallel(len(items), func(i int) {
+		parallel.For(len(items), func(i int) {
 			changes[i] = planChange(items[i], op.Action, edits)
 		})
 		return fn(changes)

@@ -3,11 +3,10 @@ package etcdops
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
+	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -181,33 +180,9 @@ func (s *Store) ListPages(ctx context.Context, q Query, fn func([]Item) error) (
 // decodeAll decodes a page of items on every core: decoding, not etcd, is
 // what bounds a scan of protobuf objects.
 func decodeAll(items []Item) {
-	parallel(len(items), func(i int) {
+	parallel.For(len(items), func(i int) {
 		items[i].Object, items[i].DecodeErr = codec.Decode(items[i].Value)
 	})
-}
-
-// parallel calls fn(0..n-1) split over every core.
-func parallel(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := range n {
-			fn(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	chunk := (n + workers - 1) / workers
-	for start := 0; start < n; start += chunk {
-		end := min(start+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := start; i < end; i++ {
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // NotFoundError says a named object does not exist.

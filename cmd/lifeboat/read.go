@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
 	"github.com/urfave/cli/v3"
 	"sigs.k8s.io/yaml"
 )
@@ -42,28 +44,33 @@ func getCommand(std streams) *cli.Command {
 }
 
 func runGet(ctx context.Context, std streams, store *etcdops.Store, q etcdops.Query, output string, showSecrets bool) error {
-	// Objects are printed (or turned into table rows) as they are read and
-	// then dropped: memory stays flat on a cluster of any size.
+	// Objects are printed (or turned into table rows) a page at a time as
+	// they are read, then dropped: memory stays flat on a cluster of any
+	// size. JSON and YAML are rendered on every core.
 	var out objectPrinter
 	switch {
 	case output == "table":
 		out = newTablePrinter(std.out, q, std.now())
-	case output == "json" && len(q.Names) != 1:
-		out = &jsonListPrinter{w: std.out, showSecrets: showSecrets}
+	case len(q.Names) == 1:
+		out = &docPrinter{w: std.out, output: output, showSecrets: showSecrets}
 	default:
-		out = &docPrinter{w: std.out, output: output, single: len(q.Names) == 1, showSecrets: showSecrets}
+		out = &listPrinter{w: bufio.NewWriterSize(std.out, 256<<10), yaml: output == "yaml", showSecrets: showSecrets}
 	}
 	malformed, n := 0, 0
-	_, err := store.List(ctx, q, func(it etcdops.Item) error {
-		if it.DecodeErr != nil {
-			malformed++
-			fmt.Fprintf(std.err, "warning: %v\n", it.DecodeErr)
-			if output != "table" {
-				return nil
+	_, err := store.ListPages(ctx, q, func(items []etcdops.Item) error {
+		kept := items[:0]
+		for _, it := range items {
+			if it.DecodeErr != nil {
+				malformed++
+				fmt.Fprintf(std.err, "warning: %v\n", it.DecodeErr)
+				if output != "table" {
+					continue
+				}
 			}
+			kept = append(kept, it)
 		}
-		n++
-		return out.add(it)
+		n += len(kept)
+		return out.add(kept)
 	})
 	if err != nil {
 		return err
@@ -79,9 +86,9 @@ func runGet(ctx context.Context, std streams, store *etcdops.Store, q etcdops.Qu
 	return nil
 }
 
-// objectPrinter prints the objects of a get as they arrive.
+// objectPrinter prints the objects of a get a page at a time.
 type objectPrinter interface {
-	add(etcdops.Item) error
+	add([]etcdops.Item) error
 	finish() error
 }
 
@@ -98,76 +105,97 @@ func newTablePrinter(w io.Writer, q etcdops.Query, now time.Time) *tablePrinter 
 	return p
 }
 
-func (p *tablePrinter) add(it etcdops.Item) error {
-	writeRow(p.tw, etcdops.Row(p.q.Resource, it, p.q.AllNamespaces, p.now))
+func (p *tablePrinter) add(items []etcdops.Item) error {
+	for _, it := range items {
+		writeRow(p.tw, etcdops.Row(p.q.Resource, it, p.q.AllNamespaces, p.now))
+	}
 	return nil
 }
 
 func (p *tablePrinter) finish() error { return p.tw.Flush() }
 
-// jsonListPrinter streams a kind: List exactly as json.MarshalIndent of the
-// whole List would print it (keys sorted: apiVersion, items, kind, metadata).
-type jsonListPrinter struct {
-	w           io.Writer
+// listPrinter streams a kind: List exactly as kubectl prints the whole List
+// (json.MarshalIndent, keys sorted: apiVersion, items, kind, metadata; or
+// sigs.k8s.io/yaml), one page of items at a time.
+type listPrinter struct {
+	w           *bufio.Writer
+	yaml        bool
 	showSecrets bool
 	n           int
 }
 
 const jsonItemIndent = "        "
 
-func (p *jsonListPrinter) add(it etcdops.Item) error {
-	m, err := renderItem(it, p.showSecrets)
-	if err != nil {
-		return err
+func (p *listPrinter) add(items []etcdops.Item) error {
+	docs := make([][]byte, len(items))
+	errs := make([]error, len(items))
+	parallel.For(len(items), func(i int) {
+		if p.yaml {
+			docs[i], errs[i] = itemYAML(items[i], p.showSecrets)
+		} else {
+			docs[i], errs[i] = itemJSON(items[i], p.showSecrets)
+		}
+	})
+	for i, doc := range docs {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		if p.yaml {
+			if p.n == 0 {
+				p.w.WriteString("apiVersion: v1\nitems:\n")
+			}
+			p.n++
+			p.w.Write(doc)
+			continue
+		}
+		sep := ",\n"
+		if p.n == 0 {
+			sep = "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n"
+		}
+		p.n++
+		p.w.WriteString(sep + jsonItemIndent)
+		p.w.Write(doc)
 	}
-	b, err := json.MarshalIndent(m, jsonItemIndent, "    ")
-	if err != nil {
-		return fmt.Errorf("%s: %w", it.KeyInfo, err)
-	}
-	sep := ",\n"
-	if p.n == 0 {
-		sep = "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n"
-	}
-	p.n++
-	if _, err := io.WriteString(p.w, sep+jsonItemIndent); err != nil {
-		return err
-	}
-	_, err = p.w.Write(b)
-	return err
+	return nil
 }
 
-func (p *jsonListPrinter) finish() error {
+func (p *listPrinter) finish() error {
+	if p.yaml {
+		if p.n == 0 {
+			p.w.WriteString("apiVersion: v1\nitems: []\n")
+		}
+		p.w.WriteString("kind: List\nmetadata:\n  resourceVersion: \"\"\n")
+		return p.w.Flush()
+	}
 	head := "\n    ],\n"
 	if p.n == 0 {
 		head = "{\n    \"apiVersion\": \"v1\",\n    \"items\": [],\n"
 	}
-	_, err := io.WriteString(p.w, head+"    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n")
-	return err
+	p.w.WriteString(head + "    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n")
+	return p.w.Flush()
 }
 
-// docPrinter prints one document at the end: a single object, or a YAML
-// List (YAML has no cheap streaming form of a List).
+// docPrinter prints one object, as kubectl get TYPE NAME -o yaml|json does.
 type docPrinter struct {
 	w           io.Writer
 	output      string
-	single      bool
 	showSecrets bool
 	objs        []any
 }
 
-func (p *docPrinter) add(it etcdops.Item) error {
-	m, err := renderItem(it, p.showSecrets)
-	if err != nil {
-		return err
+func (p *docPrinter) add(items []etcdops.Item) error {
+	for _, it := range items {
+		m, err := renderItem(it, p.showSecrets)
+		if err != nil {
+			return err
+		}
+		p.objs = append(p.objs, m)
 	}
-	p.objs = append(p.objs, m)
 	return nil
 }
 
-// finish prints what kubectl prints: one object, or a v1 List whose items
-// carry resourceVersion = their key's mod_revision.
 func (p *docPrinter) finish() error {
-	if p.single && len(p.objs) == 1 {
+	if len(p.objs) == 1 {
 		return printDoc(p.w, p.output, p.objs[0])
 	}
 	objs := p.objs
@@ -175,6 +203,40 @@ func (p *docPrinter) finish() error {
 		objs = []any{}
 	}
 	return printDoc(p.w, p.output, map[string]any{"apiVersion": "v1", "kind": "List", "metadata": map[string]any{"resourceVersion": ""}, "items": objs})
+}
+
+// itemJSON is one item of a JSON List, indented for its place in it.
+func itemJSON(it etcdops.Item, showSecrets bool) ([]byte, error) {
+	if !it.Encrypted() {
+		b, err := it.Object.AppendJSON(nil, codec.RenderOptions{ResourceVersion: it.ModRevision, ShowSecrets: showSecrets}, jsonItemIndent, "    ")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
+		}
+		return b, nil
+	}
+	m, err := renderItem(it, showSecrets)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(m, jsonItemIndent, "    ")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
+	}
+	return b, nil
+}
+
+// itemYAML is one object as an item of a YAML List: a sequence of one, so
+// that long strings fold at the column they have in the whole List.
+func itemYAML(it etcdops.Item, showSecrets bool) ([]byte, error) {
+	m, err := renderItem(it, showSecrets)
+	if err != nil {
+		return nil, err
+	}
+	b, err := yaml.Marshal([]any{m})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
+	}
+	return b, nil
 }
 
 func inNamespace(q etcdops.Query) string {

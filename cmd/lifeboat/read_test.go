@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -12,6 +14,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
 )
 
 // TestGetJSON: get -o json|yaml prints what kubectl would, resourceVersion
@@ -373,4 +377,49 @@ func TestLs(t *testing.T) {
 			t.Errorf("%s", r)
 		}
 	})
+}
+
+// TestStreamedListIsKubectlsBytes: the List that get streams a page at a
+// time (rendered on every core, the JSON by the fast road) is byte for byte
+// the document kubectl's printers make of the whole List.
+func TestStreamedListIsKubectlsBytes(t *testing.T) {
+	c := capsized(t)
+	store, err := etcdops.Open(context.Background(), etcdops.Config{Endpoints: []string{c.endpoint}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	for _, resource := range []string{"pods", "nodes", "secrets", "crontabs.stable.example.com", "leases", "events"} {
+		res, err := etcdops.ResolveResource(resource)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var items []any
+		if _, err := store.List(context.Background(), etcdops.Query{Resource: res, AllNamespaces: true}, func(it etcdops.Item) error {
+			if it.DecodeErr == nil {
+				m, err := renderItem(it, false)
+				if err != nil {
+					return err
+				}
+				items = append(items, m)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if items == nil {
+			items = []any{}
+		}
+		list := map[string]any{"apiVersion": "v1", "kind": "List", "metadata": map[string]any{"resourceVersion": ""}, "items": items}
+		for _, output := range []string{"json", "yaml"} {
+			var want bytes.Buffer
+			if err := printDoc(&want, output, list); err != nil {
+				t.Fatal(err)
+			}
+			r := c.run("get", resource, "-A", "-o", output)
+			if r.out != want.String() {
+				t.Errorf("get %s -A -o %s differs from kubectl's rendering of the whole List\n got %s\nwant %s", resource, output, clip(r.out), clip(want.String()))
+			}
+		}
+	}
 }
