@@ -89,7 +89,9 @@ func (w *writeRun) batch(ctx context.Context, b *etcdops.Batch) error {
 		} else if c.Changed() {
 			groups.Add(c)
 		}
-		if w.json && (w.dryRun || w.store.ReadOnly()) {
+		// Apply reports only the keys it writes: the others are reported
+		// here, as they are planned.
+		if w.json && (w.dryRun || !c.Changed()) {
 			w.reportPlanned(c)
 		}
 		return nil
@@ -107,12 +109,6 @@ func (w *writeRun) batch(ctx context.Context, b *etcdops.Batch) error {
 	toWrite, _, _ := b.Counts()
 	if w.dryRun || toWrite == 0 {
 		if !w.dryRun {
-			if w.json && !w.store.ReadOnly() {
-				// Nothing to write: the plan is the report.
-				if err := b.Preview(ctx, func(_ int, c *etcdops.Change) error { w.reportPlanned(c); return nil }); err != nil {
-					return err
-				}
-			}
 			fmt.Fprintln(w.std.err, "Nothing to do.")
 		}
 		return tallyErr(planned)
@@ -127,7 +123,7 @@ func (w *writeRun) batch(ctx context.Context, b *etcdops.Batch) error {
 		return err
 	}
 	bar := w.progressBar(toWrite)
-	var done etcdops.Tally
+	done := planned // the keys skipped at planning, then Apply's outcomes
 	written := 0
 	err = b.Apply(ctx, etcdops.ApplyOptions{Journal: w.journal, Progress: bar}, func(_ int, c *etcdops.Change, r etcdops.Result) error {
 		if bar != nil {

@@ -8,8 +8,12 @@ import (
 )
 
 // For calls fn(0..n-1) split over GOMAXPROCS goroutines and waits for all.
-func For(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
+func For(n int, fn func(i int)) { ForN(n, runtime.GOMAXPROCS(0), fn) }
+
+// ForN is For with at most workers goroutines: for work that waits (on
+// etcd) rather than computes.
+func ForN(n, workers int, fn func(i int)) {
+	workers = min(workers, n)
 	if workers <= 1 {
 		for i := range n {
 			fn(i)
