@@ -54,7 +54,8 @@ const DefaultWindow = 64
 // and kine, which serves only this shape, accepts every write.
 //
 // Keys go in windows: the window's before-images are journaled with one
-// fsync before any of its Txns is sent, then its Txns run concurrently. A
+// fsync before any of its Txns is sent, then its Txns run concurrently,
+// while the next window is journaled. A
 // key whose compare fails is re-planned once against the value etcd returned
 // and reported as a conflict if it changes again; nothing is written blind.
 //
@@ -87,22 +88,51 @@ func (s *Store) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) ([]Res
 		window = DefaultWindow
 	}
 	w := &windowWriter{store: s, journal: opts.Journal}
+	// Txns in flight finish even when ctx is cancelled: their outcome must
+	// reach the journal. Each has its own deadline.
+	txnCtx := context.WithoutCancel(ctx)
+	// Two windows overlap: the next window is journaled (its fsync) while
+	// the Txns of the previous one are still in flight.
+	var inFlight *windowRun
 	done := 0
+	finish := func(r *windowRun) error {
+		err := r.wait()
+		done += len(r.batch)
+		if opts.Progress != nil {
+			opts.Progress(done, len(plan.Changes))
+		}
+		return err
+	}
 	for len(pending) > 0 {
 		if err := ctx.Err(); err != nil {
+			if inFlight != nil {
+				finish(inFlight)
+			}
 			w.flushCommits()
 			return results, fmt.Errorf("stopped before %d write(s): %w", len(pending), err)
 		}
 		n := min(window, len(pending))
 		batch := pending[:n]
 		pending = pending[n:]
-		if err := w.run(ctx, plan.Changes, batch, results); err != nil {
+		if err := w.journalWindow(plan.Changes, batch); err != nil {
+			if inFlight != nil {
+				finish(inFlight)
+			}
 			return results, err
 		}
-		done += n
-		if opts.Progress != nil {
-			opts.Progress(done, len(plan.Changes))
+		next := w.start(txnCtx, plan.Changes, batch, results)
+		if inFlight != nil {
+			if err := finish(inFlight); err != nil {
+				finish(next)
+				w.flushCommits()
+				return results, err
+			}
 		}
+		inFlight = next
+	}
+	if err := finish(inFlight); err != nil {
+		w.flushCommits()
+		return results, err
 	}
 	if err := w.flushCommits(); err != nil {
 		return results, err
@@ -111,7 +141,7 @@ func (s *Store) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) ([]Res
 }
 
 // windowWriter runs windows of single-key Txns and keeps the journal in step:
-// the "committed" entries of one window go out with the next window's
+// the "committed" entries of earlier windows go out with the next window's
 // "write" entries, so each window costs one fsync.
 type windowWriter struct {
 	store   *Store
@@ -121,30 +151,41 @@ type windowWriter struct {
 	commits []JournalEntry
 }
 
-func (w *windowWriter) run(ctx context.Context, changes []Change, batch []int, results []Result) error {
+// journalWindow journals the before- and after-images of a window (and the
+// commits so far), with one fsync, before any of its Txns is sent.
+func (w *windowWriter) journalWindow(changes []Change, batch []int) error {
 	entries := w.takeCommits()
 	for _, idx := range batch {
 		entries = append(entries, writeEntry(w.journal.now, &changes[idx]))
 	}
-	if err := w.journal.append(entries); err != nil {
-		return err
-	}
-	// Txns in flight finish even when ctx is cancelled: their outcome must
-	// reach the journal. Each has its own deadline.
-	txnCtx := context.WithoutCancel(ctx)
-	var wg sync.WaitGroup
-	fatal := make([]error, len(batch))
+	return w.journal.append(entries)
+}
+
+// windowRun is a window whose Txns are in flight.
+type windowRun struct {
+	batch []int
+	wg    sync.WaitGroup
+	fatal []error
+}
+
+// start sends a window's Txns, one goroutine each.
+func (w *windowWriter) start(ctx context.Context, changes []Change, batch []int, results []Result) *windowRun {
+	r := &windowRun{batch: batch, fatal: make([]error, len(batch))}
 	for i, idx := range batch {
-		wg.Add(1)
+		r.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			fatal[i] = w.applyOne(txnCtx, &changes[idx], &results[idx])
+			defer r.wg.Done()
+			r.fatal[i] = w.applyOne(ctx, &changes[idx], &results[idx])
 		}()
 	}
-	wg.Wait()
-	for _, err := range fatal {
+	return r
+}
+
+// wait returns the first error that stops the batch.
+func (r *windowRun) wait() error {
+	r.wg.Wait()
+	for _, err := range r.fatal {
 		if err != nil {
-			w.flushCommits()
 			return err
 		}
 	}
