@@ -249,7 +249,8 @@ func (c *cluster) lifeboatCmd(args ...string) *exec.Cmd {
 	full := append([]string{"--endpoints", c.etcd.Endpoint(), "--prefix", c.prefix}, args...)
 	cmd := exec.Command(lifeboatBin, full...)
 	cmd.Dir = c.work
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	// Journals not named with --journal go to the cluster's work directory.
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "LIFEBOAT_JOURNAL_DIR="+filepath.Join(c.work, "journals"))
 	return cmd
 }
 

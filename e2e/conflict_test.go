@@ -153,7 +153,7 @@ func testConflict(t *testing.T, c *cluster) {
 		done := map[string]bool{}
 		for runs < 20 && len(done) < n {
 			runs++
-			r := c.lifeboat(t, "--journal", filepath.Join(c.work, "race.jsonl"), "pods", "undelete", "-n", "e2e-conflict", "-l", "race=yes", "--yes", "-o", "json")
+			r := c.lifeboat(t, "--journal", filepath.Join(c.work, fmt.Sprintf("race-%d.jsonl", runs)), "pods", "undelete", "-n", "e2e-conflict", "-l", "race=yes", "--yes", "-o", "json")
 			for _, res := range r.results {
 				switch {
 				case res.Changed:

@@ -101,9 +101,9 @@ func TestDrill(t *testing.T) {
 	c.lifeboat(t, "get", "leases", "-n", "kube-node-lease")
 	c.lifeboat(t, "nodes", "untaint", "--all", "--dry-run")
 	c.lifeboat(t, "pods", "undelete", "-A", "--dry-run")
-	untaint := c.lifeboat(t, "--journal", c.work+"/drill.jsonl", "nodes", "untaint", "--all", "--yes", "-o", "json")
+	untaint := c.lifeboat(t, "--journal", c.work+"/drill-untaint.jsonl", "nodes", "untaint", "--all", "--yes", "-o", "json")
 	untainted := mustChange(t, untaint, 2)
-	undeleted := mustChange(t, c.lifeboat(t, "--journal", c.work+"/drill.jsonl", "pods", "undelete", "-A", "--yes", "-o", "json"), 3)
+	undeleted := mustChange(t, c.lifeboat(t, "--journal", c.work+"/drill-undelete.jsonl", "pods", "undelete", "-A", "--yes", "-o", "json"), 3)
 	mark := nodes.count()
 	c.assertRepaired(t, dead, evicted, untainted, undeleted)
 	// Nothing undoes the repair while the controller-manager is down: wait
@@ -122,7 +122,7 @@ func TestDrill(t *testing.T) {
 	// and their Leases stale) and evicts the pods again; repair again while
 	// it runs.
 	c.waitOutage(t, dead, evicted, "healthy-1", "shop/web-1")
-	again := c.lifeboat(t, "--journal", c.work+"/drill-alive.jsonl", "nodes", "untaint", "--all", "--yes", "-o", "json")
+	again := c.lifeboat(t, "--journal", c.work+"/drill-alive-untaint.jsonl", "nodes", "untaint", "--all", "--yes", "-o", "json")
 	repaired := mustChange(t, again, 2)
 	if !strings.Contains(again.stderr, "kube-controller-manager is running") {
 		t.Errorf("lifeboat did not warn that kube-controller-manager is running; stderr:\n%s", again.stderr)
@@ -142,7 +142,7 @@ func TestDrill(t *testing.T) {
 	t.Logf("kube-controller-manager re-tainted both nodes %s after lifeboat untainted them: stop it first", time.Since(start).Round(100*time.Millisecond))
 
 	// And it evicts the pods lifeboat undeletes again.
-	reUndeleted := mustChange(t, c.lifeboat(t, "--journal", c.work+"/drill-alive.jsonl", "pods", "undelete", "-A", "--yes", "-o", "json"), 3)
+	reUndeleted := mustChange(t, c.lifeboat(t, "--journal", c.work+"/drill-alive-undelete.jsonl", "pods", "undelete", "-A", "--yes", "-o", "json"), 3)
 	start = time.Now()
 	for _, name := range evicted {
 		ns, pn, _ := strings.Cut(name, "/")

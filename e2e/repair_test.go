@@ -281,9 +281,9 @@ func testAPIServerDown(t *testing.T, c *cluster) {
 		t.Fatal("the apiserver still answers after it was stopped")
 	}
 	c.lifeboat(t, "get", "pods", "-n", "e2e-down")
-	pods := mustChange(t, c.lifeboat(t, "--journal", filepath.Join(c.work, "down.jsonl"), "pods", "undelete", "-n", "e2e-down", "--yes", "-o", "json"), 2)
-	untaint := mustChange(t, c.lifeboat(t, "--journal", filepath.Join(c.work, "down.jsonl"), "nodes", "untaint", "down-node", "--yes", "-o", "json"), 1)
-	uncordon := mustChange(t, c.lifeboat(t, "--journal", filepath.Join(c.work, "down.jsonl"), "nodes", "uncordon", "down-node", "--yes", "-o", "json"), 1)
+	pods := mustChange(t, c.lifeboat(t, "--journal", filepath.Join(c.work, "down-undelete.jsonl"), "pods", "undelete", "-n", "e2e-down", "--yes", "-o", "json"), 2)
+	untaint := mustChange(t, c.lifeboat(t, "--journal", filepath.Join(c.work, "down-untaint.jsonl"), "nodes", "untaint", "down-node", "--yes", "-o", "json"), 1)
+	uncordon := mustChange(t, c.lifeboat(t, "--journal", filepath.Join(c.work, "down-uncordon.jsonl"), "nodes", "uncordon", "down-node", "--yes", "-o", "json"), 1)
 	c.lifeboat(t, "get", "nodes", "down-node")
 
 	c.startAPIServer(t)
