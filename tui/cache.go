@@ -153,10 +153,11 @@ func (m *Model) syncCmd(c *cache) tea.Cmd {
 	m.fullLists++
 	m.busy++
 	key, gen, inf := c.key, c.gen, c.inf
-	ctx, cancel := m.ioContext()
+	// No deadline on the whole list: 150,000 pods take longer than any
+	// fixed bound. Each page has the store's request deadline, so a
+	// stalled etcd still ends it; the watch context cancels it.
 	return func() tea.Msg {
-		defer cancel()
-		if _, err := inf.Resync(ctx); err != nil {
+		if _, err := inf.Resync(wctx); err != nil {
 			return syncedMsg{key: key, gen: gen, err: err}
 		}
 		return syncedMsg{key: key, gen: gen, watch: inf.Watch(wctx)}
