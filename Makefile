@@ -7,6 +7,7 @@ ARGS    ?=
 PKGS    := ./...
 BENCH   ?= .
 BENCHTIME ?= 1x
+BENCHARGS ?=
 
 .PHONY: all build test lint bench fuzz demo tui-smoke clean e2e
 
@@ -32,9 +33,13 @@ e2e:
 	cd e2e && $(GO) vet -mod=mod ./... && $(GO) test -mod=mod -count=1 -v -timeout 30m ./...
 
 # Speed targets live here, never in timed unit tests.
-# make bench BENCHTIME=3x for steadier figures.
+# First the Go micro benchmarks (make bench BENCHTIME=3x for steadier figures),
+# then the end-to-end harness: the lifeboat binary against a separate etcd
+# process with fsync on, next to etcdctl (internal/bench; ~5 minutes). The
+# large-cluster scale: make bench BENCHARGS="-pods 150000 -terminating 15000"
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) ./codec/ ./etcdops/
+	GO=$(GO) $(GO) run ./internal/bench $(BENCHARGS)
 
 # Fuzz codec's decoding and every edit, FUZZTIME each (go test takes one
 # -fuzz target per run): about 1.5 minutes at the default, once the

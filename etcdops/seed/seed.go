@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -372,33 +373,45 @@ func PutObject(ctx context.Context, cli *clientv3.Client, key string, obj runtim
 	return nil
 }
 
-// txnSize is how many Puts TerminatingPods sends per transaction: well under
-// etcd's default --max-txn-ops (128), and about 550 KB of pods, well under
-// its default --max-request-bytes (1.5 MiB).
+// txnSize is how many Puts Pods sends per transaction: well under etcd's
+// default --max-txn-ops (128), and about 550 KB of pods, well under its
+// default --max-request-bytes (1.5 MiB).
 const txnSize = 100
+
+// seedWorkers is how many transactions Pods keeps in flight: etcd batches
+// concurrent ones into one WAL fsync, and building the pods keeps a core busy.
+const seedWorkers = 4
 
 // TerminatingPods writes n RealisticPod pods under prefix, all deleted at
 // now with a 30 s grace period and a finalizer, spread over 10 namespaces
 // (bench-0..bench-9) and 50 nodes (worker-1..worker-50). It is the load for
-// benchmarks: 10,000 pods take about 55 MB.
+// benchmarks: 10,000 pods take about 55 MB. It is Pods(ctx, cli, prefix, n,
+// n, now): the same keys as the first n pods of Pods.
 func TerminatingPods(ctx context.Context, cli *clientv3.Client, prefix string, n int, now time.Time) error {
+	return Pods(ctx, cli, prefix, n, n, now)
+}
+
+// Pods writes n RealisticPod pods under prefix, spread over 10 namespaces
+// (bench-0..bench-9) and 50 nodes (worker-1..worker-50). The first
+// terminating of them (pod numbers 0 to terminating-1, spread over every
+// namespace and node) are Terminating: deleted at now with a 30 s grace
+// period and a finalizer; the others run. Pod number i has the same key
+// whatever n and terminating are, so TerminatingPods(ctx, cli, prefix, t,
+// now) puts exactly the Terminating pods of Pods(ctx, cli, prefix, n, t, now)
+// back as they were, and the values are the same on every call.
+//
+// It is test data for benchmarks: plain Puts in multi-key transactions,
+// several in flight, not the way lifeboat or kube-apiserver write.
+func Pods(ctx context.Context, cli *clientv3.Client, prefix string, n, terminating int, now time.Time) error {
+	if n < 0 || terminating < 0 || terminating > n {
+		return fmt.Errorf("seed %d pods with %d Terminating: want 0 <= terminating <= pods", n, terminating)
+	}
 	res, err := etcdops.ResolveResource("pods")
 	if err != nil {
 		return err
 	}
 	layout := etcdops.Layout{Prefix: prefix}
 	now = now.UTC().Truncate(time.Second)
-	var ops []clientv3.Op
-	flush := func() error {
-		if len(ops) == 0 {
-			return nil
-		}
-		if _, err := cli.Txn(ctx).Then(ops...).Commit(); err != nil {
-			return fmt.Errorf("put %d pods from %s: %w", len(ops), string(ops[0].KeyBytes()), err)
-		}
-		ops = ops[:0]
-		return nil
-	}
 	var names []string
 	for _, as := range apps {
 		for _, a := range as {
@@ -406,24 +419,56 @@ func TerminatingPods(ctx context.Context, cli *clientv3.Client, prefix string, n
 		}
 	}
 	slices.Sort(names) // map order is random; pods must not be
-	for i := range n {
+	put := func(i int) (clientv3.Op, error) {
 		ns := fmt.Sprintf("bench-%d", i%10)
 		node := fmt.Sprintf("worker-%d", (i/10)%50+1)
 		app := names[i%len(names)]
 		name := app + "-" + podTemplateHash(ns+"/"+app) + "-" + indexSuffix(i)
 		p := realisticPod(ns, name, node, i, now.Add(-24*time.Hour+time.Duration(i%3600)*time.Second))
-		evict(p, now.Add(-30*time.Second), now, []string{"bench.example.com/hold"})
+		if i < terminating {
+			evict(p, now.Add(-30*time.Second), now, []string{"bench.example.com/hold"})
+		}
 		key := layout.Key(res, ns, name)
 		value, err := codec.EncodeProtobuf(p)
 		if err != nil {
-			return fmt.Errorf("put %s: %w", key, err)
+			return clientv3.Op{}, fmt.Errorf("put %s: %w", key, err)
 		}
-		ops = append(ops, clientv3.OpPut(key, string(value)))
-		if len(ops) == txnSize {
-			if err := flush(); err != nil {
-				return err
+		return clientv3.OpPut(key, string(value)), nil
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	batches := make(chan int) // first pod number of each transaction
+	var wg sync.WaitGroup
+	for range seedWorkers {
+		wg.Go(func() {
+			ops := make([]clientv3.Op, 0, txnSize)
+			for first := range batches {
+				ops = ops[:0]
+				for i := first; i < min(first+txnSize, n); i++ {
+					op, err := put(i)
+					if err != nil {
+						cancel(err)
+						return
+					}
+					ops = append(ops, op)
+				}
+				if _, err := cli.Txn(ctx).Then(ops...).Commit(); err != nil {
+					cancel(fmt.Errorf("put %d pods from %s: %w", len(ops), string(ops[0].KeyBytes()), err))
+					return
+				}
 			}
+		})
+	}
+feed:
+	for first := 0; first < n; first += txnSize {
+		select {
+		case batches <- first:
+		case <-ctx.Done():
+			break feed
 		}
 	}
-	return flush()
+	close(batches)
+	wg.Wait()
+	return context.Cause(ctx)
 }

@@ -344,3 +344,52 @@ func BenchmarkTerminatingPods10k(b *testing.B) {
 		}
 	}
 }
+
+func TestPods(t *testing.T) {
+	_, cli := etcdtest.Start(t)
+	ctx := context.Background()
+	const n, terminating = 250, 35 // neither a multiple of the transaction size
+	if err := seed.Pods(ctx, cli, "/registry", n, terminating, now); err != nil {
+		t.Fatal(err)
+	}
+	kvs := getAll(t, cli, "/registry/pods/")
+	if len(kvs) != n {
+		t.Fatalf("%d pods, want %d", len(kvs), n)
+	}
+	seeded := map[string][]byte{}
+	deleted := 0
+	for _, kv := range kvs {
+		p := decode(t, kv.Key, kv.Value).(*corev1.Pod)
+		if p.DeletionTimestamp != nil {
+			deleted++
+			if !p.DeletionTimestamp.Time.Equal(now) || *p.DeletionGracePeriodSeconds != 30 || len(p.Finalizers) == 0 {
+				t.Errorf("%s: terminating as %v %v %v", kv.Key, p.DeletionTimestamp, p.DeletionGracePeriodSeconds, p.Finalizers)
+			}
+		} else if p.DeletionGracePeriodSeconds != nil || len(p.Finalizers) != 0 {
+			t.Errorf("%s: running, but grace period %v, finalizers %v", kv.Key, p.DeletionGracePeriodSeconds, p.Finalizers)
+		}
+		seeded[kv.Key] = kv.Value
+	}
+	if deleted != terminating {
+		t.Errorf("%d pods Terminating, want %d", deleted, terminating)
+	}
+
+	// TerminatingPods puts back exactly the Terminating ones, byte for byte.
+	if err := seed.TerminatingPods(ctx, cli, "/other", terminating, now); err != nil {
+		t.Fatal(err)
+	}
+	again := getAll(t, cli, "/other/pods/")
+	if len(again) != terminating {
+		t.Fatalf("TerminatingPods wrote %d pods, want %d", len(again), terminating)
+	}
+	for _, kv := range again {
+		key := "/registry" + strings.TrimPrefix(kv.Key, "/other")
+		if v, ok := seeded[key]; !ok || !bytes.Equal(v, kv.Value) {
+			t.Errorf("%s: TerminatingPods does not restore what Pods seeded (found %v)", key, ok)
+		}
+	}
+
+	if err := seed.Pods(ctx, cli, "/registry", 10, 11, now); err == nil {
+		t.Errorf("more Terminating pods than pods: no error")
+	}
+}

@@ -1,0 +1,100 @@
+// Command engine is the benchmark's engine-only figure (internal/bench
+// builds and runs it): `lifeboat pods undelete -A --yes` without the CLI.
+// It makes the engine calls the CLI makes, etcdops Store.NewBatch,
+// Batch.Preview (scan, decode, lossless edit, verify; streamed a page at a
+// time) and Batch.Apply (read back the changed keys, journal with fsync,
+// compare-and-swap), with nothing around them: no diffs, no output per key.
+// It is a program of its own, importing only the engine, so its peak RSS is
+// the engine's.
+//
+// Usage: engine -endpoint URL -journal FILE. It prints one JSON object:
+// planNanos (NewBatch and Preview), applyNanos (Apply), written, failed,
+// firstError.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+)
+
+type result struct {
+	PlanNanos  int64  `json:"planNanos"`
+	ApplyNanos int64  `json:"applyNanos"`
+	Written    int    `json:"written"`
+	Failed     int    `json:"failed"`
+	FirstError string `json:"firstError,omitempty"`
+}
+
+func main() {
+	endpoint := flag.String("endpoint", "", "etcd endpoint")
+	journal := flag.String("journal", "", "journal file (must not exist)")
+	prefix := flag.String("prefix", etcdops.DefaultPrefix, "kube-apiserver's --etcd-prefix")
+	flag.Parse()
+	if *endpoint == "" || *journal == "" {
+		fmt.Fprintln(os.Stderr, "usage: engine -endpoint URL -journal FILE")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := undelete(ctx, *endpoint, *journal, *prefix)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "engine: %v\n", err)
+		os.Exit(1)
+	}
+	json.NewEncoder(os.Stdout).Encode(res)
+}
+
+func undelete(ctx context.Context, endpoint, journal, prefix string) (result, error) {
+	var res result
+	store, err := etcdops.Open(ctx, etcdops.Config{Endpoints: []string{endpoint}, Prefix: prefix})
+	if err != nil {
+		return res, err
+	}
+	defer store.Close()
+	op := etcdops.Operation{
+		Action: etcdops.UndeletePods,
+		Query:  etcdops.Query{Resource: etcdops.MustResolveResource("pods"), AllNamespaces: true},
+	}
+	j, err := etcdops.CreateJournal(journal, etcdops.JournalInfo{
+		Command: "bench: engine-only pods undelete -A", Endpoints: []string{endpoint}, Prefix: prefix,
+	})
+	if err != nil {
+		return res, err
+	}
+	defer j.Close()
+
+	start := time.Now()
+	b, err := store.NewBatch(ctx, start, op)
+	if err != nil {
+		return res, err
+	}
+	if err := b.Preview(ctx, func(int, *etcdops.Change) error { return nil }); err != nil {
+		return res, err
+	}
+	previewed := time.Now()
+	err = b.Apply(ctx, etcdops.ApplyOptions{Journal: j}, func(_ int, _ *etcdops.Change, r etcdops.Result) error {
+		switch {
+		case r.Changed:
+			res.Written++
+		case r.Err != nil:
+			res.Failed++
+			if res.FirstError == "" {
+				res.FirstError = r.Err.Error()
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	res.PlanNanos, res.ApplyNanos = int64(previewed.Sub(start)), int64(time.Since(previewed))
+	return res, nil
+}

@@ -1,0 +1,231 @@
+// Command bench is lifeboat's end-to-end benchmark: the figures `make bench`
+// prints after the Go micro benchmarks, and the ones the README quotes.
+//
+// It measures what a user runs: the lifeboat binary, built from this tree,
+// against a separate etcd server process with fsync on (etcd's default; the
+// embedded etcd with UnsafeNoFsync is for the demo and the tests only), next
+// to etcdctl on the same etcd in the same run, and reports each figure as a
+// ratio to etcdctl. The one figure that is not end to end is labelled
+// "engine only".
+//
+// Steps:
+//
+//  1. Build lifeboat (./cmd/lifeboat) and the two helpers below into a
+//     temporary directory.
+//  2. Find etcd and etcdctl: $LIFEBOAT_BENCH_ETCD and $LIFEBOAT_BENCH_ETCDCTL,
+//     else etcd and etcdctl on PATH (Debian's etcd-server and etcd-client,
+//     3.4), else build both once from Go modules (etcd v3.6.8, the version
+//     go.mod embeds) into the user cache directory: Go is all it needs.
+//     -build-etcd forces the last.
+//  3. Start etcd on 127.0.0.1 (ports picked at run time), data in a
+//     temporary directory, fsync on, --quota-backend-bytes 8 GiB, every other
+//     setting etcd's default. It is stopped at the end and on Ctrl-C (and
+//     killed by the kernel if the harness dies).
+//  4. Seed -pods realistic ~5 KiB protobuf pods as kube-apiserver stores them
+//     (/registry/pods/<ns>/<name>), -terminating of them Terminating
+//     (etcdops/seed.Pods), and compact etcd's history, as the apiserver does
+//     every 5 minutes.
+//  5. Measure, -runs times each (median and min):
+//     - reads: `etcdctl get /registry/pods/ --prefix` (the floor: one
+//     unpaged range, no decoding; etcdctl cannot page), `lifeboat get pods
+//     -A` and `lifeboat get pods -A -o json`;
+//     - writes: `lifeboat pods undelete -A --yes -o json` on freshly
+//     re-seeded Terminating pods, next to `etcdctl put KEY < value` run once
+//     per key as a shell loop would, timed on a sample of keys and scaled.
+//     After each undelete a range read checks that every formerly
+//     Terminating pod was written and decodes (with apimachinery's
+//     serializer, not lifeboat's) without deletionTimestamp, that no other
+//     pod was written, and counts the distinct mod_revisions of the writes;
+//     - engine only: the etcdops calls the CLI makes (Store.NewBatch,
+//     Batch.Preview, Batch.Apply) with no CLI and no diffs around them
+//     (internal/bench/engine, a program of its own), timed inside it. It is
+//     not the product's figure, and the table says so.
+//     Each process is started through internal/bench/rusage, which reports
+//     its wall time, CPU time and peak RSS (ru_maxrss): started straight from
+//     the harness, a process's ru_maxrss would include the harness's own
+//     RSS. The CPU time etcd spent meanwhile is read from /proc.
+//  6. Print a Markdown table and the setup (stdout); progress goes to stderr.
+//     The table compares wall times, so other work on the machine skews it:
+//     the setup lists the load average, and the per-run list the CPU times.
+//
+// Run it with
+//
+//	make bench                          # micro benchmarks, then this at the default size
+//	go run ./internal/bench             # 20,000 pods, 5,000 Terminating, 3 runs: ~5 min on 2 idle cores
+//	go run ./internal/bench -pods 150000 -terminating 15000       # a large cluster: ~30-40 min
+//	make bench BENCHARGS="-pods 150000 -terminating 15000"
+//	go run ./internal/bench -skip-write -runs 5                   # reads only
+//	go run ./internal/bench -build-etcd                           # against etcd v3.6.8 built from Go modules
+//
+// The undelete writes with the compare-and-swap a real repair uses, on
+// seeded data only: the harness starts its own etcd and has no flag to use
+// another.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+type config struct {
+	pods, terminating, runs int
+	putSample               int
+	skipRead, skipWrite     bool
+	skipEngine              bool
+	buildEtcd               bool
+	keep                    bool
+	quota                   int64
+	distinctRevisions       bool
+	commandTimeout          time.Duration
+}
+
+func main() {
+	var cfg config
+	flag.IntVar(&cfg.pods, "pods", 20000, "pods to seed (~5 KiB of protobuf each)")
+	flag.IntVar(&cfg.terminating, "terminating", 5000, "how many of them are Terminating: what each undelete writes")
+	flag.IntVar(&cfg.runs, "runs", 3, "runs of each measurement (median and min are reported)")
+	flag.IntVar(&cfg.putSample, "etcdctl-put-sample", 50, "keys written with one `etcdctl put` process each, for the write comparison (0: skip)")
+	flag.BoolVar(&cfg.skipRead, "skip-read", false, "skip the read measurements")
+	flag.BoolVar(&cfg.skipWrite, "skip-write", false, "skip the write measurements (lifeboat undelete and engine only)")
+	flag.BoolVar(&cfg.skipEngine, "skip-engine", false, "skip the engine-only write measurement")
+	flag.BoolVar(&cfg.buildEtcd, "build-etcd", false, "build etcd and etcdctl "+etcdModuleVersion+" from Go modules even if others are found")
+	flag.BoolVar(&cfg.keep, "keep", false, "keep the temporary directory (etcd data, journals, outputs) and print its path")
+	flag.Int64Var(&cfg.quota, "quota-backend-bytes", 8<<30, "etcd's --quota-backend-bytes")
+	flag.BoolVar(&cfg.distinctRevisions, "require-distinct-revisions", false, "fail unless every written object got a revision of its own (one Txn per key)")
+	flag.DurationVar(&cfg.commandTimeout, "command-timeout", 30*time.Minute, "etcdctl's --command-timeout (its 5 s default is too short for a large unpaged get)")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./internal/bench [flags]\n\n"+
+			"lifeboat's end-to-end benchmark: the lifeboat binary against a separate etcd process\n"+
+			"(fsync on), next to etcdctl, as a Markdown table. See the package documentation.\n\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "bench: unexpected arguments %q\n", flag.Args())
+		os.Exit(2)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch {
+	case cfg.pods <= 0 || cfg.terminating < 0 || cfg.terminating > cfg.pods:
+		fmt.Fprintln(os.Stderr, "bench: want -pods > 0 and 0 <= -terminating <= -pods")
+		os.Exit(2)
+	case cfg.runs <= 0:
+		fmt.Fprintln(os.Stderr, "bench: want -runs > 0")
+		os.Exit(2)
+	}
+	if cfg.terminating == 0 {
+		cfg.skipWrite = true
+	}
+	if err := run(ctx, cfg); err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("interrupted: %w", err)
+		}
+		fmt.Fprintf(os.Stderr, "bench: FAILED: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+func run(ctx context.Context, cfg config) (err error) {
+	started := time.Now()
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "lifeboat-bench-")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cfg.keep {
+			logf("kept %s", work)
+			return
+		}
+		os.RemoveAll(work)
+	}()
+
+	logf("building lifeboat")
+	lifeboat := filepath.Join(work, "bin", "lifeboat")
+	engine := filepath.Join(work, "bin", "engine")
+	rusageBin = filepath.Join(work, "bin", "rusage")
+	for bin, pkg := range map[string]string{lifeboat: "./cmd/lifeboat", engine: "./internal/bench/engine", rusageBin: "./internal/bench/rusage"} {
+		if err := goCommand(ctx, root, nil, "build", "-o", bin, pkg); err != nil {
+			return fmt.Errorf("build %s: %w", pkg, err)
+		}
+	}
+	bins, err := findEtcd(ctx, cfg.buildEtcd)
+	if err != nil {
+		return err
+	}
+	logf("etcd %s (%s), etcdctl %s (%s)", bins.etcdVersion, bins.etcd, bins.etcdctlVersion, bins.etcdctl)
+
+	srv, err := startEtcd(ctx, bins.etcd, filepath.Join(work, "etcd"), cfg.quota)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	b := &bench{cfg: cfg, work: work, lifeboat: lifeboat, engine: engine, bins: bins, srv: srv, cli: srv.cli}
+	b.rep.started, b.rep.loadStart = started, loadAvg()
+	if err := b.seedAll(ctx); err != nil {
+		return err
+	}
+	if !cfg.skipRead {
+		if err := b.reads(ctx); err != nil {
+			return err
+		}
+	}
+	if !cfg.skipWrite {
+		if err := b.writes(ctx); err != nil {
+			return err
+		}
+		if !cfg.skipEngine {
+			if err := b.engines(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	b.finish(ctx)
+	b.rep.print(os.Stdout, b)
+	return nil
+}
+
+// bench is one run of the harness against one etcd.
+type bench struct {
+	cfg      config
+	work     string
+	lifeboat string
+	engine   string
+	bins     etcdBinaries
+	srv      *etcdServer
+	cli      *clientv3.Client
+	rep      report
+}
+
+func (b *bench) endpoint() string { return b.srv.url }
+
+// measure runs one measured process (runProcess) and adds the CPU time etcd
+// spent meanwhile.
+func (b *bench) measure(ctx context.Context, dir, stdout, stderr string, stdin *os.File, bin string, args ...string) (sample, error) {
+	before := processCPU(b.srv.cmd.Process.Pid)
+	s, err := runProcess(ctx, dir, stdout, stderr, stdin, bin, args...)
+	s.etcdCPU = processCPU(b.srv.cmd.Process.Pid) - before
+	return s, err
+}
+
+// errCheck marks a failed check of lifeboat's output or of etcd's contents:
+// the benchmark fails loudly rather than report figures for wrong work.
+var errCheck = errors.New("check failed")

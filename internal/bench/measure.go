@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"time"
+)
+
+// sample is one timed run of a process.
+type sample struct {
+	wall, cpu time.Duration
+	etcdCPU   time.Duration // CPU time etcd spent meanwhile, serving it
+	rssKiB    int64         // peak resident set size (getrusage ru_maxrss)
+	exitCode  int
+}
+
+// rusageBin is the rusage program (internal/bench/rusage) that starts every
+// measured process, so that its peak RSS is its own.
+var rusageBin string
+
+// runProcess runs bin in dir through rusage with stdout to the file stdout
+// (os.DevNull to discard), stderr to the file stderr and stdin from stdin
+// (nil: /dev/null, so nothing can prompt), and measures it: wall time from
+// start to exit, user+system CPU time and peak RSS. Output goes straight to
+// the files: the harness copies nothing while the process runs. A non-zero
+// exit is an error; its code is in the sample.
+func runProcess(ctx context.Context, dir, stdout, stderr string, stdin *os.File, bin string, args ...string) (sample, error) {
+	out, err := os.Create(stdout)
+	if err != nil {
+		return sample{}, err
+	}
+	defer out.Close()
+	errFile, err := os.Create(stderr)
+	if err != nil {
+		return sample{}, err
+	}
+	defer errFile.Close()
+	reportPath := stderr + ".rusage"
+	report, err := os.Create(reportPath)
+	if err != nil {
+		return sample{}, err
+	}
+	defer report.Close()
+	cmd := exec.CommandContext(ctx, rusageBin, append([]string{bin}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = cleanEnv()
+	cmd.Stdout, cmd.Stderr = out, errFile
+	if stdin != nil {
+		cmd.Stdin = stdin
+	}
+	cmd.ExtraFiles = []*os.File{report} // fd 3
+	killWithParent(cmd)                 // and rusage kills the command
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return sample{}, ctx.Err()
+		}
+		return sample{}, fmt.Errorf("%s: %w; stderr ends:\n%s", commandLine(bin, args), err, tail(stderr, 1500))
+	}
+	data, err := os.ReadFile(reportPath)
+	if err != nil {
+		return sample{}, err
+	}
+	var r struct {
+		WallNanos, UserNanos, SystemNanos, MaxRSSKiB int64
+		ExitCode                                     int
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return sample{}, fmt.Errorf("rusage printed %q: %v", data, err)
+	}
+	s := sample{
+		wall:     time.Duration(r.WallNanos),
+		cpu:      time.Duration(r.UserNanos + r.SystemNanos),
+		rssKiB:   r.MaxRSSKiB,
+		exitCode: r.ExitCode,
+	}
+	if r.ExitCode != 0 {
+		return s, fmt.Errorf("%s: exit code %d; stderr ends:\n%s", commandLine(bin, args), r.ExitCode, tail(stderr, 1500))
+	}
+	return s, nil
+}
+
+func commandLine(bin string, args []string) string {
+	return strings.Join(append([]string{bin}, args...), " ")
+}
+
+// series is the samples of one measurement, or why it failed.
+type series struct {
+	samples []sample
+	failed  string // set when a run failed: reported in the table, not fatal
+}
+
+func (s *series) add(x sample) { s.samples = append(s.samples, x) }
+
+func (s *series) ok() bool { return s.failed == "" && len(s.samples) > 0 }
+
+func (s *series) walls() []time.Duration {
+	var d []time.Duration
+	for _, x := range s.samples {
+		d = append(d, x.wall)
+	}
+	return d
+}
+
+func (s *series) cpus() []time.Duration {
+	var d []time.Duration
+	for _, x := range s.samples {
+		d = append(d, x.cpu)
+	}
+	return d
+}
+
+func (s *series) medianWall() time.Duration { return median(s.walls()) }
+func (s *series) minWall() time.Duration    { return slices.Min(s.walls()) }
+func (s *series) medianCPU() time.Duration  { return median(s.cpus()) }
+
+func (s *series) medianEtcdCPU() time.Duration {
+	var d []time.Duration
+	for _, x := range s.samples {
+		d = append(d, x.etcdCPU)
+	}
+	return median(d)
+}
+
+// peakRSSKiB is the largest peak RSS over the runs.
+func (s *series) peakRSSKiB() int64 {
+	var m int64
+	for _, x := range s.samples {
+		m = max(m, x.rssKiB)
+	}
+	return m
+}
+
+func median(d []time.Duration) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	d = slices.Clone(d)
+	slices.Sort(d)
+	if len(d)%2 == 1 {
+		return d[len(d)/2]
+	}
+	return (d[len(d)/2-1] + d[len(d)/2]) / 2
+}
+
+func secs(d time.Duration) string {
+	switch {
+	case d >= 100*time.Second:
+		return fmt.Sprintf("%.0f s", d.Seconds())
+	case d >= 10*time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	default:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	}
+}
+
+func mib(kib int64) string {
+	if kib <= 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%d MiB", (kib+512)/1024)
+}
+
+// thousands formats n as 150,000.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func rate(objects int, d time.Duration) string {
+	if d <= 0 {
+		return "?"
+	}
+	return thousands(int64(float64(objects)/d.Seconds()+0.5)) + " objects/s"
+}
+
+func ratio(a, b time.Duration) string {
+	if a <= 0 || b <= 0 {
+		return "n/a"
+	}
+	r := a.Seconds() / b.Seconds()
+	if r >= 10 {
+		return fmt.Sprintf("%.0f×", r)
+	}
+	return fmt.Sprintf("%.2f×", r)
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// report is everything the harness prints.
+type report struct {
+	started, now time.Time
+	seedTime     time.Duration
+	podBytes     int64
+
+	etcdctlGet, getTable, getJSON series
+	undelete, etcdctlPut, engine  series
+	putKeys                       int
+	enginePlan, engineApply       []time.Duration
+	undeleteChecks, engineChecks  []verified
+
+	fsyncCount int64
+	fsyncTotal time.Duration
+	haveFsync  bool
+	etcdRSSKiB int64
+	dbSize     int64
+	elapsed    time.Duration
+	// loadStart and loadEnd are /proc/loadavg: other work on the machine
+	// skews every figure.
+	loadStart, loadEnd string
+}
+
+func (r *report) print(w io.Writer, b *bench) {
+	cfg := b.cfg
+	n, t := thousands(int64(cfg.pods)), thousands(int64(cfg.terminating))
+	fmt.Fprintf(w, "\n## lifeboat end to end: %s pods, %s Terminating\n\n", n, t)
+	fmt.Fprintf(w, "Each figure: median of %s (min in brackets). Ratio: lifeboat's time ÷ etcdctl's for the same work (below 1: lifeboat is faster). "+
+		"CPU: user+system time of the measured process, and of etcd while it ran. "+
+		"Peak RSS: the largest ru_maxrss over the runs.\n\n", plural(cfg.runs, "run"))
+	fmt.Fprintln(w, "| what | lifeboat | etcdctl | ratio | peak RSS lifeboat · etcdctl |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	etcdctlGet := r.etcdctlGet.failed
+	if r.etcdctlGet.ok() {
+		etcdctlGet = timing(&r.etcdctlGet)
+	}
+	if !cfg.skipRead {
+		for _, row := range []struct {
+			what string
+			s    *series
+		}{
+			{fmt.Sprintf("read all %s pods: `lifeboat get pods -A` (table) vs `etcdctl get %s --prefix`", n, podsPrefix), &r.getTable},
+			{fmt.Sprintf("read all %s pods: `lifeboat get pods -A -o json` vs the same etcdctl get", n), &r.getJSON},
+		} {
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s · %s |\n", row.what, timing(row.s), etcdctlGet,
+				readRatio(row.s, &r.etcdctlGet), mib(row.s.peakRSSKiB()), mib(r.etcdctlGet.peakRSSKiB()))
+		}
+	}
+	if !cfg.skipWrite {
+		// etcdctl's time for the same objects: its per-key time, scaled.
+		var etcdctlAll time.Duration
+		put := "not measured"
+		if r.etcdctlPut.ok() && r.putKeys > 0 {
+			perKey := r.etcdctlPut.medianWall() / time.Duration(r.putKeys)
+			etcdctlAll = perKey * time.Duration(cfg.terminating)
+			put = fmt.Sprintf("%s · %s per key (%d-key sample) · %s for %s", rate(1, perKey), fmt.Sprintf("%.1f ms", perKey.Seconds()*1000), r.putKeys, secs(etcdctlAll), t)
+		}
+		fmt.Fprintf(w, "| undelete %s Terminating pods: `lifeboat pods undelete -A --yes -o json` vs `etcdctl put KEY < value` once per pod | %s · %s | %s | %s | %s · %s |\n",
+			t, rate(cfg.terminating, r.undelete.medianWall()), timing(&r.undelete), put, ratio(r.undelete.medianWall(), etcdctlAll),
+			mib(r.undelete.peakRSSKiB()), mib(r.etcdctlPut.peakRSSKiB()))
+		if !cfg.skipEngine {
+			fmt.Fprintf(w, "| **engine only** (not the product's figure): the CLI's etcdops calls, Batch.Preview + Batch.Apply, without the CLI and its diffs, %s pods | %s · %s = preview %s + apply %s | the same etcdctl put | %s | %s · %s |\n",
+				t, rate(cfg.terminating, r.engine.medianWall()), timing(&r.engine), secs(median(r.enginePlan)), secs(median(r.engineApply)),
+				ratio(r.engine.medianWall(), etcdctlAll), mib(r.engine.peakRSSKiB()), mib(r.etcdctlPut.peakRSSKiB()))
+		}
+	}
+
+	fmt.Fprintf(w, "\nSetup:\n\n")
+	fmt.Fprintf(w, "- data: %s realistic pods stored as kube-apiserver stores them (protobuf, /registry/pods/<ns>/<name>, %s bytes each on average, %.1f MB), %s Terminating; seeded in %s, history compacted before measuring\n",
+		n, thousands(r.podBytes/int64(max(cfg.pods, 1))), float64(r.podBytes)/1e6, t, secs(r.seedTime))
+	fsync := ""
+	if r.haveFsync && r.fsyncCount > 0 {
+		fsync = fmt.Sprintf("; %s WAL fsyncs in the whole run, %.2f ms each on average", thousands(r.fsyncCount), r.fsyncTotal.Seconds()*1000/float64(r.fsyncCount))
+	}
+	fmt.Fprintf(w, "- etcd %s (%s) as a separate process on 127.0.0.1, fsync on (etcd's defaults, no --unsafe-no-fsync), --quota-backend-bytes %d GiB, data on %s%s; db %s at the end, etcd peak RSS %s\n",
+		b.bins.etcdVersion, b.bins.etcd, cfg.quota>>30, dataFS(b.srv.dataDir), fsync, mib(r.dbSize/1024), mib(r.etcdRSSKiB))
+	fmt.Fprintf(w, "- etcdctl %s (%s), --command-timeout %s\n", b.bins.etcdctlVersion, b.bins.etcdctl, cfg.commandTimeout)
+	fmt.Fprintf(w, "- machine: %s, %d cores, %s/%s; %s\n", cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	if !cfg.skipWrite {
+		fmt.Fprintf(w, "- writes: before each run the %s Terminating pods were re-seeded; after it, a range read found every one of them written, decoding (apimachinery's serializer) without deletionTimestamp and deletionGracePeriodSeconds and with its finalizer, and no other pod written\n", t)
+		fmt.Fprintf(w, "- revisions: %s\n", revisionsLine(r.undeleteChecks, "lifeboat pods undelete"))
+		if !cfg.skipEngine {
+			fmt.Fprintf(w, "- revisions: %s\n", revisionsLine(r.engineChecks, "engine only"))
+		}
+	}
+	fmt.Fprintf(w, "- whole harness run: %s; load average (1, 5, 15 min) %s at the start, %s at the end\n", secs(r.elapsed), r.loadStart, r.loadEnd)
+
+	fmt.Fprintf(w, "\nEvery run, wall seconds (CPU seconds of the process; of etcd meanwhile):\n\n")
+	for _, row := range []struct {
+		what string
+		s    *series
+	}{
+		{"etcdctl get --prefix", &r.etcdctlGet},
+		{"lifeboat get pods -A", &r.getTable},
+		{"lifeboat get pods -A -o json", &r.getJSON},
+		{"lifeboat pods undelete -A --yes -o json", &r.undelete},
+		{fmt.Sprintf("etcdctl put, %d keys", r.putKeys), &r.etcdctlPut},
+		{"engine only: Preview + Apply", &r.engine},
+	} {
+		if len(row.s.samples) == 0 && row.s.failed == "" {
+			continue
+		}
+		var runs []string
+		for _, x := range row.s.samples {
+			runs = append(runs, fmt.Sprintf("%.2f (%.2f; %.2f)", x.wall.Seconds(), x.cpu.Seconds(), x.etcdCPU.Seconds()))
+		}
+		if row.s.failed != "" {
+			runs = append(runs, row.s.failed)
+		}
+		fmt.Fprintf(w, "- %s: %s\n", row.what, strings.Join(runs, ", "))
+	}
+}
+
+// timing is "2.31 s (min 2.25) · CPU 3.10 s".
+func timing(s *series) string {
+	if !s.ok() {
+		if s.failed != "" {
+			return s.failed
+		}
+		return "not measured"
+	}
+	return fmt.Sprintf("%s (min %s) · CPU %s, etcd's %s", secs(s.medianWall()), secs(s.minWall()), secs(s.medianCPU()), secs(s.medianEtcdCPU()))
+}
+
+func readRatio(lifeboat, etcdctl *series) string {
+	if !lifeboat.ok() || !etcdctl.ok() {
+		return "n/a"
+	}
+	return ratio(lifeboat.medianWall(), etcdctl.medianWall())
+}
+
+func revisionsLine(checks []verified, what string) string {
+	if len(checks) == 0 {
+		return what + ": not measured"
+	}
+	var parts []string
+	distinct := true
+	for _, v := range checks {
+		parts = append(parts, fmt.Sprintf("%s of %s", thousands(int64(v.revisions)), thousands(int64(v.written))))
+		distinct = distinct && v.revisions == v.written
+	}
+	note := "every object has a revision of its own (one Txn per key, as kube-apiserver writes)"
+	if !distinct {
+		note = "objects share revisions: several keys were written per Txn"
+	}
+	return fmt.Sprintf("%s wrote its objects at %s distinct mod_revisions (per run): %s", what, strings.Join(parts, ", "), note)
+}
+
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+// loadAvg is the first three fields of /proc/loadavg, "?" if unknown.
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return thousands(int64(n)) + " " + what + "s"
+}
