@@ -71,6 +71,26 @@ func (inf *Informer) Resync(ctx context.Context) (int64, error) {
 	inf.lists++
 	inf.mu.Unlock()
 	items := map[string]Item{}
+	// The first list fills the cache as its pages arrive, so that a front
+	// end can show the first page of 150,000 pods at once (Loaded counts
+	// them); a re-list builds a new map and swaps it in whole.
+	inf.mu.Lock()
+	first := !inf.synced && len(inf.items) == 0
+	if first {
+		items = inf.items
+		if items == nil {
+			items = map[string]Item{}
+			inf.items = items
+		}
+	}
+	inf.mu.Unlock()
+	add := func(it Item) {
+		if first {
+			inf.mu.Lock()
+			defer inf.mu.Unlock()
+		}
+		items[it.Key] = it
+	}
 	var rev int64
 	var err error
 	if inf.raw {
@@ -85,14 +105,14 @@ func (inf *Informer) Resync(ctx context.Context) (int64, error) {
 				if it.DecodeErr != nil {
 					it.Object = nil
 				}
-				items[it.Key] = it
+				add(it)
 			}
 			return nil
 		})
 	} else {
 		q := Query{Resource: inf.res, Namespace: inf.namespace, AllNamespaces: inf.namespace == ""}
 		rev, err = inf.store.List(ctx, q, func(it Item) error {
-			items[it.Key] = it
+			add(it)
 			return nil
 		})
 	}

@@ -233,3 +233,30 @@ func TestLeaseStatusOfCachedItem(t *testing.T) {
 		t.Fatalf("LeaseStatusOf = %+v, Lease = %+v (%v)", st, want, err)
 	}
 }
+
+// TestFirstListShowsItsPages: the first list of an informer fills the cache
+// as its pages arrive, so a front end shows the first page of a huge
+// cluster at once; the cache is synced only at the end.
+func TestFirstListShowsItsPages(t *testing.T) {
+	srv, cli := etcdtest.Start(t)
+	if err := seed.TerminatingPods(context.Background(), cli, "/registry", 2000, testNow); err != nil {
+		t.Fatal(err)
+	}
+	proxy := etcdtest.NewStallProxy(t, srv.Endpoint())
+	store, err := etcdops.Open(context.Background(), etcdops.Config{Endpoints: []string{proxy.Endpoint()}, CommandTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	proxy.FreezeAfter = 4 << 20 // a few of the 500-pod pages (~2.6 MB each), not all 2,000 pods
+	inf := store.NewInformer(resource(t, "pods"), "")
+	if _, err := inf.Resync(context.Background()); err == nil {
+		t.Fatal("the list finished through a stalled etcd")
+	}
+	if n := inf.Len(); n < etcdops.ScanPageSize || n >= 2000 {
+		t.Errorf("after the stall the cache shows %d pods, want the pages that arrived (at least %d, fewer than 2,000)", n, etcdops.ScanPageSize)
+	}
+	if inf.Synced() {
+		t.Error("a list that did not finish is synced")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -153,15 +154,34 @@ func (m *Model) syncCmd(c *cache) tea.Cmd {
 	m.fullLists++
 	m.busy++
 	key, gen, inf := c.key, c.gen, c.inf
+	var progress tea.Cmd
+	if !inf.Synced() {
+		// The first list shows its pages as they arrive.
+		progress = tickCmd(loadTick, loadTickMsg{key: key, gen: gen})
+	}
 	// No deadline on the whole list: 150,000 pods take longer than any
 	// fixed bound. Each page has the store's request deadline, so a
 	// stalled etcd still ends it; the watch context cancels it.
-	return func() tea.Msg {
+	return tea.Batch(progress, func() tea.Msg {
 		if _, err := inf.Resync(wctx); err != nil {
 			return syncedMsg{key: key, gen: gen, err: err}
 		}
 		return syncedMsg{key: key, gen: gen, watch: inf.Watch(wctx)}
+	})
+}
+
+// onLoadTick shows what a first list has loaded so far: on a cluster of
+// 150,000 pods the first page is on screen long before the last.
+func (m *Model) onLoadTick(msg loadTickMsg) tea.Cmd {
+	c, ok := m.caches[msg.key]
+	if !ok || c.gen != msg.gen || !c.loading {
+		return nil
 	}
+	if n := c.inf.Len(); n > 0 && msg.key == m.list.cacheKey && m.screen == screenList {
+		m.loadView()
+		m.setStatus(false, "loading %s: %d so far…", c.key, n)
+	}
+	return tickCmd(loadTick, msg)
 }
 
 // waitCacheCmd applies the next batch of watch events to the cache, in
@@ -185,6 +205,9 @@ func (m *Model) onSynced(msg syncedMsg) tea.Cmd {
 		return m.ioFailed(msg.err)
 	}
 	c.dead, c.dirty, c.watch = false, true, msg.watch
+	if strings.HasPrefix(m.status, "loading "+c.key+":") {
+		m.setStatus(false, "")
+	}
 	if !m.anyDead() {
 		m.connErr = nil
 	}

@@ -21,8 +21,9 @@ const (
 	reloadDelay = 150 * time.Millisecond // coalesces bursts of watch events
 	maxDelay    = 900 * time.Millisecond // a refresh never waits longer
 	retryDelay  = 2 * time.Second
-	clockTick   = time.Second // ages move even when nothing is written
-	probeEvery  = 2           // clock ticks between liveness probes
+	clockTick   = time.Second            // ages move even when nothing is written
+	probeEvery  = 2                      // clock ticks between liveness probes
+	loadTick    = 200 * time.Millisecond // a first list shows its progress this often
 	// probeTimeout and probeEvery bound how long a stalled etcd looks live:
 	// at most probeEvery ticks plus probeTimeout (the docs promise 5 s).
 	probeTimeout = 2 * time.Second
@@ -44,7 +45,11 @@ type (
 		changed bool
 		err     error
 	}
-	refreshMsg       struct{}
+	refreshMsg  struct{}
+	loadTickMsg struct {
+		key string
+		gen int
+	}
 	retryMsg         struct{}
 	clockMsg         struct{}
 	probeMsg         struct{ err error }

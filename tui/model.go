@@ -198,6 +198,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.resync()
 	case clockMsg:
 		return m, m.onClock()
+	case loadTickMsg:
+		return m, m.onLoadTick(msg)
 	case probeMsg:
 		return m, m.onProbe(msg)
 	case detailMsg:
