@@ -56,7 +56,7 @@ func Start(dir string) (*Server, error) {
 }
 
 func start(dir string) (*Server, error) {
-	ports, err := freePorts(2)
+	ports, err := FreePorts(2)
 	if err != nil {
 		return nil, fmt.Errorf("start embedded etcd in %s: %w", dir, err)
 	}
@@ -100,10 +100,10 @@ func start(dir string) (*Server, error) {
 	}, nil
 }
 
-// freePorts returns n distinct loopback ports that were free a moment ago.
+// FreePorts returns n distinct loopback ports that were free a moment ago.
 // All listeners stay open until every port is chosen, so the kernel does not
 // hand out the same port twice.
-func freePorts(n int) ([]string, error) {
+func FreePorts(n int) ([]string, error) {
 	ports := make([]string, 0, n)
 	for range n {
 		l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/lifeboat-k8s/lifeboat/etcdops/embedded"
 	"go.uber.org/zap"
 )
 
@@ -85,7 +87,7 @@ type etcdProcess struct {
 }
 
 func startProcess(bin, dir string) (*etcdProcess, error) {
-	ports, err := freePorts(2)
+	ports, err := embedded.FreePorts(2)
 	if err != nil {
 		return nil, err
 	}
@@ -179,26 +181,6 @@ func tail(b []byte, n int) []byte {
 		return b[len(b)-n:]
 	}
 	return b
-}
-
-// freePorts returns n distinct loopback ports that were free a moment ago
-// (as etcdops/embedded picks them: all listeners stay open until every port
-// is chosen, so the kernel does not hand out the same port twice).
-func freePorts(n int) ([]string, error) {
-	ports := make([]string, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("find a free loopback port: %w", err)
-		}
-		defer l.Close()
-		_, port, err := net.SplitHostPort(l.Addr().String())
-		if err != nil {
-			return nil, err
-		}
-		ports = append(ports, port)
-	}
-	return ports, nil
 }
 
 var (
