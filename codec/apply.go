@@ -67,6 +67,20 @@ func ApplyEdits(value []byte, edits ...Edit) (after []byte, changed bool, err er
 	}
 }
 
+// ApplyEditsDecoded is ApplyEdits of a value o was decoded from by Decode:
+// it saves the decode a scan has already made. The result is verified all
+// the same.
+func ApplyEditsDecoded(o *Object, value []byte, edits ...Edit) (after []byte, changed bool, err error) {
+	if o.Format != FormatProtobuf || !hasObjectMeta(o.APIVersion, o.Kind) {
+		return ApplyEdits(value, edits...)
+	}
+	env, err := parseEnvelope(value)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return applyProtobuf(value, o, env, edits)
+}
+
 // hasObjectMeta says whether objects of a kind carry ObjectMeta: the edits
 // rely on it, at field 1 of a protobuf object and under "metadata" of a map.
 // Every stored object does (DESIGN.md section 5), including those of kinds

@@ -482,3 +482,27 @@ func editNames(edits []Edit) string {
 	}
 	return strings.Join(names, " + ")
 }
+
+// TestApplyEditsDecodedIsApplyEdits: the road that reuses a scan's decode
+// gives the same bytes and refusals as ApplyEdits.
+func TestApplyEditsDecodedIsApplyEdits(t *testing.T) {
+	for name, value := range map[string][]byte{
+		"pod":   mustEncode(t, realisticPod()),
+		"json":  widgetJSON(t),
+		"cbor":  widgetCBOR(t),
+		"fixed": mustApply(t, mustEncode(t, realisticPod()), ClearDeletion()),
+	} {
+		o, err := Decode(value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, edits := range [][]Edit{{ClearDeletion()}, {RemoveFinalizers()}, {SetUnschedulable(false)}} {
+			want, wantChanged, wantErr := ApplyEdits(value, edits...)
+			got, gotChanged, gotErr := ApplyEditsDecoded(o, value, edits...)
+			if !bytes.Equal(got, want) || gotChanged != wantChanged || (gotErr == nil) != (wantErr == nil) {
+				t.Errorf("%s %s: ApplyEditsDecoded = %d bytes, %v, %v; ApplyEdits = %d bytes, %v, %v",
+					name, editNames(edits), len(got), gotChanged, gotErr, len(want), wantChanged, wantErr)
+			}
+		}
+	}
+}

@@ -130,7 +130,7 @@ func planChange(it Item, action Action, edits []codec.Edit) Change {
 		c.Skip = fmt.Errorf("%s: %w: kube-apiserver cannot read it as %s; left alone (see 'lifeboat decode %s')", it.KeyInfo, err, it.Resource, it.Key)
 		return c
 	}
-	after, changed, err := codec.ApplyEdits(it.Value, edits...)
+	after, changed, err := codec.ApplyEditsDecoded(it.Object, it.Value, edits...)
 	if err != nil {
 		c.Skip = fmt.Errorf("%s: %w", it.KeyInfo, err)
 		return c
