@@ -35,7 +35,7 @@ e2e:
 # Speed targets live here, never in timed unit tests.
 # First the Go micro benchmarks (make bench BENCHTIME=3x for steadier figures),
 # then the end-to-end harness: the lifeboat binary against a separate etcd
-# process with fsync on, next to etcdctl (internal/bench; ~5 minutes). The
+# process with fsync on, next to etcdctl (internal/bench; ~3 minutes). The
 # large-cluster scale: make bench BENCHARGS="-pods 150000 -terminating 15000"
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) ./codec/ ./etcdops/
