@@ -25,7 +25,7 @@ var (
 //
 // Protobuf values are edited at the wire level: every byte that does not
 // belong to a changed field survives, including fields lifeboat does not
-// know (DESIGN.md section 5). JSON and CBOR values are edited as generic maps.
+// know (docs/design.md, "Lossless edits"). JSON and CBOR values are edited as generic maps.
 // When nothing changes, after is nil and changed false: there is nothing to
 // write. The result is checked by decoding it with apimachinery's serializer
 // into the same kind; a value that fails is an error, never returned.
@@ -83,7 +83,7 @@ func ApplyEditsDecoded(o *Object, value []byte, edits ...Edit) (after []byte, ch
 
 // hasObjectMeta says whether objects of a kind carry ObjectMeta: the edits
 // rely on it, at field 1 of a protobuf object and under "metadata" of a map.
-// Every stored object does (DESIGN.md section 5), including those of kinds
+// Every stored object does (docs/design.md, "Lossless edits"), including those of kinds
 // lifeboat has no Go type for; but the scheme also knows kinds that are never
 // stored, such as lists, options and WatchEvent, whose field 1 is something
 // else.
@@ -155,7 +155,7 @@ func applyGeneric(o *Object, edits []Edit) ([]byte, bool, error) {
 }
 
 // verify checks that an edited value decodes with apimachinery's own
-// serializer into the same kind (DESIGN.md section 4 step 4): the apiserver
+// serializer into the same kind (docs/design.md, "Lossless edits"): the apiserver
 // must be able to read everything lifeboat writes.
 func verify(after []byte, want typeInfo) error {
 	fail := func(err error) error {

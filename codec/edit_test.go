@@ -28,7 +28,7 @@ func injectAll(t testing.TB, value []byte, injections []injection) []byte {
 	return value
 }
 
-// TestLossless is the proof of DESIGN.md section 5: values carrying fields
+// TestLossless is the proof of docs/design.md, "Lossless edits": values carrying fields
 // lifeboat has never heard of (in the envelope, the object, ObjectMeta, the
 // spec and a Taint) are edited so that only the removed or changed field's
 // bytes differ. The expected value is built independently: the same fields

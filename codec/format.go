@@ -9,7 +9,7 @@ import (
 // Format is how a value is stored in etcd.
 type Format string
 
-// The storage formats a kube-apiserver writes (DESIGN.md section 2).
+// The storage formats a kube-apiserver writes (docs/design.md, "Value formats").
 const (
 	FormatProtobuf  Format = "protobuf"
 	FormatJSON      Format = "json"

@@ -11,7 +11,7 @@ import (
 
 // This file is a minimal wire-level protobuf message editor. It is what lets
 // lifeboat repair values written by a newer Kubernetes than it knows
-// (DESIGN.md section 5): a message is kept as the list of its fields, each
+// (docs/design.md, "Lossless edits"): a message is kept as the list of its fields, each
 // with the exact bytes it was stored as, so that fields lifeboat does not know
 // (or never touches) are copied back byte for byte, in their original order.
 

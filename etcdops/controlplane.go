@@ -94,7 +94,7 @@ func (s *Store) ControlPlane(ctx context.Context) (ControlPlane, error) {
 }
 
 // Warnings says, before a write, which running controllers would undo the
-// operation (DESIGN.md section 6): the node lifecycle controller in the
+// operation (docs/design.md, "Safety model"): the node lifecycle controller in the
 // kube-controller-manager leader re-taints nodes whose kubelet lease is stale
 // and evicts their pods again.
 func (s *Store) Warnings(ctx context.Context, op Operation, now time.Time) []string {
