@@ -58,7 +58,7 @@ keys() { tmux send-keys -t "$session" "$@"; sleep 0.3; }
 w=${SIZE%x*}
 h=${SIZE#*x}
 tmux new-session -d -s "$session" -x "$w" -y "$h" \
-	"cd '$work' && '$BIN' demo 2>'$work/demo.log'; echo lifeboat-exited-\$?; sleep 60"
+	"cd '$work' && LIFEBOAT_JOURNAL_DIR='$work/journals' '$BIN' demo 2>'$work/demo.log'; echo lifeboat-exited-\$?; sleep 60"
 
 # The demo prints its endpoint on stderr before the TUI takes the screen.
 ep=""
@@ -112,6 +112,7 @@ wait_for "untaint-nodes"
 shot journal
 keys q
 wait_for "lifeboat-exited-0"
-ls "$work"/lifeboat-journal-*.jsonl >/dev/null 2>&1 || fail "no journal file in the working directory"
+ls "$work"/journals/*-tui.jsonl >/dev/null 2>&1 || fail "no journal file in the journal directory"
+[ -z "$(ls "$work" | grep -v -e '^journals$' -e '^demo.log$')" ] || fail "files left in the working directory: $(ls "$work")"
 grep -q "Undo with: lifeboat undo" "$work/demo.log" || fail "no undo hint after quitting"
 echo "tui-smoke: OK: 40 pods undeleted and 5 nodes untainted through the TUI at ${SIZE}; etcd checked with lifeboat get"
