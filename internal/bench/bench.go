@@ -262,48 +262,67 @@ func (b *bench) verify(ctx context.Context, terminating map[string]bool, since i
 	return v, nil
 }
 
-// writes measures `lifeboat pods undelete -A --yes -o json`, each run on
-// freshly re-seeded Terminating pods, and etcdctl put once per key.
+// writes measures `lifeboat pods undelete -A --yes -o json`, etcdctl put
+// once per key, and the engine alone, each run on freshly re-seeded
+// Terminating pods. The three alternate run by run: etcd slows down a
+// little with every round of re-seeding and writing (its backend grows),
+// and that drift must not fall on one of them only.
 func (b *bench) writes(ctx context.Context) error {
-	dir := filepath.Join(b.work, "undelete")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+	for _, d := range []string{"undelete", "engine"} {
+		if err := os.MkdirAll(filepath.Join(b.work, d), 0o755); err != nil {
+			return err
+		}
 	}
-	errFile, outFile := filepath.Join(dir, "stderr"), filepath.Join(dir, "stdout.jsonl")
 	for r := range b.cfg.runs {
-		terminating, since, err := b.reseed(ctx)
-		if err != nil {
+		if err := b.undeleteRun(ctx, r); err != nil {
 			return err
 		}
-		logf("undelete run %d/%d", r+1, b.cfg.runs)
-		journal := filepath.Join(dir, fmt.Sprintf("journal-%d.jsonl", r))
-		s, err := b.measure(ctx, dir, outFile, errFile, nil, b.lifeboat,
-			"--endpoints", b.endpoint(), "--journal", journal, "pods", "undelete", "-A", "--yes", "-o", "json")
-		if err != nil {
-			if s.exitCode == 3 {
-				return fmt.Errorf("%w: lifeboat pods undelete left keys undone (exit 3): %v", errCheck, err)
-			}
-			return err
-		}
-		changed, err := countChanged(outFile)
-		if err != nil {
-			return err
-		}
-		if changed != b.cfg.terminating {
-			return fmt.Errorf("%w: lifeboat pods undelete reported %d pods changed, want %d", errCheck, changed, b.cfg.terminating)
-		}
-		v, err := b.verify(ctx, terminating, since)
-		if err != nil {
-			return err
-		}
-		b.rep.undelete.add(s)
-		b.rep.undeleteChecks = append(b.rep.undeleteChecks, v)
-		os.Remove(journal)
-
-		if b.cfg.putSample > 0 {
-			if err := b.etcdctlPuts(ctx, dir, terminating); err != nil {
+		if !b.cfg.skipEngine {
+			if err := b.engineRun(ctx, r); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// undeleteRun is one run of `lifeboat pods undelete -A --yes -o json`, and
+// of the etcdctl puts.
+func (b *bench) undeleteRun(ctx context.Context, r int) error {
+	dir := filepath.Join(b.work, "undelete")
+	errFile, outFile := filepath.Join(dir, "stderr"), filepath.Join(dir, "stdout.jsonl")
+	terminating, since, err := b.reseed(ctx)
+	if err != nil {
+		return err
+	}
+	logf("undelete run %d/%d", r+1, b.cfg.runs)
+	journal := filepath.Join(dir, fmt.Sprintf("journal-%d.jsonl", r))
+	s, err := b.measure(ctx, dir, outFile, errFile, nil, b.lifeboat,
+		"--endpoints", b.endpoint(), "--journal", journal, "pods", "undelete", "-A", "--yes", "-o", "json")
+	if err != nil {
+		if s.exitCode == 3 {
+			return fmt.Errorf("%w: lifeboat pods undelete left keys undone (exit 3): %v", errCheck, err)
+		}
+		return err
+	}
+	changed, err := countChanged(outFile)
+	if err != nil {
+		return err
+	}
+	if changed != b.cfg.terminating {
+		return fmt.Errorf("%w: lifeboat pods undelete reported %d pods changed, want %d", errCheck, changed, b.cfg.terminating)
+	}
+	v, err := b.verify(ctx, terminating, since)
+	if err != nil {
+		return err
+	}
+	b.rep.undelete.add(s)
+	b.rep.undeleteChecks = append(b.rep.undeleteChecks, v)
+	os.Remove(journal)
+
+	if b.cfg.putSample > 0 {
+		if err := b.etcdctlPuts(ctx, dir, terminating); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -384,54 +403,49 @@ func (b *bench) etcdctlPuts(ctx context.Context, dir string, terminating map[str
 	return nil
 }
 
-// engines measures the CLI's engine calls (Batch.Preview + Batch.Apply)
-// without the CLI, in a process of its own (internal/bench/engine) so that
-// its peak RSS is its own.
-func (b *bench) engines(ctx context.Context) error {
+// engineRun is one run of the CLI's engine calls (Batch.Preview +
+// Batch.Apply) without the CLI, in a process of its own
+// (internal/bench/engine) so that its peak RSS is its own.
+func (b *bench) engineRun(ctx context.Context, r int) error {
 	dir := filepath.Join(b.work, "engine")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	errFile, outFile := filepath.Join(dir, "stderr"), filepath.Join(dir, "stdout.json")
+	terminating, since, err := b.reseed(ctx)
+	if err != nil {
 		return err
 	}
-	errFile, outFile := filepath.Join(dir, "stderr"), filepath.Join(dir, "stdout.json")
-	for r := range b.cfg.runs {
-		terminating, since, err := b.reseed(ctx)
-		if err != nil {
-			return err
-		}
-		logf("engine-only run %d/%d", r+1, b.cfg.runs)
-		journal := filepath.Join(dir, fmt.Sprintf("journal-%d.jsonl", r))
-		s, err := b.measure(ctx, dir, outFile, errFile, nil, b.engine, "-endpoint", b.endpoint(), "-journal", journal, "-prefix", prefix)
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(outFile)
-		if err != nil {
-			return err
-		}
-		var res struct {
-			PlanNanos, ApplyNanos int64
-			Written, Failed       int
-			FirstError            string
-		}
-		if err := json.Unmarshal(data, &res); err != nil {
-			return fmt.Errorf("engine child printed %q: %v", data, err)
-		}
-		if res.Written != b.cfg.terminating || res.Failed > 0 {
-			return fmt.Errorf("%w: engine wrote %d pods, %d failed (first: %s); want %d written", errCheck, res.Written, res.Failed, res.FirstError, b.cfg.terminating)
-		}
-		v, err := b.verify(ctx, terminating, since)
-		if err != nil {
-			return err
-		}
-		// The engine figure is Preview + Apply, timed inside the process:
-		// no process start, no connection set-up.
-		s.wall = time.Duration(res.PlanNanos + res.ApplyNanos)
-		b.rep.engine.add(s)
-		b.rep.enginePlan = append(b.rep.enginePlan, time.Duration(res.PlanNanos))
-		b.rep.engineApply = append(b.rep.engineApply, time.Duration(res.ApplyNanos))
-		b.rep.engineChecks = append(b.rep.engineChecks, v)
-		os.Remove(journal)
+	logf("engine-only run %d/%d", r+1, b.cfg.runs)
+	journal := filepath.Join(dir, fmt.Sprintf("journal-%d.jsonl", r))
+	s, err := b.measure(ctx, dir, outFile, errFile, nil, b.engine, "-endpoint", b.endpoint(), "-journal", journal, "-prefix", prefix)
+	if err != nil {
+		return err
 	}
+	data, err := os.ReadFile(outFile)
+	if err != nil {
+		return err
+	}
+	var res struct {
+		PlanNanos, ApplyNanos int64
+		Written, Failed       int
+		FirstError            string
+	}
+	if err := json.Unmarshal(data, &res); err != nil {
+		return fmt.Errorf("engine child printed %q: %v", data, err)
+	}
+	if res.Written != b.cfg.terminating || res.Failed > 0 {
+		return fmt.Errorf("%w: engine wrote %d pods, %d failed (first: %s); want %d written", errCheck, res.Written, res.Failed, res.FirstError, b.cfg.terminating)
+	}
+	v, err := b.verify(ctx, terminating, since)
+	if err != nil {
+		return err
+	}
+	// The engine figure is Preview + Apply, timed inside the process:
+	// no process start, no connection set-up.
+	s.wall = time.Duration(res.PlanNanos + res.ApplyNanos)
+	b.rep.engine.add(s)
+	b.rep.enginePlan = append(b.rep.enginePlan, time.Duration(res.PlanNanos))
+	b.rep.engineApply = append(b.rep.engineApply, time.Duration(res.ApplyNanos))
+	b.rep.engineChecks = append(b.rep.engineChecks, v)
+	os.Remove(journal)
 	return nil
 }
 

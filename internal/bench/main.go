@@ -192,11 +192,6 @@ func run(ctx context.Context, cfg config) (err error) {
 		if err := b.writes(ctx); err != nil {
 			return err
 		}
-		if !cfg.skipEngine {
-			if err := b.engines(ctx); err != nil {
-				return err
-			}
-		}
 	}
 	b.finish(ctx)
 	b.rep.print(os.Stdout, b)
