@@ -239,7 +239,7 @@ func TestLeaseStatusOfCachedItem(t *testing.T) {
 // cluster at once; the cache is synced only at the end.
 func TestFirstListShowsItsPages(t *testing.T) {
 	srv, cli := etcdtest.Start(t)
-	if err := seed.TerminatingPods(context.Background(), cli, "/registry", 2000, testNow); err != nil {
+	if err := seed.TerminatingPods(context.Background(), cli, "/registry", 6000, testNow); err != nil {
 		t.Fatal(err)
 	}
 	proxy := etcdtest.NewStallProxy(t, srv.Endpoint())
@@ -248,13 +248,13 @@ func TestFirstListShowsItsPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	proxy.FreezeAfter = 4 << 20 // a few of the 500-pod pages (~2.6 MB each), not all 2,000 pods
+	proxy.FreezeAfter = 12 << 20 // the first range (2,000 pods, ~10.5 MB), not all 6,000
 	inf := store.NewInformer(resource(t, "pods"), "")
 	if _, err := inf.Resync(context.Background()); err == nil {
 		t.Fatal("the list finished through a stalled etcd")
 	}
-	if n := inf.Len(); n < etcdops.ScanPageSize || n >= 2000 {
-		t.Errorf("after the stall the cache shows %d pods, want the pages that arrived (at least %d, fewer than 2,000)", n, etcdops.ScanPageSize)
+	if n := inf.Len(); n < etcdops.ScanPageSize || n >= 6000 {
+		t.Errorf("after the stall the cache shows %d pods, want the pages that arrived (at least %d, fewer than 6,000)", n, etcdops.ScanPageSize)
 	}
 	if inf.Synced() {
 		t.Error("a list that did not finish is synced")

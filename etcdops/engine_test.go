@@ -607,7 +607,7 @@ func TestScanIsOneSnapshotAcrossPages(t *testing.T) {
 	ctx := context.Background()
 	_, cli := etcdtest.Start(t)
 	store := etcdops.NewStore(cli, "", false)
-	const n = 1234
+	const n = 4321 // three range requests of 2,000
 	for i := 0; i < n; i += 100 {
 		var ops []clientv3.Op
 		for k := i; k < i+100 && k < n; k++ {

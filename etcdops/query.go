@@ -167,13 +167,20 @@ func (s *Store) ListPages(ctx context.Context, q Query, fn func([]Item) error) (
 		prefix = s.layout.NamespacePrefix(q.Resource, ns)
 	}
 	return s.scanPagesAt(ctx, prefix, q.Revision, func(page []*mvccpb.KeyValue) error {
-		items := make([]Item, 0, len(page))
-		for _, kv := range page {
-			if info, ok := selected(string(kv.Key)); ok {
-				items = append(items, Item{Record: recordOf(kv), KeyInfo: info})
+		for len(page) > 0 {
+			chunk := page[:min(ScanPageSize, len(page))]
+			page = page[len(chunk):]
+			items := make([]Item, 0, len(chunk))
+			for _, kv := range chunk {
+				if info, ok := selected(string(kv.Key)); ok {
+					items = append(items, Item{Record: recordOf(kv), KeyInfo: info})
+				}
+			}
+			if err := emit(items); err != nil {
+				return err
 			}
 		}
-		return emit(items)
+		return nil
 	})
 }
 
