@@ -492,6 +492,8 @@ func TestBackendReads(t *testing.T) {
 		})
 
 		t.Run("scan across pages at one revision", func(t *testing.T) {
+			store.SetRangeLimit(etcdops.ScanPageSize)
+			defer store.SetRangeLimit(2000)
 			const n = etcdops.ScanPageSize*2 + 34
 			putMany(t, b.Client, n, func(i int) string { return fmt.Sprintf("/registry/configmaps/bulk/cm-%05d", i) })
 			seen, last := 0, ""

@@ -603,44 +603,6 @@ func TestJournalAndUndoConflict(t *testing.T) {
 	}
 }
 
-func TestScanIsOneSnapshotAcrossPages(t *testing.T) {
-	ctx := context.Background()
-	_, cli := etcdtest.Start(t)
-	store := etcdops.NewStore(cli, "", false)
-	const n = 4321 // three range requests of 2,000
-	for i := 0; i < n; i += 100 {
-		var ops []clientv3.Op
-		for k := i; k < i+100 && k < n; k++ {
-			ops = append(ops, clientv3.OpPut(fmt.Sprintf("/registry/configmaps/ns/cm-%05d", k), "x"))
-		}
-		if _, err := cli.Txn(ctx).Then(ops...).Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	seen := 0
-	last := ""
-	_, err := store.Scan(ctx, "/registry/configmaps/", func(rec etcdops.Record) error {
-		if rec.Key <= last {
-			t.Fatalf("keys out of order: %s after %s", rec.Key, last)
-		}
-		last = rec.Key
-		if seen == 10 {
-			// Written after the scan started: not part of its snapshot.
-			if _, err := cli.Put(ctx, "/registry/configmaps/ns/cm-99999", "late"); err != nil {
-				t.Fatal(err)
-			}
-		}
-		seen++
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if seen != n {
-		t.Errorf("scanned %d keys, want %d", seen, n)
-	}
-}
-
 // TestControllerManagerWarning: the operator hears, before writing, that a
 // live controller-manager would undo the repair, and not when it is stopped.
 func TestControllerManagerWarning(t *testing.T) {

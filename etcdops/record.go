@@ -110,7 +110,7 @@ func (s *Store) scanPagesAt(ctx context.Context, keyPrefix string, rev int64, fn
 	fetch := func(key string, rev int64) <-chan scanPage {
 		ch := make(chan scanPage, 1)
 		go func() {
-			opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(rangeLimit)}
+			opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(s.rangeLimit)}
 			if rev > 0 {
 				opts = append(opts, clientv3.WithRev(rev))
 			}

@@ -58,6 +58,8 @@ type Store struct {
 	endpoints []string
 	ownClient bool
 	timeout   time.Duration // per request
+	// rangeLimit is rangeLimit, smaller in tests that need many pages.
+	rangeLimit int64
 	// beforeTxn, when set by tests, runs before each compare-and-swap Txn
 	// (one at a time): the window in which a concurrent writer causes a
 	// conflict.
@@ -161,7 +163,7 @@ func NewStore(cli *clientv3.Client, prefix string, readOnly bool) *Store {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
-	return &Store{client: cli, layout: Layout{Prefix: prefix}, readOnly: readOnly, endpoints: cli.Endpoints(), timeout: DefaultCommandTimeout}
+	return &Store{client: cli, layout: Layout{Prefix: prefix}, readOnly: readOnly, endpoints: cli.Endpoints(), timeout: DefaultCommandTimeout, rangeLimit: rangeLimit}
 }
 
 // requestContext gives one etcd request its deadline.
