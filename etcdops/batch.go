@@ -292,6 +292,3 @@ func (t *Tally) Add(err error, conflict, skipped bool) {
 		t.Failed++
 	}
 }
-
-// Done reports whether every key was done.
-func (t Tally) Done() bool { return t == Tally{} }

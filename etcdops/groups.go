@@ -74,6 +74,3 @@ func (g *ChangeGroups) Few() []*Change { return g.few }
 
 // Groups are the groups in the order their first change was seen.
 func (g *ChangeGroups) Groups() []*ChangeGroup { return g.order }
-
-// Total is the number of changes added.
-func (g *ChangeGroups) Total() int { return g.total }
