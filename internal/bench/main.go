@@ -100,7 +100,7 @@ func main() {
 	flag.BoolVar(&cfg.buildEtcd, "build-etcd", false, "build etcd and etcdctl "+etcdModuleVersion+" from Go modules even if others are found")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the temporary directory (etcd data, journals, outputs) and print its path")
 	flag.Int64Var(&cfg.quota, "quota-backend-bytes", 8<<30, "etcd's --quota-backend-bytes")
-	flag.BoolVar(&cfg.distinctRevisions, "require-distinct-revisions", false, "fail unless every written object got a revision of its own (one Txn per key)")
+	flag.BoolVar(&cfg.distinctRevisions, "require-distinct-revisions", true, "fail unless every written object got a revision of its own (one Txn per key, as kube-apiserver writes)")
 	flag.DurationVar(&cfg.commandTimeout, "command-timeout", 30*time.Minute, "etcdctl's --command-timeout (its 5 s default is too short for a large unpaged get)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./internal/bench [flags]\n\n"+
