@@ -101,12 +101,7 @@ func (b *Batch) Preview(ctx context.Context, fn func(op int, c *Change) error) e
 // sets b.Revision).
 func (b *Batch) pages(ctx context.Context, i int, rev int64, fn func([]Change) error) error {
 	if b.undo != nil {
-		for start := 0; start < len(b.undo.Changes); start += ScanPageSize {
-			if err := fn(b.undo.Changes[start:min(start+ScanPageSize, len(b.undo.Changes))]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return inPages(b.undo.Changes, fn)
 	}
 	op := b.ops[i]
 	op.Query.Revision = rev
@@ -193,6 +188,16 @@ func (b *Batch) Apply(ctx context.Context, opts ApplyOptions, fn func(op int, c 
 	return nil
 }
 
+// inPages hands changes on ScanPageSize at a time.
+func inPages(changes []Change, fn func([]Change) error) error {
+	for start := 0; start < len(changes); start += ScanPageSize {
+		if err := fn(changes[start:min(start+ScanPageSize, len(changes))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func overlaps(keys []string, written map[string]bool) bool {
 	for _, k := range keys {
 		if written[k] {
@@ -214,12 +219,7 @@ func (b *Batch) changedPages(ctx context.Context, i int, rev int64, fn func([]Ch
 				changed = append(changed, c)
 			}
 		}
-		for start := 0; start < len(changed); start += ScanPageSize {
-			if err := fn(changed[start:min(start+ScanPageSize, len(changed))]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return inPages(changed, fn)
 	}
 	op := b.Ops[i].Operation
 	edits := op.edits()

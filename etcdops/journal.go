@@ -91,15 +91,31 @@ func JournalName(now time.Time, command string) string {
 		}
 		return '-'
 	}, command)
-	slug = strings.Trim(slug, "-")
 	if len(slug) > 40 {
 		slug = slug[:40]
 	}
+	slug = strings.Trim(slug, "-")
 	name := now.UTC().Format("20060102T150405.000Z")
 	if slug != "" {
 		name += "-" + slug
 	}
 	return name + ".jsonl"
+}
+
+// FindJournal names the journal arg means: a path, or when no such file
+// exists and arg has no directory part, the file of that name in dir.
+func FindJournal(dir, arg string) string {
+	if _, err := os.Stat(arg); errors.Is(err, os.ErrNotExist) && !strings.ContainsRune(arg, os.PathSeparator) {
+		if inDir := filepath.Join(dir, arg); fileExists(inDir) {
+			return inDir
+		}
+	}
+	return arg
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // JournalInfo is what a journal says about the run that wrote it.

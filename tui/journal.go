@@ -3,9 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/table"
@@ -80,10 +78,8 @@ func (m *Model) openJournal(path string) tea.Cmd {
 			return nil
 		}
 		path = m.sessionJournal.Path()
-	} else if _, err := os.Stat(path); err != nil && !strings.ContainsRune(path, os.PathSeparator) {
-		if inDir := filepath.Join(m.journalDir(), path); fileExists(inDir) {
-			path = inDir
-		}
+	} else {
+		path = etcdops.FindJournal(m.journalDir(), path)
 	}
 	return readJournalCmd(path)
 }
@@ -93,11 +89,6 @@ func (m *Model) journalDir() string {
 		return m.opts.JournalDir
 	}
 	return etcdops.DefaultJournalDir()
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
 
 func (m *Model) journalKey(msg tea.KeyMsg) tea.Cmd {

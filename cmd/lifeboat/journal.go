@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -157,13 +155,7 @@ func objectName(resource, namespace, name, key string) string {
 // readJournal reads a journal named by path, or by file name in the journal
 // directory, and says on stderr when its last line is torn.
 func readJournal(std streams, cmd *cli.Command, arg string) (*etcdops.JournalFile, error) {
-	path := arg
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !strings.ContainsRune(arg, os.PathSeparator) {
-		if inDir := filepath.Join(journalDir(cmd), arg); fileExists(inDir) {
-			path = inDir
-		}
-	}
-	jf, err := etcdops.ReadJournal(path)
+	jf, err := etcdops.ReadJournal(etcdops.FindJournal(journalDir(cmd), arg))
 	if err != nil {
 		return nil, err
 	}
@@ -171,9 +163,4 @@ func readJournal(std streams, cmd *cli.Command, arg string) (*etcdops.JournalFil
 		fmt.Fprintf(std.err, "warning: %s\n", oneLine(jf.Torn.Error()))
 	}
 	return jf, nil
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
