@@ -69,23 +69,9 @@ func TestApplyExamplePlan(t *testing.T) {
 		before, _ := c.snapshot()
 		r := c.run("apply", "-f", "testdata/plan-example.yaml", "--yes")
 		wantCode(t, r, exitOK)
-		if got := c.terminatingOn("worker-1"); len(got) != 0 {
-			t.Errorf("still Terminating on worker-1: %v", got)
-		}
-		if got := c.terminatingOn(""); len(got) != len(all)-len(onWorker1) {
-			t.Errorf("%d pods Terminating, want the %d not on worker-1", len(got), len(all)-len(onWorker1))
-		}
-		for _, name := range nodeNames {
-			if hasTaint(c.node(name), corev1.TaintNodeUnreachable) {
-				t.Errorf("%s still tainted unreachable", name)
-			}
-		}
+		c.checkPlanExampleApplied(t, before, all, onWorker1)
 		if !c.node("worker-3").Spec.Unschedulable {
 			t.Error("worker-3 uncordoned, but the plan names worker-1 and worker-2 only")
-		}
-		after, _ := c.snapshot()
-		if got, want := len(diffKeys(before, after)), len(onWorker1)+5; got != want {
-			t.Errorf("%d keys written, want %d (pods on worker-1 and 5 tainted nodes)", got, want)
 		}
 		rev := c.revision()
 		r = c.run("apply", "-f", "testdata/plan-example.yaml", "--yes")
@@ -320,4 +306,25 @@ func sortedKeys(m map[string]kv) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// checkPlanExampleApplied checks what testdata/plan-example.yaml does: the
+// pods on worker-1 undeleted, every node untainted, nothing else written.
+func (c *cluster) checkPlanExampleApplied(t *testing.T, before map[string]kv, all, onWorker1 []string) {
+	t.Helper()
+	if got := c.terminatingOn("worker-1"); len(got) != 0 {
+		t.Errorf("still Terminating on worker-1: %v", got)
+	}
+	if got := c.terminatingOn(""); len(got) != len(all)-len(onWorker1) {
+		t.Errorf("%d pods Terminating, want the %d not on worker-1", len(got), len(all)-len(onWorker1))
+	}
+	for _, name := range nodeNames {
+		if hasTaint(c.node(name), corev1.TaintNodeUnreachable) {
+			t.Errorf("%s still tainted unreachable", name)
+		}
+	}
+	after, _ := c.snapshot()
+	if got, want := len(diffKeys(before, after)), len(onWorker1)+5; got != want {
+		t.Errorf("%d keys written, want %d (pods on worker-1 and 5 tainted nodes)", got, want)
+	}
 }

@@ -96,14 +96,7 @@ func TestRepairCommandsOnBackends(t *testing.T) {
 		t.Run("nodes uncordon worker-3", func(t *testing.T) {
 			before := c.nodes()
 			wantCode(t, c.run("nodes", "uncordon", "worker-3", "--yes"), exitOK)
-			checkNodes(t, before, c.nodes(), func(n *corev1.Node) *corev1.Node {
-				if n.Name != "worker-3" {
-					return n
-				}
-				n = withoutTaints(n, func(tn corev1.Taint) bool { return tn.Key == corev1.TaintNodeUnschedulable })
-				n.Spec.Unschedulable = false
-				return n
-			})
+			checkNodes(t, before, c.nodes(), uncordoned("worker-3"))
 		})
 
 		t.Run("finalizers remove", func(t *testing.T) {
@@ -152,21 +145,7 @@ func TestRepairCommandsOnBackends(t *testing.T) {
 			all := c.terminatingOn("")
 			before, _ := c.snapshot()
 			wantCode(t, c.run("apply", "-f", "testdata/plan-example.yaml", "--yes"), exitOK)
-			if got := c.terminatingOn("worker-1"); len(got) != 0 {
-				t.Errorf("still Terminating on worker-1: %v", got)
-			}
-			if got := c.terminatingOn(""); len(got) != len(all)-len(onWorker1) {
-				t.Errorf("%d pods Terminating, want the %d not on worker-1", len(got), len(all)-len(onWorker1))
-			}
-			for _, name := range nodeNames {
-				if hasTaint(c.node(name), corev1.TaintNodeUnreachable) {
-					t.Errorf("%s still tainted unreachable", name)
-				}
-			}
-			after, _ := c.snapshot()
-			if got, want := len(diffKeys(before, after)), len(onWorker1)+5; got != want {
-				t.Errorf("%d keys written, want %d (pods on worker-1 and 5 tainted nodes)", got, want)
-			}
+			c.checkPlanExampleApplied(t, before, all, onWorker1)
 		})
 	})
 }

@@ -425,14 +425,7 @@ func TestNodeRepairs(t *testing.T) {
 		wantCode(t, r, exitOK)
 		// Uncordon also removes the node.kubernetes.io/unschedulable taint
 		// the (stopped) node lifecycle controller would remove; nothing else.
-		checkNodes(t, before, c.nodes(), func(n *corev1.Node) *corev1.Node {
-			if n.Name != "worker-3" {
-				return n
-			}
-			n = withoutTaints(n, func(tn corev1.Taint) bool { return tn.Key == corev1.TaintNodeUnschedulable })
-			n.Spec.Unschedulable = false
-			return n
-		})
+		checkNodes(t, before, c.nodes(), uncordoned("worker-3"))
 	})
 
 	t.Run("node selector", func(t *testing.T) {
@@ -727,5 +720,18 @@ func TestGroupedPreview(t *testing.T) {
 	r = c.run("pods", "undelete", "-n", "shop", "--dry-run")
 	if n := strings.Count(r.out, "--- a/pods/shop/"); n < 2 || strings.Contains(r.out, "===") {
 		t.Errorf("a preview of a few changes is grouped (%d diffs):\n%s", n, r)
+	}
+}
+
+// uncordoned is what uncordon makes of node name: spec.unschedulable false
+// and no node.kubernetes.io/unschedulable taint; other nodes unchanged.
+func uncordoned(name string) func(*corev1.Node) *corev1.Node {
+	return func(n *corev1.Node) *corev1.Node {
+		if n.Name != name {
+			return n
+		}
+		n = withoutTaints(n, func(tn corev1.Taint) bool { return tn.Key == corev1.TaintNodeUnschedulable })
+		n.Spec.Unschedulable = false
+		return n
 	}
 }
