@@ -190,18 +190,7 @@ func TestUndoRestoresLargeObjects(t *testing.T) {
 			t.Fatalf("%s: finalizer not removed: %v", r.Key, r.Err)
 		}
 	}
-	jf, err := etcdops.ReadJournal(j.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	undo, err := store.PlanUndo(ctx, jf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	results, err = store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: journal(t)})
-	if err != nil {
-		t.Fatalf("undo stopped: %v", err)
-	}
+	results = undoJournal(t, store, j.Path())
 	for _, r := range results {
 		if !r.Changed {
 			t.Errorf("%s: not restored: %v", r.Key, r.Err)
@@ -252,18 +241,7 @@ func TestUndoUsesTheKeysCurrentLease(t *testing.T) {
 	if _, err := cli.Revoke(ctx, first.ID); err != nil {
 		t.Fatal(err)
 	}
-	jf, err := etcdops.ReadJournal(j.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	undo, err := store.PlanUndo(ctx, jf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	results, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: journal(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	results := undoJournal(t, store, j.Path())
 	if len(results) != 1 || !results[0].Changed {
 		t.Fatalf("undo: %+v", results)
 	}
@@ -468,6 +446,26 @@ func applyBatch(t testing.TB, store *etcdops.Store, j *etcdops.Journal, ops ...e
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+	return results
+}
+
+// undoJournal reads a journal, plans its undo and applies it, as
+// `lifeboat undo` does; it fails the test if the undo stops.
+func undoJournal(t testing.TB, store *etcdops.Store, path string) []etcdops.Result {
+	t.Helper()
+	ctx := context.Background()
+	jf, err := etcdops.ReadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	undo, err := store.PlanUndo(ctx, jf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: journal(t)})
+	if err != nil {
+		t.Fatalf("undo stopped: %v", err)
 	}
 	return results
 }
