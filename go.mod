@@ -8,6 +8,7 @@ require (
 	github.com/charmbracelet/bubbletea v1.3.10
 	github.com/charmbracelet/lipgloss v1.1.0
 	github.com/charmbracelet/x/ansi v0.11.5
+	github.com/creack/pty v1.1.24
 	github.com/k3s-io/kine v0.14.12
 	github.com/muesli/termenv v0.16.0
 	github.com/sirupsen/logrus v1.9.4

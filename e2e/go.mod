@@ -3,7 +3,7 @@ module github.com/lifeboat-k8s/lifeboat/e2e
 go 1.26.0
 
 require (
-	github.com/creack/pty v1.1.18
+	github.com/creack/pty v1.1.24
 	github.com/google/go-cmp v0.7.0
 	github.com/lifeboat-k8s/lifeboat v0.0.0
 	k8s.io/api v0.36.3
