@@ -4,44 +4,55 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
+	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
 
-// Informer is an in-memory copy of the objects under one key prefix, kept
-// current the way client-go's informers and the apiserver's watch cache
+// Informer is an in-memory summary of the objects under one key prefix,
+// kept current the way client-go's informers and the apiserver's watch cache
 // (k8s.io/apiserver pkg/storage/cacher) are: one List at a revision R, then a
 // Watch from R+1 whose events replace or delete single entries, decoding only
 // the value that changed. A full List happens again only through Resync,
 // which the caller runs when the watch ends (ErrCompacted, etcd unreachable).
 //
+// It keeps, per key, only what its summarize function returns for the
+// decoded Item: neither the stored value nor the decoded object, which
+// are tens of times larger (a pod is ~5 KiB of protobuf, more decoded):
+// 150,000 pods' Items take gigabytes, a table row of each a few hundred
+// bytes. Whoever needs the whole object reads it again (Store.GetItem).
+//
 // An Informer does no I/O on its own: Resync lists and Watch/Next follow
 // the watch in the caller's goroutine, so a front end decides where I/O runs.
 // It never writes. Its methods are safe for concurrent use.
-type Informer struct {
+type Informer[T any] struct {
 	store     *Store
 	prefix    string
 	res       Resource // zero for a raw key informer
 	namespace string
 	raw       bool
+	summarize func(Item) T
 
 	mu      sync.Mutex
-	items   map[string]Item
-	listRev int64 // revision of the last List: events at or below it are in items
-	rev     int64 // newest revision seen, by the List or the watch
-	epoch   int   // bumped by every Resync: the watches of an older List are ignored
+	items   map[string]T
+	ordered orderedValues[T] // items in key order, kept while it is cheap
+	listRev int64            // revision of the last List: events at or below it are in items
+	rev     int64            // newest revision seen, by the List or the watch
+	epoch   int              // bumped by every Resync: the watches of an older List are ignored
 	synced  bool
 	lists   int
 }
 
-// NewInformer caches the objects of one resource: of one namespace, or of
-// all when namespace is "" (or the resource is cluster-scoped). Items are
-// what List returns: decoded, with malformed and encrypted values flagged.
-func (s *Store) NewInformer(res Resource, namespace string) *Informer {
+// NewInformer caches a summary of each object of one resource: of one
+// namespace, or of all when namespace is "" (or the resource is
+// cluster-scoped). summarize gets what List returns: decoded, with
+// malformed and encrypted values flagged. It runs on every core while a
+// List's pages arrive, and must not keep the Item's Value or Object.
+func NewInformer[T any](s *Store, res Resource, namespace string, summarize func(Item) T) *Informer[T] {
 	if !res.Namespaced {
 		namespace = ""
 	}
@@ -49,70 +60,77 @@ func (s *Store) NewInformer(res Resource, namespace string) *Informer {
 	if namespace != "" {
 		prefix = s.layout.NamespacePrefix(res, namespace)
 	}
-	return &Informer{store: s, prefix: prefix, res: res, namespace: namespace, items: map[string]Item{}}
+	return &Informer[T]{store: s, prefix: prefix, res: res, namespace: namespace, summarize: summarize, items: map[string]T{}}
 }
 
-// NewKeyInformer caches every key under a raw prefix (`lifeboat ls`): each
-// value decoded when it can be, its KeyInfo parsed when the key names an
-// object.
-func (s *Store) NewKeyInformer(prefix string) *Informer {
-	return &Informer{store: s, prefix: prefix, raw: true, items: map[string]Item{}}
+// NewKeyInformer caches a summary of every key under a raw prefix
+// (`lifeboat ls`): summarize gets each value decoded when it can be, its
+// KeyInfo parsed when the key names an object.
+func NewKeyInformer[T any](s *Store, prefix string, summarize func(Item) T) *Informer[T] {
+	return &Informer[T]{store: s, prefix: prefix, raw: true, summarize: summarize, items: map[string]T{}}
 }
 
 // Prefix is the key prefix the informer lists and watches.
-func (inf *Informer) Prefix() string { return inf.prefix }
+func (inf *Informer[T]) Prefix() string { return inf.prefix }
 
 // Resync lists everything under the prefix (paged, one consistent revision,
-// decoded on every core) and replaces the cache with it. On error the cache
-// keeps what it had. Watches started before it are ignored from now on:
-// start a new one with Watch.
-func (inf *Informer) Resync(ctx context.Context) (int64, error) {
+// decoded and summarized on every core) and replaces the cache with it. On
+// error the cache keeps what it had. Watches started before it are ignored
+// from now on: start a new one with Watch.
+func (inf *Informer[T]) Resync(ctx context.Context) (int64, error) {
 	inf.mu.Lock()
 	inf.lists++
-	inf.mu.Unlock()
-	items := map[string]Item{}
 	// The first list fills the cache as its pages arrive, so that a front
-	// end can show the first page of 150,000 pods at once (Loaded counts
+	// end can show the first page of 150,000 pods at once (Len counts
 	// them); a re-list builds a new map and swaps it in whole.
-	inf.mu.Lock()
 	first := !inf.synced && len(inf.items) == 0
+	items, ordered := map[string]T{}, orderedValues[T]{valid: true}
 	if first {
 		items = inf.items
-		if items == nil {
-			items = map[string]Item{}
-			inf.items = items
-		}
 	}
 	inf.mu.Unlock()
-	add := func(it Item) {
+	addPage := func(page []Item) {
+		summaries := make([]T, len(page))
+		parallel.For(len(page), func(i int) { summaries[i] = inf.summarize(page[i]) })
 		if first {
 			inf.mu.Lock()
 			defer inf.mu.Unlock()
 		}
-		items[it.Key] = it
+		for i, it := range page {
+			items[it.Key] = summaries[i]
+			if first {
+				inf.ordered.add(it.Key, summaries[i])
+			} else {
+				ordered.add(it.Key, summaries[i])
+			}
+		}
 	}
 	var rev int64
 	var err error
 	if inf.raw {
-		rev, err = inf.store.scanPages(ctx, inf.prefix, func(page []*mvccpb.KeyValue) error {
-			batch := make([]Item, len(page))
-			for i, kv := range page {
-				batch[i] = Item{Record: recordOf(kv)}
-				batch[i].KeyInfo, _ = inf.store.layout.Parse(batch[i].Key)
-			}
-			decodeAll(batch)
-			for _, it := range batch {
-				if it.DecodeErr != nil {
-					it.Object = nil
+		rev, err = inf.store.scanPages(ctx, inf.prefix, func(kvs []*mvccpb.KeyValue) error {
+			for len(kvs) > 0 {
+				chunk := kvs[:min(ScanPageSize, len(kvs))]
+				kvs = kvs[len(chunk):]
+				page := make([]Item, len(chunk))
+				for i, kv := range chunk {
+					page[i] = Item{Record: recordOf(kv)}
+					page[i].KeyInfo, _ = inf.store.layout.Parse(page[i].Key)
 				}
-				add(it)
+				decodeAll(page)
+				for i := range page {
+					if page[i].DecodeErr != nil {
+						page[i].Object = nil
+					}
+				}
+				addPage(page)
 			}
 			return nil
 		})
 	} else {
 		q := Query{Resource: inf.res, Namespace: inf.namespace, AllNamespaces: inf.namespace == ""}
-		rev, err = inf.store.List(ctx, q, func(it Item) error {
-			add(it)
+		rev, err = inf.store.ListPages(ctx, q, func(page []Item) error {
+			addPage(page)
 			return nil
 		})
 	}
@@ -121,14 +139,37 @@ func (inf *Informer) Resync(ctx context.Context) (int64, error) {
 	}
 	inf.mu.Lock()
 	defer inf.mu.Unlock()
+	if !first {
+		inf.ordered = ordered
+	}
 	inf.items, inf.listRev, inf.rev, inf.synced = items, rev, rev, true
 	inf.epoch++
 	return rev, nil
 }
 
+// orderedValues is an informer's values in key order, as a List delivers
+// them: Items hands it out without sorting 150,000 keys again. A watch
+// event invalidates it; Items rebuilds it once.
+type orderedValues[T any] struct {
+	valid  bool
+	last   string
+	values []T
+}
+
+// add appends a value whose key follows every key before it; any other
+// key invalidates the order.
+func (o *orderedValues[T]) add(key string, v T) {
+	if !o.valid || (len(o.values) > 0 && key <= o.last) {
+		*o = orderedValues[T]{}
+		return
+	}
+	o.values = append(o.values, v)
+	o.last = key
+}
+
 // item turns a watched record into the Item List would have returned; false
 // when List would have skipped the key.
-func (inf *Informer) item(rec Record) (Item, bool) {
+func (inf *Informer[T]) item(rec Record) (Item, bool) {
 	it := Item{Record: rec}
 	if inf.raw {
 		it.KeyInfo, _ = inf.store.layout.Parse(rec.Key)
@@ -155,8 +196,8 @@ func (inf *Informer) item(rec Record) (Item, bool) {
 }
 
 // InformerWatch follows the etcd watch of one Resync of an Informer.
-type InformerWatch struct {
-	inf   *Informer
+type InformerWatch[T any] struct {
+	inf   *Informer[T]
 	epoch int
 	ctx   context.Context
 	ch    <-chan WatchEvent
@@ -165,11 +206,11 @@ type InformerWatch struct {
 // Watch starts the watch that keeps the cache current: from the last
 // List's revision + 1, so no change is missed or applied twice. Call it after
 // a successful Resync; ctx ends it.
-func (inf *Informer) Watch(ctx context.Context) *InformerWatch {
+func (inf *Informer[T]) Watch(ctx context.Context) *InformerWatch[T] {
 	inf.mu.Lock()
 	epoch, from, synced := inf.epoch, inf.listRev+1, inf.synced
 	inf.mu.Unlock()
-	w := &InformerWatch{inf: inf, epoch: epoch, ctx: ctx}
+	w := &InformerWatch[T]{inf: inf, epoch: epoch, ctx: ctx}
 	if !synced {
 		ch := make(chan WatchEvent, 1)
 		ch <- WatchEvent{Err: errors.New("informer: Watch before a successful Resync")}
@@ -186,10 +227,11 @@ const informerBatch = 512
 
 // Next waits for the next watch event, takes every event already queued
 // with it, and applies them to the cache: a put replaces the entry (only its
-// value is decoded), a delete removes it. changed says whether the cache
-// changed. A non-nil error ends the watch: Resync, then Watch again
-// (errors.Is(err, ErrCompacted) when etcd compacted the history it needed).
-func (w *InformerWatch) Next() (changed bool, err error) {
+// value is decoded and summarized), a delete removes it. changed says
+// whether the cache changed. A non-nil error ends the watch: Resync, then
+// Watch again (errors.Is(err, ErrCompacted) when etcd compacted the history
+// it needed).
+func (w *InformerWatch[T]) Next() (changed bool, err error) {
 	ev, ok := <-w.ch
 	if !ok {
 		return false, w.closed()
@@ -215,24 +257,27 @@ func (w *InformerWatch) Next() (changed bool, err error) {
 	return changed, nil
 }
 
-func (w *InformerWatch) closed() error {
+func (w *InformerWatch[T]) closed() error {
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
 	return fmt.Errorf("watch %s: closed", w.inf.prefix)
 }
 
-// apply decodes outside the lock, then applies under it, unless a Resync
-// made this watch stale.
-func (w *InformerWatch) apply(batch []WatchEvent) bool {
+// apply decodes and summarizes outside the lock, then applies under it,
+// unless a Resync made this watch stale.
+func (w *InformerWatch[T]) apply(batch []WatchEvent) bool {
 	inf := w.inf
-	decoded := make([]Item, len(batch))
+	summaries := make([]T, len(batch))
 	keep := make([]bool, len(batch))
 	for i, ev := range batch {
 		if ev.Err != nil || ev.Deleted || !strings.HasPrefix(ev.Record.Key, inf.prefix) {
 			continue
 		}
-		decoded[i], keep[i] = inf.item(ev.Record)
+		var it Item
+		if it, keep[i] = inf.item(ev.Record); keep[i] {
+			summaries[i] = inf.summarize(it)
+		}
 	}
 	inf.mu.Lock()
 	defer inf.mu.Unlock()
@@ -261,74 +306,83 @@ func (w *InformerWatch) apply(batch []WatchEvent) bool {
 			continue
 		}
 		if keep[i] {
-			inf.items[ev.Record.Key] = decoded[i]
+			inf.items[ev.Record.Key] = summaries[i]
 			changed = true
 		}
+	}
+	if changed {
+		inf.ordered = orderedValues[T]{}
 	}
 	return changed
 }
 
 // Items is a copy of the cache, in key order.
-func (inf *Informer) Items() []Item {
-	inf.mu.Lock()
-	out := make([]Item, 0, len(inf.items))
-	for _, it := range inf.items {
-		out = append(out, it)
-	}
-	inf.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
-}
-
-// Range calls fn for every cached item, in no order, until it returns false.
-// fn must not call the informer's methods.
-func (inf *Informer) Range(fn func(Item) bool) {
+func (inf *Informer[T]) Items() []T {
 	inf.mu.Lock()
 	defer inf.mu.Unlock()
-	for _, it := range inf.items {
-		if !fn(it) {
+	if !inf.ordered.valid || len(inf.ordered.values) != len(inf.items) {
+		keys := make([]string, 0, len(inf.items))
+		for k := range inf.items {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		inf.ordered = orderedValues[T]{valid: true}
+		for _, k := range keys {
+			inf.ordered.add(k, inf.items[k])
+		}
+	}
+	return slices.Clone(inf.ordered.values)
+}
+
+// Range calls fn for every cached summary, in no order, until it returns
+// false. fn must not call the informer's methods.
+func (inf *Informer[T]) Range(fn func(key string, v T) bool) {
+	inf.mu.Lock()
+	defer inf.mu.Unlock()
+	for k, v := range inf.items {
+		if !fn(k, v) {
 			return
 		}
 	}
 }
 
-// Get is one cached item by etcd key.
-func (inf *Informer) Get(key string) (Item, bool) {
+// Get is the cached summary of one etcd key.
+func (inf *Informer[T]) Get(key string) (T, bool) {
 	inf.mu.Lock()
 	defer inf.mu.Unlock()
-	it, ok := inf.items[key]
-	return it, ok
+	v, ok := inf.items[key]
+	return v, ok
 }
 
 // Len is the number of cached items.
-func (inf *Informer) Len() int {
+func (inf *Informer[T]) Len() int {
 	inf.mu.Lock()
 	defer inf.mu.Unlock()
 	return len(inf.items)
 }
 
 // Revision is the newest etcd revision the cache reflects.
-func (inf *Informer) Revision() int64 {
+func (inf *Informer[T]) Revision() int64 {
 	inf.mu.Lock()
 	defer inf.mu.Unlock()
 	return inf.rev
 }
 
 // Synced reports whether a List has filled the cache.
-func (inf *Informer) Synced() bool {
+func (inf *Informer[T]) Synced() bool {
 	inf.mu.Lock()
 	defer inf.mu.Unlock()
 	return inf.synced
 }
 
 // Lists is how many full Lists (Resync calls) the informer has made.
-func (inf *Informer) Lists() int {
+func (inf *Informer[T]) Lists() int {
 	inf.mu.Lock()
 	defer inf.mu.Unlock()
 	return inf.lists
 }
 
-// LeaseStatusOf reads a cached Lease item without decoding it again.
+// LeaseStatusOf reads a decoded Lease item without decoding it again.
 func LeaseStatusOf(it Item) (LeaseStatus, error) {
 	switch {
 	case it.DecodeErr != nil:

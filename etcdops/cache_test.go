@@ -3,6 +3,7 @@ package etcdops_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -37,7 +38,38 @@ func listKeys(t *testing.T, store *etcdops.Store, q etcdops.Query) map[string]in
 	return out
 }
 
-func cacheKeys(inf *etcdops.Informer) map[string]int64 {
+// summary is what the tests' informers keep of an item: as a front end,
+// only what it shows.
+type summary struct {
+	etcdops.KeyInfo
+	Key         string
+	ModRevision int64
+	Decoded     bool
+	DecodeErr   error
+	Lease       etcdops.LeaseStatus
+	LeaseErr    error
+}
+
+func summarize(it etcdops.Item) summary {
+	s := summary{KeyInfo: it.KeyInfo, Key: it.Key, ModRevision: it.ModRevision, Decoded: it.Object != nil, DecodeErr: it.DecodeErr}
+	if it.Resource.Name == "leases" {
+		s.Lease, s.LeaseErr = etcdops.LeaseStatusOf(it)
+	}
+	return s
+}
+
+// syncedPods is an informer of the seeded cluster's pods after its List.
+func syncedPods(t *testing.T) (*clientv3.Client, *etcdops.Informer[summary]) {
+	t.Helper()
+	cli, store := seededStore(t)
+	inf := etcdops.NewInformer(store, resource(t, "pods"), "", summarize)
+	if _, err := inf.Resync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return cli, inf
+}
+
+func cacheKeys(inf *etcdops.Informer[summary]) map[string]int64 {
 	out := map[string]int64{}
 	for _, it := range inf.Items() {
 		out[it.Key] = it.ModRevision
@@ -46,7 +78,7 @@ func cacheKeys(inf *etcdops.Informer) map[string]int64 {
 }
 
 // next applies watch batches until cond holds.
-func nextUntil(t *testing.T, w *etcdops.InformerWatch, cond func() bool) {
+func nextUntil(t *testing.T, w *etcdops.InformerWatch[summary], cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {
@@ -72,7 +104,7 @@ func TestInformerFollowsPutsAndDeletes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pods := resource(t, "pods")
-	inf := store.NewInformer(pods, "")
+	inf := etcdops.NewInformer(store, pods, "", summarize)
 	if _, err := inf.Resync(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +131,7 @@ func TestInformerFollowsPutsAndDeletes(t *testing.T) {
 	}
 	nextUntil(t, w, func() bool { _, ok := inf.Get(key); return ok })
 	it, _ := inf.Get(key)
-	if it.Object == nil || it.Name != "new-pod" || it.Namespace != "shop" || it.Resource.Name != "pods" {
+	if !it.Decoded || it.Name != "new-pod" || it.Namespace != "shop" || it.Resource.Name != "pods" {
 		t.Fatalf("cached put = %+v", it.KeyInfo)
 	}
 	victim := ""
@@ -116,7 +148,7 @@ func TestInformerFollowsPutsAndDeletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	nextUntil(t, w, func() bool { _, okA := inf.Get(a); _, okB := inf.Get(b); return okA && okB })
-	if it, _ := inf.Get(b); it.DecodeErr == nil || it.Object != nil {
+	if it, _ := inf.Get(b); it.DecodeErr == nil || it.Decoded {
 		t.Fatalf("garbage value cached as %+v", it)
 	}
 	// Other resources under the prefix's neighbours are not cached.
@@ -145,7 +177,7 @@ func TestInformerNamespaceAndKeys(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pods := resource(t, "pods")
-	inf := store.NewInformer(pods, "monitoring")
+	inf := etcdops.NewInformer(store, pods, "monitoring", summarize)
 	if _, err := inf.Resync(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +185,7 @@ func TestInformerNamespaceAndKeys(t *testing.T) {
 	if got := cacheKeys(inf); len(got) != len(want) || len(got) == 0 {
 		t.Fatalf("namespace cache %d, List %d", len(got), len(want))
 	}
-	raw := store.NewKeyInformer("/registry/minions/")
+	raw := etcdops.NewKeyInformer(store, "/registry/minions/", summarize)
 	if _, err := raw.Resync(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -171,13 +203,8 @@ func TestInformerNamespaceAndKeys(t *testing.T) {
 }
 
 func TestInformerCompactedResync(t *testing.T) {
-	cli, store := seededStore(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	inf := store.NewInformer(resource(t, "pods"), "")
-	if _, err := inf.Resync(ctx); err != nil {
-		t.Fatal(err)
-	}
+	cli, inf := syncedPods(t)
+	ctx := t.Context()
 	// Writes and a compaction past the List's revision before the watch
 	// starts: the watch cannot resume and says so.
 	key := "/registry/pods/shop/late"
@@ -216,7 +243,7 @@ func TestLeaseStatusOfCachedItem(t *testing.T) {
 	}
 	store := etcdops.NewStore(cli, "", false)
 	leases := resource(t, "leases")
-	inf := store.NewInformer(leases, "")
+	inf := etcdops.NewInformer(store, leases, "", summarize)
 	if _, err := inf.Resync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +251,7 @@ func TestLeaseStatusOfCachedItem(t *testing.T) {
 	if !ok {
 		t.Fatal("controller-manager lease not cached")
 	}
-	st, err := etcdops.LeaseStatusOf(it)
+	st, err := it.Lease, it.LeaseErr
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +276,7 @@ func TestFirstListShowsItsPages(t *testing.T) {
 	}
 	defer store.Close()
 	proxy.FreezeAfter = 12 << 20 // the first range (2,000 pods, ~10.5 MB), not all 6,000
-	inf := store.NewInformer(resource(t, "pods"), "")
+	inf := etcdops.NewInformer(store, resource(t, "pods"), "", summarize)
 	if _, err := inf.Resync(context.Background()); err == nil {
 		t.Fatal("the list finished through a stalled etcd")
 	}
@@ -258,5 +285,65 @@ func TestFirstListShowsItsPages(t *testing.T) {
 	}
 	if inf.Synced() {
 		t.Error("a list that did not finish is synced")
+	}
+}
+
+// Items is in key order: as the first List delivered it, and again after
+// watch events put keys anywhere and delete others.
+func TestInformerItemsInKeyOrder(t *testing.T) {
+	cli, inf := syncedPods(t)
+	ctx := t.Context()
+	keysOf := func() []string {
+		var out []string
+		for _, it := range inf.Items() {
+			out = append(out, it.Key)
+		}
+		return out
+	}
+	listed := keysOf()
+	if !slices.IsSorted(listed) || len(listed) != inf.Len() {
+		t.Fatalf("after the List: %d keys, sorted %v", len(listed), slices.IsSorted(listed))
+	}
+	w := inf.Watch(ctx)
+	for _, name := range []string{"zz-last", "aa-first", "mm-middle"} {
+		if err := seed.PutObject(ctx, cli, "/registry/pods/default/"+name, newPod("default", name), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := cli.Delete(ctx, listed[0]); err != nil {
+		t.Fatal(err)
+	}
+	nextUntil(t, w, func() bool { return inf.Len() == len(listed)+2 })
+	got := keysOf()
+	if !slices.IsSorted(got) || len(got) != len(listed)+2 || slices.Contains(got, listed[0]) ||
+		!slices.Contains(got, "/registry/pods/default/mm-middle") {
+		t.Fatalf("after the watch: %v", got)
+	}
+}
+
+// GetItem reads one object whole, decoded as List decodes it.
+func TestGetItem(t *testing.T) {
+	_, store := seededStore(t)
+	for _, tc := range []struct {
+		key              string
+		found, malformed bool
+		name             string
+	}{
+		{key: "/registry/minions/worker-1", found: true, name: "worker-1"},
+		{key: "/registry/pods/default/poison", found: true, malformed: true, name: "poison"},
+		{key: "/registry/pods/default/absent"},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			it, found, err := store.GetItem(context.Background(), tc.key)
+			if err != nil || found != tc.found {
+				t.Fatalf("found=%v err=%v, want found=%v", found, err, tc.found)
+			}
+			if !found {
+				return
+			}
+			if it.Name != tc.name || (it.DecodeErr != nil) != tc.malformed || (it.Object != nil) == tc.malformed || len(it.Value) == 0 {
+				t.Errorf("item %s: object %v, DecodeErr %v, %d bytes", it.Name, it.Object != nil, it.DecodeErr, len(it.Value))
+			}
+		})
 	}
 }

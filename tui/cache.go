@@ -25,10 +25,10 @@ import (
 // cache is one informer and the state of its list and watch.
 type cache struct {
 	key     string
-	inf     *etcdops.Informer
+	inf     *etcdops.Informer[*row]
 	gen     int                // bumped by each sync: older messages are ignored
 	cancel  context.CancelFunc // ends the watch of the current sync
-	watch   *etcdops.InformerWatch
+	watch   *etcdops.InformerWatch[*row]
 	loading bool
 	dead    bool // the last sync failed or its watch ended: list again
 	dirty   bool // changed since the screen last read it
@@ -56,7 +56,8 @@ func isBaseCache(key string) bool {
 func (m *Model) addBaseCaches() {
 	m.caches = map[string]*cache{}
 	for _, name := range baseCaches {
-		m.caches[name] = &cache{key: name, inf: m.store.NewInformer(etcdops.MustResolveResource(name), "")}
+		res := etcdops.MustResolveResource(name)
+		m.caches[name] = &cache{key: name, inf: etcdops.NewInformer(m.store, res, "", rowSummarizer(res, m.now))}
 	}
 }
 
@@ -85,9 +86,9 @@ func (m *Model) ensureCache(v listView) *cache {
 	}
 	c := &cache{key: key}
 	if v.keys {
-		c.inf = m.store.NewKeyInformer(v.keyPrefix)
+		c.inf = etcdops.NewKeyInformer(m.store, v.keyPrefix, keyRowSummarizer)
 	} else {
-		c.inf = m.store.NewInformer(v.res, v.namespace)
+		c.inf = etcdops.NewInformer(m.store, v.res, v.namespace, rowSummarizer(v.res, m.now))
 	}
 	m.caches[key] = c
 	return c
@@ -186,7 +187,7 @@ func (m *Model) onLoadTick(msg loadTickMsg) tea.Cmd {
 
 // waitCacheCmd applies the next batch of watch events to the cache, in
 // the command's goroutine: decoding never runs in Update.
-func waitCacheCmd(key string, gen int, w *etcdops.InformerWatch) tea.Cmd {
+func waitCacheCmd(key string, gen int, w *etcdops.InformerWatch[*row]) tea.Cmd {
 	return func() tea.Msg {
 		changed, err := w.Next()
 		return cacheEventsMsg{key: key, gen: gen, changed: changed, err: err}
@@ -290,32 +291,32 @@ func (m *Model) refresh() tea.Cmd {
 // computeHeader counts from the caches.
 func (m *Model) computeHeader() {
 	var d headerData
-	m.caches[nodesCache].inf.Range(func(it etcdops.Item) bool {
+	m.caches[nodesCache].inf.Range(func(_ string, r *row) bool {
 		d.nodes++
-		node, ok := typedNode(it)
-		if !ok {
+		node := r.node
+		if node == nil {
 			return true
 		}
-		if nodeReady(node) {
+		if node.ready {
 			d.ready++
 		} else {
 			d.notReady++
 		}
-		if len(repairableTaints(node)) > 0 {
+		if node.tainted {
 			d.tainted++
 		}
-		if node.Spec.Unschedulable {
+		if node.cordoned {
 			d.cordoned++
 		}
 		return true
 	})
-	m.caches[podsCache].inf.Range(func(it etcdops.Item) bool {
-		if it.DecodeErr != nil {
+	m.caches[podsCache].inf.Range(func(_ string, r *row) bool {
+		if r.malformed {
 			d.malformed++
 			return true
 		}
 		d.pods++
-		if terminating(it) {
+		if r.terminating {
 			d.terminating++
 		}
 		return true
@@ -334,11 +335,14 @@ func (m *Model) computeHeader() {
 // lease reads one Lease from the leases cache.
 func (m *Model) lease(namespace, name string) (etcdops.LeaseStatus, error) {
 	key := m.store.Layout().Key(etcdops.MustResolveResource("leases"), namespace, name)
-	it, ok := m.caches[leasesCache].inf.Get(key)
-	if !ok {
+	r, ok := m.caches[leasesCache].inf.Get(key)
+	switch {
+	case !ok:
 		return etcdops.LeaseStatus{Namespace: namespace, Name: name}, nil
+	case r.leaseErr != nil:
+		return etcdops.LeaseStatus{Namespace: namespace, Name: name, Found: true}, r.leaseErr
 	}
-	return etcdops.LeaseStatusOf(it)
+	return *r.lease, nil
 }
 
 // loadView puts the view cache's items (of the view's namespace) into the
@@ -351,9 +355,9 @@ func (m *Model) loadView() tea.Cmd {
 	items := c.inf.Items()
 	if ns := m.list.view.namespace; ns != "" && !m.list.view.keys {
 		kept := items[:0]
-		for _, it := range items {
-			if it.Namespace == ns {
-				kept = append(kept, it)
+		for _, r := range items {
+			if r.namespace == ns {
+				kept = append(kept, r)
 			}
 		}
 		items = kept
@@ -361,8 +365,8 @@ func (m *Model) loadView() tea.Cmd {
 	var leases map[string]etcdops.LeaseStatus
 	if m.list.isNodes() {
 		leases = make(map[string]etcdops.LeaseStatus, len(items))
-		for _, it := range items {
-			leases[it.Name], _ = m.lease("kube-node-lease", it.Name)
+		for _, r := range items {
+			leases[r.name], _ = m.lease("kube-node-lease", r.name)
 		}
 	}
 	m.list.load(items, leases, c.inf.Revision())
@@ -377,11 +381,8 @@ func (m *Model) followDetail() tea.Cmd {
 		return nil
 	}
 	if c, ok := m.caches[m.list.cacheKey]; ok {
-		if it, ok := c.inf.Get(m.detail.key); ok {
-			if it.ModRevision != m.detail.revision {
-				return yamlCmd(it, false, m.detail.showSecrets)
-			}
-			return nil
+		if r, ok := c.inf.Get(m.detail.key); ok && r.modRevision != m.detail.revision {
+			return m.readDetailCmd(r.key, false, m.detail.showSecrets)
 		}
 	}
 	return nil
@@ -416,7 +417,7 @@ func (m *Model) onClock() tea.Cmd {
 	m.ticks++
 	cmds := []tea.Cmd{tickCmd(clockTick, clockMsg{})}
 	if m.screen == screenList && m.list.loaded && (m.list.isNodes() || m.ticks%probeEvery == 0) {
-		m.list.rebuild(m.now(), m.bodyWidth())
+		m.list.render(m.now(), m.bodyWidth())
 	}
 	if m.ticks%probeEvery == 0 && m.connErr == nil && !m.retrying {
 		cmds = append(cmds, m.probeCmd())

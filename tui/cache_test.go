@@ -78,11 +78,11 @@ func TestCacheFollowsWritesWithoutRelisting(t *testing.T) {
 
 	// Someone undeletes a terminating pod: the header's count follows.
 	h.press("esc", "T")
-	victim := h.m.list.items[h.m.list.visible[0]]
-	pod, _ := typedPod(victim)
+	victim := h.visibleRow(0)
+	pod, _ := typedPod(h.object(victim.key))
 	pod = pod.DeepCopy()
 	pod.DeletionTimestamp, pod.DeletionGracePeriodSeconds = nil, nil
-	if err := seed.PutObject(ctx, h.cli, victim.Key, pod, 0); err != nil {
+	if err := seed.PutObject(ctx, h.cli, victim.key, pod, 0); err != nil {
 		t.Fatal(err)
 	}
 	h.waitScreen("39 terminating")
@@ -123,11 +123,10 @@ func TestNodeLeaseFromCache(t *testing.T) {
 	lists := h.m.fullLists
 	leases := etcdops.MustResolveResource("leases")
 	key := h.store.Layout().Key(leases, "kube-node-lease", "worker-1")
-	it, ok := h.m.caches[leasesCache].inf.Get(key)
-	if !ok {
+	if _, ok := h.m.caches[leasesCache].inf.Get(key); !ok {
 		t.Fatal("worker-1 lease not cached")
 	}
-	lease := it.Object.Typed.(*coordinationv1.Lease).DeepCopy()
+	lease := h.object(key).Object.Typed.(*coordinationv1.Lease).DeepCopy()
 	renew := metav1.NewMicroTime(testNow.Add(-2 * time.Second))
 	lease.Spec.RenewTime = &renew
 	if err := seed.PutObject(context.Background(), h.cli, key, lease, 0); err != nil {
@@ -189,9 +188,9 @@ func TestNamespaceScope(t *testing.T) {
 	if len(h.m.list.items) == 0 || len(h.m.list.items) >= all {
 		t.Fatalf(":pods shop lists %d of %d pods", len(h.m.list.items), all)
 	}
-	for _, it := range h.m.list.items {
-		if it.Namespace != "shop" {
-			t.Errorf(":pods shop shows %s/%s", it.Namespace, it.Name)
+	for _, r := range h.m.list.items {
+		if r.namespace != "shop" {
+			t.Errorf(":pods shop shows %s/%s", r.namespace, r.name)
 		}
 	}
 	s := h.screen()
@@ -214,8 +213,8 @@ func TestNamespaceScope(t *testing.T) {
 	h.waitScreen("scoped-probe")
 	h.settle(200 * time.Millisecond)
 	n := 0
-	for _, it := range h.m.list.items {
-		if it.Name == "scoped-probe" {
+	for _, r := range h.m.list.items {
+		if r.name == "scoped-probe" {
 			n++
 		}
 	}
@@ -231,9 +230,9 @@ func TestNamespaceScope(t *testing.T) {
 	// Any namespaced resource; its own cache is scoped and dropped after.
 	h.press(":", "cm payments", "enter")
 	h.waitFor("configmaps in payments", func() bool { return h.m.list.loaded && h.m.list.view.res.Name == "configmaps" })
-	for _, it := range h.m.list.items {
-		if it.Namespace != "payments" {
-			t.Errorf(":cm payments shows %s/%s", it.Namespace, it.Name)
+	for _, r := range h.m.list.items {
+		if r.namespace != "payments" {
+			t.Errorf(":cm payments shows %s/%s", r.namespace, r.name)
 		}
 	}
 	if !strings.Contains(h.screen(), "configmaps(payments)") || !strings.Contains(h.screen(), "payments-api-config") {

@@ -35,7 +35,7 @@ type (
 	syncedMsg struct {
 		key   string
 		gen   int
-		watch *etcdops.InformerWatch
+		watch *etcdops.InformerWatch[*row]
 		err   error
 	}
 	// cacheEventsMsg says a cache applied a batch of watch events.
@@ -54,6 +54,7 @@ type (
 	clockMsg         struct{}
 	probeMsg         struct{ err error }
 	detailMsg        struct{ detail detailState }
+	detailErrMsg     struct{ err error }
 	planMsg          struct{ preview previewState }
 	applyProgressMsg struct{ done, total int }
 	applyDoneMsg     struct {
@@ -77,14 +78,6 @@ type headerData struct {
 	pods, terminating, malformed    int
 	controlPlane                    etcdops.ControlPlane
 	controlPlaneErr                 error
-}
-
-func typedNode(it etcdops.Item) (*corev1.Node, bool) {
-	if it.Object == nil {
-		return nil, false
-	}
-	n, ok := it.Object.Typed.(*corev1.Node)
-	return n, ok
 }
 
 func nodeReady(n *corev1.Node) bool {
@@ -111,6 +104,24 @@ func repairableTaints(n *corev1.Node) []corev1.Taint {
 
 func tickCmd(d time.Duration, msg tea.Msg) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
+}
+
+// readDetailCmd reads one key whole (the caches keep only table rows) and
+// renders it: the YAML view, or the raw key facts.
+func (m *Model) readDetailCmd(key string, raw, showSecrets bool) tea.Cmd {
+	store := m.store
+	ctx, cancel := m.ioContext()
+	return func() tea.Msg {
+		defer cancel()
+		it, found, err := store.GetItem(ctx, key)
+		switch {
+		case err != nil:
+			return detailErrMsg{err: err}
+		case !found:
+			return detailErrMsg{err: fmt.Errorf("%s is gone: deleted since it was listed", key)}
+		}
+		return yamlCmd(it, raw, showSecrets)()
+	}
 }
 
 // yamlCmd renders an object, or its raw key facts.

@@ -8,10 +8,13 @@
 // I/O runs in tea.Cmds, never in Update or View, so the screen never blocks
 // on etcd. Views read informer caches (etcdops.Informer, cache.go): one
 // list per resource, then its etcd watch, applied entry by entry; they show
-// a change made by anyone within a second, without listing again.
+// a change made by anyone within a second, without listing again. A cache
+// keeps one compact row per object (rows.go), never the object: the YAML
+// view reads its key again, and actions read their objects at the time.
 //
 // Files: model.go (state and dispatch), keys.go (bindings and help),
-// cache.go (informer caches, refresh, liveness probe), header.go
+// cache.go (informer caches, refresh, liveness probe), rows.go (what a
+// cache keeps of an object), header.go
 // (endpoint, revision, mode, counts, leases), views_list.go
 // (resource tables, namespaces, filter, sort, marks),
 // views_detail.go (YAML and raw key facts), preview.go (diff preview,

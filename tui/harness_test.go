@@ -234,7 +234,26 @@ func (h *harness) node(name string) *corev1.Node {
 func (h *harness) visibleNames() []string {
 	var out []string
 	for _, idx := range h.m.list.visible {
-		out = append(out, h.m.list.items[idx].Name)
+		out = append(out, h.m.list.items[idx].name)
 	}
 	return out
+}
+
+// visibleRow is the row at a position of the display order.
+func (h *harness) visibleRow(pos int) *row {
+	h.t.Helper()
+	if pos >= len(h.m.list.visible) {
+		h.t.Fatalf("no row %d of %d:\n%s", pos, len(h.m.list.visible), h.screen())
+	}
+	return h.m.list.items[h.m.list.visible[pos]]
+}
+
+// object reads a row's object from etcd: the rows keep none.
+func (h *harness) object(key string) etcdops.Item {
+	h.t.Helper()
+	it, found, err := h.store.GetItem(context.Background(), key)
+	if err != nil || !found {
+		h.t.Fatalf("%s: found=%v err=%v", key, found, err)
+	}
+	return it
 }

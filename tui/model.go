@@ -101,6 +101,10 @@ type Model struct {
 	applyDone  int
 	applyTotal int
 
+	// filterHeld holds the live filter while a burst of typed keys is
+	// taken one by one; filterDue says one of them changed it.
+	filterHeld, filterDue bool
+
 	sessionJournal *etcdops.Journal
 	status         string
 	statusBad      bool
@@ -208,6 +212,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.push(screenDetail)
 		}
 		return m, nil
+	case detailErrMsg:
+		m.setStatus(true, "%s", msg.err)
+		return m, nil
 	case planMsg:
 		return m, m.onPlan(msg)
 	case applyProgressMsg:
@@ -235,11 +242,18 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	// Keys typed faster than the terminal is read arrive as one message
 	// (":nodes"): take them one by one, so ':' still opens the prompt.
+	// The filter they type is applied once, after the last of them.
 	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 		var cmds []tea.Cmd
+		m.filterHeld = true
 		for _, r := range msg.Runes {
 			cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
 		}
+		m.filterHeld = false
+		if m.filterDue && m.promptKind == promptFilter {
+			m.liveFilter()
+		}
+		m.filterDue = false
 		return tea.Batch(cmds...)
 	}
 	if m.promptKind != promptNone {
@@ -382,13 +396,22 @@ func (m *Model) promptKey(msg tea.KeyMsg) tea.Cmd {
 	var cmd tea.Cmd
 	m.prompt, cmd = m.prompt.Update(msg)
 	if kind == promptFilter {
-		// Live filtering as in k9s; label selectors apply on Enter.
-		if v := m.prompt.Value(); !isSelectorFilter(v) {
-			m.list.setFilter(v, nil, "")
-			m.list.rebuild(m.now(), m.bodyWidth())
+		if m.filterHeld {
+			m.filterDue = true
+		} else {
+			m.liveFilter()
 		}
 	}
 	return cmd
+}
+
+// liveFilter filters as the text is typed, as k9s does; label selectors
+// apply on Enter.
+func (m *Model) liveFilter() {
+	if v := m.prompt.Value(); !isSelectorFilter(v) {
+		m.list.setFilter(v, nil, "")
+		m.list.rebuild(m.now(), m.bodyWidth())
+	}
 }
 
 // runCommand handles ":<what>".

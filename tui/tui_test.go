@@ -62,8 +62,9 @@ func TestFilterAndSelector(t *testing.T) {
 		t.Fatalf("selector app=frontend shows nothing:\n%s", h.screen())
 	}
 	for _, idx := range h.m.list.visible {
-		if app := h.m.list.items[idx].Object.Meta.Labels["app"]; app != "frontend" {
-			t.Errorf("selector app=frontend shows %s with app=%q", h.m.list.items[idx].Name, app)
+		r := h.m.list.items[idx]
+		if app := h.object(r.key).Object.Meta.Labels["app"]; app != "frontend" {
+			t.Errorf("selector app=frontend shows %s with app=%q", r.name, app)
 		}
 	}
 	if !strings.Contains(h.screen(), "selector: app=frontend") {
@@ -76,8 +77,9 @@ func TestFilterAndSelector(t *testing.T) {
 	// Terminating-only toggle, and sort by name.
 	h.press("T")
 	for _, idx := range h.m.list.visible {
-		if !terminating(h.m.list.items[idx]) {
-			t.Errorf("T shows %s, not terminating", h.m.list.items[idx].Name)
+		r := h.m.list.items[idx]
+		if h.object(r.key).Object.Meta.DeletionTimestamp == nil {
+			t.Errorf("T shows %s, not terminating", r.name)
 		}
 	}
 	if len(h.m.list.visible) != 40 {
@@ -218,30 +220,30 @@ func TestReadOnlyHasNoActions(t *testing.T) {
 func TestLiveUpdateFromWatch(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	h.press("T", "N")
-	victim := h.m.list.items[h.m.list.visible[0]]
-	if !strings.Contains(h.screen(), victim.Name) {
-		t.Fatalf("screen lacks %s", victim.Name)
+	victim := h.visibleRow(0)
+	if !strings.Contains(h.screen(), victim.name) {
+		t.Fatalf("screen lacks %s", victim.name)
 	}
 	// Someone else (a kubelet coming back) finishes the deletion.
 	start := time.Now()
-	if _, err := h.cli.Delete(context.Background(), victim.Key); err != nil {
+	if _, err := h.cli.Delete(context.Background(), victim.key); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("the deleted pod to leave the screen", func() bool { return !strings.Contains(h.screen(), victim.Name) })
+	h.waitFor("the deleted pod to leave the screen", func() bool { return !strings.Contains(h.screen(), victim.name) })
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("the view followed the write after %s, want within a second", d)
 	}
 	h.waitScreen("39 terminating")
 
 	// And another operator undeletes one: it leaves the terminating view.
-	other := h.m.list.items[h.m.list.visible[0]]
-	pod, _ := typedPod(other)
+	other := h.visibleRow(0)
+	pod, _ := typedPod(h.object(other.key))
 	pod = pod.DeepCopy()
 	pod.DeletionTimestamp, pod.DeletionGracePeriodSeconds = nil, nil
-	if err := seed.PutObject(context.Background(), h.cli, other.Key, pod, 0); err != nil {
+	if err := seed.PutObject(context.Background(), h.cli, other.key, pod, 0); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("the undeleted pod to leave the terminating view", func() bool { return !strings.Contains(h.screen(), other.Name) })
+	h.waitFor("the undeleted pod to leave the terminating view", func() bool { return !strings.Contains(h.screen(), other.name) })
 }
 
 func TestConflictShownNeverOverwritten(t *testing.T) {
@@ -256,13 +258,13 @@ func TestConflictShownNeverOverwritten(t *testing.T) {
 	h.waitFor("preview", func() bool { return h.m.screen == screenPreview })
 	// Between preview and confirm: one pod is deleted, another relabeled.
 	ctx := context.Background()
-	if _, err := h.cli.Delete(ctx, deleted.Key); err != nil {
+	if _, err := h.cli.Delete(ctx, deleted.key); err != nil {
 		t.Fatal(err)
 	}
-	pod, _ := typedPod(relabeled)
+	pod, _ := typedPod(h.object(relabeled.key))
 	pod = pod.DeepCopy()
 	pod.Labels["touched-by"] = "someone-else"
-	if err := seed.PutObject(ctx, h.cli, relabeled.Key, pod, 0); err != nil {
+	if err := seed.PutObject(ctx, h.cli, relabeled.key, pod, 0); err != nil {
 		t.Fatal(err)
 	}
 	h.press("y")
@@ -272,10 +274,10 @@ func TestConflictShownNeverOverwritten(t *testing.T) {
 		!strings.Contains(ansiStrip(h.m.summary.content), "changed by someone else since the preview") {
 		t.Errorf("summary does not show the conflict:\n%s", s)
 	}
-	if _, found, _ := h.store.Get(ctx, deleted.Key); found {
-		t.Errorf("%s was recreated", deleted.Key)
+	if _, found, _ := h.store.Get(ctx, deleted.key); found {
+		t.Errorf("%s was recreated", deleted.key)
 	}
-	rec, _, _ := h.store.Get(ctx, relabeled.Key)
+	rec, _, _ := h.store.Get(ctx, relabeled.key)
 	obj, err := codec.Decode(rec.Value)
 	if err != nil {
 		t.Fatal(err)

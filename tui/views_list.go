@@ -1,11 +1,13 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/table"
@@ -43,12 +45,19 @@ func (v listView) String() string {
 	return v.res.String()
 }
 
-// listState is a resource table: the loaded items, the filter, the sort,
+// listState is a resource table: the loaded rows, the filter, the sort,
 // the marks and the bubbles table showing the visible rows.
+//
+// It is built for 150,000 rows. The rows are sorted only when they or the
+// sort change; a filter keeps the sorted order and only selects from it;
+// and the bubbles table gets one slot per visible row, of which only a
+// window around the cursor holds cells: bubbles renders only the rows
+// around its cursor (table.UpdateViewport), and cells for the others are
+// never made. Column widths fit a bounded sample of the rows.
 type listState struct {
 	view       listView
 	cacheKey   string // the cache (cache.go) its rows come from
-	items      []etcdops.Item
+	items      []*row // in key order
 	nodeLeases map[string]etcdops.LeaseStatus
 	revision   int64
 	loaded     bool
@@ -61,9 +70,17 @@ type listState struct {
 	sortDesc        bool
 	marks           map[string]bool // by etcd key
 
-	cols    []string
-	visible []int // indices into items, in display order
-	table   table.Model
+	cols       []string
+	order      []int // indices into items, sorted by the sort column
+	sorted     bool  // order is sorted for items, sortCol and sortDesc
+	visible    []int // the filtered subset of order: display order
+	filteredBy filterKey
+
+	tableRows            []table.Row // one per visible row; cells only in [filledFrom, filledTo)
+	filledFrom, filledTo int
+	natural              []int // widest cell of each column in the sample and the windows shown
+	width                int
+	table                table.Model
 }
 
 func newListState(k keyMap) listState {
@@ -83,8 +100,8 @@ func newTable(k keyMap) table.Model {
 
 func (l *listState) setView(v listView) {
 	l.view = v
-	l.items, l.visible, l.nodeLeases = nil, nil, nil
-	l.loaded = false
+	l.items, l.order, l.visible, l.nodeLeases = nil, nil, nil, nil
+	l.sorted, l.loaded = false, false
 	l.marks = map[string]bool{}
 	l.filter, l.selector, l.selectorText = "", nil, ""
 	l.terminatingOnly = false
@@ -95,12 +112,18 @@ func (l *listState) setView(v listView) {
 func (l *listState) isPods() bool  { return !l.view.keys && l.view.res.Name == "pods" }
 func (l *listState) isNodes() bool { return !l.view.keys && l.view.res.Name == "nodes" }
 
-func (l *listState) load(items []etcdops.Item, leases map[string]etcdops.LeaseStatus, rev int64) {
+func (l *listState) load(items []*row, leases map[string]etcdops.LeaseStatus, rev int64) {
 	l.items, l.nodeLeases, l.revision, l.loaded = items, leases, rev, true
+	l.sorted = false
+	if len(l.marks) == 0 {
+		return
+	}
 	// Marks on keys that are gone are dropped: they cannot be acted on.
-	present := make(map[string]bool, len(items))
-	for _, it := range items {
-		present[it.Key] = true
+	present := make(map[string]bool, len(l.marks))
+	for _, r := range items {
+		if l.marks[r.key] {
+			present[r.key] = true
+		}
 	}
 	for k := range l.marks {
 		if !present[k] {
@@ -111,6 +134,10 @@ func (l *listState) load(items []etcdops.Item, leases map[string]etcdops.LeaseSt
 
 func (l *listState) setFilter(text string, sel labels.Selector, selText string) {
 	l.filter, l.selector, l.selectorText = text, sel, selText
+}
+
+func (l *listState) setSort(col int, desc bool) {
+	l.sortCol, l.sortDesc, l.sorted = col, desc, false
 }
 
 func (l *listState) filterText() string {
@@ -137,28 +164,57 @@ func (l *listState) columns() []string {
 	return cols
 }
 
-func (l *listState) cells(it etcdops.Item, now time.Time) []string {
+// skipped is how many of a row's stored cells (every namespace's columns)
+// the view leaves out: NAMESPACE, in a view of one namespace.
+func (l *listState) skipped() int {
+	if !l.view.keys && l.view.res.Namespaced && l.view.namespace != "" {
+		return 1
+	}
+	return 0
+}
+
+// cell is one column of a row as shown now: aging cells are formatted
+// from the stored times.
+func (l *listState) cell(r *row, col int, now time.Time) string {
+	i := col + l.skipped()
+	if i < len(r.cells) {
+		if col == l.agingCol() && !r.since.IsZero() {
+			return ago(r.since, now)
+		}
+		return r.cells[i]
+	}
+	if l.isNodes() && col == len(l.cols)-1 {
+		return leaseCell(l.nodeLeases[r.name], now)
+	}
+	return ""
+}
+
+// agingCol is the column shown from row.since, -1 when none.
+func (l *listState) agingCol() int {
 	if l.view.keys {
-		kind, format := "", string(detectFormat(it))
-		switch {
-		case it.DecodeErr != nil:
-			kind = "<malformed>"
-		case it.Encrypted():
-			kind = "<" + it.Object.Encryption.String() + ">"
-		case it.Object != nil:
-			kind = it.Object.Kind
-		}
-		lease := "-"
-		if it.Lease != 0 {
-			lease = fmt.Sprintf("%x", it.Lease)
-		}
-		return []string{it.Key, kind, format, strconv.Itoa(len(it.Value)), strconv.FormatInt(it.ModRevision, 10), lease}
+		return -1
 	}
-	row := etcdops.Row(l.view.res, it, l.view.namespace == "", now)
-	if l.isNodes() {
-		row = append(row, leaseCell(l.nodeLeases[it.Name], now))
+	if i := agingCell(l.view.res); i >= 0 {
+		return i - l.skipped()
 	}
-	return row
+	return -1
+}
+
+func ago(t, now time.Time) string {
+	return duration.HumanDuration(now.Sub(t)) + " ago"
+}
+
+// tableRow is a row as the table shows it: the mark, then the columns.
+func (l *listState) tableRow(r *row, now time.Time) table.Row {
+	out := make(table.Row, 1+len(l.cols))
+	out[0] = " "
+	if l.marks[r.key] {
+		out[0] = "✓"
+	}
+	for c := range l.cols {
+		out[1+c] = l.cell(r, c, now)
+	}
+	return out
 }
 
 func leaseCell(st etcdops.LeaseStatus, now time.Time) string {
@@ -173,68 +229,224 @@ func leaseCell(st etcdops.LeaseStatus, now time.Time) string {
 	return duration.HumanDuration(st.Age(now)) + " ago STALE"
 }
 
-// terminating reports whether the item is a pod being deleted.
-func terminating(it etcdops.Item) bool {
-	return it.Object != nil && it.Object.Meta.DeletionTimestamp != nil
-}
-
-// rebuild filters, sorts and lays out the table, keeping the cursor on the
-// same key when it is still visible.
+// rebuild sorts (when the rows or the sort changed), filters and lays out
+// the table, keeping the cursor on the same key when it is still visible.
 func (l *listState) rebuild(now time.Time, width int) {
 	selected := l.selectedKey()
 	l.cols = l.columns()
-	type row struct {
-		idx   int
-		cells []string
+	// Typing one more character of a filter only narrows what is shown:
+	// look at those rows, not at all of them again.
+	from, key := l.order, l.filterKey()
+	if l.sorted && l.filteredBy.narrowedBy(key) {
+		from = l.visible
 	}
-	var rows []row
-	filter := strings.ToLower(l.filter)
-	for i, it := range l.items {
-		if l.terminatingOnly && l.isPods() && !terminating(it) {
-			continue
+	l.filteredBy = key
+	if !l.sorted {
+		l.sortRows()
+		from = l.order
+	}
+	visible := l.visible[:0]
+	for _, i := range from {
+		if l.matches(l.items[i]) {
+			visible = append(visible, i)
 		}
-		if l.selector != nil {
-			if it.Object == nil || !l.selector.Matches(labels.Set(it.Object.Meta.Labels)) {
-				continue
+	}
+	l.visible = visible
+	cursor := min(l.table.Cursor(), len(l.visible)-1)
+	if selected != "" {
+		for pos, i := range l.visible {
+			if l.items[i].key == selected {
+				cursor = pos
+				break
 			}
 		}
-		cells := l.cells(it, now)
-		if filter != "" && !strings.Contains(strings.ToLower(strings.Join(cells, " ")+" "+it.Key), filter) {
-			continue
-		}
-		rows = append(rows, row{i, cells})
+	}
+	l.natural = nil // a new sample
+	l.layout(now, width, max(cursor, 0))
+}
+
+// filterKey is what the visible rows were selected by.
+type filterKey struct {
+	text            string // lowercased
+	selector        string
+	terminatingOnly bool
+	valid           bool
+}
+
+func (l *listState) filterKey() filterKey {
+	return filterKey{text: strings.ToLower(l.filter), selector: l.selectorText, terminatingOnly: l.terminatingOnly, valid: true}
+}
+
+// narrowedBy says whether every row next selects is among those k did.
+func (k filterKey) narrowedBy(next filterKey) bool {
+	return k.valid && k.selector == next.selector && k.terminatingOnly == next.terminatingOnly && strings.Contains(next.text, k.text)
+}
+
+// matches says whether the filters let a row through.
+func (l *listState) matches(r *row) bool {
+	if l.terminatingOnly && l.isPods() && !r.terminating {
+		return false
+	}
+	if l.selector != nil && (r.labels == nil || !l.selector.Matches(r.labels)) {
+		return false
+	}
+	return l.filter == "" || strings.Contains(r.search, l.filteredBy.text)
+}
+
+// sortRows orders every row by the sort column: times by time, numbers by
+// value, text by text, then by the etcd key so the order is stable. Rows
+// arrive in key order, often already sorted (NAMESPACE, NAME): checking
+// costs one pass.
+func (l *listState) sortRows() {
+	l.order = l.order[:0]
+	for i := range l.items {
+		l.order = append(l.order, i)
 	}
 	col := min(l.sortCol, len(l.cols)-1)
-	sort.SliceStable(rows, func(a, b int) bool {
-		less := l.less(rows[a].idx, rows[b].idx, rows[a].cells, rows[b].cells, col)
-		if l.sortDesc {
-			return l.less(rows[b].idx, rows[a].idx, rows[b].cells, rows[a].cells, col)
+	aging := col >= 0 && col == l.agingCol()
+	lease := l.isNodes() && col == len(l.cols)-1
+	compare := func(a, b int) int {
+		ra, rb := l.items[a], l.items[b]
+		switch {
+		case col < 0:
+		case aging || lease:
+			ta, tb := ra.since, rb.since
+			if lease {
+				ta, tb = l.nodeLeases[ra.name].RenewTime, l.nodeLeases[rb.name].RenewTime
+			}
+			if !ta.Equal(tb) {
+				// Oldest first (the longest stuck, the stalest lease);
+				// no time last.
+				if ta.IsZero() != tb.IsZero() {
+					return boolOrder(!ta.IsZero())
+				}
+				return ta.Compare(tb)
+			}
+		default:
+			if c := compareCells(l.cell(ra, col, time.Time{}), l.cell(rb, col, time.Time{})); c != 0 {
+				return c
+			}
 		}
-		return less
-	})
-	l.visible = l.visible[:0]
-	tableRows := make([]table.Row, len(rows))
-	for i, r := range rows {
-		l.visible = append(l.visible, r.idx)
-		mark := " "
-		if l.marks[l.items[r.idx].Key] {
-			mark = "✓"
-		}
-		tableRows[i] = append(table.Row{mark}, r.cells...)
+		return strings.Compare(ra.key, rb.key)
 	}
+	if l.sortDesc {
+		asc := compare
+		compare = func(a, b int) int { return asc(b, a) }
+	}
+	if !slices.IsSortedFunc(l.order, compare) {
+		slices.SortFunc(l.order, compare)
+	}
+	l.sorted = true
+}
+
+// boolOrder is -1 when first sorts first.
+func boolOrder(first bool) int {
+	if first {
+		return -1
+	}
+	return 1
+}
+
+// compareCells compares numbers by value, anything else as text.
+func compareCells(a, b string) int {
+	if a == b {
+		return 0
+	}
+	na, errA := strconv.ParseInt(a, 10, 64)
+	nb, errB := strconv.ParseInt(b, 10, 64)
+	if errA == nil && errB == nil {
+		return cmp.Compare(na, nb)
+	}
+	return strings.Compare(a, b)
+}
+
+// fitSample is how many rows, from the top of the display order, column
+// widths are fitted to (with the rows around the cursor): measuring
+// 150,000 rows' cells costs more than showing them.
+const fitSample = 500
+
+// layout gives the table its columns and one slot per visible row, with
+// cells in the window around the cursor.
+func (l *listState) layout(now time.Time, width, cursor int) {
+	l.width = width
+	if cap(l.tableRows) >= len(l.visible) {
+		clear(l.tableRows[:cap(l.tableRows)])
+		l.tableRows = l.tableRows[:len(l.visible)]
+	} else {
+		l.tableRows = make([]table.Row, len(l.visible))
+	}
+	l.filledFrom, l.filledTo = 0, 0
+	if l.natural == nil {
+		l.natural = make([]int, 1+len(l.cols))
+		for pos := range min(fitSample, len(l.visible)) {
+			l.measure(l.tableRow(l.items[l.visible[pos]], now))
+		}
+	}
+	l.fill(now, cursor)
 	l.table.SetRows(nil) // columns first: rows must never be wider than them
-	l.table.SetColumns(fitColumns(append([]string{" "}, l.headings(col)...), tableRows, width))
-	l.table.SetRows(tableRows)
-	cursor := 0
-	for i, idx := range l.visible {
-		if l.items[idx].Key == selected {
-			cursor = i
+	l.table.SetColumns(l.fittedColumns())
+	l.table.SetRows(l.tableRows)
+	l.table.SetCursor(cursor)
+}
+
+// render lays the rows out again as they are (marks, ages), without
+// sorting or filtering.
+func (l *listState) render(now time.Time, width int) {
+	l.layout(now, width, max(l.table.Cursor(), 0))
+}
+
+// fill gives cells to the rows bubbles renders around the cursor (it
+// renders from cursor-height to cursor+height) and drops the rest. A
+// column that needs more room than the sample gave is widened.
+func (l *listState) fill(now time.Time, cursor int) {
+	h := l.table.Height() + 2
+	from, to := max(cursor-h, 0), min(cursor+h, len(l.visible))
+	for pos := l.filledFrom; pos < l.filledTo; pos++ {
+		if pos < from || pos >= to {
+			l.tableRows[pos] = nil
 		}
 	}
-	if selected == "" {
-		cursor = min(l.table.Cursor(), max(len(rows)-1, 0))
+	wider := false
+	for pos := from; pos < to; pos++ {
+		if l.tableRows[pos] == nil {
+			l.tableRows[pos] = l.tableRow(l.items[l.visible[pos]], now)
+			wider = l.measure(l.tableRows[pos]) || wider
+		}
 	}
-	l.table.SetCursor(cursor)
+	l.filledFrom, l.filledTo = from, to
+	if wider && len(l.table.Columns()) > 0 {
+		l.table.SetRows(nil)
+		l.table.SetColumns(l.fittedColumns())
+	}
+}
+
+// follow fills the window after the cursor moved.
+func (l *listState) follow(now time.Time) {
+	l.fill(now, l.table.Cursor())
+	l.table.SetRows(l.tableRows) // renders the filled window
+}
+
+// measure widens natural to the row's cells; true when one grew.
+func (l *listState) measure(r table.Row) bool {
+	grew := false
+	for i, c := range r {
+		if i < len(l.natural) {
+			if w := cellWidth(c); w > l.natural[i] {
+				l.natural[i], grew = w, true
+			}
+		}
+	}
+	return grew
+}
+
+// cellWidth is lipgloss.Width, without its cost for plain ASCII.
+func cellWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return lipgloss.Width(s)
+		}
+	}
+	return len(s)
 }
 
 // headings mark the sort column with an arrow.
@@ -250,39 +462,6 @@ func (l *listState) headings(col int) []string {
 	return out
 }
 
-// less orders two rows by one column: times by time, numbers by value,
-// text by text, then by the etcd key so the order is stable.
-func (l *listState) less(a, b int, ca, cb []string, col int) bool {
-	if col >= 0 && col < len(ca) {
-		ia, ib := l.items[a], l.items[b]
-		if l.isPods() && l.cols[col] == "TERMINATING-SINCE" {
-			ta, tb := deletionTime(ia), deletionTime(ib)
-			if !ta.Equal(tb) {
-				// Oldest deletions (the longest stuck) first.
-				if ta.IsZero() != tb.IsZero() {
-					return !ta.IsZero()
-				}
-				return ta.Before(tb)
-			}
-		} else if ca[col] != cb[col] {
-			na, errA := strconv.ParseInt(ca[col], 10, 64)
-			nb, errB := strconv.ParseInt(cb[col], 10, 64)
-			if errA == nil && errB == nil {
-				return na < nb
-			}
-			return ca[col] < cb[col]
-		}
-	}
-	return l.items[a].Key < l.items[b].Key
-}
-
-func deletionTime(it etcdops.Item) time.Time {
-	if it.Object == nil || it.Object.Meta.DeletionTimestamp == nil {
-		return time.Time{}
-	}
-	return it.Object.Meta.DeletionTimestamp.Time
-}
-
 // minWidths keep what identifies a row readable in 80 columns.
 var minWidths = map[string]int{
 	"NAME": 34, "KEY": 34, "OBJECT": 34, "NAMESPACE": 10, "NODE": 8, "PHASE": 7, "READY": 7,
@@ -292,13 +471,19 @@ var minWidths = map[string]int{
 // cellPadding is the space after each cell (the styles pad right by one).
 const cellPadding = 1
 
-// fitColumns sizes columns to their content and, while the table is wider
-// than the terminal, shrinks the widest column that is above its minimum.
-// Names and keys keep up to 36 columns: they are what the operator reads.
-// bubbles' table pads each cell by one on both sides.
+// fittedColumns fits the columns to the widest cells measured.
+func (l *listState) fittedColumns() []table.Column {
+	titles := append([]string{" "}, l.headings(min(l.sortCol, len(l.cols)-1))...)
+	widths := make([]int, len(titles))
+	for i, t := range titles {
+		widths[i] = max(lipgloss.Width(t), l.natural[i])
+	}
+	return fitWidths(titles, widths, l.width)
+}
+
+// fitColumns sizes columns to their content; see fitWidths.
 func fitColumns(titles []string, rows []table.Row, width int) []table.Column {
 	widths := make([]int, len(titles))
-	mins := make([]int, len(titles))
 	for i, t := range titles {
 		widths[i] = lipgloss.Width(t)
 	}
@@ -309,6 +494,15 @@ func fitColumns(titles []string, rows []table.Row, width int) []table.Column {
 			}
 		}
 	}
+	return fitWidths(titles, widths, width)
+}
+
+// fitWidths takes the columns' natural widths and, while the table is
+// wider than the terminal, shrinks the widest column that is above its
+// minimum. Names and keys keep up to 36 columns: they are what the
+// operator reads. bubbles' table pads each cell by one on both sides.
+func fitWidths(titles []string, widths []int, width int) []table.Column {
+	mins := make([]int, len(titles))
 	for i, t := range titles {
 		mins[i] = min(widths[i], minWidths[strings.TrimRight(t, "↑↓")])
 		if mins[i] == 0 {
@@ -340,33 +534,35 @@ func fitColumns(titles []string, rows []table.Row, width int) []table.Column {
 	return cols
 }
 
-func (l *listState) selectedItem() (etcdops.Item, bool) {
+func (l *listState) selectedItem() (*row, bool) {
 	c := l.table.Cursor()
 	if c < 0 || c >= len(l.visible) {
-		return etcdops.Item{}, false
+		return nil, false
 	}
 	return l.items[l.visible[c]], true
 }
 
 func (l *listState) selectedKey() string {
-	it, ok := l.selectedItem()
+	r, ok := l.selectedItem()
 	if !ok {
 		return ""
 	}
-	return it.Key
+	return r.key
 }
 
-// targets are the marked items, or the selected one when none is marked.
-func (l *listState) targets() []etcdops.Item {
-	var out []etcdops.Item
-	for _, it := range l.items {
-		if l.marks[it.Key] {
-			out = append(out, it)
+// targets are the marked rows, or the selected one when none is marked.
+func (l *listState) targets() []*row {
+	var out []*row
+	if len(l.marks) > 0 {
+		for _, r := range l.items {
+			if l.marks[r.key] {
+				out = append(out, r)
+			}
 		}
 	}
 	if len(out) == 0 {
-		if it, ok := l.selectedItem(); ok {
-			out = append(out, it)
+		if r, ok := l.selectedItem(); ok {
+			out = append(out, r)
 		}
 	}
 	return out
@@ -393,41 +589,42 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		l.rebuild(m.now(), m.bodyWidth())
 		return nil
 	case key.Matches(msg, k.View):
-		if it, ok := l.selectedItem(); ok {
-			return yamlCmd(it, false, false)
+		if r, ok := l.selectedItem(); ok {
+			return m.readDetailCmd(r.key, false, false)
 		}
 		return nil
 	case key.Matches(msg, k.Raw):
-		if it, ok := l.selectedItem(); ok {
-			return yamlCmd(it, true, false)
+		if r, ok := l.selectedItem(); ok {
+			return m.readDetailCmd(r.key, true, false)
 		}
 		return nil
 	case key.Matches(msg, k.Journal):
 		return m.openJournal("")
 	case key.Matches(msg, k.Mark):
-		if it, ok := l.selectedItem(); ok {
-			if l.marks[it.Key] {
-				delete(l.marks, it.Key)
+		if r, ok := l.selectedItem(); ok {
+			if l.marks[r.key] {
+				delete(l.marks, r.key)
 			} else {
-				l.marks[it.Key] = true
+				l.marks[r.key] = true
 			}
-			l.rebuild(m.now(), m.bodyWidth())
+			l.render(m.now(), m.bodyWidth())
 			l.table.MoveDown(1)
+			l.follow(m.now())
 		}
 		return nil
 	case key.Matches(msg, k.MarkAll):
 		all := true
 		for _, idx := range l.visible {
-			all = all && l.marks[l.items[idx].Key]
+			all = all && l.marks[l.items[idx].key]
 		}
 		for _, idx := range l.visible {
 			if all {
-				delete(l.marks, l.items[idx].Key)
+				delete(l.marks, l.items[idx].key)
 			} else {
-				l.marks[l.items[idx].Key] = true
+				l.marks[l.items[idx].key] = true
 			}
 		}
-		l.rebuild(m.now(), m.bodyWidth())
+		l.render(m.now(), m.bodyWidth())
 		return nil
 	case key.Matches(msg, k.Terminating):
 		if !l.isPods() {
@@ -438,20 +635,21 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		l.rebuild(m.now(), m.bodyWidth())
 		return nil
 	case key.Matches(msg, k.Sort):
-		l.sortCol = (l.sortCol + 1) % max(len(l.cols), 1)
+		l.setSort((l.sortCol+1)%max(len(l.cols), 1), l.sortDesc)
 		l.rebuild(m.now(), m.bodyWidth())
 		return nil
 	case key.Matches(msg, k.SortReverse):
-		l.sortDesc = !l.sortDesc
+		l.setSort(l.sortCol, !l.sortDesc)
 		l.rebuild(m.now(), m.bodyWidth())
 		return nil
 	case key.Matches(msg, k.SortName):
 		for i, c := range l.cols {
 			if c == "NAME" || c == "KEY" {
+				desc := l.sortDesc
 				if l.sortCol == i {
-					l.sortDesc = !l.sortDesc
+					desc = !desc
 				}
-				l.sortCol = i
+				l.setSort(i, desc)
 			}
 		}
 		l.rebuild(m.now(), m.bodyWidth())
@@ -461,6 +659,7 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	l.table, cmd = l.table.Update(msg)
+	l.follow(m.now())
 	return cmd
 }
 
@@ -507,11 +706,11 @@ func (m *Model) startAction(msg tea.KeyMsg) tea.Cmd {
 	// namespace at a time, exactly as `lifeboat pods undelete -n NS NAME...`.
 	byNS := map[string][]string{}
 	var order []string
-	for _, it := range targets {
-		if _, ok := byNS[it.Namespace]; !ok {
-			order = append(order, it.Namespace)
+	for _, r := range targets {
+		if _, ok := byNS[r.namespace]; !ok {
+			order = append(order, r.namespace)
 		}
-		byNS[it.Namespace] = append(byNS[it.Namespace], it.Name)
+		byNS[r.namespace] = append(byNS[r.namespace], r.name)
 	}
 	var ops []etcdops.Operation
 	for _, ns := range order {
@@ -534,13 +733,6 @@ func actionTitle(op etcdops.Operation) string {
 		return "untaint"
 	}
 	return op.String()
-}
-
-func detectFormat(it etcdops.Item) string {
-	if it.Object != nil {
-		return string(it.Object.Format)
-	}
-	return "malformed"
 }
 
 // listTitle is the crumb above the table.
