@@ -3,6 +3,7 @@ package codec
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -88,13 +89,15 @@ func ApplyEditsDecoded(o *Object, value []byte, edits ...Edit) (after []byte, ch
 // stored, such as lists, options and WatchEvent, whose field 1 is something
 // else.
 func hasObjectMeta(apiVersion, kind string) bool {
-	obj, err := storageScheme.New(schema.FromAPIVersionAndKind(apiVersion, kind))
-	if err != nil {
+	// The type, not a new object: a scan asks for every value it skims.
+	t, ok := storageScheme.AllKnownTypes()[schema.FromAPIVersionAndKind(apiVersion, kind)]
+	if !ok {
 		return true // no Go type
 	}
-	_, ok := obj.(metav1.ObjectMetaAccessor)
-	return ok
+	return reflect.PointerTo(t).Implements(objectMetaAccessor)
 }
+
+var objectMetaAccessor = reflect.TypeFor[metav1.ObjectMetaAccessor]()
 
 // applyProtobuf edits the envelope of a value that decode read.
 func applyProtobuf(value []byte, o *Object, env *envelope, edits []Edit) ([]byte, bool, error) {

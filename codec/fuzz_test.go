@@ -497,6 +497,16 @@ func checkEdits(t *testing.T, value []byte, models ...editModel) {
 	if !bytes.Equal(value, in) {
 		t.Fatal("ApplyEdits modified its input")
 	}
+	// Untouched is the shortcut a scan takes instead of ApplyEdits: it
+	// must never say so of a value the edits change, nor misname its type.
+	if apiVersion, kind, ok := Untouched(value, edits...); ok {
+		if err == nil && changed {
+			t.Fatalf("Untouched says %v leave the value as it is, but ApplyEdits changed it", edits)
+		}
+		if decodeErr == nil && (before.APIVersion != apiVersion || before.Kind != kind) {
+			t.Fatalf("Untouched names the value %s %s, Decode %s %s", apiVersion, kind, before.APIVersion, before.Kind)
+		}
+	}
 	if err != nil {
 		if after != nil || changed {
 			t.Fatalf("ApplyEdits returned %d bytes, changed %v with error %v", len(after), changed, err)
