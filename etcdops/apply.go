@@ -25,6 +25,12 @@ type Result struct {
 	Err         error // skip reason, conflict or failure; nil when done or nothing to do
 }
 
+// plannedResult is the result of a change before any write: a skip's
+// reason, or nothing to do.
+func plannedResult(c *Change) Result {
+	return Result{KeyInfo: c.KeyInfo, Key: c.Before.Key, Action: c.Action, OldRevision: c.Before.ModRevision, Err: c.Skip, Conflict: IsConflict(c.Skip)}
+}
+
 // ApplyOptions tune Apply.
 type ApplyOptions struct {
 	// Journal receives every before- and after-image; required when the
@@ -69,7 +75,7 @@ func (s *Store) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) ([]Res
 	var pending []int
 	for i := range plan.Changes {
 		c := &plan.Changes[i]
-		results[i] = Result{KeyInfo: c.KeyInfo, Key: c.Before.Key, Action: c.Action, OldRevision: c.Before.ModRevision, Err: c.Skip, Conflict: IsConflict(c.Skip)}
+		results[i] = plannedResult(c)
 		if c.Changed() {
 			pending = append(pending, i)
 		}

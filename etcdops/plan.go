@@ -105,7 +105,17 @@ func (s *Store) PlanPages(ctx context.Context, op Operation, fn func([]Change) e
 		return 0, err
 	}
 	edits := op.edits()
-	return s.ListPages(ctx, op.Query, func(items []Item) error {
+	// Objects the edits cannot change need no decoding (codec.Untouched):
+	// most of a large cluster, in a repair of its Terminating pods. Only
+	// without selectors on the decoded object, which would need it.
+	var untouched func(*Item) bool
+	if op.Query.Selector == nil && op.Query.Node == "" {
+		untouched = func(it *Item) bool {
+			apiVersion, kind, ok := codec.Untouched(it.Value, edits...)
+			return ok && checkKind(it.Resource, apiVersion, kind) == nil
+		}
+	}
+	return s.listPages(ctx, op.Query, untouched, func(items []Item) error {
 		changes := make([]Change, len(items))
 		parallel.For(len(items), func(i int) {
 			changes[i] = planChange(items[i], op.Action, edits)
@@ -119,6 +129,8 @@ func (s *Store) PlanPages(ctx context.Context, op Operation, fn func([]Change) e
 func planChange(it Item, action Action, edits []codec.Edit) Change {
 	c := Change{KeyInfo: it.KeyInfo, Action: action, Before: it.Record, Lease: it.Lease, edits: edits}
 	switch {
+	case it.untouched:
+		return c
 	case it.DecodeErr != nil:
 		c.Skip = it.DecodeErr
 		return c
@@ -126,7 +138,7 @@ func planChange(it Item, action Action, edits []codec.Edit) Change {
 		c.Skip = fmt.Errorf("%s: encrypted at rest (%s): lifeboat cannot edit it without the key, and never writes plaintext over ciphertext", it.KeyInfo, it.Object.Encryption)
 		return c
 	}
-	if err := checkKind(it.Resource, it.Object); err != nil {
+	if err := checkKind(it.Resource, it.Object.APIVersion, it.Object.Kind); err != nil {
 		c.Skip = fmt.Errorf("%s: %w: kube-apiserver cannot read it as %s; left alone (see 'lifeboat decode %s')", it.KeyInfo, err, it.Resource, it.Key)
 		return c
 	}
@@ -168,22 +180,19 @@ func (c *Change) replan(layout Layout, current Record, found bool) (Change, erro
 // group and kind, in a version the apiserver knows. Anything else under a
 // resource's prefix (a Node among pods, a "v9" Pod) is unreadable to the
 // apiserver, and lifeboat edits only what the apiserver can read.
-func checkKind(res Resource, obj *codec.Object) error {
-	if obj.Format == codec.FormatEncrypted {
-		return nil
+func checkKind(res Resource, apiVersion, kind string) error {
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil || apiVersion == "" || kind == "" {
+		return fmt.Errorf("stored apiVersion %q kind %q is not a Kubernetes object type", apiVersion, kind)
 	}
-	gv, err := schema.ParseGroupVersion(obj.APIVersion)
-	if err != nil || obj.APIVersion == "" || obj.Kind == "" {
-		return fmt.Errorf("stored apiVersion %q kind %q is not a Kubernetes object type", obj.APIVersion, obj.Kind)
-	}
-	if gv.Group != res.Group || (res.Kind != "" && obj.Kind != res.Kind) {
+	if gv.Group != res.Group || (res.Kind != "" && kind != res.Kind) {
 		want := res.Kind
 		if want == "" {
 			want = "any kind"
 		}
-		return fmt.Errorf("stored object is %s %s, not %s (group %q)", obj.APIVersion, obj.Kind, want, res.Group)
+		return fmt.Errorf("stored object is %s %s, not %s (group %q)", apiVersion, kind, want, res.Group)
 	}
-	return codec.CheckVersion(obj.APIVersion, obj.Kind)
+	return codec.CheckVersion(apiVersion, kind)
 }
 
 var errConflict = errors.New("conflict")

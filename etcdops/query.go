@@ -8,6 +8,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
 	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -16,8 +17,12 @@ import (
 type Item struct {
 	Record
 	KeyInfo
-	Object    *codec.Object // nil when DecodeErr is set
+	Object    *codec.Object // nil when DecodeErr is set, or untouched
 	DecodeErr error         // the value is malformed: reported, never written
+
+	// untouched: a plan found, without decoding, that its edits leave the
+	// value as it is (codec.Untouched); Object is nil.
+	untouched bool
 }
 
 // Encrypted reports whether the value is encrypted at rest (lifeboat shows its
@@ -95,6 +100,12 @@ func (s *Store) List(ctx context.Context, q Query, fn func(Item) error) (int64, 
 // ListPages is List a page (ScanPageSize keys, fewer after selection) at a
 // time: memory holds one page however many objects there are.
 func (s *Store) ListPages(ctx context.Context, q Query, fn func([]Item) error) (int64, error) {
+	return s.listPages(ctx, q, nil, fn)
+}
+
+// listPages is ListPages for a plan: an item untouched says is passed on
+// undecoded and marked so, with no selector applied to it.
+func (s *Store) listPages(ctx context.Context, q Query, untouched func(*Item) bool, fn func([]Item) error) (int64, error) {
 	if err := q.Validate(); err != nil {
 		return 0, err
 	}
@@ -115,6 +126,8 @@ func (s *Store) ListPages(ctx context.Context, q Query, fn func([]Item) error) (
 	}
 	keep := func(item *Item) bool {
 		switch {
+		case item.untouched:
+			return true
 		case item.DecodeErr != nil:
 			item.Object = nil
 			item.DecodeErr = fmt.Errorf("%s: %w", item.KeyInfo, item.DecodeErr)
@@ -129,7 +142,12 @@ func (s *Store) ListPages(ctx context.Context, q Query, fn func([]Item) error) (
 		return true
 	}
 	emit := func(items []Item) error {
-		decodeAll(items)
+		parallel.For(len(items), func(i int) {
+			it := &items[i]
+			if it.untouched = untouched != nil && untouched(it); !it.untouched {
+				it.Object, it.DecodeErr = codec.Decode(it.Value)
+			}
+		})
 		out := items[:0]
 		for i := range items {
 			if keep(&items[i]) {
@@ -182,6 +200,30 @@ func (s *Store) ListPages(ctx context.Context, q Query, fn func([]Item) error) (
 		}
 		return nil
 	})
+}
+
+// Count is how many keys the query's list would read (before selectors on
+// the decoded object), with one count-only range, as kube-apiserver counts
+// the objects of a resource.
+func (s *Store) Count(ctx context.Context, q Query) (int, error) {
+	if err := q.Validate(); err != nil {
+		return 0, err
+	}
+	ns := q.namespace()
+	if len(q.Names) > 0 && (ns != "" || !q.Resource.Namespaced) {
+		return len(q.Names), nil
+	}
+	prefix := s.layout.ResourcePrefix(q.Resource)
+	if ns != "" {
+		prefix = s.layout.NamespacePrefix(q.Resource, ns)
+	}
+	rctx, cancel := s.requestContext(ctx)
+	defer cancel()
+	resp, err := s.client.Get(rctx, prefix, clientv3.WithRange(clientv3.GetPrefixRangeEnd(prefix)), clientv3.WithCountOnly())
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", prefix, s.describe(err))
+	}
+	return int(resp.Count), nil
 }
 
 // decodeAll decodes a page of items on every core: decoding, not etcd, is

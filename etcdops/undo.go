@@ -124,7 +124,7 @@ func checkStorable(res Resource, value []byte) error {
 	if obj.Format == codec.FormatEncrypted {
 		return fmt.Errorf("encrypted at rest (%s)", obj.Encryption)
 	}
-	return checkKind(res, obj)
+	return checkKind(res, obj.APIVersion, obj.Kind)
 }
 
 // undoChains keeps, per key, the newest unbroken chain of writes: each

@@ -94,8 +94,15 @@ func TestWrongKindIsNotRepaired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Not deleting: an undelete would find nothing to change in it, and
+	// must still not count it as a pod that is fine.
+	runningNode, err := codec.EncodeProtobuf(&corev1.Node{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Node"}, ObjectMeta: metav1.ObjectMeta{Name: "b-node"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	bad := map[string][]byte{
 		"/registry/pods/odd/a-node":        nodeBytes,
+		"/registry/pods/odd/running-node":  runningNode,
 		"/registry/pods/odd/v9-pod":        withTypeMeta(t, podBytes, "v9", "Pod"),
 		"/registry/pods/odd/node-envelope": withTypeMeta(t, podBytes, "v1", "Node"),
 	}
