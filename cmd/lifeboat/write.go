@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/progress"
@@ -80,6 +83,9 @@ func (w *writeRun) operations(ctx context.Context, ops []etcdops.Operation) erro
 // few, or one diff per distinct edit with its count and names when there
 // are many.
 func (w *writeRun) batch(ctx context.Context, b *etcdops.Batch) error {
+	if w.yes && !w.dryRun && !w.store.ReadOnly() {
+		return w.run(ctx, b)
+	}
 	var planned etcdops.Tally
 	groups := etcdops.NewChangeGroups(maxDiffs)
 	err := b.Preview(ctx, func(_ int, c *etcdops.Change) error {
@@ -122,31 +128,105 @@ func (w *writeRun) batch(ctx context.Context, b *etcdops.Batch) error {
 	if err := w.openJournal(); err != nil {
 		return err
 	}
-	bar := w.progressBar(toWrite)
-	done := planned // the keys skipped at planning, then Apply's outcomes
-	written := 0
-	err = b.Apply(ctx, etcdops.ApplyOptions{Journal: w.journal, Progress: bar}, func(_ int, c *etcdops.Change, r etcdops.Result) error {
-		if bar != nil {
-			fmt.Fprint(w.std.err, "\r\033[K")
-		}
-		w.reportResult(c, r)
-		done.Add(r.Err, r.Conflict, c.Skip != nil)
-		if r.Changed {
-			written++
-		}
+	out := w.newOutcome(planned) // the keys skipped at planning, then Apply's outcomes
+	err = b.Apply(ctx, etcdops.ApplyOptions{Journal: w.journal, Progress: out.bar}, func(_ int, c *etcdops.Change, r etcdops.Result) error {
+		out.add(c, &r, true)
 		return nil
 	})
-	if bar != nil {
-		fmt.Fprint(w.std.err, "\r\033[K")
+	out.endBar()
+	return w.finish(err, out, fmt.Sprintf("%d of %d", out.written, toWrite))
+}
+
+// run is batch confirmed in advance (--yes): one pass that plans, journals
+// and writes each page before reading the next (etcdops.Batch.Run), so a
+// repair of 20,000 pods among 150,000 reads and decodes each object once.
+// What the preview would have shown is printed at the end, as what was
+// written.
+func (w *writeRun) run(ctx context.Context, b *etcdops.Batch) error {
+	if err := w.openJournal(); err != nil {
+		return err
 	}
+	groups := etcdops.NewChangeGroups(maxDiffs)
+	planned := 0
+	out := w.newOutcome(etcdops.Tally{})
+	err := b.Run(ctx, etcdops.ApplyOptions{Journal: w.journal, Progress: out.bar}, func(_ int, c *etcdops.Change, r *etcdops.Result) error {
+		switch {
+		case c.Skip != nil:
+			fmt.Fprintf(w.std.err, "skip: %s\n", render.Safe(oneLine(c.Skip.Error())))
+		case c.Changed():
+			groups.Add(c)
+			planned++
+		}
+		out.add(c, r, w.json || c.Skip == nil)
+		return nil
+	})
+	out.endBar()
+	if planned > 0 {
+		// The preview, after the fact: what each change was.
+		fmt.Fprintln(w.previewStream(), "Changes written:")
+		if perr := w.preview(groups); perr != nil && err == nil {
+			err = perr
+		}
+	}
+	w.summary(b)
+	if planned == 0 && out.written == 0 && !errors.Is(err, etcdops.ErrStopped) {
+		// Nothing was journaled but the begin entry: leave no journal
+		// that undoes nothing.
+		w.journal.Close()
+		os.Remove(w.journal.Path())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(w.std.err, "Nothing to do.")
+		return tallyErr(out.done)
+	}
+	return w.finish(err, out, strconv.Itoa(out.written))
+}
+
+// outcome tallies a write's results as they are reported, under a
+// progress bar on a terminal.
+type outcome struct {
+	w       *writeRun
+	done    etcdops.Tally
+	written int
+	bar     func(done, total int)
+}
+
+func (w *writeRun) newOutcome(planned etcdops.Tally) *outcome {
+	return &outcome{w: w, done: planned, bar: w.progressBar()}
+}
+
+// add counts one key's result and, when report is set, prints it.
+func (o *outcome) add(c *etcdops.Change, r *etcdops.Result, report bool) {
+	o.endBar()
+	if report {
+		o.w.reportResult(c, *r)
+	}
+	o.done.Add(r.Err, r.Conflict, c.Skip != nil)
+	if r.Changed {
+		o.written++
+	}
+}
+
+// endBar clears the progress bar's line, for a line of output.
+func (o *outcome) endBar() {
+	if o.bar != nil {
+		fmt.Fprint(o.w.std.err, "\r\033[K")
+	}
+}
+
+// finish prints where the journal is and turns the outcome into the exit
+// error: stopped (Ctrl-C), failed, or what was left undone. written says
+// how many were written, for the stopped message.
+func (w *writeRun) finish(err error, out *outcome, written string) error {
 	fmt.Fprintf(w.std.err, "Journal: %s\nUndo with: lifeboat undo %s\n", w.journal.Path(), w.journal.Path())
 	if errors.Is(err, etcdops.ErrStopped) {
-		return &partialError{msg: fmt.Sprintf("stopped: %d of %d written, the writes in flight finished and are journaled; run the same command again to carry on", written, toWrite)}
+		return &partialError{msg: fmt.Sprintf("stopped: %s written, the writes in flight finished and are journaled; run the same command again to carry on", written)}
 	}
 	if err != nil {
 		return fmt.Errorf("%w (what was written is in the journal: %s)", err, w.journal.Path())
 	}
-	return tallyErr(done)
+	return tallyErr(out.done)
 }
 
 // maxDiffs is how many changes a preview shows one by one; past it, they
@@ -177,9 +257,9 @@ func tallyErr(t etcdops.Tally) error {
 // preview prints the diffs; with -o json they go to stderr so stdout stays
 // JSON Lines.
 func (w *writeRun) preview(groups *etcdops.ChangeGroups) error {
-	out, tty := w.std.out, w.std.outTTY
+	out, tty := w.previewStream(), w.std.outTTY
 	if w.json {
-		out, tty = w.std.err, w.std.errTTY
+		tty = w.std.errTTY
 	}
 	show := func(c *etcdops.Change) error {
 		diff, err := c.Diff(w.showSecrets)
@@ -219,11 +299,21 @@ func (w *writeRun) preview(groups *etcdops.ChangeGroups) error {
 	return nil
 }
 
+func (w *writeRun) previewStream() io.Writer {
+	if w.json {
+		return w.std.err
+	}
+	return w.std.out
+}
+
 func (w *writeRun) summary(b *etcdops.Batch) {
 	for _, t := range b.Ops {
 		verb := "to change"
-		if w.dryRun {
+		switch {
+		case w.dryRun:
 			verb = "would change"
+		case w.yes:
+			verb = "changed"
 		}
 		fmt.Fprintf(w.std.err, "%s: %d %s, %d already fine, %d skipped (read at revision %d)\n",
 			t.Operation, t.Changed, verb, t.Unchanged, t.Skipped, b.Revision)
@@ -261,14 +351,16 @@ func (w *writeRun) openJournal() error {
 	return nil
 }
 
-// progressBar draws on stderr for batches on a terminal.
-func (w *writeRun) progressBar(n int) func(done, total int) {
-	if !w.std.errTTY || n < 20 {
+// progressBar draws on stderr, on a terminal, for batches of 20 or more.
+func (w *writeRun) progressBar() func(done, total int) {
+	if !w.std.errTTY {
 		return nil
 	}
 	bar := progress.New(progress.WithDefaultGradient(), progress.WithWidth(40))
 	return func(done, total int) {
-		fmt.Fprintf(w.std.err, "\r%s %d/%d", bar.ViewAs(float64(done)/float64(total)), done, total)
+		if total >= 20 {
+			fmt.Fprintf(w.std.err, "\r%s %d/%d", bar.ViewAs(float64(done)/float64(total)), done, total)
+		}
 	}
 }
 
