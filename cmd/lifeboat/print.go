@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
@@ -24,27 +23,27 @@ type objectPrinter interface {
 	finish() error
 }
 
-// tablePrinter keeps only the rows' text for tabwriter's alignment.
+// tablePrinter keeps only the rows' text, for the columns' alignment.
 type tablePrinter struct {
-	tw  *tabwriter.Writer
-	q   etcdops.Query
-	now time.Time
+	table *alignedTable
+	q     etcdops.Query
+	now   time.Time
 }
 
 func newTablePrinter(w io.Writer, q etcdops.Query, now time.Time) *tablePrinter {
-	p := &tablePrinter{tw: tabwriter.NewWriter(w, 0, 8, 3, ' ', 0), q: q, now: now}
-	writeRow(p.tw, etcdops.Columns(q.Resource, q.AllNamespaces))
+	p := &tablePrinter{table: newAlignedTable(w), q: q, now: now}
+	p.table.row(etcdops.Columns(q.Resource, q.AllNamespaces))
 	return p
 }
 
 func (p *tablePrinter) add(items []etcdops.Item) error {
 	for _, it := range items {
-		writeRow(p.tw, etcdops.Row(p.q.Resource, it, p.q.AllNamespaces, p.now))
+		p.table.row(etcdops.Row(p.q.Resource, it, p.q.AllNamespaces, p.now))
 	}
 	return nil
 }
 
-func (p *tablePrinter) finish() error { return p.tw.Flush() }
+func (p *tablePrinter) finish() error { return p.table.flush() }
 
 // listPrinter streams a kind: List exactly as kubectl prints the whole List
 // (json.MarshalIndent, keys sorted: apiVersion, items, kind, metadata; or
@@ -169,16 +168,6 @@ func itemYAML(it etcdops.Item, showSecrets bool) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
 	}
 	return b, nil
-}
-
-func writeRow(w io.Writer, cells []string) {
-	for i, c := range cells {
-		if i > 0 {
-			io.WriteString(w, "\t")
-		}
-		io.WriteString(w, c)
-	}
-	io.WriteString(w, "\n")
 }
 
 func printDoc(w io.Writer, output string, doc any) error {

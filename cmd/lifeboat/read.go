@@ -10,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
@@ -134,12 +133,12 @@ type keyFacts struct {
 }
 
 func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, output string) error {
-	var tw *tabwriter.Writer
+	var table *alignedTable
 	enc := json.NewEncoder(std.out)
 	if output == "table" {
-		tw = tabwriter.NewWriter(std.out, 0, 8, 3, ' ', 0)
-		defer tw.Flush()
-		writeRow(tw, []string{"KEY", "RESOURCE", "KIND", "FORMAT", "SIZE", "REVISION", "LEASE"})
+		table = newAlignedTable(std.out)
+		defer table.flush()
+		table.row([]string{"KEY", "RESOURCE", "KIND", "FORMAT", "SIZE", "REVISION", "LEASE"})
 	}
 	layout := store.Layout()
 	n := 0
@@ -159,7 +158,7 @@ func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, outpu
 				f.Kind = "<" + obj.Encryption.String() + ">"
 			}
 		}
-		if tw == nil {
+		if table == nil {
 			return enc.Encode(f)
 		}
 		kind := f.Kind
@@ -171,7 +170,7 @@ func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, outpu
 		if f.Lease != 0 {
 			lease = fmt.Sprintf("%x", f.Lease)
 		}
-		writeRow(tw, []string{f.Key, orDash(f.Resource), orDash(kind), f.Format, strconv.Itoa(f.Size), strconv.FormatInt(f.ModRevision, 10), lease})
+		table.row([]string{f.Key, orDash(f.Resource), orDash(kind), f.Format, strconv.Itoa(f.Size), strconv.FormatInt(f.ModRevision, 10), lease})
 		return nil
 	})
 	if err == nil && n == 0 {

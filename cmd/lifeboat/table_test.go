@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+	"text/tabwriter"
+)
+
+// TestAlignedTableIsTabwriter: the aligned table prints byte for byte what
+// text/tabwriter (kubectl's settings) prints for the same rows.
+func TestAlignedTableIsTabwriter(t *testing.T) {
+	tests := []struct {
+		name string
+		rows [][]string
+	}{
+		{"pods", [][]string{
+			{"NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE", "NODE", "TERMINATING-SINCE"},
+			{"shop", "cart-pl6p7bx8w7-2wn48", "1/1", "Running", "0", "3d", "worker-1", "-"},
+			{"kube-system", "coredns-5d78c9869d-x2x7k", "0/1", "Terminating", "12", "41m", "worker-12", "5m"},
+		}},
+		{"empty and wide cells", [][]string{
+			{"KEY", "KIND", "LEASE"},
+			{"/registry/pods/ünïcode/名前", "", "-"},
+			{"", "Pod", ""},
+		}},
+		{"a tab inside a cell", [][]string{{"A", "B"}, {"x\ty", "z"}}},
+		{"header only", [][]string{{"NAME", "AGE"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want, got bytes.Buffer
+			tw := tabwriter.NewWriter(&want, 0, 8, 3, ' ', 0)
+			table := newAlignedTable(&got)
+			for _, row := range tt.rows {
+				writeRow(tw, row)
+				table.row(row)
+			}
+			tw.Flush()
+			if err := table.flush(); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() {
+				t.Errorf("aligned table:\n%s\ntabwriter:\n%s", strings.ReplaceAll(got.String(), " ", "·"), strings.ReplaceAll(want.String(), " ", "·"))
+			}
+		})
+	}
+}
+
+// writeRow writes a row for tabwriter: cells separated by tabs.
+func writeRow(w io.Writer, cells []string) {
+	for i, c := range cells {
+		if i > 0 {
+			io.WriteString(w, "\t")
+		}
+		io.WriteString(w, c)
+	}
+	io.WriteString(w, "\n")
+}
