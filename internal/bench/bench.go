@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -126,6 +127,15 @@ func (b *bench) reads(ctx context.Context) error {
 			}
 		}
 
+		if s, err := b.etcdctlPaged(ctx, dir, errFile); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		} else {
+			b.rep.etcdctlPaged.add(s)
+		}
+
 		// The table goes to a file (as `> pods.txt` would) to count its rows.
 		s, err := b.measure(ctx, dir, table, errFile, nil, b.lifeboat, "--endpoints", b.endpoint(), "get", "pods", "-A")
 		if err != nil {
@@ -146,6 +156,56 @@ func (b *bench) reads(ctx context.Context) error {
 		b.rep.getJSON.add(s)
 	}
 	return nil
+}
+
+// pagedRange is how many keys each etcdctl process of a paged read gets,
+// the page lifeboat's own scans read.
+const pagedRange = 2000
+
+// etcdctlPaged reads every pod with etcdctl a page at a time, as a script
+// does when the unpaged get is too large for etcdctl's memory or its
+// timeout: one keys-only listing of the prefix, then one `etcdctl get FROM
+// TO` process per 2,000 keys (TO: the first key of the next page, or the
+// prefix's end), its output in etcdctl's default format to /dev/null. The
+// sample is the sum over the processes (wall, CPU, etcd's CPU) and the
+// largest peak RSS; the key listing is parsed between them, untimed.
+func (b *bench) etcdctlPaged(ctx context.Context, dir, errFile string) (sample, error) {
+	keysFile := filepath.Join(dir, "keys.txt")
+	defer os.Remove(keysFile)
+	base := []string{"--endpoints", b.endpoint(), "--command-timeout", b.cfg.commandTimeout.String()}
+	total, err := b.measure(ctx, dir, keysFile, errFile, nil, b.bins.etcdctl, append(base, "get", podsPrefix, "--prefix", "--keys-only")...)
+	if err != nil {
+		return sample{}, fmt.Errorf("etcdctl get --keys-only: %w: %s", err, tail(errFile, 300))
+	}
+	data, err := os.ReadFile(keysFile)
+	if err != nil {
+		return sample{}, err
+	}
+	var keys []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line != "" {
+			keys = append(keys, line)
+		}
+	}
+	if len(keys) != b.cfg.pods {
+		return sample{}, fmt.Errorf("%w: etcdctl --keys-only listed %d keys, want %d", errCheck, len(keys), b.cfg.pods)
+	}
+	end := clientv3.GetPrefixRangeEnd(podsPrefix)
+	for start := 0; start < len(keys); start += pagedRange {
+		to := end
+		if next := start + pagedRange; next < len(keys) {
+			to = keys[next]
+		}
+		s, err := b.measure(ctx, dir, os.DevNull, errFile, nil, b.bins.etcdctl, append(base, "get", keys[start], to)...)
+		if err != nil {
+			return sample{}, fmt.Errorf("etcdctl get %s %s: %w: %s", keys[start], to, err, tail(errFile, 300))
+		}
+		total.wall += s.wall
+		total.cpu += s.cpu
+		total.etcdCPU += s.etcdCPU
+		total.rssKiB = max(total.rssKiB, s.rssKiB)
+	}
+	return total, nil
 }
 
 func countLines(path string) (int, error) {

@@ -17,6 +17,7 @@ type report struct {
 	podBytes     int64
 
 	etcdctlGet, getTable, getJSON series
+	etcdctlPaged                  series // keys-only listing, then etcdctl get FROM TO per 2,000 keys
 	undelete, etcdctlPut, engine  series
 	putKeys                       int
 	enginePlan, engineApply       []time.Duration
@@ -57,6 +58,9 @@ func (r *report) print(w io.Writer, b *bench) {
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s · %s |\n", row.what, timing(row.s), etcdctlGet,
 				readRatio(row.s, &r.etcdctlGet), mib(row.s.peakRSSKiB()), mib(r.etcdctlGet.peakRSSKiB()))
 		}
+		fmt.Fprintf(w, "| read all %s pods: `lifeboat get pods -A` (table) vs etcdctl paged: `etcdctl get %s --prefix --keys-only`, then one `etcdctl get FROM TO` per %s keys | %s | %s | %s | %s · %s |\n",
+			n, podsPrefix, thousands(pagedRange), timing(&r.getTable), timing(&r.etcdctlPaged),
+			readRatio(&r.getTable, &r.etcdctlPaged), mib(r.getTable.peakRSSKiB()), mib(r.etcdctlPaged.peakRSSKiB()))
 	}
 	if !cfg.skipWrite {
 		// etcdctl's time for the same objects: its per-key time, scaled.
@@ -103,6 +107,7 @@ func (r *report) print(w io.Writer, b *bench) {
 		s    *series
 	}{
 		{"etcdctl get --prefix", &r.etcdctlGet},
+		{"etcdctl paged (sum over its processes)", &r.etcdctlPaged},
 		{"lifeboat get pods -A", &r.getTable},
 		{"lifeboat get pods -A -o json", &r.getJSON},
 		{"lifeboat pods undelete -A --yes -o json", &r.undelete},
