@@ -32,6 +32,15 @@ type writeRun struct {
 	journalDir  string // where journals go otherwise
 	command     string // the command line, for the journal's begin entry
 	journal     *etcdops.Journal
+	flushOut    func() error // flushes stdout's buffer; nil when unbuffered
+}
+
+// flush writes out what stdout holds, before a line on stderr that must
+// follow it.
+func (w *writeRun) flush() {
+	if w.flushOut != nil {
+		w.flushOut()
+	}
 }
 
 func newWriteRun(std streams, cmd *cli.Command, store *etcdops.Store) *writeRun {
@@ -83,6 +92,13 @@ func (w *writeRun) operations(ctx context.Context, ops []etcdops.Operation) erro
 // few, or one diff per distinct edit with its count and names when there
 // are many.
 func (w *writeRun) batch(ctx context.Context, b *etcdops.Batch) error {
+	if !w.std.outTTY {
+		// Into a file or a pipe, results go out a window or a page at a
+		// time, not one write syscall per key (150,000 lines of -o json).
+		buf := bufio.NewWriterSize(w.std.out, 64<<10)
+		w.std.out, w.flushOut = buf, buf.Flush
+		defer w.flush()
+	}
 	if w.yes && !w.dryRun && !w.store.ReadOnly() {
 		return w.run(ctx, b)
 	}
@@ -129,7 +145,7 @@ func (w *writeRun) batch(ctx context.Context, b *etcdops.Batch) error {
 		return err
 	}
 	out := w.newOutcome(planned) // the keys skipped at planning, then Apply's outcomes
-	err = b.Apply(ctx, etcdops.ApplyOptions{Journal: w.journal, Progress: out.bar}, func(_ int, c *etcdops.Change, r etcdops.Result) error {
+	err = b.Apply(ctx, etcdops.ApplyOptions{Journal: w.journal, Progress: out.progress}, func(_ int, c *etcdops.Change, r etcdops.Result) error {
 		out.add(c, &r, true)
 		return nil
 	})
@@ -149,7 +165,7 @@ func (w *writeRun) run(ctx context.Context, b *etcdops.Batch) error {
 	groups := etcdops.NewChangeGroups(maxDiffs)
 	planned := 0
 	out := w.newOutcome(etcdops.Tally{})
-	err := b.Run(ctx, etcdops.ApplyOptions{Journal: w.journal, Progress: out.bar}, func(_ int, c *etcdops.Change, r *etcdops.Result) error {
+	err := b.Run(ctx, etcdops.ApplyOptions{Journal: w.journal, Progress: out.progress}, func(_ int, c *etcdops.Change, r *etcdops.Result) error {
 		switch {
 		case c.Skip != nil:
 			fmt.Fprintf(w.std.err, "skip: %s\n", render.Safe(oneLine(c.Skip.Error())))
@@ -196,6 +212,15 @@ func (w *writeRun) newOutcome(planned etcdops.Tally) *outcome {
 	return &outcome{w: w, done: planned, bar: w.progressBar()}
 }
 
+// progress is called after each window or page of writes: what was
+// reported goes out, and the bar is drawn again.
+func (o *outcome) progress(done, total int) {
+	o.w.flush()
+	if o.bar != nil {
+		o.bar(done, total)
+	}
+}
+
 // add counts one key's result and, when report is set, prints it.
 func (o *outcome) add(c *etcdops.Change, r *etcdops.Result, report bool) {
 	o.endBar()
@@ -219,6 +244,7 @@ func (o *outcome) endBar() {
 // error: stopped (Ctrl-C), failed, or what was left undone. written says
 // how many were written, for the stopped message.
 func (w *writeRun) finish(err error, out *outcome, written string) error {
+	w.flush()
 	fmt.Fprintf(w.std.err, "Journal: %s\nUndo with: lifeboat undo %s\n", w.journal.Path(), w.journal.Path())
 	if errors.Is(err, etcdops.ErrStopped) {
 		return &partialError{msg: fmt.Sprintf("stopped: %s written, the writes in flight finished and are journaled; run the same command again to carry on", written)}
@@ -307,6 +333,7 @@ func (w *writeRun) previewStream() io.Writer {
 }
 
 func (w *writeRun) summary(b *etcdops.Batch) {
+	w.flush()
 	for _, t := range b.Ops {
 		verb := "to change"
 		switch {
