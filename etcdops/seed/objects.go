@@ -376,6 +376,30 @@ func rootCAConfigMap(ns string, created time.Time) *corev1.ConfigMap {
 	return cm
 }
 
+// appConfigMap is a workload's configuration: the key its container reads
+// into the environment, and its config file.
+func appConfigMap(ns string, a app, created time.Time) *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		ObjectMeta: meta("ConfigMap", ns, a.name+"-config", created, map[string]string{"app": a.name}),
+		Data: map[string]string{
+			a.configKey:   "from-" + a.name + "-config",
+			"config.yaml": fmt.Sprintf("listen: :%d\nmetrics: :9090\nlogLevel: info\n", a.port),
+		},
+	}
+}
+
+// appTLSSecret is a workload's serving certificate (cert-manager's shape).
+func appTLSSecret(ns string, a app, created time.Time) *corev1.Secret {
+	return &corev1.Secret{
+		ObjectMeta: meta("Secret", ns, a.name+"-tls", created, map[string]string{"app": a.name}),
+		Type:       corev1.SecretTypeTLS,
+		Data: map[string][]byte{
+			corev1.TLSCertKey:       []byte(fakePEM(ns + "/" + a.name + "-tls")),
+			corev1.TLSPrivateKeyKey: []byte(fakePEM(ns + "/" + a.name + "-tls-key")),
+		},
+	}
+}
+
 // fakePEM looks like a certificate; it is not one (nothing in lifeboat
 // parses it).
 func fakePEM(seed string) string {

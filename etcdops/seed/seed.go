@@ -239,6 +239,18 @@ func Capsized(ctx context.Context, cli *clientv3.Client, opts Options) (Summary,
 			"config.yaml": "listen: :8443\ntls:\n  certFile: /etc/tls/tls.crt\n  keyFile: /etc/tls/tls.key\nretries: 3\ncurrency: EUR\n",
 		},
 	}, clientv3.NoLease)
+	// What the other workloads mount: each app's <app>-config (with the
+	// key its container reads) and <app>-tls. Someone deleted
+	// shop/cart-config 25 minutes ago: its history is still in etcd.
+	for _, ns := range []string{"shop", "payments", "monitoring"} {
+		for _, a := range apps[ns] {
+			if a.name != "frontend" && a.name != "payments-api" {
+				w.put("configmaps", ns, a.name+"-config", appConfigMap(ns, a, ago(30*24*time.Hour)), clientv3.NoLease)
+			}
+			w.put("secrets", ns, a.name+"-tls", appTLSSecret(ns, a, ago(30*24*time.Hour)), clientv3.NoLease)
+		}
+	}
+	w.delete("configmaps", "shop", "cart-config")
 	w.put("secrets", "payments", "payments-api-db", &corev1.Secret{
 		ObjectMeta: meta("Secret", "payments", "payments-api-db", ago(30*24*time.Hour), map[string]string{"app": "payments-api"}),
 		Type:       corev1.SecretTypeOpaque,
@@ -313,6 +325,30 @@ func (w *writer) put(resource, namespace, name string, obj runtime.Object, lease
 	if w.err = PutObject(w.ctx, w.cli, key, obj, lease); w.err == nil {
 		w.sum.Keys++
 	}
+}
+
+// delete removes an object as kube-apiserver does (a Txn comparing its
+// mod_revision, k8s.io/apiserver pkg/storage/etcd3 store.go
+// conditionalDelete): kine serves no other delete.
+func (w *writer) delete(resource, namespace, name string) {
+	key, ok := w.key(resource, namespace, name)
+	if !ok {
+		return
+	}
+	resp, err := w.cli.Get(w.ctx, key)
+	if err == nil && len(resp.Kvs) == 1 {
+		var txn *clientv3.TxnResponse
+		txn, err = w.cli.Txn(w.ctx).If(clientv3.Compare(clientv3.ModRevision(key), "=", resp.Kvs[0].ModRevision)).
+			Then(clientv3.OpDelete(key)).Else(clientv3.OpGet(key)).Commit()
+		if err == nil && !txn.Succeeded {
+			err = fmt.Errorf("changed while deleting")
+		}
+	}
+	if err != nil {
+		w.err = fmt.Errorf("delete %s: %w", key, err)
+		return
+	}
+	w.sum.Keys--
 }
 
 func (w *writer) putRaw(resource, namespace, name string, value []byte) {
