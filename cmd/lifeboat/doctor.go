@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
+	"github.com/urfave/cli/v3"
+)
+
+func doctorCommand(std streams) *cli.Command {
+	return &cli.Command{
+		Name:  "doctor",
+		Usage: "diagnose the cluster from etcd alone: what is broken, what happens next, which command fixes it",
+		Description: "Reads etcd only (one scan of the prefix, the member's status) and never writes.\n" +
+			"Findings are ranked critical, warning, info, each with its evidence and the fixing command.\n" +
+			"Exit 0: no problem found; 3: problems found; 1: etcd could not be read.\n\n" +
+			"   lifeboat doctor\n   lifeboat doctor -o json | jq '.findings[] | select(.severity==\"critical\")'",
+		Flags: []cli.Flag{outputFlag("text", "text", "json")},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
+			store, err := openStore(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			d, err := store.Doctor(ctx, std.now())
+			if err != nil {
+				return err
+			}
+			if cmd.String("output") == "json" {
+				enc := json.NewEncoder(std.out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(d); err != nil {
+					return err
+				}
+			} else {
+				printDiagnosis(std.out, store, d)
+			}
+			if n := d.Problems(); n > 0 {
+				return &partialError{msg: fmt.Sprintf("doctor: %d problem(s) found", n)}
+			}
+			return nil
+		},
+	}
+}
+
+// printDiagnosis writes the findings for a person: severity, area and
+// title on one line, then the evidence and the fixes indented under it.
+func printDiagnosis(w io.Writer, store *etcdops.Store, d *etcdops.Diagnosis) {
+	fmt.Fprintf(w, "etcd %s at revision %d, %d keys under %s/\n", strings.Join(store.Endpoints(), ","), d.Revision, d.Keys, store.Layout().Prefix)
+	fmt.Fprintf(w, "ages: %s\n\n", d.Clock)
+	for _, f := range d.Findings {
+		fmt.Fprintf(w, "%-8s  %s: %s\n", strings.ToUpper(string(f.Severity)), f.Area, render.Safe(f.Title))
+		for _, e := range f.Evidence {
+			fmt.Fprintf(w, "          %s\n", render.Safe(e))
+		}
+		for _, fix := range f.Fix {
+			fmt.Fprintf(w, "          fix: %s\n", render.Safe(fix))
+		}
+	}
+	if n := d.Problems(); n == 0 {
+		fmt.Fprintln(w, "\nNo problem found.")
+	} else {
+		fmt.Fprintf(w, "\n%d problem(s) found.\n", n)
+	}
+}
