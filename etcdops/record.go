@@ -72,6 +72,11 @@ const ScanPageSize = 500
 // the raw page is ~10 MB, and it is decoded ScanPageSize objects at a time.
 const rangeLimit = 2000
 
+// firstRangeLimit is the first range request's limit: the TUI's first
+// screen waits for it, and 500 keys arrive and decode in a fraction of the
+// time 2,000 take.
+const firstRangeLimit = ScanPageSize
+
 // Scan calls fn for every key under keyPrefix in key order. All pages are
 // read at the revision of the first one, so the scan is one consistent
 // snapshot even while others write. The next page is fetched while fn works
@@ -107,10 +112,10 @@ func (s *Store) scanPagesAt(ctx context.Context, keyPrefix string, rev int64, fn
 	if i := strings.LastIndexByte(keyPrefix, '/'); i >= 0 && i < len(keyPrefix)-1 {
 		end = clientv3.GetPrefixRangeEnd(keyPrefix[:i+1])
 	}
-	fetch := func(key string, rev int64) <-chan scanPage {
+	fetch := func(key string, rev int64, limit int64) <-chan scanPage {
 		ch := make(chan scanPage, 1)
 		go func() {
-			opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(s.rangeLimit)}
+			opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(limit)}
 			if rev > 0 {
 				opts = append(opts, clientv3.WithRev(rev))
 			}
@@ -121,7 +126,8 @@ func (s *Store) scanPagesAt(ctx context.Context, keyPrefix string, rev int64, fn
 		}()
 		return ch
 	}
-	next := fetch(keyPrefix, rev)
+	// The first page is small: a screen shows it while the rest loads.
+	next := fetch(keyPrefix, rev, min(s.rangeLimit, firstRangeLimit))
 	for {
 		page := <-next
 		if page.err != nil {
@@ -137,7 +143,7 @@ func (s *Store) scanPagesAt(ctx context.Context, keyPrefix string, rev int64, fn
 		}
 		if more {
 			// The next page starts just after the last key of this one.
-			next = fetch(string(kvs[len(kvs)-1].Key)+"\x00", rev)
+			next = fetch(string(kvs[len(kvs)-1].Key)+"\x00", rev, s.rangeLimit)
 		}
 		if err := fn(kvs); err != nil {
 			return rev, err
