@@ -42,6 +42,12 @@ func (b *bench) seedAll(ctx context.Context) error {
 	if err := seed.Pods(ctx, b.cli, prefix, b.cfg.pods, b.cfg.terminating, b.rep.now); err != nil {
 		return err
 	}
+	if !b.cfg.skipTUI {
+		logf("seeding %s nodes and their kubelet leases", thousands(int64(b.cfg.nodes)))
+		if err := seed.Nodes(ctx, b.cli, prefix, b.cfg.nodes, b.rep.now); err != nil {
+			return err
+		}
+	}
 	b.rep.seedTime = time.Since(start)
 	keys := 0
 	rev, err := b.scan(ctx, podsPrefix, false, func(kv *mvccpb.KeyValue) error {

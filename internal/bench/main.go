@@ -78,9 +78,10 @@ import (
 
 type config struct {
 	pods, terminating, runs int
+	nodes                   int
 	putSample               int
 	skipRead, skipWrite     bool
-	skipEngine              bool
+	skipEngine, skipTUI     bool
 	buildEtcd               bool
 	keep                    bool
 	quota                   int64
@@ -93,6 +94,8 @@ func main() {
 	flag.IntVar(&cfg.pods, "pods", 20000, "pods to seed (~5 KiB of protobuf each)")
 	flag.IntVar(&cfg.terminating, "terminating", 5000, "how many of them are Terminating: what each undelete writes")
 	flag.IntVar(&cfg.runs, "runs", 3, "runs of each measurement (median and min are reported)")
+	flag.IntVar(&cfg.nodes, "nodes", 0, "nodes (and kubelet leases) to seed, for the TUI (0: one per 30 pods, at least 50)")
+	flag.BoolVar(&cfg.skipTUI, "skip-tui", false, "skip the TUI measurement")
 	flag.IntVar(&cfg.putSample, "etcdctl-put-sample", 50, "keys written with one `etcdctl put` process each, for the write comparison (0: skip)")
 	flag.BoolVar(&cfg.skipRead, "skip-read", false, "skip the read measurements")
 	flag.BoolVar(&cfg.skipWrite, "skip-write", false, "skip the write measurements (lifeboat undelete and engine only)")
@@ -126,6 +129,10 @@ func main() {
 	}
 	if cfg.terminating == 0 {
 		cfg.skipWrite = true
+	}
+	if cfg.nodes == 0 {
+		// seed.Pods binds pods to worker-1..worker-50.
+		cfg.nodes = max(cfg.pods/30, 50)
 	}
 	if err := run(ctx, cfg); err != nil {
 		if ctx.Err() != nil {
@@ -162,7 +169,8 @@ func run(ctx context.Context, cfg config) (err error) {
 	lifeboat := filepath.Join(work, "bin", "lifeboat")
 	engine := filepath.Join(work, "bin", "engine")
 	rusageBin = filepath.Join(work, "bin", "rusage")
-	for bin, pkg := range map[string]string{lifeboat: "./cmd/lifeboat", engine: "./internal/bench/engine", rusageBin: "./internal/bench/rusage"} {
+	tuiprobe := filepath.Join(work, "bin", "tuiprobe")
+	for bin, pkg := range map[string]string{lifeboat: "./cmd/lifeboat", engine: "./internal/bench/engine", rusageBin: "./internal/bench/rusage", tuiprobe: "./internal/bench/tuiprobe"} {
 		if err := goCommand(ctx, root, nil, "build", "-o", bin, pkg); err != nil {
 			return fmt.Errorf("build %s: %w", pkg, err)
 		}
@@ -178,13 +186,18 @@ func run(ctx context.Context, cfg config) (err error) {
 		return err
 	}
 	defer srv.stop()
-	b := &bench{cfg: cfg, work: work, lifeboat: lifeboat, engine: engine, bins: bins, srv: srv, cli: srv.cli}
+	b := &bench{cfg: cfg, work: work, lifeboat: lifeboat, engine: engine, tuiprobe: tuiprobe, bins: bins, srv: srv, cli: srv.cli}
 	b.rep.started, b.rep.loadStart = started, loadAvg()
 	if err := b.seedAll(ctx); err != nil {
 		return err
 	}
 	if !cfg.skipRead {
 		if err := b.reads(ctx); err != nil {
+			return err
+		}
+	}
+	if !cfg.skipTUI {
+		if err := b.tui(ctx); err != nil {
 			return err
 		}
 	}
@@ -204,6 +217,7 @@ type bench struct {
 	work     string
 	lifeboat string
 	engine   string
+	tuiprobe string
 	bins     etcdBinaries
 	srv      *etcdServer
 	cli      *clientv3.Client

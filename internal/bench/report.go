@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -18,6 +19,8 @@ type report struct {
 
 	etcdctlGet, getTable, getJSON series
 	etcdctlPaged                  series // keys-only listing, then etcdctl get FROM TO per 2,000 keys
+	tuiRuns                       []tuiRun
+	tuiPod, tuiLabel              string
 	undelete, etcdctlPut, engine  series
 	putKeys                       int
 	enginePlan, engineApply       []time.Duration
@@ -81,9 +84,24 @@ func (r *report) print(w io.Writer, b *bench) {
 		}
 	}
 
+	if len(r.tuiRuns) > 0 {
+		med := func(f func(tuiRun) int64) int64 { return tuiMedian(r.tuiRuns, f) }
+		fmt.Fprintf(w, "| TUI, %s pods and %s nodes (the binary in a 200x50 pseudo-terminal): first screen of pods · filter `/%s` · label filter `/l %s` · fully loaded | %s (%s pods loaded) · %s · %s · %s | – | – | %s · – |\n",
+			n, thousands(int64(cfg.nodes)), r.tuiPod, r.tuiLabel,
+			ms(med(func(x tuiRun) int64 { return x.FirstScreenMS })), thousands(med(func(x tuiRun) int64 { return int64(x.LoadedAtFirstScreen) })),
+			ms(med(func(x tuiRun) int64 { return x.TextFilterMS })), ms(med(func(x tuiRun) int64 { return x.LabelFilterMS })),
+			ms(med(func(x tuiRun) int64 { return x.FullyLoadedMS })), mib(slices.Max(func() []int64 {
+				var v []int64
+				for _, x := range r.tuiRuns {
+					v = append(v, x.PeakRSSKiB)
+				}
+				return v
+			}())))
+	}
+
 	fmt.Fprintf(w, "\nSetup:\n\n")
-	fmt.Fprintf(w, "- data: %s realistic pods stored as kube-apiserver stores them (protobuf, /registry/pods/<ns>/<name>, %s bytes each on average, %.1f MB), %s Terminating; seeded in %s, history compacted before measuring\n",
-		n, thousands(r.podBytes/int64(max(cfg.pods, 1))), float64(r.podBytes)/1e6, t, secs(r.seedTime))
+	fmt.Fprintf(w, "- data: %s realistic pods stored as kube-apiserver stores them (protobuf, /registry/pods/<ns>/<name>, %s bytes each on average, %.1f MB), %s Terminating; %s nodes with kubelet leases, every tenth partitioned (seed.Nodes); seeded in %s, history compacted before measuring\n",
+		n, thousands(r.podBytes/int64(max(cfg.pods, 1))), float64(r.podBytes)/1e6, t, thousands(int64(cfg.nodes)), secs(r.seedTime))
 	fsync := ""
 	if r.haveFsync && r.fsyncCount > 0 {
 		fsync = fmt.Sprintf("; %s WAL fsyncs in the whole run, %.2f ms each on average", thousands(r.fsyncCount), r.fsyncTotal.Seconds()*1000/float64(r.fsyncCount))
