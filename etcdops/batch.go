@@ -249,19 +249,29 @@ func (b *Batch) Run(ctx context.Context, opts ApplyOptions, fn func(op int, c *C
 func (b *Batch) runOp(ctx context.Context, i int, opts ApplyOptions, fn func(*Change, *Result) error, pageDone func()) error {
 	t := &b.Ops[i]
 	t.Changed, t.Unchanged, t.Skipped, t.keys = 0, 0, 0, nil
-	pages := make(chan []Change, 1)
+	// The reader may run a few pages ahead while the writer waits for
+	// etcd; the writer gathers pages until they hold a few full windows
+	// of changes, so that Apply keeps etcd busy rather than draining its
+	// pipeline at every page with a window of a handful of Txns.
+	window := opts.Window
+	if window <= 0 {
+		window = DefaultWindow
+	}
+	pages := make(chan []Change, runPagesAhead)
 	stopped := make(chan struct{}) // closed when the writer stops early
 	done := make(chan struct{})
 	var werr error
 	go func() {
 		defer close(done)
-		for page := range pages {
-			if werr != nil {
-				continue // drain: the reader stops at its next page
+		var gathered []Change
+		changed := 0
+		write := func() {
+			if len(gathered) == 0 || werr != nil {
+				return
 			}
-			results, err := b.store.Apply(ctx, &Plan{Operation: t.Operation, Changes: page}, opts)
+			results, err := b.store.Apply(ctx, &Plan{Operation: t.Operation, Changes: gathered}, opts)
 			for k := range results {
-				if ferr := fn(&page[k], &results[k]); ferr != nil && err == nil {
+				if ferr := fn(&gathered[k], &results[k]); ferr != nil && err == nil {
 					err = ferr
 				}
 			}
@@ -269,10 +279,26 @@ func (b *Batch) runOp(ctx context.Context, i int, opts ApplyOptions, fn func(*Ch
 				err = fmt.Errorf("%w: %w", ErrStopped, ctx.Err())
 			}
 			pageDone()
+			gathered, changed = nil, 0
 			if werr = err; werr != nil {
 				close(stopped)
 			}
 		}
+		for page := range pages {
+			if werr != nil {
+				continue // drain: the reader stops at its next page
+			}
+			gathered = append(gathered, page...)
+			for k := range page {
+				if page[k].Changed() {
+					changed++
+				}
+			}
+			if changed >= runWindows*window || len(gathered) >= runWindows*ScanPageSize {
+				write()
+			}
+		}
+		write()
 	}()
 	readAt, err := b.store.PlanPages(ctx, t.Operation, func(page []Change) error {
 		for k := range page {
@@ -305,6 +331,13 @@ func (b *Batch) runOp(ctx context.Context, i int, opts ApplyOptions, fn func(*Ch
 	}
 	return err
 }
+
+// Run's pipeline: pages read ahead of the writer, and how many windows of
+// changes (or pages of keys) the writer gathers before it writes.
+const (
+	runPagesAhead = 4
+	runWindows    = 4
+)
 
 // errRunStopped ends Run's reading when its writer has stopped; the
 // writer's error is the one reported.

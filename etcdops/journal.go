@@ -165,8 +165,14 @@ func (j *Journal) Close() error { return j.file.Close() }
 // append writes entries and fsyncs: after it returns, they survive a crash
 // of lifeboat or of the machine.
 func (j *Journal) append(entries []JournalEntry) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	// Sized for the base64 of every image up front: a window of 64 pods
+	// is ~1 MB, and growing a buffer to that copies it several times.
+	size := 0
+	for i := range entries {
+		size += 512 + (len(entries[i].Before)+len(entries[i].After))*4/3
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	enc := json.NewEncoder(buf)
 	for i := range entries {
 		if err := enc.Encode(&entries[i]); err != nil {
 			return fmt.Errorf("journal %s: %w", j.path, err)
