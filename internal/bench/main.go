@@ -26,6 +26,9 @@
 //     (etcdops/seed.Pods), and compact etcd's history, as the apiserver does
 //     every 5 minutes.
 //  5. Measure, -runs times each (median and min):
+//     - the TUI: the binary in a pseudo-terminal (internal/bench/tuiprobe):
+//     its first screen of pods, a text and a label filter, the full load
+//     of pods, nodes and leases, and its peak RSS, on -nodes seeded nodes;
 //     - reads: `etcdctl get /registry/pods/ --prefix` (the floor: one
 //     unpaged range, no decoding; etcdctl cannot page), `lifeboat get pods
 //     -A` and `lifeboat get pods -A -o json`;
@@ -36,8 +39,8 @@
 //     Terminating pod was written and decodes (with apimachinery's
 //     serializer, not lifeboat's) without deletionTimestamp, that no other
 //     pod was written, and counts the distinct mod_revisions of the writes;
-//     - engine only: the etcdops calls the CLI makes (Store.NewBatch,
-//     Batch.Preview, Batch.Apply) with no CLI and no diffs around them
+//     - engine only: the etcdops calls the CLI makes with --yes
+//     (Store.NewBatch, Batch.Run) with no CLI and no output around them
 //     (internal/bench/engine, a program of its own), timed inside it. It is
 //     not the product's figure, and the table says so.
 //     Each process is started through internal/bench/rusage, which reports

@@ -1,15 +1,14 @@
 // Command engine is the benchmark's engine-only figure (internal/bench
 // builds and runs it): `lifeboat pods undelete -A --yes` without the CLI.
-// It makes the engine calls the CLI makes, etcdops Store.NewBatch,
-// Batch.Preview (scan, decode, lossless edit, verify; streamed a page at a
-// time) and Batch.Apply (read back the changed keys, journal with fsync,
-// compare-and-swap), with nothing around them: no diffs, no output per key.
-// It is a program of its own, importing only the engine, so its peak RSS is
-// the engine's.
+// It makes the engine calls the CLI makes with --yes, etcdops
+// Store.NewBatch and Batch.Run (scan, skip what the edit cannot change,
+// decode, lossless edit, verify, journal with fsync, compare-and-swap; one
+// pass, a page at a time), with nothing around them: no diffs, no output
+// per key. It is a program of its own, importing only the engine, so its
+// peak RSS is the engine's.
 //
 // Usage: engine -endpoint URL -journal FILE. It prints one JSON object:
-// planNanos (NewBatch and Preview), applyNanos (Apply), written, failed,
-// firstError.
+// runNanos (NewBatch and Run), written, failed, firstError.
 package main
 
 import (
@@ -26,8 +25,7 @@ import (
 )
 
 type result struct {
-	PlanNanos  int64  `json:"planNanos"`
-	ApplyNanos int64  `json:"applyNanos"`
+	RunNanos   int64  `json:"runNanos"`
 	Written    int    `json:"written"`
 	Failed     int    `json:"failed"`
 	FirstError string `json:"firstError,omitempty"`
@@ -76,11 +74,7 @@ func undelete(ctx context.Context, endpoint, journal, prefix string) (result, er
 	if err != nil {
 		return res, err
 	}
-	if err := b.Preview(ctx, func(int, *etcdops.Change) error { return nil }); err != nil {
-		return res, err
-	}
-	previewed := time.Now()
-	err = b.Apply(ctx, etcdops.ApplyOptions{Journal: j}, func(_ int, _ *etcdops.Change, r etcdops.Result) error {
+	err = b.Run(ctx, etcdops.ApplyOptions{Journal: j}, func(_ int, _ *etcdops.Change, r *etcdops.Result) error {
 		switch {
 		case r.Changed:
 			res.Written++
@@ -95,6 +89,6 @@ func undelete(ctx context.Context, endpoint, journal, prefix string) (result, er
 	if err != nil {
 		return res, err
 	}
-	res.PlanNanos, res.ApplyNanos = int64(previewed.Sub(start)), int64(time.Since(previewed))
+	res.RunNanos = int64(time.Since(start))
 	return res, nil
 }
