@@ -14,6 +14,7 @@ type keyMap struct {
 	Undelete, Untaint, Uncordon, Terminating            key.Binding
 	Sort, SortReverse, SortName                         key.Binding
 	Reveal, Apply, UndoOne, UndoAll                     key.Binding
+	GoTo                                                key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -28,6 +29,7 @@ func newKeyMap() keyMap {
 		Filter:      b([]string{"/"}, "/", "filter (/text, /l app=web)"),
 		Journal:     b([]string{"j"}, "j", "journal of this session's writes"),
 		Refresh:     b([]string{"ctrl+r"}, "ctrl+r", "list everything again (views follow etcd's watch without it)"),
+		GoTo:        b([]string{"enter"}, "enter", "doctor: go to the finding's objects"),
 		Up:          b([]string{"up", "k"}, "↑/k", "up"),
 		Down:        b([]string{"down"}, "↓", "down"),
 		PageUp:      b([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
@@ -96,7 +98,10 @@ func (m *Model) helpSections() [][2]string {
 		[2]string{":pods :nodes :leases :cm", "switch resource (any name `lifeboat get` accepts)"},
 		[2]string{":pods shop  :po all", "one namespace (k9s style), or all of them (:pods alone)"},
 		[2]string{":keys [PREFIX]", "raw etcd keys"},
+		[2]string{":doctor", "what is broken, what happens next, which command fixes it"},
 		[2]string{":journal  :q", "journal view, quit"},
+		[2]string{"", "Doctor view"},
+		line(k.GoTo),
 	)
 	return out
 }

@@ -40,6 +40,7 @@ const (
 	screenApplying
 	screenSummary
 	screenJournal
+	screenDoctor
 	screenHelp
 )
 
@@ -90,6 +91,7 @@ type Model struct {
 	preview previewState
 	summary summaryState
 	journal journalState
+	doctor  doctorState
 
 	prompt     textinput.Model
 	promptKind promptKind
@@ -226,6 +228,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.journal.set(msg.file, msg.err)
 		m.journal.layout(m.bodyWidth(), m.bodyHeight())
 		return m, nil
+	case doctorMsg:
+		m.doctorDone(msg)
+		return m, nil
 	}
 	if m.promptKind != promptNone {
 		var cmd tea.Cmd
@@ -294,6 +299,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.summaryKey(msg)
 	case screenJournal:
 		return m.journalKey(msg)
+	case screenDoctor:
+		return m.doctorKey(msg)
 	case screenHelp:
 		if key.Matches(msg, m.keys.Back) {
 			m.back()
@@ -426,6 +433,8 @@ func (m *Model) runCommand(cmd string) tea.Cmd {
 		return m.quit()
 	case "journal", "j":
 		return m.openJournal("")
+	case "doctor":
+		return m.openDoctor()
 	case "help", "?":
 		m.openHelp()
 		return nil
@@ -528,6 +537,7 @@ func (m *Model) layout() {
 	m.preview.resize(w, h)
 	m.summary.resize(w, h)
 	m.journal.layout(w, h)
+	m.layoutDoctor()
 	m.progress.Width = min(max(w-20, 10), 60)
 	m.prompt.Width = max(w-4, 10)
 	m.helpView.Width, m.helpView.Height = w, h

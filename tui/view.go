@@ -29,6 +29,8 @@ func (m *Model) View() string {
 		title, body = m.summaryTitle(), m.summaryBody()
 	case screenJournal:
 		title, body = m.journalTitle(), m.journalBody()
+	case screenDoctor:
+		title, body = m.doctorTitle(), m.doctorBody()
 	case screenHelp:
 		title, body = styleCrumb.Render(" help ")+" every key (↑↓ scroll, esc or ? closes)", m.helpView.View()
 	}
@@ -93,6 +95,8 @@ func (m *Model) hintLine() string {
 			bs = append(bs, k.UndoOne, k.UndoAll)
 		}
 		bs = append(bs, k.Quit)
+	case screenDoctor:
+		bs = []key.Binding{k.Back, k.GoTo, k.Refresh, k.Quit}
 	case screenHelp:
 		bs = []key.Binding{k.Back, k.Quit}
 	}
