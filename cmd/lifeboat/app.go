@@ -36,6 +36,7 @@ func newApp(std streams) *cli.Command {
 			applyCommand(std),
 			undoCommand(std),
 			journalCommand(std),
+			historyCommand(std),
 			demoCommand(std),
 			tuiCommand(std),
 		},
