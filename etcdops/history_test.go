@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // configMap is a ConfigMap as kube-apiserver stores it, written by a client
@@ -39,21 +40,45 @@ type editedConfigMap struct {
 
 func writeEditedConfigMap(t *testing.T, cli *clientv3.Client, ns, name string) editedConfigMap {
 	t.Helper()
-	ctx := context.Background()
 	e := editedConfigMap{key: "/registry/configmaps/" + ns + "/" + name}
 	for v := 1; v <= 4; v++ {
 		at := testNow.Add(time.Duration(v) * time.Minute)
-		if err := seed.PutObject(ctx, cli, e.key, configMap(ns, name, v, testNow, at), clientv3.NoLease); err != nil {
-			t.Fatal(err)
-		}
-		e.revs = append(e.revs, currentRev(t, cli))
+		e.revs = append(e.revs, putObject(t, cli, e.key, configMap(ns, name, v, testNow, at)))
 		e.times = append(e.times, at)
 	}
-	if _, err := cli.Delete(ctx, e.key); err != nil {
+	e.revs = append(e.revs, deleteKey(t, cli, e.key))
+	return e
+}
+
+// putObject stores obj as kube-apiserver does and returns its mod_revision.
+func putObject(t testing.TB, cli *clientv3.Client, key string, obj runtime.Object) int64 {
+	t.Helper()
+	value, err := codec.EncodeProtobuf(obj)
+	if err != nil {
 		t.Fatal(err)
 	}
-	e.revs = append(e.revs, currentRev(t, cli))
-	return e
+	resp, err := cli.Put(context.Background(), key, string(value))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Header.Revision
+}
+
+// deleteKey deletes key as kube-apiserver does (kine serves no plain
+// DeleteRange) and returns the revision of the delete.
+func deleteKey(t testing.TB, cli *clientv3.Client, key string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	get, err := cli.Get(ctx, key)
+	if err != nil || len(get.Kvs) != 1 {
+		t.Fatalf("delete %s: %v (%d keys)", key, err, len(get.Kvs))
+	}
+	resp, err := cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(key), "=", get.Kvs[0].ModRevision)).
+		Then(clientv3.OpDelete(key)).Else(clientv3.OpGet(key)).Commit()
+	if err != nil || !resp.Succeeded {
+		t.Fatalf("delete %s: %v (succeeded %v)", key, err, resp != nil && resp.Succeeded)
+	}
+	return resp.Header.Revision
 }
 
 func currentRev(t testing.TB, cli *clientv3.Client) int64 {
@@ -131,9 +156,7 @@ func TestHistory(t *testing.T) {
 	}
 
 	t.Run("re-created: both lives", func(t *testing.T) {
-		if err := seed.PutObject(ctx, cli, e.key, configMap("shop", "frontend-config", 1, testNow, testNow), clientv3.NoLease); err != nil {
-			t.Fatal(err)
-		}
+		putObject(t, cli, e.key, configMap("shop", "frontend-config", 1, testNow, testNow))
 		h, err := store.History(ctx, info)
 		if err != nil {
 			t.Fatal(err)

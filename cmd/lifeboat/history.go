@@ -251,3 +251,50 @@ func runDeleted(ctx context.Context, std streams, store *etcdops.Store, q etcdop
 		len(dels), q.Resource, inNamespace(q), since, q.Resource)
 	return nil
 }
+
+func restoreCommand(std streams) *cli.Command {
+	return &cli.Command{
+		Name:      "restore",
+		Usage:     "put one object back as it was at an earlier revision",
+		ArgsUsage: "<resource> NAME",
+		Description: "lifeboat restore configmaps frontend-config -n shop --revision 1234 --dry-run\n" +
+			"   lifeboat history cm frontend-config -n shop      (the revisions etcd still has)\n" +
+			"The write takes the same path as every repair: diff, confirmation, journal, compare-and-swap.\n" +
+			"A deleted object is re-created only while its key still does not exist (kube-apiserver's Create),\n" +
+			"without the old key's lease; 'lifeboat undo' deletes it again while it holds what was restored.",
+		Flags: append([]cli.Flag{namespaceFlag(),
+			&cli.Int64Flag{Name: "revision", Usage: "the etcd revision to restore the object as of (a mod_revision 'lifeboat history' lists)"},
+		}, writeFlags()...),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			q, err := resourceQuery(cmd, "lifeboat restore configmaps NAME -n NAMESPACE --revision R")
+			if err != nil {
+				return err
+			}
+			if len(q.Names) != 1 {
+				return usagef("restore puts back one object: 'lifeboat restore %s NAME -n NAMESPACE --revision R'", q.Resource)
+			}
+			rev := cmd.Int64("revision")
+			if rev <= 0 {
+				return usagef("restore needs --revision R, a revision 'lifeboat history %s %s' lists", q.Resource, q.Names[0])
+			}
+			info := etcdops.KeyInfo{Resource: q.Resource, Name: q.Names[0]}
+			if q.Resource.Namespaced {
+				info.Namespace = namespaceOf(q)
+			}
+			store, err := openStore(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			want, err := store.ReadVersion(ctx, info, rev)
+			if err != nil {
+				return err
+			}
+			plan, err := store.PlanRestore(ctx, info, want, fmt.Sprintf("revision %d", rev))
+			if err != nil {
+				return err
+			}
+			return newWriteRun(std, cmd, store).batch(ctx, store.UndoBatch(plan))
+		},
+	}
+}

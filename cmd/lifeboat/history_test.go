@@ -9,6 +9,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -192,4 +193,134 @@ func hasRow(table, row string) bool {
 		}
 	}
 	return false
+}
+
+// exists reports whether key is in etcd now.
+func (c *cluster) exists(key string) bool {
+	c.t.Helper()
+	resp, err := c.cli.Get(context.Background(), key, clientv3.WithCountOnly())
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return resp.Count == 1
+}
+
+// versionAt is the value key had at revision rev.
+func (c *cluster) versionAt(key string, rev int64) string {
+	c.t.Helper()
+	resp, err := c.cli.Get(context.Background(), key, clientv3.WithRev(rev))
+	if err != nil || len(resp.Kvs) != 1 {
+		c.t.Fatalf("%s at %d: %v", key, rev, err)
+	}
+	return string(resp.Kvs[0].Value)
+}
+
+func TestRestoreCommand(t *testing.T) {
+	c := newCluster(t, seed.Options{})
+	revs := editedAndDeleted(c)
+	restore := func(rev int64, args ...string) []string {
+		return append([]string{"restore", "cm", "frontend-config", "-n", "shop", "--revision", fmt.Sprint(rev)}, args...)
+	}
+
+	t.Run("dry run and no terminal write nothing", func(t *testing.T) {
+		for _, args := range [][]string{restore(revs[3], "--dry-run"), restore(revs[3])} {
+			rev := c.revision()
+			r := c.run(args...)
+			c.assertUnchanged(rev, r)
+			if r.code == exitOK && !strings.Contains(r.out, "+  UPSTREAM_CART_URL: http://cart-v3:8080") {
+				t.Errorf("%v: no preview of the re-created object\n%s", args, r)
+			}
+			if r.code != exitOK && !strings.Contains(r.errOut, "no --yes") {
+				t.Errorf("%v: want a refusal without --yes\n%s", args, r)
+			}
+		}
+	})
+
+	j := c.journal("restore.jsonl")
+	t.Run("re-created", func(t *testing.T) {
+		r := c.run(append(restore(revs[3], "--yes", "-o", "json"), "--journal", j)...)
+		wantCode(t, r, exitOK)
+		res := jsonLines(t, r.out)
+		if len(res) != 1 || res[0]["action"] != "restore-revision" || res[0]["changed"] != true || res[0]["oldRevision"] != 0.0 {
+			t.Fatalf("results %v\n%s", res, r)
+		}
+		now := c.get(frontendConfigKey)
+		if now.Value != c.versionAt(frontendConfigKey, revs[3]) || now.Lease != 0 || float64(now.ModRevision) != res[0]["newRevision"] {
+			t.Errorf("etcd holds %+v, want the version of revision %d", now, revs[3])
+		}
+	})
+
+	t.Run("again: nothing to do", func(t *testing.T) {
+		rev := c.revision()
+		r := c.run(restore(revs[3], "--yes")...)
+		wantCode(t, r, exitOK)
+		c.assertUnchanged(rev, r)
+		if !strings.Contains(r.errOut, "Nothing to do.") {
+			t.Errorf("second restore:\n%s", r)
+		}
+	})
+
+	t.Run("an older revision over the live object", func(t *testing.T) {
+		r := c.run(restore(revs[1], "--yes")...)
+		wantCode(t, r, exitOK)
+		if c.get(frontendConfigKey).Value != c.versionAt(frontendConfigKey, revs[1]) {
+			t.Errorf("not restored to revision %d:\n%s", revs[1], r)
+		}
+		if !strings.Contains(r.out, "-  UPSTREAM_CART_URL: http://cart-v3:8080") || !strings.Contains(r.out, "+  UPSTREAM_CART_URL: http://cart-v1:8080") {
+			t.Errorf("preview:\n%s", r)
+		}
+	})
+
+	t.Run("undo deletes the re-created object", func(t *testing.T) {
+		// The restore to revs[1] changed the key since the re-creation:
+		// undo leaves it, and deletes it once it holds the re-created
+		// version again.
+		r := c.run("undo", j, "--yes")
+		wantCode(t, r, exitPartial)
+		if !strings.Contains(r.errOut, "changed by someone else since lifeboat wrote it") || !c.exists(frontendConfigKey) {
+			t.Fatalf("undo over a later write:\n%s", r)
+		}
+		r = c.run(restore(revs[3], "--yes")...)
+		wantCode(t, r, exitOK)
+		undo := c.journal("undo.jsonl")
+		r = c.run("undo", j, "--yes", "--journal", undo)
+		wantCode(t, r, exitOK)
+		if c.exists(frontendConfigKey) {
+			t.Errorf("undo left the re-created object:\n%s", r)
+		}
+		// And an undo of that undo re-creates it.
+		r = c.run("undo", undo, "--yes")
+		wantCode(t, r, exitOK)
+		if !c.exists(frontendConfigKey) || c.get(frontendConfigKey).Value != c.versionAt(frontendConfigKey, revs[3]) {
+			t.Errorf("undo of the undo did not re-create it:\n%s", r)
+		}
+	})
+}
+
+func TestRestoreBadInput(t *testing.T) {
+	c := newCluster(t, seed.Options{})
+	revs := editedAndDeleted(c)
+	if _, err := c.cli.Compact(context.Background(), revs[2]); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"restore", "cm", "frontend-config", "-n", "shop"}, exitUsage, "needs --revision"},
+		{[]string{"restore", "cm", "-n", "shop", "--revision", "5"}, exitUsage, "one object"},
+		{[]string{"restore", "cm", "frontend-config", "-n", "shop", "--revision", fmt.Sprint(revs[1])}, exitUsage, "compacted"},
+		{[]string{"restore", "cm", "frontend-config", "-n", "shop", "--revision", fmt.Sprint(revs[4])}, exitUsage, "configmaps/shop/frontend-config did not exist at revision"},
+		{[]string{"restore", "cm", "frontend-config", "-n", "shop", "--revision", fmt.Sprint(revs[3]), "--yes", "--readonly"}, exitError, "--readonly"},
+	}
+	for _, tt := range tests {
+		rev := c.revision()
+		r := c.run(tt.args...)
+		wantCode(t, r, tt.code)
+		c.assertUnchanged(rev, r)
+		if errLine := lines(r.errOut)[len(lines(r.errOut))-1]; !strings.HasPrefix(errLine, "lifeboat: ") || !strings.Contains(errLine, tt.want) {
+			t.Errorf("%v: want an error line with %q\n%s", tt.args, tt.want, r)
+		}
+	}
 }
