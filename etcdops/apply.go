@@ -223,6 +223,12 @@ func (w *windowWriter) applyOne(ctx context.Context, c *Change, res *Result) err
 			res.Changed, res.NewRevision, res.Err = true, resp.Header.Revision, nil
 			return nil
 		}
+		if c.creates() {
+			// A Create carries no get on failure: the key exists now.
+			res.Conflict = true
+			res.Err = fmt.Errorf("%s: %w: created by someone else since lifeboat found it absent; left as they wrote it", c.KeyInfo, errConflict)
+			return nil
+		}
 		if attempt == 1 {
 			res.Conflict = true
 			res.Err = fmt.Errorf("%s: %w: changed again by someone else while lifeboat re-planned; left as they wrote it (re-run to retry)", c.KeyInfo, errConflict)
@@ -250,15 +256,23 @@ func (w *windowWriter) applyOne(ctx context.Context, c *Change, res *Result) err
 	}
 }
 
-// txn is kube-apiserver's OptimisticPut for one change, with its own deadline.
+// txn is kube-apiserver's Txn for one change, with its own deadline:
+// OptimisticPut for an update; for a re-creation its Create, the same
+// compare at revision 0 with no Else (kine serves a create only in that
+// shape); for a deletion (undo of a re-creation) OptimisticDelete with
+// GetOnFailure (etcd client/v3/kubernetes/client.go; k8s.io/apiserver
+// pkg/storage/etcd3/store.go).
 func (s *Store) txn(ctx context.Context, c *Change) (*clientv3.TxnResponse, error) {
 	ctx, cancel := s.requestContext(ctx)
 	defer cancel()
-	return s.client.Txn(ctx).
-		If(clientv3.Compare(clientv3.ModRevision(c.Before.Key), "=", c.Before.ModRevision)).
-		Then(c.put()).
-		Else(clientv3.OpGet(c.Before.Key)).
-		Commit()
+	txn := s.client.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(c.Before.Key), "=", c.Before.ModRevision))
+	switch {
+	case c.creates():
+		return txn.Then(c.put()).Commit()
+	case c.deletes():
+		return txn.Then(clientv3.OpDelete(c.Before.Key)).Else(clientv3.OpGet(c.Before.Key)).Commit()
+	}
+	return txn.Then(c.put()).Else(clientv3.OpGet(c.Before.Key)).Commit()
 }
 
 // keyLevel reports whether etcd refused one request for what it carries (a

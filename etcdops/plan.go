@@ -39,15 +39,7 @@ func (c *Change) Diff(showSecrets bool) (string, error) {
 	}
 	// Both sides carry the same resourceVersion so the diff shows only the edit.
 	opts := codec.RenderOptions{ResourceVersion: c.Before.ModRevision, ShowSecrets: showSecrets}
-	before, err := renderYAML(c.Before.Value, opts)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", c.KeyInfo, err)
-	}
-	after, err := renderYAML(c.After, opts)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", c.KeyInfo, err)
-	}
-	return codec.UnifiedDiff(c.KeyInfo.String(), before, after), nil
+	return diffValues(c.KeyInfo.String(), c.Before.Value, c.After, opts)
 }
 
 func renderYAML(value []byte, opts codec.RenderOptions) ([]byte, error) {

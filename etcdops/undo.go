@@ -9,7 +9,9 @@ import (
 )
 
 // PlanUndo works out how to put back what a journal's writes changed, newest
-// first. For each key it restores the before-image of lifeboat's earliest
+// first. An absent before-image (a key lifeboat re-created) is put back by
+// deleting the key; an absent after-image (a key lifeboat deleted) by
+// re-creating it. For each key it restores the before-image of lifeboat's earliest
 // write in the last unbroken chain of writes to that key, and only if the key
 // still holds the after-image of one of them (checked now; the
 // compare-and-swap then checks nobody wrote the key since). A key someone
@@ -82,8 +84,8 @@ func (s *Store) planRestore(ctx context.Context, journalPath string, chain []Jou
 	// have expired since, and etcd refuses a Put with an unknown lease.
 	c := Change{KeyInfo: info, Action: Restore, Before: current, Lease: current.Lease, undoes: journalPath}
 	held := -1 // the newest write of the chain whose after-image the key holds
-	for i := len(chain) - 1; i >= 0 && found; i-- {
-		if bytes.Equal(current.Value, chain[i].After) {
+	for i := len(chain) - 1; i >= 0; i-- {
+		if holds(current, found, chain[i].After) {
 			held = i
 			break
 		}
@@ -93,11 +95,20 @@ func (s *Store) planRestore(ctx context.Context, journalPath string, chain []Jou
 		committed = committed || w.State != WriteNotWritten
 	}
 	switch {
-	case found && bytes.Equal(current.Value, first.Before):
+	case holds(current, found, first.Before):
 		// Already as before lifeboat's writes (an undo ran, or the
 		// journal holds its own restores): writing would change nothing.
+	case held >= 0 && len(first.Before) == 0:
+		// lifeboat re-created the key (restore of a deleted object):
+		// delete it, only while it holds what lifeboat wrote.
+		c.After, c.expect = []byte{}, chain[held].After
 	case held >= 0:
 		c.After, c.expect = first.Before, chain[held].After
+		if !found {
+			// Re-create a key lifeboat deleted: without a lease, as
+			// PlanRestore re-creates one.
+			c.Lease = 0
+		}
 		if err := checkStorable(info.Resource, first.Before); err != nil {
 			c.After = nil
 			c.Skip = fmt.Errorf("%s: journaled before-image cannot be restored: %w", info, err)

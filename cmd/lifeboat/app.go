@@ -37,6 +37,8 @@ func newApp(std streams) *cli.Command {
 			undoCommand(std),
 			journalCommand(std),
 			doctorCommand(std),
+			historyCommand(std),
+			restoreCommand(std),
 			demoCommand(std),
 			tuiCommand(std),
 		},

@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/lifeboat-k8s/lifeboat/codec"
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
+	"github.com/urfave/cli/v3"
+)
+
+func historyCommand(std streams) *cli.Command {
+	return &cli.Command{
+		Name:      "history",
+		Usage:     "every version of an object still in etcd's history, with diffs; --deleted lists deleted objects",
+		ArgsUsage: "<resource> NAME | <resource> --deleted",
+		Description: "lifeboat history configmaps frontend-config -n shop\n" +
+			"   lifeboat history cm -n shop --deleted       (objects deleted since etcd's compacted revision)\n" +
+			"   lifeboat history pods web-0 -n shop -o json\n" +
+			"etcd keeps every version until it compacts (kube-apiserver asks every 5 minutes by default):\n" +
+			"older versions are gone, and lifeboat says from which revision. On k3s, kine keeps its own\n" +
+			"history (every write is a row; it compacts every 5 minutes, keeping the last 1000 revisions).\n" +
+			"Times are what the object says (creationTimestamp, managedFields, deletionTimestamp): etcd keeps\n" +
+			"no write times. Put a version back with 'lifeboat restore <resource> NAME --revision R'.",
+		Flags: []cli.Flag{namespaceFlag(), allNamespacesFlag(), outputFlag("text", "text", "json"), showSecretsFlag(),
+			&cli.BoolFlag{Name: "deleted", Usage: "list the objects of the resource deleted since etcd's compacted revision"}},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			q, err := resourceQuery(cmd, "lifeboat history configmaps NAME -n NAMESPACE")
+			if err != nil {
+				return err
+			}
+			deleted := cmd.Bool("deleted")
+			switch {
+			case deleted && len(q.Names) > 0:
+				return usagef("history --deleted lists every deleted %s: give no name (history %s NAME shows one object's versions)", q.Resource, q.Resource)
+			case !deleted && len(q.Names) != 1:
+				return usagef("history needs one object name, e.g. 'lifeboat history %s NAME -n NAMESPACE', or --deleted", q.Resource)
+			case !deleted && q.AllNamespaces:
+				return usagef("history of one object takes -n NAMESPACE, not --all-namespaces")
+			}
+			store, err := openStore(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			if deleted {
+				return runDeleted(ctx, std, store, q, cmd.String("output") == "json")
+			}
+			info := etcdops.KeyInfo{Resource: q.Resource, Name: q.Names[0]}
+			if q.Resource.Namespaced {
+				info.Namespace = namespaceOf(q)
+			}
+			h, err := store.History(ctx, info)
+			if err != nil {
+				return err
+			}
+			if len(h.Versions) == 0 {
+				return fmt.Errorf("%s: no version in etcd's history (no key %s%s): check the name and -n, or --prefix", info, h.Key, compactedNote(h.CompactedAt))
+			}
+			if cmd.String("output") == "json" {
+				return printHistoryJSON(std, h, cmd.Bool("show-secrets"))
+			}
+			return printHistory(std, h, cmd.Bool("show-secrets"))
+		},
+	}
+}
+
+// namespaceOf is the namespace a query of one object means: -n, else "default".
+func namespaceOf(q etcdops.Query) string {
+	if q.Namespace == "" {
+		return "default"
+	}
+	return q.Namespace
+}
+
+func compactedNote(compactedAt int64) string {
+	if compactedAt == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; etcd compacted its history before revision %d", compactedAt)
+}
+
+func printHistory(std streams, h *etcdops.History, showSecrets bool) error {
+	name := render.Safe(h.KeyInfo.String())
+	fmt.Fprintf(std.out, "%s: %d version(s) in etcd's history (key %s, read at revision %d)\n", name, len(h.Versions), render.Safe(h.Key), h.Revision)
+	if h.CompactedAt > 0 {
+		fmt.Fprintf(std.out, "History before revision %d was compacted: older versions are gone.\n", h.CompactedAt)
+	}
+	for i := range h.Versions {
+		v := &h.Versions[i]
+		var prev *etcdops.Version
+		if i > 0 {
+			prev = &h.Versions[i-1]
+		}
+		fmt.Fprintf(std.out, "\nREVISION %d  %s%s\n", v.ModRevision, versionEvent(v, prev), versionWhen(v))
+		diff, err := v.Diff(h.KeyInfo.String(), prev, showSecrets)
+		if err != nil {
+			fmt.Fprintf(std.out, "(cannot show it: %s)\n", render.Safe(oneLine(err.Error())))
+			continue
+		}
+		if std.outTTY {
+			diff = render.ColorizeDiff(diff)
+		}
+		fmt.Fprint(std.out, render.SafeLines(diff))
+	}
+	if !h.Exists() {
+		fmt.Fprintf(std.out, "\n%s does not exist now.\n", name)
+	}
+	return nil
+}
+
+// versionEvent says what the write of v did.
+func versionEvent(v, prev *etcdops.Version) string {
+	switch {
+	case v.Deleted:
+		return "deleted"
+	case v.Version == 1:
+		return "created"
+	case prev == nil:
+		return "oldest version kept"
+	}
+	return "modified"
+}
+
+func versionWhen(v *etcdops.Version) string {
+	if v.Time.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("  %s (%s)", v.Time.Format(time.RFC3339), v.TimeSource)
+}
+
+// historyJSON is `history -o json`.
+type historyJSON struct {
+	Key         string        `json:"key"`
+	Resource    string        `json:"resource"`
+	Namespace   string        `json:"namespace,omitempty"`
+	Name        string        `json:"name"`
+	Revision    int64         `json:"revision"`
+	CompactedAt int64         `json:"compactedAt"`
+	Exists      bool          `json:"exists"`
+	Versions    []versionJSON `json:"versions"`
+}
+
+type versionJSON struct {
+	ModRevision    int64          `json:"modRevision"`
+	CreateRevision int64          `json:"createRevision,omitempty"`
+	Version        int64          `json:"version,omitempty"`
+	Lease          int64          `json:"lease,omitempty"`
+	Event          string         `json:"event"`
+	Time           string         `json:"time,omitempty"`
+	TimeSource     string         `json:"timeSource,omitempty"`
+	Diff           string         `json:"diff"`
+	Object         map[string]any `json:"object,omitempty"`
+	Error          string         `json:"error,omitempty"`
+}
+
+func printHistoryJSON(std streams, h *etcdops.History, showSecrets bool) error {
+	doc := historyJSON{Key: h.Key, Resource: h.Resource.String(), Namespace: h.Namespace, Name: h.Name,
+		Revision: h.Revision, CompactedAt: h.CompactedAt, Exists: h.Exists(), Versions: []versionJSON{}}
+	for i := range h.Versions {
+		v := &h.Versions[i]
+		var prev *etcdops.Version
+		if i > 0 {
+			prev = &h.Versions[i-1]
+		}
+		line := versionJSON{ModRevision: v.ModRevision, CreateRevision: v.CreateRevision, Version: v.Version, Lease: v.Lease,
+			Event: versionEvent(v, prev), TimeSource: v.TimeSource}
+		if !v.Time.IsZero() {
+			line.Time = v.Time.Format(time.RFC3339)
+		}
+		var err error
+		if line.Diff, err = v.Diff(h.KeyInfo.String(), prev, showSecrets); err != nil {
+			line.Error = oneLine(err.Error())
+		}
+		if !v.Deleted {
+			if obj, derr := codec.Decode(v.Value); derr == nil {
+				line.Object, _ = obj.Render(codec.RenderOptions{ResourceVersion: v.ModRevision, ShowSecrets: showSecrets})
+			}
+		}
+		doc.Versions = append(doc.Versions, line)
+	}
+	return printDoc(std.out, "json", doc)
+}
+
+// deletedJSON is one line of `history --deleted -o json`.
+type deletedJSON struct {
+	Key          string `json:"key"`
+	Resource     string `json:"resource"`
+	Namespace    string `json:"namespace,omitempty"`
+	Name         string `json:"name"`
+	DeletedAt    int64  `json:"deletedAt"`
+	LastRevision int64  `json:"lastRevision"`
+	Exists       bool   `json:"exists"`
+}
+
+// runDeleted lists the objects of q deleted since etcd's compacted revision.
+func runDeleted(ctx context.Context, std streams, store *etcdops.Store, q etcdops.Query, asJSON bool) error {
+	rev, err := store.Revision(ctx)
+	if err != nil {
+		return err
+	}
+	prefix := store.Layout().ResourcePrefix(q.Resource)
+	if q.Resource.Namespaced && !q.AllNamespaces {
+		prefix = store.Layout().NamespacePrefix(q.Resource, namespaceOf(q))
+	}
+	dels, compacted, err := store.Deletions(ctx, prefix, true, rev)
+	if err != nil {
+		return err
+	}
+	exists := map[string]bool{}
+	for _, d := range dels {
+		if _, seen := exists[d.Prev.Key]; !seen {
+			_, found, err := store.Get(ctx, d.Prev.Key)
+			if err != nil {
+				return err
+			}
+			exists[d.Prev.Key] = found
+		}
+	}
+	if asJSON {
+		enc := json.NewEncoder(std.out)
+		for _, d := range dels {
+			enc.Encode(deletedJSON{Key: d.Prev.Key, Resource: q.Resource.String(), Namespace: d.Namespace, Name: d.Name,
+				DeletedAt: d.Revision, LastRevision: d.Prev.ModRevision, Exists: exists[d.Prev.Key]})
+		}
+		return nil
+	}
+	since := "since revision 1 (nothing compacted)"
+	if compacted > 0 {
+		since = fmt.Sprintf("since revision %d (etcd compacted everything before it)", compacted)
+	}
+	if len(dels) == 0 {
+		fmt.Fprintf(std.err, "No %s deleted%s %s.\n", q.Resource, inNamespace(q), since)
+		return nil
+	}
+	tw := tabwriter.NewWriter(std.out, 0, 8, 3, ' ', 0)
+	writeRow(tw, []string{"NAMESPACE", "NAME", "DELETED-AT", "LAST-REVISION", "NOW"})
+	for _, d := range dels {
+		now := "absent"
+		if exists[d.Prev.Key] {
+			now = "exists"
+		}
+		writeRow(tw, []string{orDash(d.Namespace), render.Safe(d.Name), fmt.Sprint(d.Revision), fmt.Sprint(d.Prev.ModRevision), now})
+	}
+	tw.Flush()
+	fmt.Fprintf(std.err, "%d deletion(s) of %s%s %s. Put one back: lifeboat restore %s NAME -n NAMESPACE --revision LAST-REVISION\n",
+		len(dels), q.Resource, inNamespace(q), since, q.Resource)
+	return nil
+}
+
+func restoreCommand(std streams) *cli.Command {
+	return &cli.Command{
+		Name:      "restore",
+		Usage:     "put one object back as it was at an earlier revision",
+		ArgsUsage: "<resource> NAME",
+		Description: "lifeboat restore configmaps frontend-config -n shop --revision 1234 --dry-run\n" +
+			"   lifeboat history cm frontend-config -n shop      (the revisions etcd still has)\n" +
+			"The write takes the same path as every repair: diff, confirmation, journal, compare-and-swap.\n" +
+			"A deleted object is re-created only while its key still does not exist (kube-apiserver's Create),\n" +
+			"without the old key's lease; 'lifeboat undo' deletes it again while it holds what was restored.",
+		Flags: append([]cli.Flag{namespaceFlag(),
+			&cli.Int64Flag{Name: "revision", Usage: "the etcd revision to restore the object as of (a mod_revision 'lifeboat history' lists)"},
+		}, writeFlags()...),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			q, err := resourceQuery(cmd, "lifeboat restore configmaps NAME -n NAMESPACE --revision R")
+			if err != nil {
+				return err
+			}
+			if len(q.Names) != 1 {
+				return usagef("restore puts back one object: 'lifeboat restore %s NAME -n NAMESPACE --revision R'", q.Resource)
+			}
+			rev := cmd.Int64("revision")
+			if rev <= 0 {
+				return usagef("restore needs --revision R, a revision 'lifeboat history %s %s' lists", q.Resource, q.Names[0])
+			}
+			info := etcdops.KeyInfo{Resource: q.Resource, Name: q.Names[0]}
+			if q.Resource.Namespaced {
+				info.Namespace = namespaceOf(q)
+			}
+			store, err := openStore(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			want, err := store.ReadVersion(ctx, info, rev)
+			if err != nil {
+				return err
+			}
+			plan, err := store.PlanRestore(ctx, info, want, fmt.Sprintf("revision %d", rev))
+			if err != nil {
+				return err
+			}
+			return newWriteRun(std, cmd, store).batch(ctx, store.UndoBatch(plan))
+		},
+	}
+}
