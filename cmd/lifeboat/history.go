@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
@@ -237,16 +236,18 @@ func runDeleted(ctx context.Context, std streams, store *etcdops.Store, q etcdop
 		fmt.Fprintf(std.err, "No %s deleted%s %s.\n", q.Resource, inNamespace(q), since)
 		return nil
 	}
-	tw := tabwriter.NewWriter(std.out, 0, 8, 3, ' ', 0)
-	writeRow(tw, []string{"NAMESPACE", "NAME", "DELETED-AT", "LAST-REVISION", "NOW"})
+	table := newAlignedTable(std.out)
+	table.row([]string{"NAMESPACE", "NAME", "DELETED-AT", "LAST-REVISION", "NOW"})
 	for _, d := range dels {
 		now := "absent"
 		if exists[d.Prev.Key] {
 			now = "exists"
 		}
-		writeRow(tw, []string{orDash(d.Namespace), render.Safe(d.Name), fmt.Sprint(d.Revision), fmt.Sprint(d.Prev.ModRevision), now})
+		table.row([]string{orDash(d.Namespace), render.Safe(d.Name), fmt.Sprint(d.Revision), fmt.Sprint(d.Prev.ModRevision), now})
 	}
-	tw.Flush()
+	if err := table.flush(); err != nil {
+		return err
+	}
 	fmt.Fprintf(std.err, "%d deletion(s) of %s%s %s. Put one back: lifeboat restore %s NAME -n NAMESPACE --revision LAST-REVISION\n",
 		len(dels), q.Resource, inNamespace(q), since, q.Resource)
 	return nil
