@@ -132,7 +132,12 @@ func journalDir(cmd *cli.Command) string {
 	return etcdops.DefaultJournalDir()
 }
 
+// openStore connects to etcd, or opens --snapshot read-only where the
+// command takes it.
 func openStore(ctx context.Context, cmd *cli.Command) (*etcdops.Store, error) {
+	if path := cmd.String("snapshot"); path != "" {
+		return etcdops.OpenSnapshot(ctx, path, cmd.Root().String("prefix"))
+	}
 	return etcdops.Open(ctx, storeConfig(cmd))
 }
 
@@ -157,6 +162,9 @@ var (
 				}
 				return usagef("bad --output %q: use one of %s", v, strings.Join(allowed, ", "))
 			}}
+	}
+	snapshotFlag = func() cli.Flag {
+		return &cli.StringFlag{Name: "snapshot", Usage: "read this etcd snapshot ('etcdctl snapshot save') or member's member/snap/db file, offline and read-only, instead of a live etcd", TakesFile: true}
 	}
 	showSecretsFlag = func() cli.Flag {
 		return &cli.BoolFlag{Name: "show-secrets", Usage: "show Secret data instead of redacting it"}

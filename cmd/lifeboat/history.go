@@ -20,12 +20,13 @@ func historyCommand(std streams) *cli.Command {
 		Description: "lifeboat history configmaps frontend-config -n shop\n" +
 			"   lifeboat history cm -n shop --deleted       (objects deleted since etcd's compacted revision)\n" +
 			"   lifeboat history pods web-0 -n shop -o json\n" +
+			"   lifeboat history cm frontend-config -n shop --snapshot backup.db   (the history a snapshot kept)\n" +
 			"etcd keeps every version until it compacts (kube-apiserver asks every 5 minutes by default):\n" +
 			"older versions are gone, and lifeboat says from which revision. On k3s, kine keeps its own\n" +
 			"history (every write is a row; it compacts every 5 minutes, keeping the last 1000 revisions).\n" +
 			"Times are what the object says (creationTimestamp, managedFields, deletionTimestamp): etcd keeps\n" +
 			"no write times. Put a version back with 'lifeboat restore <resource> NAME --revision R'.",
-		Flags: []cli.Flag{namespaceFlag(), allNamespacesFlag(), outputFlag("text", "text", "json"), showSecretsFlag(),
+		Flags: []cli.Flag{namespaceFlag(), allNamespacesFlag(), outputFlag("text", "text", "json"), showSecretsFlag(), snapshotFlag(),
 			&cli.BoolFlag{Name: "deleted", Usage: "list the objects of the resource deleted since etcd's compacted revision"}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			q, err := resourceQuery(cmd, "lifeboat history configmaps NAME -n NAMESPACE")
@@ -256,15 +257,17 @@ func runDeleted(ctx context.Context, std streams, store *etcdops.Store, q etcdop
 func restoreCommand(std streams) *cli.Command {
 	return &cli.Command{
 		Name:      "restore",
-		Usage:     "put one object back as it was at an earlier revision",
+		Usage:     "put one object back as it was at an earlier revision, or as a snapshot file holds it",
 		ArgsUsage: "<resource> NAME",
 		Description: "lifeboat restore configmaps frontend-config -n shop --revision 1234 --dry-run\n" +
+			"   lifeboat restore cm frontend-config -n shop --from-snapshot backup.db --yes\n" +
 			"   lifeboat history cm frontend-config -n shop      (the revisions etcd still has)\n" +
 			"The write takes the same path as every repair: diff, confirmation, journal, compare-and-swap.\n" +
 			"A deleted object is re-created only while its key still does not exist (kube-apiserver's Create),\n" +
 			"without the old key's lease; 'lifeboat undo' deletes it again while it holds what was restored.",
 		Flags: append([]cli.Flag{namespaceFlag(),
-			&cli.Int64Flag{Name: "revision", Usage: "the etcd revision to restore the object as of (a mod_revision 'lifeboat history' lists)"},
+			&cli.Int64Flag{Name: "revision", Usage: "the etcd revision to restore the object as of (a mod_revision 'lifeboat history' lists); with --from-snapshot, default the snapshot's newest"},
+			&cli.StringFlag{Name: "from-snapshot", Usage: "read the object from this etcd snapshot or member db file, and put it back into the live etcd", TakesFile: true},
 		}, writeFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			q, err := resourceQuery(cmd, "lifeboat restore configmaps NAME -n NAMESPACE --revision R")
@@ -274,9 +277,9 @@ func restoreCommand(std streams) *cli.Command {
 			if len(q.Names) != 1 {
 				return usagef("restore puts back one object: 'lifeboat restore %s NAME -n NAMESPACE --revision R'", q.Resource)
 			}
-			rev := cmd.Int64("revision")
-			if rev <= 0 {
-				return usagef("restore needs --revision R, a revision 'lifeboat history %s %s' lists", q.Resource, q.Names[0])
+			rev, snapshot := cmd.Int64("revision"), cmd.String("from-snapshot")
+			if rev < 0 || (rev == 0 && snapshot == "") {
+				return usagef("restore needs --revision R, a revision 'lifeboat history %s %s' lists, or --from-snapshot FILE", q.Resource, q.Names[0])
 			}
 			info := etcdops.KeyInfo{Resource: q.Resource, Name: q.Names[0]}
 			if q.Resource.Namespaced {
@@ -287,15 +290,34 @@ func restoreCommand(std streams) *cli.Command {
 				return err
 			}
 			defer store.Close()
-			want, err := store.ReadVersion(ctx, info, rev)
+			want, source, err := restoreSource(ctx, store, snapshot, info, rev)
 			if err != nil {
 				return err
 			}
-			plan, err := store.PlanRestore(ctx, info, want, fmt.Sprintf("revision %d", rev))
+			plan, err := store.PlanRestore(ctx, info, want, source)
 			if err != nil {
 				return err
 			}
 			return newWriteRun(std, cmd, store).batch(ctx, store.UndoBatch(plan))
 		},
 	}
+}
+
+// restoreSource reads the version restore puts back: from the live etcd's
+// history, or from a snapshot file (at rev, 0 for its newest).
+func restoreSource(ctx context.Context, live *etcdops.Store, snapshot string, info etcdops.KeyInfo, rev int64) (etcdops.Record, string, error) {
+	if snapshot == "" {
+		want, err := live.ReadVersion(ctx, info, rev)
+		return want, fmt.Sprintf("revision %d", rev), err
+	}
+	snap, err := etcdops.OpenSnapshot(ctx, snapshot, live.Layout().Prefix)
+	if err != nil {
+		return etcdops.Record{}, "", err
+	}
+	defer snap.Close()
+	want, err := snap.ReadVersion(ctx, info, rev)
+	if err != nil {
+		return etcdops.Record{}, "", fmt.Errorf("snapshot %s: %w", snapshot, err)
+	}
+	return want, "snapshot " + snapshot, nil
 }

@@ -4,10 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
+	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
 	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
@@ -321,6 +325,128 @@ func TestRestoreBadInput(t *testing.T) {
 		c.assertUnchanged(rev, r)
 		if errLine := lines(r.errOut)[len(lines(r.errOut))-1]; !strings.HasPrefix(errLine, "lifeboat: ") || !strings.Contains(errLine, tt.want) {
 			t.Errorf("%v: want an error line with %q\n%s", tt.args, tt.want, r)
+		}
+	}
+}
+
+// saveSnapshot saves the cluster's etcd to a file as 'etcdctl snapshot
+// save' does (Maintenance.Snapshot).
+func (c *cluster) saveSnapshot() string {
+	c.t.Helper()
+	rc, err := c.cli.Snapshot(context.Background())
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer rc.Close()
+	path := filepath.Join(c.t.TempDir(), "backup.db")
+	f, err := os.Create(path)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, rc); err != nil {
+		c.t.Fatal(err)
+	}
+	return path
+}
+
+// TestSnapshotCommands: get, ls, decode and history read a snapshot saved
+// from an etcd, with that etcd stopped, and print what they printed live.
+func TestSnapshotCommands(t *testing.T) {
+	srv, cli := etcdtest.Start(t)
+	if _, err := seed.Capsized(context.Background(), cli, seed.Options{Now: testNow, Malformed: true}); err != nil {
+		t.Fatal(err)
+	}
+	c := &cluster{t: t, endpoint: srv.Endpoint(), cli: cli, jdir: t.TempDir()}
+	editedAndDeleted(c)
+	reads := [][]string{
+		{"get", "pods", "-A"},
+		{"get", "cm", "-A", "-o", "yaml"},
+		{"get", "secrets", "payments-api-db", "-n", "payments", "-o", "json"},
+		{"ls"},
+		{"ls", "/registry/pods/default/", "-o", "json"},
+		{"history", "cm", "frontend-config", "-n", "shop"},
+		{"history", "cm", "-A", "--deleted", "-o", "json"},
+	}
+	live := make([]result, len(reads))
+	for i, args := range reads {
+		live[i] = c.run(args...)
+	}
+	podKey := "/registry/pods/kube-system/" + corednsPod(t, c)
+	liveDecode := lifeboat(t, []byte(c.get(podKey).Value), "decode")
+	path := c.saveSnapshot()
+	srv.Close() // from here on, no etcd
+
+	for i, args := range reads {
+		r := c.run(append(args, "--snapshot", path)...)
+		if r.code != live[i].code || r.out != live[i].out {
+			t.Errorf("%v: from the snapshot\n%s\nlive\n%s", args, r, live[i])
+		}
+	}
+	r := c.run("decode", "--snapshot", path, podKey)
+	if r.code != exitOK || r.out != liveDecode.out {
+		t.Errorf("decode --snapshot:\n%s\nlive:\n%s", r, liveDecode)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"decode", "--snapshot", path, "/registry/pods/default/nothing"}, exitUsage, "no key /registry/pods/default/nothing in snapshot"},
+		{[]string{"decode", "--snapshot", path}, exitUsage, "takes one key"},
+		{[]string{"get", "pods", "--snapshot", filepath.Join(t.TempDir(), "missing.db")}, exitUsage, "missing.db"},
+		{[]string{"pods", "undelete", "-A", "--yes", "--snapshot", path}, exitUsage, "snapshot"},
+	} {
+		r := c.run(tc.args...)
+		wantCode(t, r, tc.code)
+		if !strings.Contains(r.errOut, tc.want) {
+			t.Errorf("%v: no %q in\n%s", tc.args, tc.want, r)
+		}
+	}
+}
+
+// corednsPod is the name of a CoreDNS pod of the seed.
+func corednsPod(t *testing.T, c *cluster) string {
+	t.Helper()
+	resp, err := c.cli.Get(context.Background(), "/registry/pods/kube-system/coredns", clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithLimit(1))
+	if err != nil || len(resp.Kvs) == 0 {
+		t.Fatalf("no coredns pod: %v", err)
+	}
+	return strings.TrimPrefix(string(resp.Kvs[0].Key), "/registry/pods/kube-system/")
+}
+
+// TestRestoreFromSnapshot: the ConfigMap someone deleted comes back from a
+// backup into the live etcd, through the write path.
+func TestRestoreFromSnapshot(t *testing.T) {
+	c := newCluster(t, seed.Options{})
+	saved := c.get(frontendConfigKey)
+	path := c.saveSnapshot()
+	c.setConfig(frontendConfigKey, "http://edited-after-the-backup:8080")
+	c.delete(frontendConfigKey)
+
+	rev := c.revision()
+	r := c.run("restore", "cm", "frontend-config", "-n", "shop", "--from-snapshot", path, "--dry-run")
+	wantCode(t, r, exitOK)
+	c.assertUnchanged(rev, r)
+	if !strings.Contains(r.out, "+  UPSTREAM_CART_URL: http://cart.shop.svc.cluster.local:8080") {
+		t.Errorf("preview:\n%s", r)
+	}
+	r = c.run("restore", "cm", "frontend-config", "-n", "shop", "--from-snapshot", path, "--yes")
+	wantCode(t, r, exitOK)
+	if now := c.get(frontendConfigKey); now.Value != saved.Value || now.ModRevision <= rev {
+		t.Errorf("etcd holds %+v, want the backup's value at a new revision\n%s", now, r)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--revision", fmt.Sprint(saved.ModRevision - 1)}, "did not exist at revision"},
+		{[]string{"--revision", fmt.Sprint(rev + 100)}, "past etcd's current revision"},
+	} {
+		r := c.run(append([]string{"restore", "cm", "frontend-config", "-n", "shop", "--from-snapshot", path}, tc.args...)...)
+		wantCode(t, r, exitUsage)
+		if !strings.Contains(r.errOut, "snapshot "+path) || !strings.Contains(r.errOut, tc.want) {
+			t.Errorf("%v: no %q in\n%s", tc.args, tc.want, r)
 		}
 	}
 }

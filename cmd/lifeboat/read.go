@@ -22,7 +22,7 @@ func getCommand(std streams) *cli.Command {
 		Usage:       "show objects as the apiserver would (decoded from etcd)",
 		ArgsUsage:   "<resource> [NAME...]",
 		Description: "lifeboat get pods -A\n   lifeboat get nodes -o yaml\n   lifeboat get secrets -n payments --show-secrets\n   lifeboat get crontabs.stable.example.com -A -o json | jq .items[].metadata.name",
-		Flags: []cli.Flag{namespaceFlag(), allNamespacesFlag(), selectorFlag(), outputFlag("table", "table", "yaml", "json"), showSecretsFlag(),
+		Flags: []cli.Flag{namespaceFlag(), allNamespacesFlag(), selectorFlag(), outputFlag("table", "table", "yaml", "json"), showSecretsFlag(), snapshotFlag(),
 			&cli.StringFlag{Name: "node", Usage: "pods bound to this node"}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			q, err := resourceQuery(cmd, "lifeboat get pods -A")
@@ -99,7 +99,7 @@ func lsCommand(std streams) *cli.Command {
 		Usage:       "list keys with resource, kind, format, size, mod_revision and lease",
 		ArgsUsage:   "[KEY-PREFIX]",
 		Description: "lifeboat ls\n   lifeboat ls /registry/pods/shop/\n   lifeboat ls -o json | jq -r 'select(.format==\"malformed\") | .key'",
-		Flags:       []cli.Flag{outputFlag("table", "table", "json")},
+		Flags:       []cli.Flag{outputFlag("table", "table", "json"), snapshotFlag()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Len() > 1 {
 				return usagef("ls takes one key prefix, got %q", cmd.Args().Slice())
@@ -198,20 +198,26 @@ func orDash(s string) string {
 func decodeCommand(std streams) *cli.Command {
 	return &cli.Command{
 		Name:        "decode",
-		Usage:       "decode one stored value (stdin or --file) to YAML, like auger decode",
-		Description: "etcdctl get /registry/pods/shop/cart-0 --print-value-only | lifeboat decode\n   lifeboat decode --file value.bin -o json",
+		Usage:       "decode one stored value (stdin, --file, or a key of --snapshot) to YAML, like auger decode",
+		ArgsUsage:   "[KEY, with --snapshot]",
+		Description: "etcdctl get /registry/pods/shop/cart-0 --print-value-only | lifeboat decode\n   lifeboat decode --file value.bin -o json\n   lifeboat decode --snapshot backup.db /registry/pods/shop/cart-0",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "read the value from this file instead of stdin", TakesFile: true},
-			outputFlag("yaml", "yaml", "json"), showSecretsFlag(),
+			outputFlag("yaml", "yaml", "json"), showSecretsFlag(), snapshotFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := noArgs(cmd); err != nil {
-				return err
-			}
 			var value []byte
 			var err error
 			source := "stdin"
-			if f := cmd.String("file"); f != "" {
+			if snapshot := cmd.String("snapshot"); snapshot != "" {
+				if cmd.Args().Len() != 1 || cmd.IsSet("file") {
+					return usagef("decode --snapshot %s takes one key, e.g. /registry/pods/shop/cart-0 (list them with 'lifeboat ls --snapshot %s')", snapshot, snapshot)
+				}
+				source = cmd.Args().First()
+				value, err = snapshotValue(ctx, cmd, source)
+			} else if err := noArgs(cmd); err != nil {
+				return err
+			} else if f := cmd.String("file"); f != "" {
 				source = f
 				value, err = os.ReadFile(f)
 			} else {
@@ -237,4 +243,21 @@ func decodeCommand(std streams) *cli.Command {
 			return printDoc(std.out, cmd.String("output"), m)
 		},
 	}
+}
+
+// snapshotValue reads one key's value from --snapshot.
+func snapshotValue(ctx context.Context, cmd *cli.Command, key string) ([]byte, error) {
+	store, err := openStore(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	rec, found, err := store.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, usagef("no key %s in snapshot %s (list keys with 'lifeboat ls --snapshot %s')", key, cmd.String("snapshot"), cmd.String("snapshot"))
+	}
+	return rec.Value, nil
 }
