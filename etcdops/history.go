@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
@@ -201,18 +202,29 @@ func (v Version) Diff(name string, before *Version, showSecrets bool) (string, e
 
 // diffValues is the unified YAML diff between two stored values; an empty
 // value is an absent key (before a creation, after a deletion).
+// A value that does not decode (a quarantine and its undo move such values)
+// shows as one comment line saying so.
 func diffValues(name string, before, after []byte, opts codec.RenderOptions) (string, error) {
-	var b, a []byte
-	var err error
-	if len(before) > 0 {
-		if b, err = renderYAML(before, opts); err != nil {
-			return "", fmt.Errorf("%s: %w", name, err)
+	side := func(value []byte) ([]byte, error) {
+		if len(value) == 0 {
+			return nil, nil
 		}
+		y, err := renderYAML(value, opts)
+		if errors.Is(err, codec.ErrMalformed) {
+			return fmt.Appendf(nil, "# %d bytes that do not decode: %s\n", len(value), strings.Join(strings.Fields(err.Error()), " ")), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return y, nil
 	}
-	if len(after) > 0 {
-		if a, err = renderYAML(after, opts); err != nil {
-			return "", fmt.Errorf("%s: %w", name, err)
-		}
+	b, err := side(before)
+	if err != nil {
+		return "", err
+	}
+	a, err := side(after)
+	if err != nil {
+		return "", err
 	}
 	return codec.UnifiedDiff(name, b, a), nil
 }

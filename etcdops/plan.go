@@ -124,7 +124,7 @@ func planChange(it Item, action Action, edits []codec.Edit) Change {
 	case it.untouched:
 		return c
 	case it.DecodeErr != nil:
-		c.Skip = it.DecodeErr
+		c.Skip = fmt.Errorf("%w (kube-apiserver cannot LIST %s while it is there: 'lifeboat quarantine %s' moves it out of the way)", it.DecodeErr, it.Resource, it.Key)
 		return c
 	case it.Encrypted():
 		c.Skip = fmt.Errorf("%s: encrypted at rest (%s): lifeboat cannot edit it without the key, and never writes plaintext over ciphertext", it.KeyInfo, it.Object.Encryption)

@@ -40,6 +40,7 @@ func OpenSnapshot(ctx context.Context, path, prefix string) (*Store, error) {
 	cli.Watcher = snapshotWatcher{snap}
 	s := NewStore(cli, prefix, true)
 	s.endpoints = []string{"snapshot " + path}
+	s.snapshot = path
 	s.ownClient = true // Close closes the Watcher, which closes the file
 	return s, nil
 }

@@ -58,6 +58,9 @@ type Store struct {
 	endpoints []string
 	ownClient bool
 	timeout   time.Duration // per request
+	// snapshot is the file a store opened by OpenSnapshot reads; "" for
+	// a live etcd.
+	snapshot string
 	// rangeLimit is rangeLimit, smaller in tests that need many pages.
 	rangeLimit int64
 	// beforeTxn, when set by tests, runs before each compare-and-swap Txn

@@ -72,6 +72,10 @@ func (s *Store) planRestore(ctx context.Context, journalPath string, chain []Jou
 	first, last := chain[0], chain[len(chain)-1]
 	key := first.Key
 	info, ok := s.layout.Parse(key)
+	if orig, quarantined := quarantinedFrom(key); quarantined {
+		// A quarantine's copy: named after the object it came from.
+		info, ok = s.layout.Parse(orig)
+	}
 	if !ok {
 		return Change{}, false, &UsageError{Err: fmt.Errorf("journal key %s is not under --prefix %s: pass the prefix the journal was written with", key, s.layout.prefix())}
 	}
@@ -109,7 +113,9 @@ func (s *Store) planRestore(ctx context.Context, journalPath string, chain []Jou
 			// PlanRestore re-creates one.
 			c.Lease = 0
 		}
-		if err := checkStorable(info.Resource, first.Before); err != nil {
+		// A quarantined value goes back as it was: unreadable, which is
+		// why it was moved, and what undoing the move means.
+		if err := checkStorable(info.Resource, first.Before); err != nil && first.Action != QuarantineDelete {
 			c.After = nil
 			c.Skip = fmt.Errorf("%s: journaled before-image cannot be restored: %w", info, err)
 		}

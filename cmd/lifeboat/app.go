@@ -37,6 +37,7 @@ func newApp(std streams) *cli.Command {
 			undoCommand(std),
 			journalCommand(std),
 			doctorCommand(std),
+			quarantineCommand(std),
 			historyCommand(std),
 			restoreCommand(std),
 			demoCommand(std),

@@ -16,20 +16,13 @@ func doctorCommand(std streams) *cli.Command {
 	return &cli.Command{
 		Name:  "doctor",
 		Usage: "diagnose the cluster from etcd alone: what is broken, what happens next, which command fixes it",
-		Description: "Reads etcd only (one scan of the prefix, the member's status) and never writes.\n" +
+		Description: "Reads etcd only (one scan of the prefix, the member's status) and never writes; with\n" +
+			"--snapshot FILE it diagnoses a backup or a stopped member's db instead.\n" +
 			"Findings are ranked critical, warning, info, each with its evidence and the fixing command.\n" +
 			"Exit 0: no problem found; 3: problems found; 1: etcd could not be read.\n\n" +
 			"   lifeboat doctor\n   lifeboat doctor -o json | jq '.findings[] | select(.severity==\"critical\")'",
-		Flags: []cli.Flag{outputFlag("text", "text", "json")},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := noArgs(cmd); err != nil {
-				return err
-			}
-			store, err := openStore(ctx, cmd)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
+		Flags: []cli.Flag{outputFlag("text", "text", "json"), snapshotFlag()},
+		Action: storeAction(func(ctx context.Context, cmd *cli.Command, store *etcdops.Store) error {
 			d, err := store.Doctor(ctx, std.now())
 			if err != nil {
 				return err
@@ -47,7 +40,23 @@ func doctorCommand(std streams) *cli.Command {
 				return &partialError{msg: fmt.Sprintf("doctor: %d problem(s) found", n)}
 			}
 			return nil
-		},
+		}),
+	}
+}
+
+// storeAction is the Action of a command that takes no arguments: fn runs
+// on the store the connection flags open.
+func storeAction(fn func(context.Context, *cli.Command, *etcdops.Store) error) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		if err := noArgs(cmd); err != nil {
+			return err
+		}
+		store, err := openStore(ctx, cmd)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		return fn(ctx, cmd, store)
 	}
 }
 

@@ -387,6 +387,11 @@ func TestSnapshotCommands(t *testing.T) {
 	if r.code != exitOK || r.out != liveDecode.out {
 		t.Errorf("decode --snapshot:\n%s\nlive:\n%s", r, liveDecode)
 	}
+	// doctor diagnoses the backup: the poison value and the silent nodes.
+	r = c.run("doctor", "--snapshot", path)
+	if r.code != exitPartial || !strings.Contains(r.out, "fix: lifeboat quarantine /registry/pods/default/poison") || !strings.Contains(r.out, "have a silent kubelet") {
+		t.Errorf("doctor --snapshot:\n%s", r)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int

@@ -77,7 +77,7 @@ func runGet(ctx context.Context, std streams, store *etcdops.Store, q etcdops.Qu
 		return err
 	}
 	if malformed > 0 {
-		return &partialError{msg: fmt.Sprintf("%d value(s) could not be decoded (see warnings): a kube-apiserver cannot LIST %s while they are there", malformed, q.Resource)}
+		return &partialError{msg: fmt.Sprintf("%d value(s) could not be decoded (see warnings): a kube-apiserver cannot LIST %s while they are there; 'lifeboat quarantine KEY' moves one out of its way, 'lifeboat doctor' lists them all", malformed, q.Resource)}
 	}
 	return nil
 }
