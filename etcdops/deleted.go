@@ -6,6 +6,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/metadata"
 )
 
 // Deletion is one delete of a key that etcd's history still holds.
@@ -49,6 +50,11 @@ func (s *Store) Deletions(ctx context.Context, key string, prefix bool, upTo int
 // and keeps the deletes. When etcd compacted past from, it returns the
 // compacted revision instead.
 func (s *Store) replayDeletes(ctx context.Context, key string, prefix bool, from, upTo int64) (dels []Deletion, compactedPast int64, err error) {
+	// A gRPC watch stream of its own (clientv3 shares one per outgoing
+	// metadata): etcd answers a progress request only once every watcher
+	// on the stream has caught up, and the TUI's informers watch on the
+	// shared one.
+	ctx = metadata.AppendToOutgoingContext(ctx, "lifeboat-replay", key)
 	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
 	defer cancel()
 	opts := []clientv3.OpOption{clientv3.WithRev(from), clientv3.WithPrevKV()}

@@ -179,6 +179,20 @@ func versionTime(v Version) (time.Time, string) {
 	return newest.UTC(), source
 }
 
+// Event says what the write of v did, given the version before it (nil:
+// none kept).
+func (v Version) Event(prev *Version) string {
+	switch {
+	case v.Deleted:
+		return "deleted"
+	case v.Version == 1:
+		return "created"
+	case prev == nil:
+		return "oldest version kept"
+	}
+	return "modified"
+}
+
 // Diff is the unified YAML diff from the version before v (nil: none) to v,
 // as Change.Diff renders it. A deletion diffs to nothing.
 func (v Version) Diff(name string, before *Version, showSecrets bool) (string, error) {

@@ -382,7 +382,7 @@ func (m *Model) loadView() tea.Cmd {
 // followDetail: a YAML view follows its object, so someone else's write
 // shows at once.
 func (m *Model) followDetail() tea.Cmd {
-	if m.screen != screenDetail || m.detail.raw || m.detail.key == "" {
+	if m.screen != screenDetail || m.detail.raw || m.detail.history || m.detail.key == "" {
 		return nil
 	}
 	if c, ok := m.caches[m.list.cacheKey]; ok {

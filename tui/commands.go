@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -123,6 +124,32 @@ func (m *Model) readDetailCmd(key string, raw, showSecrets bool) tea.Cmd {
 			return detailErrMsg{err: fmt.Errorf("%s is gone: deleted since it was listed", key)}
 		}
 		return yamlCmd(it, raw, showSecrets)()
+	}
+}
+
+// historyCmd reads every version of a key etcd still keeps and shows them
+// with their diffs (render.History, as `lifeboat history` prints them).
+func (m *Model) historyCmd(key string) tea.Cmd {
+	store := m.store
+	ctx, cancel := m.ioContext()
+	return func() tea.Msg {
+		defer cancel()
+		it, found, err := store.GetItem(ctx, key)
+		info, ok := store.Layout().Parse(key)
+		switch {
+		case err != nil:
+			return detailErrMsg{err: err}
+		case !ok:
+			return detailErrMsg{err: fmt.Errorf("%s names no object: history is kept per object", key)}
+		}
+		if !found {
+			it = etcdops.Item{Record: etcdops.Record{Key: key}, KeyInfo: info}
+		}
+		h, err := store.History(ctx, info)
+		if err != nil {
+			return detailErrMsg{err: err}
+		}
+		return detailMsg{detail: detailState{item: it, key: key, revision: h.Revision, history: true, content: render.History(h, false, true)}}
 	}
 }
 

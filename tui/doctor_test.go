@@ -1,8 +1,14 @@
 package tui
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // TestDoctorScreen: :doctor lists the findings, most severe first, with the
@@ -25,5 +31,34 @@ func TestDoctorScreen(t *testing.T) {
 	}
 	if !strings.Contains(h.m.status, "fix: lifeboat quarantine") {
 		t.Errorf("status %q does not carry the fix", h.m.status)
+	}
+}
+
+// TestHistoryView: H on a row shows every version etcd keeps of the object,
+// each with the diff from the one before, as `lifeboat history` prints it.
+func TestHistoryView(t *testing.T) {
+	h := newHarness(t, harnessOptions{height: 60})
+	ctx := context.Background()
+	key := "/registry/configmaps/shop/frontend-config"
+	obj := h.object(key)
+	cm := obj.Object.Typed.(*corev1.ConfigMap).DeepCopy()
+	cm.Data["LOG_LEVEL"] = "debug"
+	if err := seed.PutObject(ctx, h.cli, key, cm, clientv3.NoLease); err != nil {
+		t.Fatal(err)
+	}
+	h.press(":", "cm shop", "enter")
+	h.waitFor("the configmaps", func() bool { return h.m.list.loaded && len(h.visibleNames()) > 0 })
+	h.press("/", "frontend-config", "enter")
+	h.waitFor("one row", func() bool { return len(h.visibleNames()) == 1 })
+	h.press("H")
+	h.waitFor("the history", func() bool { return h.m.screen == screenDetail && h.m.detail.history })
+	if s := h.screen(); !strings.Contains(s, "history") || strings.Contains(s, `\x1b`) {
+		t.Errorf("history view title, or escaped colours:\n%s", s)
+	}
+	content := ansi.Strip(h.m.detail.content)
+	for _, want := range []string{"2 version(s)", "created", "modified", "+  LOG_LEVEL: debug"} {
+		if !strings.Contains(content, want) {
+			t.Errorf("history lacks %q:\n%s", want, content)
+		}
 	}
 }

@@ -14,7 +14,7 @@ type keyMap struct {
 	Undelete, Untaint, Uncordon, Terminating            key.Binding
 	Sort, SortReverse, SortName                         key.Binding
 	Reveal, Apply, UndoOne, UndoAll                     key.Binding
-	GoTo                                                key.Binding
+	GoTo, History                                       key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -38,6 +38,7 @@ func newKeyMap() keyMap {
 		Bottom:      b([]string{"end", "G"}, "G", "bottom"),
 		View:        b([]string{"enter", "y"}, "enter/y", "view YAML"),
 		Raw:         b([]string{"r"}, "r", "raw key facts"),
+		History:     b([]string{"H"}, "H", "history: every version etcd keeps, with diffs"),
 		Mark:        b([]string{" "}, "space", "mark"),
 		MarkAll:     b([]string{"ctrl+a"}, "ctrl+a", "mark all visible"),
 		Undelete:    b([]string{"u"}, "u", "undelete pods"),
@@ -78,7 +79,7 @@ func (m *Model) helpSections() [][2]string {
 		line(k.Command), line(k.Filter), line(k.Back), line(k.Help), line(k.Journal), line(k.Refresh), line(k.Quit),
 		{"", "Tables"},
 		line(k.Up), line(k.Down), line(k.PageUp), line(k.PageDown), line(k.Top), line(k.Bottom),
-		line(k.View), line(k.Raw), line(k.Sort), line(k.SortReverse), line(k.SortName),
+		line(k.View), line(k.Raw), line(k.History), line(k.Sort), line(k.SortReverse), line(k.SortName),
 		line(k.Terminating),
 	}
 	if m.readOnly {

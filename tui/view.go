@@ -82,7 +82,7 @@ func (m *Model) hintLine() string {
 		}
 		bs = append(bs, k.Journal, k.Help, k.Quit)
 	case screenDetail:
-		bs = []key.Binding{k.Back, k.Raw, k.Reveal, k.Help}
+		bs = []key.Binding{k.Back, k.Raw, k.History, k.Reveal, k.Help}
 	case screenPreview:
 		return fit(styleKey.Render("y")+" write · "+styleKey.Render("any other key")+" cancel", m.width, 1)
 	case screenApplying:

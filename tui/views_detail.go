@@ -15,13 +15,14 @@ type detailState struct {
 	key         string
 	revision    int64
 	raw         bool
+	history     bool // every version etcd keeps (historyCmd), not the object
 	showSecrets bool
 	content     string
 	viewport    viewport.Model
 }
 
 func (d *detailState) set(next detailState, w, h int) {
-	sameKey := d.key == next.key && d.raw == next.raw
+	sameKey := d.key == next.key && d.raw == next.raw && d.history == next.history
 	offset := d.viewport.YOffset
 	next.viewport = viewport.New(w, h)
 	next.viewport.SetContent(next.content)
@@ -58,6 +59,8 @@ func (m *Model) detailKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, m.keys.Raw):
 		return yamlCmd(d.item, !d.raw, false)
+	case key.Matches(msg, m.keys.History):
+		return m.historyCmd(d.key)
 	case key.Matches(msg, m.keys.Journal):
 		return m.openJournal("")
 	case key.Matches(msg, m.keys.Top):
@@ -75,7 +78,9 @@ func (m *Model) detailKey(msg tea.KeyMsg) tea.Cmd {
 func (m *Model) detailTitle() string {
 	d := &m.detail
 	what := "YAML"
-	if d.raw {
+	if d.history {
+		what = "history"
+	} else if d.raw {
 		what = "raw key"
 	} else if d.isSecret() && !d.showSecrets {
 		what = "YAML, secret data redacted (x reveals)"

@@ -598,6 +598,11 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 			return m.readDetailCmd(r.key, true, false)
 		}
 		return nil
+	case key.Matches(msg, k.History):
+		if r, ok := l.selectedItem(); ok {
+			return m.historyCmd(r.key)
+		}
+		return nil
 	case key.Matches(msg, k.Journal):
 		return m.openJournal("")
 	case key.Matches(msg, k.Mark):

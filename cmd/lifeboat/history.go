@@ -85,52 +85,8 @@ func compactedNote(compactedAt int64) string {
 }
 
 func printHistory(std streams, h *etcdops.History, showSecrets bool) error {
-	name := render.Safe(h.KeyInfo.String())
-	fmt.Fprintf(std.out, "%s: %d version(s) in etcd's history (key %s, read at revision %d)\n", name, len(h.Versions), render.Safe(h.Key), h.Revision)
-	if h.CompactedAt > 0 {
-		fmt.Fprintf(std.out, "History before revision %d was compacted: older versions are gone.\n", h.CompactedAt)
-	}
-	for i := range h.Versions {
-		v := &h.Versions[i]
-		var prev *etcdops.Version
-		if i > 0 {
-			prev = &h.Versions[i-1]
-		}
-		fmt.Fprintf(std.out, "\nREVISION %d  %s%s\n", v.ModRevision, versionEvent(v, prev), versionWhen(v))
-		diff, err := v.Diff(h.KeyInfo.String(), prev, showSecrets)
-		if err != nil {
-			fmt.Fprintf(std.out, "(cannot show it: %s)\n", render.Safe(oneLine(err.Error())))
-			continue
-		}
-		if std.outTTY {
-			diff = render.ColorizeDiff(diff)
-		}
-		fmt.Fprint(std.out, render.SafeLines(diff))
-	}
-	if !h.Exists() {
-		fmt.Fprintf(std.out, "\n%s does not exist now.\n", name)
-	}
-	return nil
-}
-
-// versionEvent says what the write of v did.
-func versionEvent(v, prev *etcdops.Version) string {
-	switch {
-	case v.Deleted:
-		return "deleted"
-	case v.Version == 1:
-		return "created"
-	case prev == nil:
-		return "oldest version kept"
-	}
-	return "modified"
-}
-
-func versionWhen(v *etcdops.Version) string {
-	if v.Time.IsZero() {
-		return ""
-	}
-	return fmt.Sprintf("  %s (%s)", v.Time.Format(time.RFC3339), v.TimeSource)
+	_, err := fmt.Fprint(std.out, render.History(h, showSecrets, std.outTTY))
+	return err
 }
 
 // historyJSON is `history -o json`.
@@ -168,7 +124,7 @@ func printHistoryJSON(std streams, h *etcdops.History, showSecrets bool) error {
 			prev = &h.Versions[i-1]
 		}
 		line := versionJSON{ModRevision: v.ModRevision, CreateRevision: v.CreateRevision, Version: v.Version, Lease: v.Lease,
-			Event: versionEvent(v, prev), TimeSource: v.TimeSource}
+			Event: v.Event(prev), TimeSource: v.TimeSource}
 		if !v.Time.IsZero() {
 			line.Time = v.Time.Format(time.RFC3339)
 		}
