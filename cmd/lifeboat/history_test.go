@@ -387,6 +387,18 @@ func TestSnapshotCommands(t *testing.T) {
 	if r.code != exitOK || r.out != liveDecode.out {
 		t.Errorf("decode --snapshot:\n%s\nlive:\n%s", r, liveDecode)
 	}
+	// apply --dry-run previews a plan on the backup; writing to it is refused.
+	plan := c.journal("plan.yaml")
+	if err := os.WriteFile(plan, []byte("operations:\n- action: undelete-pods\n  allNamespaces: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = c.run("apply", "-f", plan, "--dry-run", "--snapshot", path)
+	if r.code != exitPartial || !strings.Contains(r.errOut, "undelete-pods: 40 would change") {
+		t.Errorf("apply --dry-run --snapshot:\n%s", r)
+	}
+	if r = c.run("apply", "-f", plan, "--yes", "--snapshot", path); r.code != exitUsage {
+		t.Errorf("apply --yes --snapshot: want exit %d\n%s", exitUsage, r)
+	}
 	// doctor diagnoses the backup: the poison value and the silent nodes.
 	r = c.run("doctor", "--snapshot", path)
 	if r.code != exitPartial || !strings.Contains(r.out, "fix: lifeboat quarantine /registry/pods/default/poison") || !strings.Contains(r.out, "have a silent kubelet") {

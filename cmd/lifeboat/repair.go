@@ -112,11 +112,15 @@ func applyCommand(std streams) *cli.Command {
 		Name:  "apply",
 		Usage: "run a plan file of several repairs, all validated before anything is written",
 		Description: "lifeboat apply -f plan.yaml --dry-run\n   lifeboat apply -f plan.yaml --yes\n" +
-			"A plan: operations: [{action: undelete-pods, allNamespaces: true, node: worker-1}, {action: untaint-nodes, all: true}]",
-		Flags: append([]cli.Flag{&cli.StringFlag{Name: "filename", Aliases: []string{"f"}, Usage: "plan file (YAML), - for stdin", Required: true, TakesFile: true}}, writeFlags()...),
+			"A plan: operations: [{action: undelete-pods, allNamespaces: true, node: worker-1}, {action: untaint-nodes, all: true}]\n" +
+			"With --snapshot FILE --dry-run it previews the plan on a backup.",
+		Flags: append([]cli.Flag{&cli.StringFlag{Name: "filename", Aliases: []string{"f"}, Usage: "plan file (YAML), - for stdin", Required: true, TakesFile: true}, snapshotFlag()}, writeFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
+			}
+			if cmd.String("snapshot") != "" && !cmd.Bool("dry-run") {
+				return usagef("--snapshot %s previews a plan on a backup, which lifeboat never writes: add --dry-run", cmd.String("snapshot"))
 			}
 			name := cmd.String("filename")
 			var data []byte
