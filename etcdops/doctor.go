@@ -147,7 +147,7 @@ type podFacts struct {
 	deleting                   time.Time
 	phase                      corev1.PodPhase
 	dns                        bool
-	crashing                   string // the waiting reason of a failing container
+	crashing                   string // why it fails: a container's waiting reason, or readiness
 	owner                      string
 	mounts                     []string // "configmap/name", "secret/name"
 	tolerations                map[string]*int64
@@ -208,6 +208,13 @@ func podFactsOf(key string, p *corev1.Pod) podFacts {
 	for _, st := range append(append([]corev1.ContainerStatus(nil), p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...) {
 		if w := st.State.Waiting; w != nil && (w.Reason == "CrashLoopBackOff" || strings.HasPrefix(w.Reason, "CreateContainer") || w.Reason == "ImagePullBackOff") {
 			f.crashing = w.Reason
+		}
+	}
+	if f.crashing == "" && p.Status.Phase == corev1.PodRunning {
+		for _, cond := range p.Status.Conditions {
+			if cond.Type == corev1.PodReady && cond.Status == corev1.ConditionFalse {
+				f.crashing = "running, failing readiness"
+			}
 		}
 	}
 	if ref := ownerOf(p); ref != "" {
@@ -527,7 +534,9 @@ func (c *census) workloadFindings(now time.Time) []Finding {
 		if p.dns {
 			dns = append(dns, p)
 		}
-		if p.crashing != "" {
+		// On a silent node, pods are not ready because their kubelet is
+		// gone: the node finding says so.
+		if p.crashing != "" && !risks[p.node] {
 			failing[p.namespace+"/"+orNone(p.owner)] = append(failing[p.namespace+"/"+orNone(p.owner)], p)
 		}
 		for _, m := range p.mounts {

@@ -151,6 +151,35 @@ func TestDoctorForecastsEvictions(t *testing.T) {
 	}
 }
 
+// TestDoctorGroupsFailingPodsByOwner: pods in CrashLoopBackOff, and
+// running pods failing readiness, are grouped by their owner; pods on a
+// silent node are not (the node finding covers them).
+func TestDoctorGroupsFailingPodsByOwner(t *testing.T) {
+	_, cli := etcdtest.Start(t)
+	renewed := metav1.NewMicroTime(testNow)
+	holder, secs := "w", int32(40)
+	owner := []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "api-7f9", Controller: ptrTo(true)}}
+	crash := corev1.ContainerStatus{Name: "app", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}}
+	unready := corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}}}
+	put(t, cli, map[string]runtime.Object{
+		"/registry/minions/w":                &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "w"}, Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}}},
+		"/registry/leases/kube-node-lease/w": &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "w", Namespace: "kube-node-lease"}, Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder, LeaseDurationSeconds: &secs, RenewTime: &renewed}},
+		"/registry/pods/shop/api-7f9-a":      &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "api-7f9-a", Namespace: "shop", OwnerReferences: owner}, Spec: corev1.PodSpec{NodeName: "w"}, Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{crash}}},
+		"/registry/pods/shop/api-7f9-b":      &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "api-7f9-b", Namespace: "shop", OwnerReferences: owner}, Spec: corev1.PodSpec{NodeName: "w"}, Status: unready},
+		"/registry/pods/shop/healthy":        &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "healthy", Namespace: "shop"}, Spec: corev1.PodSpec{NodeName: "w"}, Status: corev1.PodStatus{Phase: corev1.PodRunning}},
+	})
+	d, err := etcdops.NewStore(cli, "/registry", true).Doctor(context.Background(), testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := finding(d, "2 pod(s) of shop/ReplicaSet/api-7f9 failing")
+	if !ok || f.Severity != etcdops.Warning || len(f.Keys) != 2 {
+		t.Errorf("no grouped finding for the failing pods (got %+v) in:\n%s", f, titles(d))
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
 func tolerate(seconds int64) []corev1.Toleration {
 	var out []corev1.Toleration
 	for _, key := range []string{corev1.TaintNodeNotReady, corev1.TaintNodeUnreachable} {
