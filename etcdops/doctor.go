@@ -416,11 +416,12 @@ func (c *census) silentNodes(now time.Time) (Finding, bool) {
 			line += fmt.Sprintf(", not tainted yet (tainted once silent for %s)", NodeMonitorGracePeriod)
 		}
 		nodeRunning, nodeDeleting, nodeFirst := 0, 0, time.Duration(-1)
+		var nodeOldest time.Time
 		for _, p := range podsOn[n.name] {
 			if !p.deleting.IsZero() {
 				nodeDeleting++
-				if oldest.IsZero() || p.deleting.Before(oldest) {
-					oldest = p.deleting
+				if nodeOldest.IsZero() || p.deleting.Before(nodeOldest) {
+					nodeOldest = p.deleting
 				}
 				continue
 			}
@@ -437,7 +438,10 @@ func (c *census) silentNodes(now time.Time) (Finding, bool) {
 			line += " (past their tolerationSeconds: evicted as soon as the controller runs)"
 		}
 		if nodeDeleting > 0 {
-			line += fmt.Sprintf(", %d Terminating", nodeDeleting)
+			line += fmt.Sprintf(", %d Terminating since %s ago", nodeDeleting, now.Sub(nodeOldest).Round(time.Second))
+			if oldest.IsZero() || nodeOldest.Before(oldest) {
+				oldest = nodeOldest
+			}
 		}
 		if nodeFirst >= 0 && (first < 0 || nodeFirst < first) {
 			first = nodeFirst
