@@ -442,6 +442,62 @@ func TestRenderSecret(t *testing.T) {
 	}
 }
 
+// TestRenderSecretRedactsCopiesInAnnotations: kubectl apply keeps the
+// whole manifest, data included, in an annotation; another tool may copy
+// a value into one. Both are redacted in YAML and in JSON (the fast path
+// too) unless ShowSecrets; annotations without a copy stay.
+func TestRenderSecretRedactsCopiesInAnnotations(t *testing.T) {
+	tests := []struct {
+		name        string
+		annotations map[string]string
+		redacted    []string // annotations that must be redacted
+	}{
+		{"kubectl apply", map[string]string{
+			"kubectl.kubernetes.io/last-applied-configuration": `{"apiVersion":"v1","data":{"password":"aHVudGVyMg==","user":"YWRtaW4="},"kind":"Secret"}`,
+			"team": "payments",
+		}, []string{"kubectl.kubernetes.io/last-applied-configuration"}},
+		{"a decoded value copied", map[string]string{"backup/note": "rotated, new one is hunter2", "team": "payments"}, []string{"backup/note"}},
+		{"a base64 value copied", map[string]string{"backup/raw": "aHVudGVyMg=="}, []string{"backup/raw"}},
+		{"no copy", map[string]string{"team": "payments"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			secret := testSecret()
+			secret.Annotations = tt.annotations
+			o := mustDecode(t, mustEncode(t, secret))
+			for _, opts := range []RenderOptions{{}, {ShowSecrets: true}} {
+				y, err := o.YAML(opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				j, err := o.AppendJSON(nil, opts, "", "  ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, out := range []string{string(y), string(j)} {
+					leaked := strings.Contains(out, "hunter2") || strings.Contains(out, "aHVudGVyMg==")
+					if leaked != opts.ShowSecrets {
+						t.Errorf("ShowSecrets %v: the password shows %v:\n%s", opts.ShowSecrets, leaked, out)
+					}
+					if !strings.Contains(out, "payments") && tt.annotations["team"] != "" {
+						t.Errorf("an annotation with no copy was redacted:\n%s", out)
+					}
+				}
+			}
+			m, err := o.Render(RenderOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			annotations := m["metadata"].(map[string]any)["annotations"].(map[string]any)
+			for _, k := range tt.redacted {
+				if v, _ := annotations[k].(string); !strings.HasPrefix(v, "<redacted: ") {
+					t.Errorf("%s = %q, want it redacted", k, v)
+				}
+			}
+		})
+	}
+}
+
 func TestEncodeJSON(t *testing.T) {
 	obj := widgetMap()
 	obj["metadata"].(map[string]any)["resourceVersion"] = "99"

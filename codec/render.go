@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"sigs.k8s.io/yaml"
 )
@@ -55,15 +56,29 @@ func (o *Object) YAML(opts RenderOptions) ([]byte, error) {
 	return out, nil
 }
 
-// redactSecret replaces a Secret's values by their size. data holds base64
-// (the map form of []byte), stringData plain strings.
+// lastApplied is the annotation `kubectl apply` writes: the whole manifest
+// as applied, a Secret's data included, in plain sight.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// minCopied is the shortest value whose copy in an annotation is redacted:
+// shorter ones ("1", "true") would redact what is not a copy.
+const minCopied = 4
+
+// redactSecret replaces a Secret's values by their size, and every
+// annotation that holds a copy of them: kubectl apply's last-applied
+// configuration always, any other annotation that contains a value
+// (decoded or in base64). data holds base64 (the map form of []byte),
+// stringData plain strings.
 func redactSecret(m map[string]any) {
+	var values []string
 	if data, ok := m["data"].(map[string]any); ok {
 		for k, v := range data {
 			n := 0
 			if s, ok := v.(string); ok {
+				values = append(values, s)
 				if b, err := base64.StdEncoding.DecodeString(s); err == nil {
 					n = len(b)
+					values = append(values, string(b))
 				} else {
 					n = len(s)
 				}
@@ -74,9 +89,27 @@ func redactSecret(m map[string]any) {
 	if data, ok := m["stringData"].(map[string]any); ok {
 		for k, v := range data {
 			s, _ := v.(string)
+			values = append(values, s, base64.StdEncoding.EncodeToString([]byte(s)))
 			data[k] = redacted(len(s))
 		}
 	}
+	md, _ := m["metadata"].(map[string]any)
+	annotations, _ := md["annotations"].(map[string]any)
+	for k, v := range annotations {
+		s, _ := v.(string)
+		if k == lastApplied || holdsAny(s, values) {
+			annotations[k] = redacted(len(s))
+		}
+	}
+}
+
+func holdsAny(s string, values []string) bool {
+	for _, v := range values {
+		if len(v) >= minCopied && strings.Contains(s, v) {
+			return true
+		}
+	}
+	return false
 }
 
 func redacted(n int) string { return fmt.Sprintf("<redacted: %d bytes>", n) }

@@ -2,6 +2,7 @@ package seed
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -251,7 +252,7 @@ func Capsized(ctx context.Context, cli *clientv3.Client, opts Options) (Summary,
 		}
 	}
 	w.delete("configmaps", "shop", "cart-config")
-	w.put("secrets", "payments", "payments-api-db", &corev1.Secret{
+	dbSecret := &corev1.Secret{
 		ObjectMeta: meta("Secret", "payments", "payments-api-db", ago(30*24*time.Hour), map[string]string{"app": "payments-api"}),
 		Type:       corev1.SecretTypeOpaque,
 		Data: map[string][]byte{
@@ -259,7 +260,16 @@ func Capsized(ctx context.Context, cli *clientv3.Client, opts Options) (Summary,
 			"username": []byte("payments_api"),
 			"password": []byte("Zq7-hunter2-" + hexOf("payments-api-db", 12)),
 		},
-	}, clientv3.NoLease)
+	}
+	// Created with `kubectl apply`: the annotation holds the data again,
+	// which every view must redact.
+	applied, err := json.Marshal(map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": dbSecret.Data,
+		"metadata": map[string]any{"name": "payments-api-db", "namespace": "payments", "labels": dbSecret.Labels}})
+	if err != nil {
+		return w.sum, err
+	}
+	dbSecret.Annotations = map[string]string{"kubectl.kubernetes.io/last-applied-configuration": string(applied) + "\n"}
+	w.put("secrets", "payments", "payments-api-db", dbSecret, clientv3.NoLease)
 
 	// The frontend Service, and its Endpoints: only the healthy replicas
 	// remain; the endpoints controller dropped the Terminating ones.
