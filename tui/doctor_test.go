@@ -62,3 +62,14 @@ func TestHistoryView(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomResourceNamesInTheTUI: ":ct" lists what the CRD named ct
+// declares, as k9s resolves it.
+func TestCustomResourceNamesInTheTUI(t *testing.T) {
+	h := newHarness(t, harnessOptions{height: 30})
+	h.press(":", "ct", "enter")
+	h.waitFor("the crontabs", func() bool { return h.m.list.loaded && h.m.list.view.res.Name == "crontabs" })
+	if names := h.visibleNames(); len(names) != 1 || names[0] != "nightly-backup" {
+		t.Errorf("rows %v, want nightly-backup", names)
+	}
+}

@@ -463,6 +463,13 @@ func (m *Model) resolveView(arg string) (listView, error) {
 		return listView{keys: true, keyPrefix: prefix}, nil
 	}
 	res, err := etcdops.ResolveResource(fields[0])
+	if err != nil || res.Custom {
+		// A name only a CRD declares: ask the CRDs in etcd (a short read,
+		// on this rare path only).
+		ctx, cancel := m.ioContext()
+		res, err = m.store.ResolveResource(ctx, fields[0])
+		cancel()
+	}
 	if err != nil {
 		return listView{}, err
 	}

@@ -202,12 +202,22 @@ func query(cmd *cli.Command, res etcdops.Resource, names []string) (etcdops.Quer
 	return q, q.Validate()
 }
 
-// resourceQuery reads "<resource> [NAME...]" from the arguments.
-func resourceQuery(cmd *cli.Command, example string) (etcdops.Query, error) {
+// resourceQuery reads "<resource> [NAME...]" from the arguments. A name
+// lifeboat does not know, or a custom resource, is looked up in the CRDs
+// stored in etcd (their names, scope, kind and storage version); a
+// built-in needs no connection.
+func resourceQuery(ctx context.Context, cmd *cli.Command, example string) (etcdops.Query, error) {
 	if !cmd.Args().Present() {
 		return etcdops.Query{}, usagef("%s needs a resource, e.g. '%s'", cmd.FullName(), example)
 	}
-	res, err := etcdops.ResolveResource(cmd.Args().First())
+	arg := cmd.Args().First()
+	res, err := etcdops.ResolveResource(arg)
+	if err != nil || res.Custom {
+		if store, serr := openStore(ctx, cmd); serr == nil {
+			res, err = store.ResolveResource(ctx, arg)
+			store.Close()
+		}
+	}
 	if err != nil {
 		return etcdops.Query{}, err
 	}

@@ -29,7 +29,7 @@ func historyCommand(std streams) *cli.Command {
 		Flags: []cli.Flag{namespaceFlag(), allNamespacesFlag(), outputFlag("text", "text", "json"), showSecretsFlag(), snapshotFlag(),
 			&cli.BoolFlag{Name: "deleted", Usage: "list the objects of the resource deleted since etcd's compacted revision"}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			q, err := resourceQuery(cmd, "lifeboat history configmaps NAME -n NAMESPACE")
+			q, err := resourceQuery(ctx, cmd, "lifeboat history configmaps NAME -n NAMESPACE")
 			if err != nil {
 				return err
 			}
@@ -226,7 +226,7 @@ func restoreCommand(std streams) *cli.Command {
 			&cli.StringFlag{Name: "from-snapshot", Usage: "read the object from this etcd snapshot or member db file, and put it back into the live etcd", TakesFile: true},
 		}, writeFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			q, err := resourceQuery(cmd, "lifeboat restore configmaps NAME -n NAMESPACE --revision R")
+			q, err := resourceQuery(ctx, cmd, "lifeboat restore configmaps NAME -n NAMESPACE --revision R")
 			if err != nil {
 				return err
 			}

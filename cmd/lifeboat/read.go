@@ -25,7 +25,7 @@ func getCommand(std streams) *cli.Command {
 		Flags: []cli.Flag{namespaceFlag(), allNamespacesFlag(), selectorFlag(), outputFlag("table", "table", "yaml", "json"), showSecretsFlag(), snapshotFlag(),
 			&cli.StringFlag{Name: "node", Usage: "pods bound to this node"}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			q, err := resourceQuery(cmd, "lifeboat get pods -A")
+			q, err := resourceQuery(ctx, cmd, "lifeboat get pods -A")
 			if err != nil {
 				return err
 			}

@@ -160,6 +160,12 @@ func TestGetJSON(t *testing.T) {
 		if !strings.Contains(r.out, "nightly-backup") {
 			t.Errorf("table lacks nightly-backup:\n%s", r)
 		}
+		// The names its CRD declares, as kubectl resolves them.
+		for _, name := range []string{"crontabs", "ct", "CronTab"} {
+			if got := c.run("get", name, "-A"); got.code != exitOK || got.out != r.out {
+				t.Errorf("get %s -A differs from get crontabs.stable.example.com -A:\n%s", name, got)
+			}
+		}
 	})
 
 	t.Run("selector and --node", func(t *testing.T) {

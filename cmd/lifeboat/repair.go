@@ -97,7 +97,7 @@ func finalizersCommand(std streams) *cli.Command {
 			Flags: append([]cli.Flag{namespaceFlag(), allNamespacesFlag(), selectorFlag(),
 				&cli.StringSliceFlag{Name: "finalizer", Usage: "finalizer to remove (repeatable); default every finalizer"}}, writeFlags()...),
 			Action: func(ctx context.Context, cmd *cli.Command) error {
-				q, err := resourceQuery(cmd, "lifeboat finalizers remove pods NAME -n NS")
+				q, err := resourceQuery(ctx, cmd, "lifeboat finalizers remove pods NAME -n NS")
 				if err != nil {
 					return err
 				}
