@@ -21,6 +21,19 @@ var protobufSerializer = protobuf.NewSerializer(storageScheme, storageScheme)
 // pkg/storage/api_object_versioner.go). The object's TypeMeta is filled from
 // the scheme when empty. The caller's object is not modified.
 func EncodeProtobuf(obj runtime.Object) ([]byte, error) {
+	return encodeForStorage(obj, protobufSerializer)
+}
+
+// EncodeStorageJSON encodes a built-in object as kube-apiserver stores the
+// kinds it keeps as JSON: CustomResourceDefinitions (apiextensions-apiserver
+// stores JSON; e2e/storage_test.go compares every seeded resource's media
+// type with a real apiserver's). apimachinery's JSON serializer, compact,
+// with resourceVersion and selfLink cleared as for protobuf.
+func EncodeStorageJSON(obj runtime.Object) ([]byte, error) {
+	return encodeForStorage(obj, jsonSerializer)
+}
+
+func encodeForStorage(obj runtime.Object, enc runtime.Encoder) ([]byte, error) {
 	obj = obj.DeepCopyObject()
 	if err := setKind(obj); err != nil {
 		return nil, err
@@ -32,7 +45,7 @@ func EncodeProtobuf(obj runtime.Object) ([]byte, error) {
 	accessor.SetResourceVersion("")
 	accessor.SetSelfLink("")
 	var buf bytes.Buffer
-	if err := protobufSerializer.Encode(obj, &buf); err != nil {
+	if err := enc.Encode(obj, &buf); err != nil {
 		return nil, fmt.Errorf("encode %T %s/%s: %w", obj, accessor.GetNamespace(), accessor.GetName(), err)
 	}
 	return buf.Bytes(), nil

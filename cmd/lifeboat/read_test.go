@@ -337,8 +337,11 @@ func TestLs(t *testing.T) {
 			leased++
 		}
 		wantFormat := map[string]string{poisonKey: "malformed", encryptedKey: "encrypted", crKey: "json"}[f.Key]
-		if wantFormat == "" {
-			wantFormat = "protobuf" // CRDs too, as kube-apiserver stores them
+		switch {
+		case strings.HasPrefix(f.Key, "/registry/apiextensions.k8s.io/"):
+			wantFormat = "json" // as kube-apiserver stores CRDs (e2e/storage_test.go)
+		case wantFormat == "":
+			wantFormat = "protobuf"
 		}
 		if f.Format != wantFormat {
 			t.Errorf("%s: format %q, want %q", f.Key, f.Format, wantFormat)

@@ -472,10 +472,11 @@ func podEvents(p *corev1.Pod, notReady, evicted time.Time) []*corev1.Event {
 }
 
 // cronTabCRD is the CustomResourceDefinition of the Kubernetes docs'
-// example, as kube-apiserver stores it once established: protobuf
-// apiextensions.k8s.io/v1beta1, whatever version it was created with
-// (kubernetes pkg/controlplane/apiserver/apiextensions.go prefers v1beta1 for
-// storage, issue 82292).
+// example, as kube-apiserver stores it once established: JSON (the seed
+// encodes it with codec.EncodeStorageJSON), apiextensions.k8s.io/v1beta1,
+// whatever version it was created with (kubernetes
+// pkg/controlplane/apiserver/apiextensions.go prefers v1beta1 for storage,
+// issue 82292; e2e/storage_test.go checks both against a real apiserver).
 func cronTabCRD(created time.Time) *apiextensionsv1beta1.CustomResourceDefinition {
 	const name = "crontabs.stable.example.com"
 	names := apiextensionsv1beta1.CustomResourceDefinitionNames{

@@ -289,7 +289,11 @@ func Capsized(ctx context.Context, cli *clientv3.Client, opts Options) (Summary,
 	}
 
 	// A custom resource and its definition, stored as JSON.
-	w.put("customresourcedefinitions", "", "crontabs.stable.example.com", cronTabCRD(ago(90*24*time.Hour)), clientv3.NoLease)
+	if crd, err := codec.EncodeStorageJSON(cronTabCRD(ago(90 * 24 * time.Hour))); err != nil {
+		w.err = err
+	} else {
+		w.putRaw("customresourcedefinitions", "", "crontabs.stable.example.com", crd)
+	}
 	w.putJSON("crontabs.stable.example.com", "default", "nightly-backup", nightlyBackup(ago(60*24*time.Hour)))
 
 	if opts.Malformed {

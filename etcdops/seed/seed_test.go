@@ -93,12 +93,13 @@ func TestCapsized(t *testing.T) {
 			continue
 		}
 		if info.Resource.Name == "customresourcedefinitions" {
-			// Stored as the apiserver does: protobuf apiextensions.k8s.io/v1beta1.
+			// Stored as the apiserver does (e2e/storage_test.go checks it
+			// against a real one): JSON apiextensions.k8s.io/v1beta1.
 			custom++
 			obj, err := codec.Decode(kv.Value)
-			if err != nil || obj.Format != codec.FormatProtobuf || obj.APIVersion != "apiextensions.k8s.io/v1beta1" ||
-				obj.Typed == nil || obj.Meta.Name != info.Name || obj.Meta.ResourceVersion != "" {
-				t.Errorf("%s: stored CRD %+v, %v; want protobuf v1beta1 without resourceVersion", kv.Key, obj, err)
+			if err != nil || obj.Format != codec.FormatJSON || obj.APIVersion != "apiextensions.k8s.io/v1beta1" ||
+				obj.Meta.Name != info.Name || obj.Meta.ResourceVersion != "" || obj.NestedString("spec", "names", "kind") != "CronTab" {
+				t.Errorf("%s: stored CRD %+v, %v; want JSON v1beta1 without resourceVersion", kv.Key, obj, err)
 			}
 			continue
 		}
