@@ -19,6 +19,9 @@ type Item struct {
 	KeyInfo
 	Object    *codec.Object // nil when DecodeErr is set, or untouched
 	DecodeErr error         // the value is malformed: reported, never written
+	// Newer lists the fields a newer Kubernetes wrote that the object's Go
+	// type does not declare: not shown, kept by edits (codec.NewerFields).
+	Newer []codec.NewerField
 
 	// untouched: a plan found, without decoding, that its edits leave the
 	// value as it is (codec.Untouched); Object is nil.
@@ -146,6 +149,7 @@ func (s *Store) listPages(ctx context.Context, q Query, untouched func(*Item) bo
 			it := &items[i]
 			if it.untouched = untouched != nil && untouched(it); !it.untouched {
 				it.Object, it.DecodeErr = codec.Decode(it.Value)
+				it.Newer = codec.NewerFields(it.Value, it.Object)
 			}
 		})
 		out := items[:0]

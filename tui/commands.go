@@ -172,6 +172,15 @@ func yamlCmd(it etcdops.Item, raw, showSecrets bool) tea.Cmd {
 			} else {
 				d.content = string(out)
 			}
+			if newer := codec.NewerFields(it.Value, it.Object); len(newer) > 0 {
+				// The badge: what a newer Kubernetes wrote is not in the YAML.
+				var where []string
+				for _, f := range newer {
+					where = append(where, "  "+render.Safe(f.String()))
+				}
+				d.content = styleWarn.Render(fmt.Sprintf("NEWER FIELDS: %d field(s) this lifeboat's Kubernetes types do not know, not shown below (lifeboat's edits keep them):", len(newer))) +
+					"\n" + strings.Join(where, "\n") + "\n\n" + d.content
+			}
 		}
 		return detailMsg{detail: d}
 	}

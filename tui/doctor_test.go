@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/protobuf/encoding/protowire"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -71,5 +73,39 @@ func TestCustomResourceNamesInTheTUI(t *testing.T) {
 	h.waitFor("the crontabs", func() bool { return h.m.list.loaded && h.m.list.view.res.Name == "crontabs" })
 	if names := h.visibleNames(); len(names) != 1 || names[0] != "nightly-backup" {
 		t.Errorf("rows %v, want nightly-backup", names)
+	}
+}
+
+// TestNewerFieldsBadge: the YAML view of an object that carries fields a
+// newer Kubernetes wrote says so above the YAML, and where.
+func TestNewerFieldsBadge(t *testing.T) {
+	h := newHarness(t, harnessOptions{height: 40})
+	key := "/registry/configmaps/shop/frontend-config"
+	value := h.object(key).Value
+	body, _ := bytes.CutPrefix(value, []byte("k8s\x00"))
+	var out []byte
+	for len(body) > 0 {
+		num, typ, n := protowire.ConsumeTag(body)
+		m := protowire.ConsumeFieldValue(num, typ, body[n:])
+		if num == 2 {
+			raw, _ := protowire.ConsumeBytes(body[n : n+m])
+			raw = protowire.AppendBytes(protowire.AppendTag(append([]byte(nil), raw...), 77, protowire.BytesType), []byte("new"))
+			out = protowire.AppendBytes(protowire.AppendTag(out, 2, protowire.BytesType), raw)
+		} else {
+			out = append(out, body[:n+m]...)
+		}
+		body = body[n+m:]
+	}
+	if _, err := h.cli.Put(context.Background(), key, "k8s\x00"+string(out)); err != nil {
+		t.Fatal(err)
+	}
+	h.press(":", "cm shop", "enter")
+	h.waitFor("the configmaps", func() bool { return h.m.list.loaded && len(h.visibleNames()) > 0 })
+	h.press("/", "frontend-config", "enter")
+	h.waitFor("one row", func() bool { return len(h.visibleNames()) == 1 })
+	h.press("enter")
+	h.waitScreen("NEWER FIELDS: 1 field(s)")
+	if s := h.screen(); !strings.Contains(s, "the object: field 77 (bytes, 3 bytes)") {
+		t.Errorf("the badge does not say where:\n%s", s)
 	}
 }

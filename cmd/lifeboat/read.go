@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/lifeboat-k8s/lifeboat/render"
 	"io"
 	"os"
 	"strconv"
@@ -52,10 +53,15 @@ func runGet(ctx context.Context, std streams, store *etcdops.Store, q etcdops.Qu
 	default:
 		out = &listPrinter{w: bufio.NewWriterSize(std.out, 256<<10), yaml: output == "yaml", showSecrets: showSecrets}
 	}
-	malformed, n := 0, 0
+	malformed, n, newer := 0, 0, 0
 	_, err := store.ListPages(ctx, q, func(items []etcdops.Item) error {
 		kept := items[:0]
 		for _, it := range items {
+			if len(it.Newer) > 0 {
+				if newer++; newer <= maxNewerWarnings {
+					fmt.Fprintf(std.err, "warning: %s\n", newerWarning(it.KeyInfo.String(), it.Newer))
+				}
+			}
 			if it.DecodeErr != nil {
 				malformed++
 				fmt.Fprintf(std.err, "warning: %v\n", it.DecodeErr)
@@ -75,6 +81,9 @@ func runGet(ctx context.Context, std streams, store *etcdops.Store, q etcdops.Qu
 		fmt.Fprintf(std.err, "No %s found%s.\n", q.Resource, inNamespace(q))
 	} else if err := out.finish(); err != nil {
 		return err
+	}
+	if newer > maxNewerWarnings {
+		fmt.Fprintf(std.err, "warning: and %d more object(s) with fields this lifeboat does not know\n", newer-maxNewerWarnings)
 	}
 	if malformed > 0 {
 		return &partialError{msg: fmt.Sprintf("%d value(s) could not be decoded (see warnings): a kube-apiserver cannot LIST %s while they are there; 'lifeboat quarantine KEY' moves one out of its way, 'lifeboat doctor' lists them all", malformed, q.Resource)}
@@ -236,6 +245,9 @@ func decodeCommand(std streams) *cli.Command {
 			if err != nil {
 				return fmt.Errorf("%s: %w", source, err)
 			}
+			if newer := codec.NewerFields(value, obj); len(newer) > 0 {
+				fmt.Fprintf(std.err, "warning: %s\n", newerWarning(source, newer))
+			}
 			m, err := obj.Render(codec.RenderOptions{ShowSecrets: cmd.Bool("show-secrets")})
 			if err != nil {
 				return fmt.Errorf("%s: %w", source, err)
@@ -243,6 +255,21 @@ func decodeCommand(std streams) *cli.Command {
 			return printDoc(std.out, cmd.String("output"), m)
 		},
 	}
+}
+
+// maxNewerWarnings bounds get's warnings about fields a newer Kubernetes
+// wrote: a cluster newer than lifeboat has them in every object.
+const maxNewerWarnings = 10
+
+// newerWarning says that an object carries fields lifeboat's types do not
+// know, and where; -o json and -o yaml do not show them.
+func newerWarning(what string, fields []codec.NewerField) string {
+	where := make([]string, len(fields))
+	for i, f := range fields {
+		where[i] = f.String()
+	}
+	return fmt.Sprintf("%s carries %d field(s) this lifeboat's Kubernetes types do not know (written by a newer Kubernetes: not shown here, kept by lifeboat's edits): %s",
+		render.Safe(what), len(fields), strings.Join(where, "; "))
 }
 
 // snapshotValue reads one key's value from --snapshot.

@@ -15,7 +15,10 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // TestGetJSON: get -o json|yaml prints what kubectl would, resourceVersion
@@ -431,4 +434,60 @@ func TestStreamedListIsKubectlsBytes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestNewerFieldsAreReported: a pod that carries a field a newer Kubernetes
+// wrote shows as before on stdout, and stderr says which field and where,
+// for get and for decode.
+func TestNewerFieldsAreReported(t *testing.T) {
+	c := capsized(t)
+	pod := seed.RealisticPod("shop", "newer-7f9c4-abcde", "worker-6", 1)
+	value, err := codec.EncodeProtobuf(pod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	value = withObjectField(t, value, protowire.AppendBytes(protowire.AppendTag(nil, 99, protowire.BytesType), []byte("from 1.37")))
+	key := "/registry/pods/shop/newer-7f9c4-abcde"
+	if _, err := c.cli.Put(context.Background(), key, string(value)); err != nil {
+		t.Fatal(err)
+	}
+	want := "pods/shop/newer-7f9c4-abcde carries 1 field(s) this lifeboat's Kubernetes types do not know"
+	r := c.run("get", "pods", "newer-7f9c4-abcde", "-n", "shop", "-o", "json")
+	wantCode(t, r, exitOK)
+	if !strings.Contains(r.errOut, want) || !strings.Contains(r.errOut, "the object: field 99 (bytes, 9 bytes)") {
+		t.Errorf("get does not warn about the newer field:\n%s", r)
+	}
+	if !json.Valid([]byte(r.out)) {
+		t.Errorf("stdout is not the object's JSON:\n%s", r.out)
+	}
+	r = lifeboat(t, value, "decode")
+	if r.code != exitOK || !strings.Contains(r.errOut, "field 99") {
+		t.Errorf("decode does not warn about the newer field:\n%s", r)
+	}
+}
+
+// withObjectField appends a whole field to the object inside a protobuf
+// envelope (runtime.Unknown field 2, raw).
+func withObjectField(t *testing.T, value, field []byte) []byte {
+	t.Helper()
+	body, ok := bytes.CutPrefix(value, []byte("k8s\x00"))
+	if !ok {
+		t.Fatal("not a protobuf envelope")
+	}
+	out := []byte("k8s\x00")
+	for len(body) > 0 {
+		num, typ, n := protowire.ConsumeTag(body)
+		m := protowire.ConsumeFieldValue(num, typ, body[n:])
+		if n < 0 || m < 0 {
+			t.Fatal("bad envelope")
+		}
+		if num == 2 {
+			raw, _ := protowire.ConsumeBytes(body[n : n+m])
+			out = protowire.AppendBytes(protowire.AppendTag(out, 2, protowire.BytesType), append(append([]byte(nil), raw...), field...))
+		} else {
+			out = append(out, body[:n+m]...)
+		}
+		body = body[n+m:]
+	}
+	return out
 }

@@ -394,3 +394,30 @@ func TestPods(t *testing.T) {
 		t.Errorf("more Terminating pods than pods: no error")
 	}
 }
+
+// TestSeedHasNoNewerFields: every value the seed writes is of today's types
+// exactly: codec.NewerFields finds nothing, so its warnings mean what they
+// say (and times, quantities and maps are not mistaken for newer fields).
+func TestSeedHasNoNewerFields(t *testing.T) {
+	_, cli := etcdtest.Start(t)
+	if _, err := seed.Capsized(context.Background(), cli, seed.Options{Now: now, Malformed: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.Nodes(context.Background(), cli, "/registry", 3, now); err != nil {
+		t.Fatal(err)
+	}
+	typed := 0
+	for _, kv := range getAll(t, cli, "/registry/") {
+		obj, err := codec.Decode(kv.Value)
+		if err != nil || obj.Typed == nil {
+			continue
+		}
+		typed++
+		if newer := codec.NewerFields(kv.Value, obj); len(newer) > 0 {
+			t.Errorf("%s: %v", kv.Key, newer)
+		}
+	}
+	if typed < 100 {
+		t.Errorf("%d typed values checked, want the seed's 100+", typed)
+	}
+}
