@@ -152,29 +152,19 @@ func (w *newerWalker) message(msg []byte, t reflect.Type) {
 		num protowire.Number
 		n   int
 	}
-	for len(msg) > 0 {
-		num, typ, n := protowire.ConsumeTag(msg)
-		if n < 0 {
-			return
-		}
-		m := protowire.ConsumeFieldValue(num, typ, msg[n:])
-		if m < 0 {
-			return
-		}
-		value := msg[n : n+m]
-		msg = msg[n+m:]
+	eachField(msg, func(num protowire.Number, typ protowire.Type, value []byte) bool {
 		f, known := fields[num]
 		if !known {
-			size := m
+			size := len(value)
 			if typ == protowire.BytesType {
 				payload, _ := protowire.ConsumeBytes(value)
 				size = len(payload)
 			}
 			w.out = append(w.out, NewerField{Path: w.pathString(), Number: int(num), WireType: wireTypeName(typ), Bytes: size})
-			continue
+			return true
 		}
 		if typ != protowire.BytesType {
-			continue
+			return true
 		}
 		i := -1
 		for k := range seen {
@@ -192,7 +182,8 @@ func (w *newerWalker) message(msg []byte, t reflect.Type) {
 		}
 		payload, _ := protowire.ConsumeBytes(value)
 		w.into(payload, f, i)
-	}
+		return true
+	})
 }
 
 // into follows one occurrence of a length-delimited field into the message
@@ -217,21 +208,13 @@ func (w *newerWalker) into(payload []byte, f protoField, i int) {
 			return
 		}
 		w.push(f.name, -2)
-		for len(payload) > 0 {
-			num, typ, n := protowire.ConsumeTag(payload)
-			if n < 0 {
-				break
-			}
-			m := protowire.ConsumeFieldValue(num, typ, payload[n:])
-			if m < 0 {
-				break
-			}
+		eachField(payload, func(num protowire.Number, typ protowire.Type, value []byte) bool {
 			if num == 2 && typ == protowire.BytesType {
-				v, _ := protowire.ConsumeBytes(payload[n : n+m])
+				v, _ := protowire.ConsumeBytes(value)
 				w.message(v, elem)
 			}
-			payload = payload[n+m:]
-		}
+			return true
+		})
 	default:
 		return
 	}

@@ -76,16 +76,10 @@ func Untouched(value []byte, edits ...Edit) (apiVersion, kind string, untouched 
 // nothing: ObjectMeta has a field per label, annotation and managedFields
 // entry.
 func setsAny(msg []byte, nums []protowire.Number) bool {
-	for len(msg) > 0 {
-		num, typ, tagLen := protowire.ConsumeTag(msg)
-		if tagLen < 0 {
-			return true
-		}
-		valLen := protowire.ConsumeFieldValue(num, typ, msg[tagLen:])
-		if valLen < 0 || slices.Contains(nums, num) {
-			return true
-		}
-		msg = msg[tagLen+valLen:]
-	}
-	return false
+	found := false
+	wellFormed := eachField(msg, func(num protowire.Number, _ protowire.Type, _ []byte) bool {
+		found = slices.Contains(nums, num)
+		return !found
+	})
+	return found || !wellFormed
 }
