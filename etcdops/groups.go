@@ -49,9 +49,17 @@ func (g *ChangeGroups) Add(c *Change) {
 }
 
 func (g *ChangeGroups) group(c *Change) {
-	shape, err := codec.Summarize(c.Before.Value, c.After)
-	if err != nil {
-		shape = []string{"(" + err.Error() + ")"}
+	var shape []string
+	switch {
+	case c.deletes():
+		shape = []string{"deleted"}
+	case c.creates():
+		shape = []string{"created"}
+	default:
+		var err error
+		if shape, err = codec.Summarize(c.Before.Value, c.After); err != nil {
+			shape = []string{"(" + err.Error() + ")"}
+		}
 	}
 	key := c.Resource.String() + "\x00" + strings.Join(shape, "\x00")
 	grp, ok := g.groups[key]

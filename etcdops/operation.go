@@ -16,12 +16,15 @@ const (
 	UntaintNodes     Action = "untaint-nodes"
 	UncordonNodes    Action = "uncordon-nodes"
 	RemoveFinalizers Action = "remove-finalizers"
+	// DeleteObjects removes keys, as kube-apiserver deletes once nothing
+	// holds an object back: finalizers and garbage collection are skipped.
+	DeleteObjects Action = "delete"
 	// Restore writes journal before-images back; only Undo builds it.
 	Restore Action = "restore"
 )
 
 // Actions lists the actions users can ask for, in the order help shows them.
-var Actions = []Action{UndeletePods, UntaintNodes, UncordonNodes, RemoveFinalizers}
+var Actions = []Action{UndeletePods, UntaintNodes, UncordonNodes, RemoveFinalizers, DeleteObjects}
 
 // DefaultTaintKeys are the taints the node lifecycle controller adds when a
 // kubelet stops reporting (k8s.io/api core/v1 well_known_taints.go).
@@ -96,6 +99,10 @@ func (op Operation) Validate() error {
 		if len(op.Query.Names) == 0 && op.Query.Selector == nil {
 			return usageErrorf("remove-finalizers: name the objects or give a label selector")
 		}
+	case DeleteObjects:
+		if len(op.Query.Names) == 0 {
+			return usageErrorf("delete: name the objects (a selection is never deleted whole by accident)")
+		}
 	case Restore:
 		return usageErrorf("restore is only done by undo from a journal")
 	case "":
@@ -132,6 +139,8 @@ func (op Operation) edits() []codec.Edit {
 		}
 	case RemoveFinalizers:
 		return []codec.Edit{codec.RemoveFinalizers(op.Finalizers...)}
+	case DeleteObjects:
+		return nil // not an edit: planChange deletes the key
 	}
 	panic(fmt.Sprintf("etcdops: no edits for action %q", op.Action))
 }

@@ -101,7 +101,7 @@ func (s *Store) PlanPages(ctx context.Context, op Operation, fn func([]Change) e
 	// most of a large cluster, in a repair of its Terminating pods. Only
 	// without selectors on the decoded object, which would need it.
 	var untouched func(*Item) bool
-	if op.Query.Selector == nil && op.Query.Node == "" {
+	if op.Query.Selector == nil && op.Query.Node == "" && len(edits) > 0 {
 		untouched = func(it *Item) bool {
 			apiVersion, kind, ok := codec.Untouched(it.Value, edits...)
 			return ok && checkKind(it.Resource, apiVersion, kind) == nil
@@ -126,12 +126,21 @@ func planChange(it Item, action Action, edits []codec.Edit) Change {
 	case it.DecodeErr != nil:
 		c.Skip = fmt.Errorf("%w (kube-apiserver cannot LIST %s while it is there: 'lifeboat quarantine %s' moves it out of the way)", it.DecodeErr, it.Resource, it.Key)
 		return c
+	case it.Encrypted() && action == DeleteObjects:
+		c.Skip = fmt.Errorf("%s: encrypted at rest (%s): undo could not put it back without the key, so lifeboat does not delete it", it.KeyInfo, it.Object.Encryption)
+		return c
 	case it.Encrypted():
 		c.Skip = fmt.Errorf("%s: encrypted at rest (%s): lifeboat cannot edit it without the key, and never writes plaintext over ciphertext", it.KeyInfo, it.Object.Encryption)
 		return c
 	}
 	if err := checkKind(it.Resource, it.Object.APIVersion, it.Object.Kind); err != nil {
 		c.Skip = fmt.Errorf("%s: %w: kube-apiserver cannot read it as %s; left alone (see 'lifeboat decode %s')", it.KeyInfo, err, it.Resource, it.Key)
+		return c
+	}
+	if action == DeleteObjects {
+		// Deleted only while the key holds exactly what was read: a value
+		// someone rewrote since is theirs (a conflict, not a re-plan).
+		c.After, c.expect = []byte{}, it.Value
 		return c
 	}
 	after, changed, err := codec.ApplyEditsDecoded(it.Object, it.Value, edits...)

@@ -447,8 +447,14 @@ func applyBatch(t testing.TB, store *etcdops.Store, j *etcdops.Journal, ops ...e
 	if err := b.Preview(ctx, func(int, *etcdops.Change) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
+	return applyPreviewed(t, b, j)
+}
+
+// applyPreviewed applies a batch already previewed and returns every result.
+func applyPreviewed(t testing.TB, b *etcdops.Batch, j *etcdops.Journal) []etcdops.Result {
+	t.Helper()
 	var results []etcdops.Result
-	if err := b.Apply(ctx, etcdops.ApplyOptions{Journal: j}, func(_ int, _ *etcdops.Change, r etcdops.Result) error {
+	if err := b.Apply(context.Background(), etcdops.ApplyOptions{Journal: j}, func(_ int, _ *etcdops.Change, r etcdops.Result) error {
 		results = append(results, r)
 		return nil
 	}); err != nil {

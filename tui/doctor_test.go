@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -107,5 +108,30 @@ func TestNewerFieldsBadge(t *testing.T) {
 	h.waitScreen("NEWER FIELDS: 1 field(s)")
 	if s := h.screen(); !strings.Contains(s, "the object: field 77 (bytes, 3 bytes)") {
 		t.Errorf("the badge does not say where:\n%s", s)
+	}
+}
+
+// TestDeleteFromTheTUI: ctrl+d on a row previews the removal (every line
+// of the object goes), y deletes the key, and the journal can undo it.
+func TestDeleteFromTheTUI(t *testing.T) {
+	h := newHarness(t, harnessOptions{height: 40})
+	h.press(":", "cm shop", "enter")
+	h.waitFor("the configmaps", func() bool { return h.m.list.loaded && len(h.visibleNames()) > 0 })
+	h.press("/", "frontend-config", "enter")
+	h.waitFor("one row", func() bool { return len(h.visibleNames()) == 1 })
+	h.press("ctrl+d")
+	h.waitFor("preview", func() bool { return h.m.screen == screenPreview })
+	if s := h.screen(); !strings.Contains(s, "DELETE") || !strings.Contains(s, "-apiVersion: v1") {
+		t.Errorf("the preview does not show the removal:\n%s", s)
+	}
+	h.press("y")
+	h.waitFor("summary", func() bool { return h.m.screen == screenSummary })
+	resp, err := h.cli.Get(context.Background(), "/registry/configmaps/shop/frontend-config")
+	if err != nil || len(resp.Kvs) != 0 {
+		t.Fatalf("the key is still there (%v)", err)
+	}
+	jf, err := etcdops.ReadJournal(h.journal)
+	if err != nil || len(jf.Writes()) != 1 || len(jf.Writes()[0].After) != 0 {
+		t.Errorf("the journal does not hold the deletion: %v", err)
 	}
 }

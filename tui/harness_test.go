@@ -113,6 +113,8 @@ func (h *harness) press(keys ...string) {
 			h.send(tea.KeyMsg{Type: tea.KeyCtrlA})
 		case "ctrl+c":
 			h.send(tea.KeyMsg{Type: tea.KeyCtrlC})
+		case "ctrl+d":
+			h.send(tea.KeyMsg{Type: tea.KeyCtrlD})
 		case "space":
 			h.send(tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})
 		case "down":

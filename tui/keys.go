@@ -11,7 +11,7 @@ type keyMap struct {
 	Quit, Help, Back, Command, Filter, Journal, Refresh key.Binding
 	Up, Down, PageUp, PageDown, Top, Bottom             key.Binding
 	View, Raw, Mark, MarkAll                            key.Binding
-	Undelete, Untaint, Uncordon, Terminating            key.Binding
+	Undelete, Untaint, Uncordon, Terminating, Delete    key.Binding
 	Sort, SortReverse, SortName                         key.Binding
 	Reveal, Apply, UndoOne, UndoAll                     key.Binding
 	GoTo, History                                       key.Binding
@@ -45,6 +45,7 @@ func newKeyMap() keyMap {
 		Untaint:     b([]string{"t"}, "t", "untaint nodes"),
 		Uncordon:    b([]string{"c"}, "c", "uncordon nodes"),
 		Terminating: b([]string{"T"}, "T", "only terminating pods"),
+		Delete:      b([]string{"ctrl+d"}, "ctrl+d", "delete the marked objects' keys (no finalizers, no GC; undo re-creates)"),
 		Sort:        b([]string{"s"}, "s", "sort by next column"),
 		SortReverse: b([]string{"S"}, "S", "reverse sort"),
 		SortName:    b([]string{"N"}, "N", "sort by name"),
@@ -87,7 +88,7 @@ func (m *Model) helpSections() [][2]string {
 	} else {
 		out = append(out,
 			[2]string{"", "Repairs (each shows a diff first; y writes, any other key cancels)"},
-			line(k.Mark), line(k.MarkAll), line(k.Undelete), line(k.Untaint), line(k.Uncordon),
+			line(k.Mark), line(k.MarkAll), line(k.Undelete), line(k.Untaint), line(k.Uncordon), line(k.Delete),
 			[2]string{"", "Journal view"},
 			line(k.UndoOne), line(k.UndoAll),
 		)

@@ -659,7 +659,7 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		l.rebuild(m.now(), m.bodyWidth())
 		return nil
-	case key.Matches(msg, k.Undelete), key.Matches(msg, k.Untaint), key.Matches(msg, k.Uncordon):
+	case key.Matches(msg, k.Undelete), key.Matches(msg, k.Untaint), key.Matches(msg, k.Uncordon), key.Matches(msg, k.Delete):
 		return m.startAction(msg)
 	}
 	var cmd tea.Cmd
@@ -695,6 +695,12 @@ func (m *Model) startAction(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		action = etcdops.UntaintNodes
+	case key.Matches(msg, k.Delete):
+		if l.view.keys {
+			m.setStatus(true, "ctrl+d deletes objects: switch to their resource (:cm, :pods, ...)")
+			return nil
+		}
+		action = etcdops.DeleteObjects
 	default:
 		if !l.isNodes() {
 			m.setStatus(true, "c uncordons nodes: switch with :nodes")
@@ -736,6 +742,8 @@ func actionTitle(op etcdops.Operation) string {
 		return "uncordon"
 	case etcdops.UntaintNodes:
 		return "untaint"
+	case etcdops.DeleteObjects:
+		return "DELETE (no finalizers, no garbage collection)"
 	}
 	return op.String()
 }

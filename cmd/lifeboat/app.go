@@ -33,6 +33,7 @@ func newApp(std streams) *cli.Command {
 			podsCommand(std),
 			nodesCommand(std),
 			finalizersCommand(std),
+			deleteCommand(std),
 			applyCommand(std),
 			undoCommand(std),
 			journalCommand(std),

@@ -107,6 +107,28 @@ func finalizersCommand(std streams) *cli.Command {
 	}
 }
 
+func deleteCommand(std streams) *cli.Command {
+	return &cli.Command{
+		Name:      "delete",
+		Usage:     "remove objects' keys from etcd (skips finalizers and garbage collection; undoable)",
+		ArgsUsage: "<resource> NAME...",
+		Description: "Removes each key with kube-apiserver's delete Txn, on the mod_revision read, and only while it\n" +
+			"holds what the preview showed. This is not 'kubectl delete': finalizers are not run and owners'\n" +
+			"dependents are not garbage collected. For an object stuck Terminating, 'lifeboat finalizers remove'\n" +
+			"lets the apiserver finish the deletion itself. 'lifeboat undo JOURNAL' re-creates the objects\n" +
+			"where their keys still do not exist.\n\n" +
+			"   lifeboat delete configmaps stale-config -n shop --dry-run",
+		Flags: append([]cli.Flag{namespaceFlag()}, writeFlags()...),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			q, err := resourceQuery(ctx, cmd, "lifeboat delete configmaps NAME -n NAMESPACE")
+			if err != nil {
+				return err
+			}
+			return runOperations(ctx, std, cmd, etcdops.Operation{Action: etcdops.DeleteObjects, Query: q})
+		},
+	}
+}
+
 func applyCommand(std streams) *cli.Command {
 	return &cli.Command{
 		Name:  "apply",
