@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"maps"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -93,4 +94,34 @@ func encodeJSON(obj map[string]any) ([]byte, error) {
 		return nil, fmt.Errorf("encode json: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// EncodeForStorage encodes an object given as a map (a file a user wrote,
+// a backup from `kubectl get -o yaml`) as kube-apiserver stores it: a kind
+// lifeboat has a Go type for is decoded strictly into it (a field the type
+// does not have is an error, as kubectl create says) and stored as
+// protobuf, or as JSON for CustomResourceDefinitions; any other kind (a
+// custom resource) is stored as JSON. resourceVersion and selfLink are
+// cleared, as the apiserver does.
+func EncodeForStorage(obj map[string]any) ([]byte, error) {
+	u := &unstructured.Unstructured{Object: obj}
+	gvk := u.GroupVersionKind()
+	if gvk.Kind == "" || gvk.Version == "" {
+		return nil, fmt.Errorf("the object has no apiVersion or kind")
+	}
+	if !storageScheme.Recognizes(gvk) {
+		return EncodeJSON(obj)
+	}
+	typed, err := storageScheme.New(gvk)
+	if err != nil {
+		return nil, err
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(obj, typed, true); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", gvk.GroupVersion(), gvk.Kind, err)
+	}
+	typed.GetObjectKind().SetGroupVersionKind(gvk)
+	if gvk.Group == "apiextensions.k8s.io" {
+		return EncodeStorageJSON(typed)
+	}
+	return EncodeProtobuf(typed)
 }

@@ -60,8 +60,9 @@ func (s *Store) NewBatch(ctx context.Context, now time.Time, ops ...Operation) (
 	return b, nil
 }
 
-// UndoBatch wraps an undo plan (PlanUndo, PlanUndoWrite) as a batch.
-func (s *Store) UndoBatch(plan *Plan) *Batch {
+// PlannedBatch wraps a plan worked out already (an undo, a restore, a
+// create) as a batch.
+func (s *Store) PlannedBatch(plan *Plan) *Batch {
 	return &Batch{store: s, undo: plan, Revision: plan.Revision, Ops: []OpTally{{Operation: plan.Operation}}}
 }
 

@@ -34,6 +34,7 @@ func newApp(std streams) *cli.Command {
 			nodesCommand(std),
 			finalizersCommand(std),
 			deleteCommand(std),
+			createCommand(std),
 			applyCommand(std),
 			undoCommand(std),
 			journalCommand(std),

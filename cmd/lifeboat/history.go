@@ -254,7 +254,7 @@ func restoreCommand(std streams) *cli.Command {
 			if err != nil {
 				return err
 			}
-			return newWriteRun(std, cmd, store).batch(ctx, store.UndoBatch(plan))
+			return newWriteRun(std, cmd, store).batch(ctx, store.PlannedBatch(plan))
 		},
 	}
 }

@@ -144,16 +144,9 @@ func applyCommand(std streams) *cli.Command {
 			if cmd.String("snapshot") != "" && !cmd.Bool("dry-run") {
 				return usagef("--snapshot %s previews a plan on a backup, which lifeboat never writes: add --dry-run", cmd.String("snapshot"))
 			}
-			name := cmd.String("filename")
-			var data []byte
-			var err error
-			if name == "-" {
-				data, err = io.ReadAll(std.in)
-			} else {
-				data, err = os.ReadFile(name)
-			}
+			name, data, err := readFilename(std, cmd, "plan")
 			if err != nil {
-				return usagef("plan %s: %v", name, err)
+				return err
 			}
 			ops, err := etcdops.ParsePlanFile(name, data)
 			if err != nil {
@@ -190,7 +183,7 @@ func undoCommand(std streams) *cli.Command {
 			if err != nil {
 				return err
 			}
-			return newWriteRun(std, cmd, store).batch(ctx, store.UndoBatch(plan))
+			return newWriteRun(std, cmd, store).batch(ctx, store.PlannedBatch(plan))
 		},
 	}
 }
@@ -209,4 +202,21 @@ func runOperations(ctx context.Context, std streams, cmd *cli.Command, ops ...et
 	}
 	defer store.Close()
 	return newWriteRun(std, cmd, store).operations(ctx, ops)
+}
+
+// readFilename reads the file -f names, or stdin for "-"; what says what
+// the file is, for the one-line error.
+func readFilename(std streams, cmd *cli.Command, what string) (string, []byte, error) {
+	name := cmd.String("filename")
+	var data []byte
+	var err error
+	if name == "-" {
+		data, err = io.ReadAll(std.in)
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return name, nil, usagef("%s %s: %v", what, name, err)
+	}
+	return name, data, nil
 }
