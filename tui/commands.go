@@ -278,7 +278,7 @@ func (m *Model) undoPlanCmd(title string, planUndo func(context.Context) (*etcdo
 		p := previewState{title: title, undo: true}
 		plan, err := planUndo(ctx)
 		if err == nil {
-			err = p.preview(ctx, store.UndoBatch(plan))
+			err = p.preview(ctx, store.PlannedBatch(plan))
 		}
 		p.err = err
 		return planMsg{preview: p}
