@@ -28,6 +28,8 @@ require (
 	sigs.k8s.io/yaml v1.6.0
 )
 
+require gopkg.in/evanphx/json-patch.v4 v4.13.0
+
 require (
 	github.com/Rican7/retry v0.3.1 // indirect
 	github.com/atotto/clipboard v0.1.4 // indirect

@@ -35,6 +35,7 @@ func newApp(std streams) *cli.Command {
 			finalizersCommand(std),
 			deleteCommand(std),
 			createCommand(std),
+			editCommand(std),
 			applyCommand(std),
 			undoCommand(std),
 			journalCommand(std),

@@ -1,0 +1,111 @@
+package etcdops
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/lifeboat-k8s/lifeboat/codec"
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+)
+
+// EditObject replaces one object with an edited version of it: `lifeboat
+// edit` (in $EDITOR, or a JSON merge patch).
+const EditObject Action = "edit"
+
+// EditSource is an object as an editor starts from it: the record read, and
+// the object as a map with its real data (Secrets unredacted).
+type EditSource struct {
+	Info   KeyInfo
+	Record Record
+	Object map[string]any
+	// Newer lists fields the stored bytes carry that lifeboat's Go type
+	// does not declare: writing an edited object would lose them.
+	Newer []codec.NewerField
+}
+
+// ReadForEdit reads one object to edit. Undecodable and encrypted values
+// are refused with what to do instead.
+func (s *Store) ReadForEdit(ctx context.Context, info KeyInfo) (*EditSource, error) {
+	key := s.layout.Key(info.Resource, info.Namespace, info.Name)
+	rec, found, err := s.Get(ctx, key)
+	switch {
+	case err != nil:
+		return nil, err
+	case !found:
+		return nil, &NotFoundError{Key: key, What: info}
+	}
+	obj, err := codec.Decode(rec.Value)
+	switch {
+	case err != nil:
+		return nil, usageErrorf("%s cannot be decoded (%v): edit it as bytes is not possible; 'lifeboat quarantine %s' moves it out of the way", info, err, key)
+	case obj.Format == codec.FormatEncrypted:
+		return nil, usageErrorf("%s is encrypted at rest (%s): lifeboat cannot edit it without the key", info, obj.Encryption)
+	}
+	m, err := obj.Render(codec.RenderOptions{ShowSecrets: true})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", info, err)
+	}
+	return &EditSource{Info: info, Record: rec, Object: m, Newer: codec.NewerFields(rec.Value, obj)}, nil
+}
+
+// MergePatch applies a JSON merge patch (RFC 7386, as `kubectl patch
+// --type merge`) to the object.
+func (e *EditSource) MergePatch(patch []byte) (map[string]any, error) {
+	doc, err := json.Marshal(e.Object)
+	if err != nil {
+		return nil, err
+	}
+	out, err := jsonpatch.MergePatch(doc, patch)
+	if err != nil {
+		return nil, usageErrorf("%s: bad merge patch: %v", e.Info, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(out, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// PlanEdit plans writing edited in place of the object read: encoded as
+// kube-apiserver stores it (strictly decoded into the kind's Go type: a
+// misspelt field is an error), with its apiVersion, kind, namespace and
+// name unchanged, written with OptimisticPut on the revision read and only
+// while the key still holds those bytes. Fields a newer Kubernetes wrote
+// would be lost by the re-encoding: the edit is refused, naming them,
+// unless allowFieldLoss.
+func (s *Store) PlanEdit(e *EditSource, edited map[string]any, allowFieldLoss bool) (*Plan, error) {
+	if len(e.Newer) > 0 && !allowFieldLoss {
+		var where []string
+		for _, f := range e.Newer {
+			where = append(where, f.String())
+		}
+		return nil, usageErrorf("%s carries fields this lifeboat does not know (%s): an edit would drop them; --allow-field-loss to go on", e.Info, strings.Join(where, "; "))
+	}
+	for _, f := range []string{"apiVersion", "kind"} {
+		if fmt.Sprint(edited[f]) != fmt.Sprint(e.Object[f]) {
+			return nil, usageErrorf("%s: the edit changes %s (%v to %v): edit the object, not what it is", e.Info, f, e.Object[f], edited[f])
+		}
+	}
+	md, _ := edited["metadata"].(map[string]any)
+	if name, _ := md["name"].(string); name != e.Info.Name {
+		return nil, usageErrorf("%s: the edit renames it to %q: create the new one, delete the old", e.Info, name)
+	}
+	if ns, _ := md["namespace"].(string); ns != e.Info.Namespace {
+		return nil, usageErrorf("%s: the edit moves it to namespace %q: create the new one, delete the old", e.Info, ns)
+	}
+	value, err := codec.EncodeForStorage(edited)
+	if err != nil {
+		return nil, usageErrorf("%s: %v", e.Info, err)
+	}
+	plan := &Plan{Operation: Operation{Action: EditObject}, Revision: e.Record.ModRevision}
+	c := Change{KeyInfo: e.Info, Action: EditObject, Before: e.Record, Lease: e.Record.Lease}
+	if !bytes.Equal(value, e.Record.Value) {
+		// A concurrent write is a conflict: the edit was made on what was read.
+		c.After, c.expect = value, e.Record.Value
+	}
+	plan.Changes = append(plan.Changes, c)
+	return plan, nil
+}
