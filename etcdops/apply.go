@@ -118,7 +118,7 @@ func (s *Store) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) ([]Res
 			return results, fmt.Errorf("stopped before %d write(s): %w", len(pending), err)
 		}
 		n := min(window, len(pending))
-		batch := pending[:n]
+		batch := w.sealed(txnCtx, plan.Changes, pending[:n], results)
 		pending = pending[n:]
 		if err := w.journalWindow(plan.Changes, batch); err != nil {
 			if inFlight != nil {
@@ -155,6 +155,22 @@ type windowWriter struct {
 
 	mu      sync.Mutex
 	commits []JournalEntry
+}
+
+// sealed drops from a window the changes that cannot be encrypted as
+// kube-apiserver would write them, with the reason in their result; a
+// planned batch sealed them already, so this is a re-planned or hand-built
+// change's safety net.
+func (w *windowWriter) sealed(ctx context.Context, changes []Change, batch []int, results []Result) []int {
+	kept := batch[:0:0]
+	for _, idx := range batch {
+		if err := w.store.seal(ctx, &changes[idx]); err != nil {
+			results[idx].Err = err
+			continue
+		}
+		kept = append(kept, idx)
+	}
+	return kept
 }
 
 // journalWindow journals the before- and after-images of a window (and the
@@ -237,7 +253,7 @@ func (w *windowWriter) applyOne(ctx context.Context, c *Change, res *Result) err
 		var current Record
 		found := false
 		if rr := resp.Responses[0].GetResponseRange(); rr != nil && len(rr.Kvs) > 0 {
-			current, found = recordOf(rr.Kvs[0]), true
+			current, found = s.record(ctx, rr.Kvs[0]), true
 		}
 		next, err := c.replan(s.layout, current, found)
 		res.Replanned = true
@@ -250,6 +266,10 @@ func (w *windowWriter) applyOne(ctx context.Context, c *Change, res *Result) err
 		if !next.Changed() {
 			// Someone else already made the change: nothing left to do.
 			res.Err = nil
+			return nil
+		}
+		if err := s.seal(ctx, &next); err != nil {
+			res.Err = err
 			return nil
 		}
 		*c = next
@@ -296,7 +316,7 @@ func writeEntry(now timeFunc, c *Change) JournalEntry {
 	return JournalEntry{
 		Type: entryWrite, Time: now().UTC(), Key: c.Before.Key,
 		Resource: c.Resource.String(), Namespace: c.Namespace, Name: c.Name, Action: c.Action,
-		Before: c.Before.Value, BeforeRevision: c.Before.ModRevision, Lease: c.Lease, After: c.After,
+		Before: c.Before.Raw(), BeforeRevision: c.Before.ModRevision, Lease: c.Lease, After: c.written(),
 		Undoes: c.undoes,
 	}
 }
@@ -327,9 +347,9 @@ func (w *windowWriter) flushCommits() error {
 // keys must go on expiring as the apiserver set them up.
 func (c *Change) put() clientv3.Op {
 	if c.Lease != 0 {
-		return clientv3.OpPut(c.Before.Key, string(c.After), clientv3.WithLease(clientv3.LeaseID(c.Lease)))
+		return clientv3.OpPut(c.Before.Key, string(c.written()), clientv3.WithLease(clientv3.LeaseID(c.Lease)))
 	}
-	return clientv3.OpPut(c.Before.Key, string(c.After))
+	return clientv3.OpPut(c.Before.Key, string(c.written()))
 }
 
 // IsConflict reports whether err is a compare-and-swap conflict.

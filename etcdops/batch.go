@@ -102,6 +102,7 @@ func (b *Batch) Preview(ctx context.Context, fn func(op int, c *Change) error) e
 // sets b.Revision).
 func (b *Batch) pages(ctx context.Context, i int, rev int64, fn func([]Change) error) error {
 	if b.undo != nil {
+		b.store.sealAll(ctx, b.undo.Changes)
 		return inPages(b.undo.Changes, fn)
 	}
 	op := b.ops[i]
@@ -255,7 +256,7 @@ func (b *Batch) changedPages(ctx context.Context, i int, rev int64, fn func([]Ch
 				live = append(live, items[k])
 			}
 		}
-		decodeAll(live)
+		b.store.decodeAll(ctx, live)
 		planned := make([]Change, len(live))
 		parallel.For(len(live), func(k int) {
 			it := live[k]
@@ -264,6 +265,7 @@ func (b *Batch) changedPages(ctx context.Context, i int, rev int64, fn func([]Ch
 			}
 			planned[k] = planChange(it, op.Action, edits)
 		})
+		b.store.sealAll(ctx, planned)
 		if err := fn(append(changes, planned...)); err != nil {
 			return err
 		}

@@ -117,7 +117,7 @@ func (inf *Informer[T]) Resync(ctx context.Context) (int64, error) {
 					page[i] = Item{Record: recordOf(kv)}
 					page[i].KeyInfo, _ = inf.store.layout.Parse(page[i].Key)
 				}
-				decodeAll(page)
+				inf.store.decodeAll(ctx, page)
 				for i := range page {
 					if page[i].DecodeErr != nil {
 						page[i].Object = nil

@@ -97,7 +97,7 @@ func (s *Store) replayDeletes(ctx context.Context, key string, prefix bool, from
 				d := Deletion{Revision: ev.Kv.ModRevision}
 				d.KeyInfo, _ = s.layout.Parse(string(ev.Kv.Key))
 				if ev.PrevKv != nil {
-					d.Prev = recordOf(ev.PrevKv)
+					d.Prev = s.record(ctx, ev.PrevKv)
 				} else {
 					d.Prev = Record{Key: string(ev.Kv.Key)}
 				}

@@ -91,7 +91,7 @@ func (s *Store) Doctor(ctx context.Context, now time.Time) (*Diagnosis, error) {
 			items[i] = Item{Record: recordOf(kv)}
 			items[i].KeyInfo, _ = s.layout.Parse(items[i].Key)
 		}
-		decodeAll(items)
+		s.decodeAll(ctx, items)
 		for i := range items {
 			c.add(&items[i])
 		}

@@ -64,6 +64,12 @@ func (c *census) add(it *Item) {
 	case it.DecodeErr != nil:
 		c.broken = append(c.broken, *it)
 		return
+	case it.Encrypted() && it.DecryptErr != nil:
+		// kube-apiserver started with the config lifeboat was given
+		// cannot read it either.
+		it.DecodeErr = it.DecryptErr
+		c.broken = append(c.broken, *it)
+		return
 	case it.Encrypted():
 		c.encrypted[it.Object.Encryption.String()]++
 		return

@@ -42,7 +42,7 @@ func (s *Store) ReadForEdit(ctx context.Context, info KeyInfo) (*EditSource, err
 	case err != nil:
 		return nil, usageErrorf("%s cannot be decoded (%v): edit it as bytes is not possible; 'lifeboat quarantine %s' moves it out of the way", info, err, key)
 	case obj.Format == codec.FormatEncrypted:
-		return nil, usageErrorf("%s is encrypted at rest (%s): lifeboat cannot edit it without the key", info, obj.Encryption)
+		return nil, usageErrorf("%s is encrypted at rest (%s): %s", info, obj.Encryption, encryptedReason(rec))
 	}
 	m, err := obj.Render(codec.RenderOptions{ShowSecrets: true})
 	if err != nil {
@@ -104,7 +104,7 @@ func (s *Store) PlanEdit(e *EditSource, edited map[string]any, allowFieldLoss bo
 	c := Change{KeyInfo: e.Info, Action: EditObject, Before: e.Record, Lease: e.Record.Lease}
 	if !bytes.Equal(value, e.Record.Value) {
 		// A concurrent write is a conflict: the edit was made on what was read.
-		c.After, c.expect = value, e.Record.Value
+		c.After, c.expect = value, e.Record.Raw()
 	}
 	plan.Changes = append(plan.Changes, c)
 	return plan, nil

@@ -23,9 +23,20 @@ type Change struct {
 	// encrypted, not applicable). Skipped keys make a batch partial.
 	Skip error
 
+	// stored is After as etcd is to hold it (encrypted at rest, see
+	// Store.seal); nil when that is After itself.
+	stored []byte
 	edits  []codec.Edit // re-applied to a fresh read after a conflict
 	expect []byte       // restores only: the value the key must still hold (checked here, not in the Txn)
 	undoes string       // restores only: the journal they undo
+}
+
+// written is what the change puts in etcd.
+func (c *Change) written() []byte {
+	if c.stored != nil {
+		return c.stored
+	}
+	return c.After
 }
 
 // Changed reports whether applying the change writes anything.
@@ -112,6 +123,7 @@ func (s *Store) PlanPages(ctx context.Context, op Operation, fn func([]Change) e
 		parallel.For(len(items), func(i int) {
 			changes[i] = planChange(items[i], op.Action, edits)
 		})
+		s.sealAll(ctx, changes)
 		return fn(changes)
 	})
 }
@@ -127,10 +139,10 @@ func planChange(it Item, action Action, edits []codec.Edit) Change {
 		c.Skip = fmt.Errorf("%w (kube-apiserver cannot LIST %s while it is there: 'lifeboat quarantine %s' moves it out of the way)", it.DecodeErr, it.Resource, it.Key)
 		return c
 	case it.Encrypted() && action == DeleteObjects:
-		c.Skip = fmt.Errorf("%s: encrypted at rest (%s): undo could not put it back without the key, so lifeboat does not delete it", it.KeyInfo, it.Object.Encryption)
+		c.Skip = fmt.Errorf("%s: encrypted at rest (%s): not deleted, since undo could not put back what it cannot read: %s", it.KeyInfo, it.Object.Encryption, encryptedReason(it.Record))
 		return c
 	case it.Encrypted():
-		c.Skip = fmt.Errorf("%s: encrypted at rest (%s): lifeboat cannot edit it without the key, and never writes plaintext over ciphertext", it.KeyInfo, it.Object.Encryption)
+		c.Skip = fmt.Errorf("%s: encrypted at rest (%s): not changed (lifeboat never writes plaintext over ciphertext): %s", it.KeyInfo, it.Object.Encryption, encryptedReason(it.Record))
 		return c
 	}
 	if err := checkKind(it.Resource, it.Object.APIVersion, it.Object.Kind); err != nil {
@@ -140,7 +152,7 @@ func planChange(it Item, action Action, edits []codec.Edit) Change {
 	if action == DeleteObjects {
 		// Deleted only while the key holds exactly what was read: a value
 		// someone rewrote since is theirs (a conflict, not a re-plan).
-		c.After, c.expect = []byte{}, it.Value
+		c.After, c.expect = []byte{}, it.Raw()
 		return c
 	}
 	after, changed, err := codec.ApplyEditsDecoded(it.Object, it.Value, edits...)
@@ -163,7 +175,7 @@ func (c *Change) replan(layout Layout, current Record, found bool) (Change, erro
 		return next, fmt.Errorf("%s: deleted by someone else since it was read at revision %d", c.KeyInfo, c.Before.ModRevision)
 	}
 	if c.expect != nil {
-		if !bytes.Equal(current.Value, c.expect) {
+		if !bytes.Equal(current.Raw(), c.expect) {
 			return next, fmt.Errorf("%s: changed by someone else (now revision %d): not restored, to keep their change", c.KeyInfo, current.ModRevision)
 		}
 		next.After = c.After

@@ -63,7 +63,7 @@ func (s *Store) PlanQuarantine(ctx context.Context, keys []string) (*QuarantineP
 		if !found {
 			return nil, &NotFoundError{Key: key, What: info}
 		}
-		reason, err := unreadable(info, rec.Value)
+		reason, err := s.unreadable(info, rec)
 		if err != nil {
 			return nil, err
 		}
@@ -72,14 +72,14 @@ func (s *Store) PlanQuarantine(ctx context.Context, keys []string) (*QuarantineP
 		if err != nil {
 			return nil, err
 		}
-		copied := Change{KeyInfo: info, Action: QuarantineCopy, Before: Record{Key: qkey}, After: rec.Value, Lease: rec.Lease}
+		copied := Change{KeyInfo: info, Action: QuarantineCopy, Before: Record{Key: qkey}, After: rec.Raw(), Lease: rec.Lease}
 		switch {
-		case exists && bytes.Equal(existing.Value, rec.Value):
+		case exists && bytes.Equal(existing.Raw(), rec.Raw()):
 			copied.Before, copied.After = existing, nil // copied already: only the delete is left
 		case exists:
 			return nil, &UsageError{Err: fmt.Errorf("%s: %s already holds another quarantined value: inspect it ('etcdctl get %s --print-value-only | lifeboat decode') and move it away first", info, qkey, qkey)}
 		}
-		deleted := Change{KeyInfo: info, Action: QuarantineDelete, Before: rec, After: []byte{}, Lease: rec.Lease, expect: rec.Value}
+		deleted := Change{KeyInfo: info, Action: QuarantineDelete, Before: rec, After: []byte{}, Lease: rec.Lease, expect: rec.Raw()}
 		p.Copies.add(copied)
 		p.Deletes.add(deleted)
 		p.Reasons = append(p.Reasons, reason)
@@ -87,15 +87,20 @@ func (s *Store) PlanQuarantine(ctx context.Context, keys []string) (*QuarantineP
 	return p, nil
 }
 
-// unreadable says why kube-apiserver cannot read value under info's
-// resource, or refuses to quarantine a value it can read.
-func unreadable(info KeyInfo, value []byte) (string, error) {
-	obj, err := codec.Decode(value)
+// unreadable says why kube-apiserver cannot read a value under info's
+// resource, or refuses to quarantine a value it can read. An encrypted value
+// is unreadable only when kube-apiserver's own encryption config, given to
+// lifeboat, cannot decrypt it; without the config lifeboat cannot tell.
+func (s *Store) unreadable(info KeyInfo, rec Record) (string, error) {
+	if rec.DecryptErr != nil {
+		return rec.DecryptErr.Error(), nil
+	}
+	obj, err := codec.Decode(rec.Value)
 	switch {
 	case err != nil:
 		return err.Error(), nil
 	case obj.Format == codec.FormatEncrypted:
-		return "", &UsageError{Err: fmt.Errorf("%s is encrypted at rest (%s): kube-apiserver reads it with that key, so quarantine leaves it; 'lifeboat doctor' lists what it cannot read", info, obj.Encryption)}
+		return "", &UsageError{Err: fmt.Errorf("%s is encrypted at rest (%s): kube-apiserver may read it with its key, so quarantine leaves it; pass --encryption-config FILE (its --encryption-provider-config) to check", info, obj.Encryption)}
 	}
 	if err := checkKind(info.Resource, obj.APIVersion, obj.Kind); err != nil {
 		return err.Error(), nil

@@ -147,6 +147,7 @@ func (s *Store) listPages(ctx context.Context, q Query, untouched func(*Item) bo
 	emit := func(items []Item) error {
 		parallel.For(len(items), func(i int) {
 			it := &items[i]
+			s.open(ctx, &it.Record)
 			if it.untouched = untouched != nil && untouched(it); !it.untouched {
 				it.Object, it.DecodeErr = codec.Decode(it.Value)
 				it.Newer = codec.NewerFields(it.Value, it.Object)
@@ -230,10 +231,11 @@ func (s *Store) Count(ctx context.Context, q Query) (int, error) {
 	return int(resp.Count), nil
 }
 
-// decodeAll decodes a page of items on every core: decoding, not etcd, is
-// what bounds a scan of protobuf objects.
-func decodeAll(items []Item) {
+// decodeAll decrypts and decodes a page of items on every core: decoding,
+// not etcd, is what bounds a scan of protobuf objects.
+func (s *Store) decodeAll(ctx context.Context, items []Item) {
 	parallel.For(len(items), func(i int) {
+		s.open(ctx, &items[i].Record)
 		items[i].Object, items[i].DecodeErr = codec.Decode(items[i].Value)
 	})
 }

@@ -20,6 +20,28 @@ type Record struct {
 	CreateRevision int64
 	Version        int64
 	Lease          int64 // 0 when the key has no lease
+	// Stored is what etcd holds when it is not Value: the ciphertext of a
+	// value the store decrypted (see Store.open). Writes compare and
+	// journal Raw; everything else reads Value.
+	Stored []byte
+	// DecryptErr says why an encrypted value could not be decrypted with
+	// the encryption config given; Value is then the ciphertext.
+	DecryptErr error
+}
+
+// Raw is what etcd holds for the key.
+func (r Record) Raw() []byte {
+	if r.Stored != nil {
+		return r.Stored
+	}
+	return r.Value
+}
+
+// record is a key etcd returned, decrypted when the store can.
+func (s *Store) record(ctx context.Context, kv *mvccpb.KeyValue) Record {
+	rec := recordOf(kv)
+	s.open(ctx, &rec)
+	return rec
 }
 
 func recordOf(kv *mvccpb.KeyValue) Record {
@@ -59,7 +81,7 @@ func (s *Store) getAt(ctx context.Context, key string, rev int64) (rec Record, f
 	if len(resp.Kvs) == 0 {
 		return Record{}, false, readAt, nil
 	}
-	return recordOf(resp.Kvs[0]), true, readAt, nil
+	return s.record(ctx, resp.Kvs[0]), true, readAt, nil
 }
 
 // ScanPageSize is how many objects are decoded and handed on at a time:
@@ -85,7 +107,7 @@ const firstRangeLimit = ScanPageSize
 func (s *Store) Scan(ctx context.Context, keyPrefix string, fn func(Record) error) (int64, error) {
 	return s.scanPages(ctx, keyPrefix, func(page []*mvccpb.KeyValue) error {
 		for _, kv := range page {
-			if err := fn(recordOf(kv)); err != nil {
+			if err := fn(s.record(ctx, kv)); err != nil {
 				return err
 			}
 		}

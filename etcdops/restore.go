@@ -75,7 +75,7 @@ func (s *Store) PlanRestore(ctx context.Context, info KeyInfo, want Record, sour
 		}
 		c.After = want.Value
 		if found {
-			c.expect = current.Value
+			c.expect = current.Raw()
 		}
 	}
 	plan.Changes = append(plan.Changes, c)
@@ -98,5 +98,5 @@ func holds(current Record, found bool, value []byte) bool {
 	if len(value) == 0 {
 		return !found
 	}
-	return found && bytes.Equal(current.Value, value)
+	return found && bytes.Equal(current.Raw(), value)
 }

@@ -31,6 +31,10 @@ type Config struct {
 	CommandTimeout time.Duration
 	Prefix         string // kube-apiserver's --etcd-prefix
 	ReadOnly       bool   // refuse every write
+	// EncryptionConfig is kube-apiserver's --encryption-provider-config
+	// file: with it, encrypted values are decrypted, and writes are
+	// encrypted as the apiserver would write them (LoadEncryption).
+	EncryptionConfig string
 	// Lazy connects without waiting for etcd to answer, for a front end that
 	// shows an unreachable etcd itself and retries (the TUI). Bad TLS files
 	// still fail at once.
@@ -58,6 +62,9 @@ type Store struct {
 	endpoints []string
 	ownClient bool
 	timeout   time.Duration // per request
+	// crypt is kube-apiserver's encryption at rest; nil without
+	// --encryption-config.
+	crypt *Encryption
 	// snapshot is the file a store opened by OpenSnapshot reads; "" for
 	// a live etcd.
 	snapshot string
@@ -102,6 +109,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s := NewStore(cli, cfg.Prefix, cfg.ReadOnly)
 	s.endpoints = cfg.Endpoints
+	if cfg.EncryptionConfig != "" {
+		if s.crypt, err = LoadEncryption(ctx, cfg.EncryptionConfig); err != nil {
+			cli.Close()
+			return nil, err
+		}
+	}
 	s.ownClient = true
 	if cfg.CommandTimeout > 0 {
 		s.timeout = cfg.CommandTimeout
@@ -189,11 +202,16 @@ func (s *Store) describe(err error) error {
 
 // Close releases the connection if Open made it.
 func (s *Store) Close() error {
+	s.crypt.Close()
 	if s.ownClient {
 		return s.client.Close()
 	}
 	return nil
 }
+
+// UseEncryption makes the store read and write through kube-apiserver's
+// encryption at rest (see Config.EncryptionConfig); Close closes it.
+func (s *Store) UseEncryption(e *Encryption) { s.crypt = e }
 
 // Layout is the key layout of this store's prefix.
 func (s *Store) Layout() Layout { return s.layout }

@@ -107,7 +107,11 @@ func (s *Store) planRestore(ctx context.Context, journalPath string, chain []Jou
 		// delete it, only while it holds what lifeboat wrote.
 		c.After, c.expect = []byte{}, chain[held].After
 	case held >= 0:
-		c.After, c.expect = first.Before, chain[held].After
+		// The object as it was, encrypted afresh as kube-apiserver would
+		// write it (Store.seal); without the encryption config, the bytes
+		// as they were.
+		before, derr := s.openValue(ctx, key, first.Before)
+		c.After, c.expect = before, chain[held].After
 		if !found {
 			// Re-create a key lifeboat deleted: without a lease, as
 			// PlanRestore re-creates one.
@@ -115,7 +119,10 @@ func (s *Store) planRestore(ctx context.Context, journalPath string, chain []Jou
 		}
 		// A quarantined value goes back as it was: unreadable, which is
 		// why it was moved, and what undoing the move means.
-		if err := checkStorable(info.Resource, first.Before); err != nil && first.Action != QuarantineDelete {
+		if err := checkStorable(info.Resource, before); err != nil && first.Action != QuarantineDelete {
+			if derr != nil {
+				err = derr
+			}
 			c.After = nil
 			c.Skip = fmt.Errorf("%s: journaled before-image cannot be restored: %w", info, err)
 		}

@@ -69,7 +69,7 @@ func (s *Store) Watch(ctx context.Context, keyPrefix string, fromRevision int64)
 				return
 			}
 			for _, ev := range resp.Events {
-				we := WatchEvent{Record: recordOf(ev.Kv), Revision: resp.Header.Revision}
+				we := WatchEvent{Record: s.record(ctx, ev.Kv), Revision: resp.Header.Revision}
 				if ev.Type == clientv3.EventTypeDelete {
 					we.Deleted = true
 					we.Record = Record{Key: string(ev.Kv.Key), ModRevision: ev.Kv.ModRevision}

@@ -94,6 +94,7 @@ func connectionFlags() []cli.Flag {
 		&cli.StringFlag{Name: "password", Usage: "etcd password", Sources: cli.EnvVars("ETCDCTL_PASSWORD")},
 		&cli.DurationFlag{Name: "dial-timeout", Value: etcdops.DefaultDialTimeout, Usage: "give up on an unreachable etcd after this long", Sources: cli.EnvVars("ETCDCTL_DIAL_TIMEOUT")},
 		&cli.StringFlag{Name: "prefix", Value: etcdops.DefaultPrefix, Usage: "kube-apiserver's --etcd-prefix (OpenShift: /kubernetes.io)", Sources: cli.EnvVars("LIFEBOAT_PREFIX")},
+		&cli.StringFlag{Name: "encryption-config", Usage: "kube-apiserver's --encryption-provider-config file: decrypt what it encrypted at rest, and encrypt writes as it would", Sources: cli.EnvVars("LIFEBOAT_ENCRYPTION_CONFIG"), TakesFile: true},
 		&cli.BoolFlag{Name: "readonly", Usage: "refuse every write", Sources: cli.EnvVars("LIFEBOAT_READONLY")},
 		&cli.DurationFlag{Name: "command-timeout", Value: etcdops.DefaultCommandTimeout, Usage: "give up on each etcd request (a scan page, a write) after this long", Sources: cli.EnvVars("ETCDCTL_COMMAND_TIMEOUT")},
 		&cli.StringFlag{Name: "journal-dir", Usage: "directory of the journals of writes (default $XDG_STATE_HOME/lifeboat/journals or ~/.local/state/lifeboat/journals)", Sources: cli.EnvVars(etcdops.JournalDirEnv), TakesFile: true},
@@ -125,6 +126,9 @@ func storeConfig(cmd *cli.Command) etcdops.Config {
 		CommandTimeout: root.Duration("command-timeout"),
 		Prefix:         root.String("prefix"),
 		ReadOnly:       root.Bool("readonly"),
+		// An encryption config given as a relative path is read from the
+		// current directory, as kube-apiserver reads it.
+		EncryptionConfig: root.String("encryption-config"),
 	}
 }
 
@@ -140,7 +144,19 @@ func journalDir(cmd *cli.Command) string {
 // command takes it.
 func openStore(ctx context.Context, cmd *cli.Command) (*etcdops.Store, error) {
 	if path := cmd.String("snapshot"); path != "" {
-		return etcdops.OpenSnapshot(ctx, path, cmd.Root().String("prefix"))
+		store, err := etcdops.OpenSnapshot(ctx, path, cmd.Root().String("prefix"))
+		if err != nil {
+			return nil, err
+		}
+		if f := cmd.Root().String("encryption-config"); f != "" {
+			crypt, err := etcdops.LoadEncryption(ctx, f)
+			if err != nil {
+				store.Close()
+				return nil, err
+			}
+			store.UseEncryption(crypt)
+		}
+		return store, nil
 	}
 	return etcdops.Open(ctx, storeConfig(cmd))
 }

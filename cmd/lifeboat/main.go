@@ -16,6 +16,9 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"golang.org/x/term"
+	"k8s.io/apiserver/pkg/features"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/klog/v2"
 )
 
 // Exit codes, as the README documents them.
@@ -28,6 +31,7 @@ const (
 )
 
 func main() {
+	quietKubernetesLibraries()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args, stdio()))
@@ -104,4 +108,16 @@ func exitCode(err error) int {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// quietKubernetesLibraries sets up, for this process, what kube-apiserver's
+// own encryption code expects of the process it runs in. A config naming a
+// KMS v1 plugin loads only with the KMSv1 feature gate on, which
+// kube-apiserver needed too to start with it: lifeboat reads that config
+// and accepts what the apiserver accepted (it never writes through KMS v1).
+// Those libraries log through klog; lifeboat reports their errors itself.
+func quietKubernetesLibraries() {
+	klog.SetOutput(io.Discard)
+	klog.LogToStderr(false)
+	_ = utilfeature.DefaultMutableFeatureGate.Set(string(features.KMSv1) + "=true")
 }

@@ -153,7 +153,7 @@ func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, outpu
 	n := 0
 	_, err := store.Scan(ctx, prefix, func(rec etcdops.Record) error {
 		n++
-		f := keyFacts{Key: rec.Key, Size: len(rec.Value), ModRevision: rec.ModRevision, Lease: rec.Lease, Format: string(codec.DetectFormat(rec.Value))}
+		f := keyFacts{Key: rec.Key, Size: len(rec.Raw()), ModRevision: rec.ModRevision, Lease: rec.Lease, Format: string(codec.DetectFormat(rec.Raw()))}
 		if info, ok := layout.Parse(rec.Key); ok {
 			f.Resource, f.Namespace, f.Name = info.Resource.String(), info.Namespace, info.Name
 		}
