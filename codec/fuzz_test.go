@@ -31,7 +31,7 @@ import (
 
 // demoDir holds values of the demo cluster, one file per etcd key (slashes
 // turned into underscores): a sample of what `lifeboat demo` seeds, written
-// once by etcdops/seed.Capsized (Now 2026-03-14T15:09:26Z, Malformed: true)
+// once by internal/demo.Capsized (Now 2026-03-14T15:09:26Z, Malformed: true)
 // and read back from etcd. codec does not import etcdops, so they are files.
 const demoDir = "testdata/demo"
 

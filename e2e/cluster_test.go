@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lifeboat-k8s/lifeboat/etcdops/embedded"
+	"github.com/lifeboat-k8s/lifeboat/internal/embedetcd"
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -76,7 +76,7 @@ func TestMain(m *testing.M) {
 // cluster is an embedded etcd with a real kube-apiserver (and, for the drill,
 // a real kube-controller-manager) running in this process on loopback.
 type cluster struct {
-	etcd   *embedded.Server
+	etcd   *embedetcd.Server
 	prefix string
 	flags  []string // extra kube-apiserver flags, kept for restarts
 	api    *kubeapiservertesting.TestServer
@@ -99,7 +99,7 @@ type cluster struct {
 func newCluster(t *testing.T, prefix string, apiFlags ...string) *cluster {
 	t.Helper()
 	etcdDir := t.TempDir()
-	srv, err := embedded.Start(etcdDir)
+	srv, err := embedetcd.Start(etcdDir)
 	if err != nil {
 		t.Fatalf("start etcd: %v", err)
 	}

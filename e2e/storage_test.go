@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	v1 "k8s.io/api/core/v1"
@@ -23,7 +23,7 @@ import (
 // the value it writes has the media type (protobuf, JSON) and the
 // apiVersion a real kube-apiserver writes for an object of that resource.
 // The apiserver's side comes from objects created through its API; the
-// seed's from seed.Capsized under another prefix of the same etcd.
+// seed's from demo.Capsized under another prefix of the same etcd.
 func TestSeedStoresWhatTheAPIServerStores(t *testing.T) {
 	ctx := context.Background()
 	c := newCluster(t, "/registry")
@@ -32,7 +32,7 @@ func TestSeedStoresWhatTheAPIServerStores(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cli.Close()
-	if _, err := seed.Capsized(ctx, cli, seed.Options{Prefix: "/seeded"}); err != nil {
+	if _, err := demo.Capsized(ctx, cli, demo.Options{Prefix: "/seeded"}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -16,18 +16,18 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 )
 
 // capsizedOn seeds b with the demo's broken cluster and opens a Store on it
 // through Open and b's endpoint (a unix:// socket for kine), as the CLI does.
-func capsizedOn(t *testing.T, b etcdtest.Backend, opts seed.Options) (*etcdops.Store, seed.Summary) {
+func capsizedOn(t *testing.T, b etcdtest.Backend, opts demo.Options) (*etcdops.Store, demo.Summary) {
 	t.Helper()
 	opts.Now = testNow
-	summary, err := seed.Capsized(context.Background(), b.Client, opts)
+	summary, err := demo.Capsized(context.Background(), b.Client, opts)
 	if err != nil {
 		t.Fatalf("seed %s: %v", b.Name, err)
 	}
@@ -109,7 +109,7 @@ func undeleteAll(t *testing.T) etcdops.Operation {
 func TestBackendRepairs(t *testing.T) {
 	etcdtest.ForEachBackend(t, func(t *testing.T, b etcdtest.Backend) {
 		ctx := context.Background()
-		store, summary := capsizedOn(t, b, seed.Options{})
+		store, summary := capsizedOn(t, b, demo.Options{})
 		cli := b.Client
 
 		t.Run("undelete pods in all namespaces, seen by a watch", func(t *testing.T) {
@@ -216,7 +216,7 @@ func TestBackendRepairs(t *testing.T) {
 		t.Run("a plan of several operations", func(t *testing.T) {
 			// Put the nodes back as seeded first, so the plan has work.
 			fb := etcdtest.StartBackend(t, b.Name)
-			fresh, _ := capsizedOn(t, fb, seed.Options{})
+			fresh, _ := capsizedOn(t, fb, demo.Options{})
 			ops, err := etcdops.ParsePlanFile("plan.yaml", []byte(`operations:
   - action: undelete-pods
     allNamespaces: true
@@ -310,10 +310,10 @@ func TestBackendRepairs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pod := seed.RealisticPod("shop", "leased", "worker-1", 7)
+			pod := demo.RealisticPod("shop", "leased", "worker-1", 7)
 			pod.DeletionTimestamp = pod.CreationTimestamp.DeepCopy()
 			key := store.Layout().Key(resource(t, "pods"), "shop", "leased")
-			if err := seed.PutObject(ctx, cli, key, pod, lease.ID); err != nil {
+			if err := demo.PutObject(ctx, cli, key, pod, lease.ID); err != nil {
 				t.Fatal(err)
 			}
 			before := snapshot(t, cli)
@@ -333,7 +333,7 @@ func TestBackendRepairs(t *testing.T) {
 func TestBackendUndo(t *testing.T) {
 	etcdtest.ForEachBackend(t, func(t *testing.T, b etcdtest.Backend) {
 		ctx := context.Background()
-		store, summary := capsizedOn(t, b, seed.Options{})
+		store, summary := capsizedOn(t, b, demo.Options{})
 		original := snapshot(t, b.Client)
 		j := journal(t)
 		_, results := applyOp(t, store, undeleteAll(t), j)
@@ -402,7 +402,7 @@ func TestBackendRacingWriter(t *testing.T) {
 				if again { // a fresh cluster, all pods Terminating again
 					b = etcdtest.StartBackend(t, b.Name)
 				}
-				store, _ := capsizedOn(t, b, seed.Options{})
+				store, _ := capsizedOn(t, b, demo.Options{})
 				plan, err := store.Plan(context.Background(), undeleteAll(t))
 				if err != nil {
 					t.Fatal(err)
@@ -469,7 +469,7 @@ func TestBackendRacingWriter(t *testing.T) {
 func TestBackendReads(t *testing.T) {
 	etcdtest.ForEachBackend(t, func(t *testing.T, b etcdtest.Backend) {
 		ctx := context.Background()
-		store, _ := capsizedOn(t, b, seed.Options{})
+		store, _ := capsizedOn(t, b, demo.Options{})
 
 		t.Run("Revision is the latest revision, right after writes", func(t *testing.T) {
 			// kine answers a read that finds nothing with the revision

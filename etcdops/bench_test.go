@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -23,7 +23,7 @@ const benchPods = 10000
 func benchStore(b *testing.B, n int) (*etcdops.Store, *clientv3.Client) {
 	b.Helper()
 	_, cli := etcdtest.Start(b)
-	if err := seed.TerminatingPods(context.Background(), cli, "/registry", n, testNow); err != nil {
+	if err := demo.TerminatingPods(context.Background(), cli, "/registry", n, testNow); err != nil {
 		b.Fatal(err)
 	}
 	return etcdops.NewStore(cli, "", false), cli
@@ -124,7 +124,7 @@ func BenchmarkScanPods(b *testing.B) {
 func BenchmarkUndeletePods(b *testing.B) {
 	store, cli := benchStore(b, 0)
 	benchUndelete(b, store, func() {
-		if err := seed.TerminatingPods(context.Background(), cli, "/registry", benchPods, testNow); err != nil {
+		if err := demo.TerminatingPods(context.Background(), cli, "/registry", benchPods, testNow); err != nil {
 			b.Fatal(err)
 		}
 	})
@@ -211,9 +211,9 @@ func seedOneByOne(b *testing.B, cli *clientv3.Client, n int) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			ns, name := fmt.Sprintf("bench-%d", i%10), fmt.Sprintf("pod-%06d", i)
-			pod := seed.RealisticPod(ns, name, fmt.Sprintf("worker-%d", 1+i%50), i)
+			pod := demo.RealisticPod(ns, name, fmt.Sprintf("worker-%d", 1+i%50), i)
 			pod.DeletionTimestamp, pod.DeletionGracePeriodSeconds = &deleting, &grace
-			if err := seed.PutObject(ctx, cli, "/registry/pods/"+ns+"/"+name, pod, 0); err != nil {
+			if err := demo.PutObject(ctx, cli, "/registry/pods/"+ns+"/"+name, pod, 0); err != nil {
 				select {
 				case errs <- err:
 				default:

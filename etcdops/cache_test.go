@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,7 +20,7 @@ var cacheNow = time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
 func seededStore(t *testing.T) (*clientv3.Client, *etcdops.Store) {
 	t.Helper()
 	_, cli := etcdtest.Start(t)
-	if _, err := seed.Capsized(context.Background(), cli, seed.Options{Now: cacheNow, Malformed: true}); err != nil {
+	if _, err := demo.Capsized(context.Background(), cli, demo.Options{Now: cacheNow, Malformed: true}); err != nil {
 		t.Fatal(err)
 	}
 	return cli, etcdops.NewStore(cli, "", false)
@@ -126,7 +126,7 @@ func TestInformerFollowsPutsAndDeletes(t *testing.T) {
 
 	// A put, a delete, and a Txn writing two keys at one revision.
 	key := "/registry/pods/shop/new-pod"
-	if err := seed.PutObject(ctx, cli, key, newPod("shop", "new-pod"), 0); err != nil {
+	if err := demo.PutObject(ctx, cli, key, newPod("shop", "new-pod"), 0); err != nil {
 		t.Fatal(err)
 	}
 	nextUntil(t, w, func() bool { _, ok := inf.Get(key); return ok })
@@ -208,7 +208,7 @@ func TestInformerCompactedResync(t *testing.T) {
 	// Writes and a compaction past the List's revision before the watch
 	// starts: the watch cannot resume and says so.
 	key := "/registry/pods/shop/late"
-	if err := seed.PutObject(ctx, cli, key, newPod("shop", "late"), 0); err != nil {
+	if err := demo.PutObject(ctx, cli, key, newPod("shop", "late"), 0); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := cli.Put(ctx, "/registry/other", "x")
@@ -238,7 +238,7 @@ func TestInformerCompactedResync(t *testing.T) {
 
 func TestLeaseStatusOfCachedItem(t *testing.T) {
 	_, cli := etcdtest.Start(t)
-	if _, err := seed.Capsized(context.Background(), cli, seed.Options{Now: cacheNow, ControllerManagerAlive: true}); err != nil {
+	if _, err := demo.Capsized(context.Background(), cli, demo.Options{Now: cacheNow, ControllerManagerAlive: true}); err != nil {
 		t.Fatal(err)
 	}
 	store := etcdops.NewStore(cli, "", false)
@@ -266,7 +266,7 @@ func TestLeaseStatusOfCachedItem(t *testing.T) {
 // cluster at once; the cache is synced only at the end.
 func TestFirstListShowsItsPages(t *testing.T) {
 	srv, cli := etcdtest.Start(t)
-	if err := seed.TerminatingPods(context.Background(), cli, "/registry", 6000, testNow); err != nil {
+	if err := demo.TerminatingPods(context.Background(), cli, "/registry", 6000, testNow); err != nil {
 		t.Fatal(err)
 	}
 	proxy := etcdtest.NewStallProxy(t, srv.Endpoint())
@@ -306,7 +306,7 @@ func TestInformerItemsInKeyOrder(t *testing.T) {
 	}
 	w := inf.Watch(ctx)
 	for _, name := range []string{"zz-last", "aa-first", "mm-middle"} {
-		if err := seed.PutObject(ctx, cli, "/registry/pods/default/"+name, newPod("default", name), 0); err != nil {
+		if err := demo.PutObject(ctx, cli, "/registry/pods/default/"+name, newPod("default", name), 0); err != nil {
 			t.Fatal(err)
 		}
 	}

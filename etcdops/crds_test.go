@@ -6,14 +6,14 @@ import (
 	"testing"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 )
 
 // TestResolveCustomResourceNames: the names a CRD in etcd declares resolve
 // to its resource, with its scope, kind and storage version, as kubectl
 // resolves them through discovery; built-ins resolve without a read.
 func TestResolveCustomResourceNames(t *testing.T) {
-	store, _, _ := capsized(t, seed.Options{})
+	store, _, _ := capsized(t, demo.Options{})
 	for _, arg := range []string{"crontabs", "crontab", "ct", "CronTab", "crontabs.stable.example.com", "ct.stable.example.com"} {
 		t.Run(arg, func(t *testing.T) {
 			r, err := store.ResolveResource(context.Background(), arg)

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 )
 
 // TestDeleteAndUndo: delete removes keys with the apiserver's delete Txn on
@@ -13,7 +13,7 @@ import (
 // many deletes preview as one group; undo re-creates them.
 func TestDeleteAndUndo(t *testing.T) {
 	ctx := context.Background()
-	store, cli, _ := capsized(t, seed.Options{})
+	store, cli, _ := capsized(t, demo.Options{})
 	cms := resource(t, "configmaps")
 	var names []string
 	for _, ns := range []string{"shop"} {

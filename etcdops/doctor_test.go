@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -45,7 +45,7 @@ func titles(d *etcdops.Diagnosis) string {
 func TestDoctorOnTheCapsizedCluster(t *testing.T) {
 	for _, alive := range []bool{false, true} {
 		t.Run(map[bool]string{false: "controller-manager stopped", true: "controller-manager alive"}[alive], func(t *testing.T) {
-			store, _, _ := capsized(t, seed.Options{Malformed: true, ControllerManagerAlive: alive})
+			store, _, _ := capsized(t, demo.Options{Malformed: true, ControllerManagerAlive: alive})
 			d, err := store.Doctor(context.Background(), testNow)
 			if err != nil {
 				t.Fatal(err)
@@ -191,7 +191,7 @@ func tolerate(seconds int64) []corev1.Toleration {
 func put(t *testing.T, cli *clientv3.Client, objects map[string]runtime.Object) {
 	t.Helper()
 	for key, obj := range objects {
-		if err := seed.PutObject(context.Background(), cli, key, obj, clientv3.NoLease); err != nil {
+		if err := demo.PutObject(context.Background(), cli, key, obj, clientv3.NoLease); err != nil {
 			t.Fatal(err)
 		}
 	}

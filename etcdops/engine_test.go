@@ -13,8 +13,8 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -23,11 +23,11 @@ import (
 var testNow = time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
 
 // capsized starts a real etcd seeded with the demo's broken cluster.
-func capsized(t testing.TB, opts seed.Options) (*etcdops.Store, *clientv3.Client, seed.Summary) {
+func capsized(t testing.TB, opts demo.Options) (*etcdops.Store, *clientv3.Client, demo.Summary) {
 	t.Helper()
 	_, cli := etcdtest.Start(t)
 	opts.Now = testNow
-	summary, err := seed.Capsized(context.Background(), cli, opts)
+	summary, err := demo.Capsized(context.Background(), cli, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestRepairs(t *testing.T) {
 	tests := []struct {
 		name  string
 		op    func(t *testing.T) etcdops.Operation
-		count func(s seed.Summary) int
+		count func(s demo.Summary) int
 		check func(t *testing.T, before, after []byte)
 	}{
 		{
@@ -109,7 +109,7 @@ func TestRepairs(t *testing.T) {
 			op: func(t *testing.T) etcdops.Operation {
 				return etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}}
 			},
-			count: func(s seed.Summary) int { return s.TerminatingPods },
+			count: func(s demo.Summary) int { return s.TerminatingPods },
 			check: func(t *testing.T, before, after []byte) {
 				b, a := decodePod(t, before), decodePod(t, after)
 				if a.DeletionTimestamp != nil || a.DeletionGracePeriodSeconds != nil {
@@ -129,7 +129,7 @@ func TestRepairs(t *testing.T) {
 			op: func(t *testing.T) etcdops.Operation {
 				return etcdops.Operation{Action: etcdops.UntaintNodes, AllNodes: true, Query: etcdops.Query{Resource: resource(t, "nodes")}}
 			},
-			count: func(s seed.Summary) int { return s.TaintedNodes },
+			count: func(s demo.Summary) int { return s.TaintedNodes },
 			check: func(t *testing.T, before, after []byte) {
 				b, a := decodeNode(t, before), decodeNode(t, after)
 				var kept []corev1.Taint
@@ -152,7 +152,7 @@ func TestRepairs(t *testing.T) {
 			op: func(t *testing.T) etcdops.Operation {
 				return etcdops.Operation{Action: etcdops.UncordonNodes, AllNodes: true, Query: etcdops.Query{Resource: resource(t, "nodes")}}
 			},
-			count: func(seed.Summary) int { return 1 }, // worker-3 was cordoned
+			count: func(demo.Summary) int { return 1 }, // worker-3 was cordoned
 			check: func(t *testing.T, before, after []byte) {
 				b, a := decodeNode(t, before), decodeNode(t, after)
 				if a.Spec.Unschedulable {
@@ -180,7 +180,7 @@ func TestRepairs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			store, cli, summary := capsized(t, seed.Options{})
+			store, cli, summary := capsized(t, demo.Options{})
 			op := tt.op(t)
 			original := snapshot(t, cli)
 
@@ -284,7 +284,7 @@ func planned(plan *etcdops.Plan, key string) bool {
 
 func TestUntaintKeepsOtherTaintsAndFiltersByEffect(t *testing.T) {
 	ctx := context.Background()
-	store, cli, _ := capsized(t, seed.Options{})
+	store, cli, _ := capsized(t, demo.Options{})
 	op := etcdops.Operation{Action: etcdops.UntaintNodes, TaintEffect: "NoExecute",
 		Query: etcdops.Query{Resource: resource(t, "nodes"), Names: []string{"worker-5"}}}
 	plan, err := store.Plan(ctx, op)
@@ -319,7 +319,7 @@ func sorted(s []string) []string {
 
 func TestSelection(t *testing.T) {
 	ctx := context.Background()
-	store, _, _ := capsized(t, seed.Options{})
+	store, _, _ := capsized(t, demo.Options{})
 	pods := resource(t, "pods")
 	sel, err := etcdops.ParseSelector("app")
 	if err != nil {
@@ -372,7 +372,7 @@ func TestConflictReplansOnce(t *testing.T) {
 	for _, again := range []bool{false, true} {
 		t.Run(fmt.Sprintf("writes again %v", again), func(t *testing.T) {
 			ctx := context.Background()
-			store, cli, _ := capsized(t, seed.Options{})
+			store, cli, _ := capsized(t, demo.Options{})
 			op := etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}}
 			plan, err := store.Plan(ctx, op)
 			if err != nil {
@@ -455,15 +455,15 @@ func relabel(t testing.TB, cli *clientv3.Client, key, value string) {
 
 func TestLeaseKept(t *testing.T) {
 	ctx := context.Background()
-	store, cli, _ := capsized(t, seed.Options{})
+	store, cli, _ := capsized(t, demo.Options{})
 	lease, err := cli.Grant(ctx, 3600)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pod := seed.RealisticPod("shop", "leased", "worker-1", 7)
+	pod := demo.RealisticPod("shop", "leased", "worker-1", 7)
 	pod.DeletionTimestamp = pod.CreationTimestamp.DeepCopy()
 	key := store.Layout().Key(resource(t, "pods"), "shop", "leased")
-	if err := seed.PutObject(ctx, cli, key, pod, lease.ID); err != nil {
+	if err := demo.PutObject(ctx, cli, key, pod, lease.ID); err != nil {
 		t.Fatal(err)
 	}
 	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop", Names: []string{"leased"}}})
@@ -484,7 +484,7 @@ func TestLeaseKept(t *testing.T) {
 
 func TestMalformedAndEncryptedAreSkipped(t *testing.T) {
 	ctx := context.Background()
-	store, cli, summary := capsized(t, seed.Options{Malformed: true})
+	store, cli, summary := capsized(t, demo.Options{Malformed: true})
 	before := snapshot(t, cli)
 	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
 	if err != nil {
@@ -528,7 +528,7 @@ func TestMalformedAndEncryptedAreSkipped(t *testing.T) {
 
 func TestReadOnlyRefusesWrites(t *testing.T) {
 	ctx := context.Background()
-	_, cli, _ := capsized(t, seed.Options{})
+	_, cli, _ := capsized(t, demo.Options{})
 	store := etcdops.NewStore(cli, "", true)
 	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
 	if err != nil {
@@ -545,7 +545,7 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 
 func TestJournalAndUndoConflict(t *testing.T) {
 	ctx := context.Background()
-	store, cli, _ := capsized(t, seed.Options{})
+	store, cli, _ := capsized(t, demo.Options{})
 	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -609,7 +609,7 @@ func TestControllerManagerWarning(t *testing.T) {
 	op := etcdops.Operation{Action: etcdops.UntaintNodes, AllNodes: true}
 	for _, alive := range []bool{true, false} {
 		t.Run(fmt.Sprintf("alive=%v", alive), func(t *testing.T) {
-			store, _, _ := capsized(t, seed.Options{ControllerManagerAlive: alive})
+			store, _, _ := capsized(t, demo.Options{ControllerManagerAlive: alive})
 			cp, err := store.ControlPlane(context.Background())
 			if err != nil {
 				t.Fatal(err)
@@ -635,7 +635,7 @@ func TestControllerManagerWarning(t *testing.T) {
 // undo (as a TUI session writes) undoes to nothing, without a no-op write.
 func TestUndoOfAJournalWithItsOwnRestores(t *testing.T) {
 	ctx := context.Background()
-	store, _, _ := capsized(t, seed.Options{})
+	store, _, _ := capsized(t, demo.Options{})
 	j := journal(t)
 	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop"}})
 	if err != nil {

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 )
 
 const poisonKey = "/registry/pods/default/poison"
@@ -19,7 +19,7 @@ const poisonKey = "/registry/pods/default/poison"
 func TestQuarantineOnBackends(t *testing.T) {
 	etcdtest.ForEachBackend(t, func(t *testing.T, b etcdtest.Backend) {
 		ctx := context.Background()
-		store, _ := capsizedOn(t, b, seed.Options{Malformed: true})
+		store, _ := capsizedOn(t, b, demo.Options{Malformed: true})
 		poison := get(t, store, poisonKey)
 
 		plan, err := store.PlanQuarantine(ctx, []string{poisonKey})
@@ -72,7 +72,7 @@ func TestQuarantineOnBackends(t *testing.T) {
 // other key is refused with an error naming it, and nothing is written.
 func TestQuarantineRefuses(t *testing.T) {
 	ctx := context.Background()
-	store, cli, _ := capsized(t, seed.Options{Malformed: true})
+	store, cli, _ := capsized(t, demo.Options{Malformed: true})
 	before := snapshot(t, cli)
 	tests := []struct {
 		name    string
@@ -106,7 +106,7 @@ func TestQuarantineRefuses(t *testing.T) {
 // reported, for the operator to compare).
 func TestQuarantineLeavesAValueRewrittenSinceItWasRead(t *testing.T) {
 	ctx := context.Background()
-	store, cli, _ := capsized(t, seed.Options{Malformed: true})
+	store, cli, _ := capsized(t, demo.Options{Malformed: true})
 	plan, err := store.PlanQuarantine(ctx, []string{poisonKey})
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	"google.golang.org/protobuf/encoding/protowire"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -58,8 +58,8 @@ func TestRunIsPreviewThenApply(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			twoPass, twoPassCli, _ := capsized(t, seed.Options{Malformed: true})
-			onePass, onePassCli, _ := capsized(t, seed.Options{Malformed: true})
+			twoPass, twoPassCli, _ := capsized(t, demo.Options{Malformed: true})
+			onePass, onePassCli, _ := capsized(t, demo.Options{Malformed: true})
 			before := snapshot(t, onePassCli)
 
 			want := applyBatch(t, twoPass, journal(t), tt.ops...)
@@ -126,9 +126,9 @@ func TestRunIsPreviewThenApply(t *testing.T) {
 // flight finish (journaled), starts no more and says ErrStopped; running
 // again writes the rest without a conflict.
 func TestRunStopsAfterTheWritesInFlight(t *testing.T) {
-	store, cli, _ := capsized(t, seed.Options{})
+	store, cli, _ := capsized(t, demo.Options{})
 	const terminating = 600
-	if err := seed.TerminatingPods(context.Background(), cli, "/registry", terminating, testNow); err != nil {
+	if err := demo.TerminatingPods(context.Background(), cli, "/registry", terminating, testNow); err != nil {
 		t.Fatal(err)
 	}
 	op := etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "bench-3"}}
@@ -194,8 +194,8 @@ func TestRunStopsAfterTheWritesInFlight(t *testing.T) {
 // decoded and the corrupt one reported.
 func TestPlanSkipsDecodingUntouchedValues(t *testing.T) {
 	ctx := context.Background()
-	store, cli, _ := capsized(t, seed.Options{})
-	running := seed.RealisticPod("corrupt", "running", "worker-1", 1)
+	store, cli, _ := capsized(t, demo.Options{})
+	running := demo.RealisticPod("corrupt", "running", "worker-1", 1)
 	deleting := running.DeepCopy()
 	deleting.Name = "deleting"
 	now := metav1.NewTime(testNow)

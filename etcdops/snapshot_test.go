@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	bolt "go.etcd.io/bbolt"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -93,7 +93,7 @@ func readAll(t *testing.T, store *etcdops.Store) reads {
 func TestSnapshotReads(t *testing.T) {
 	ctx := context.Background()
 	srv, cli := etcdtest.Start(t)
-	if _, err := seed.Capsized(ctx, cli, seed.Options{Now: testNow, Malformed: true}); err != nil {
+	if _, err := demo.Capsized(ctx, cli, demo.Options{Now: testNow, Malformed: true}); err != nil {
 		t.Fatal(err)
 	}
 	e := writeEditedConfigMap(t, cli, "shop", "edited")

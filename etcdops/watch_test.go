@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 )
 
 func nextEvent(t *testing.T, ch <-chan etcdops.WatchEvent) etcdops.WatchEvent {
@@ -102,7 +102,7 @@ func TestWatchCanceled(t *testing.T) {
 func TestControlPlaneLeasesFound(t *testing.T) {
 	_, cli := etcdtest.Start(t)
 	now := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
-	if _, err := seed.Capsized(context.Background(), cli, seed.Options{Now: now, ControllerManagerAlive: true}); err != nil {
+	if _, err := demo.Capsized(context.Background(), cli, demo.Options{Now: now, ControllerManagerAlive: true}); err != nil {
 		t.Fatal(err)
 	}
 	store := etcdops.NewStore(cli, "", false)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/encoding/protowire"
 	corev1 "k8s.io/api/core/v1"
@@ -26,8 +26,8 @@ import (
 // ResourceVersion > the one asked for; the etcd watcher starts at rev+1).
 func TestEveryObjectItsOwnRevision(t *testing.T) {
 	ctx := context.Background()
-	store, cli, _ := capsized(t, seed.Options{})
-	if err := seed.TerminatingPods(ctx, cli, "/registry", 300, testNow); err != nil {
+	store, cli, _ := capsized(t, demo.Options{})
+	if err := demo.TerminatingPods(ctx, cli, "/registry", 300, testNow); err != nil {
 		t.Fatal(err)
 	}
 	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
@@ -81,9 +81,9 @@ func TestEveryObjectItsOwnRevision(t *testing.T) {
 // anything else is skipped and reported by key, never "already fine".
 func TestWrongKindIsNotRepaired(t *testing.T) {
 	ctx := context.Background()
-	store, cli, _ := capsized(t, seed.Options{})
+	store, cli, _ := capsized(t, demo.Options{})
 	deleting := metav1.NewTime(testNow)
-	pod := seed.RealisticPod("odd", "pod", "worker-1", 1)
+	pod := demo.RealisticPod("odd", "pod", "worker-1", 1)
 	pod.DeletionTimestamp = &deleting
 	podBytes, err := codec.EncodeProtobuf(pod)
 	if err != nil {
@@ -168,7 +168,7 @@ func withTypeMeta(t *testing.T, value []byte, apiVersion, kind string) []byte {
 // etcd refuses is reported without stopping the others.
 func TestUndoRestoresLargeObjects(t *testing.T) {
 	ctx := context.Background()
-	store, cli, _ := capsized(t, seed.Options{})
+	store, cli, _ := capsized(t, demo.Options{})
 	cmKey := func(name string) string { return "/registry/configmaps/big/" + name }
 	put := func(name string, size int) {
 		cm := &corev1.ConfigMap{
@@ -176,7 +176,7 @@ func TestUndoRestoresLargeObjects(t *testing.T) {
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "big", Finalizers: []string{"example.com/hold"}},
 			Data:       map[string]string{"blob": strings.Repeat("x", size)},
 		}
-		if err := seed.PutObject(ctx, cli, cmKey(name), cm, 0); err != nil {
+		if err := demo.PutObject(ctx, cli, cmKey(name), cm, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -216,16 +216,16 @@ func TestUndoRestoresLargeObjects(t *testing.T) {
 // "requested lease not found" every time.
 func TestUndoUsesTheKeysCurrentLease(t *testing.T) {
 	ctx := context.Background()
-	store, cli, _ := capsized(t, seed.Options{})
+	store, cli, _ := capsized(t, demo.Options{})
 	first, err := cli.Grant(ctx, 3600)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pod := seed.RealisticPod("shop", "leased", "worker-1", 7)
+	pod := demo.RealisticPod("shop", "leased", "worker-1", 7)
 	deleting := metav1.NewTime(testNow)
 	pod.DeletionTimestamp = &deleting
 	key := store.Layout().Key(resource(t, "pods"), "shop", "leased")
-	if err := seed.PutObject(ctx, cli, key, pod, first.ID); err != nil {
+	if err := demo.PutObject(ctx, cli, key, pod, first.ID); err != nil {
 		t.Fatal(err)
 	}
 	j := journal(t)
@@ -265,7 +265,7 @@ func TestUndoUsesTheKeysCurrentLease(t *testing.T) {
 // decode and kind check as any write.
 func TestUndoRefusesABeforeImageOfTheWrongKind(t *testing.T) {
 	ctx := context.Background()
-	store, cli, _ := capsized(t, seed.Options{})
+	store, cli, _ := capsized(t, demo.Options{})
 	j := journal(t)
 	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UntaintNodes, Query: etcdops.Query{Resource: resource(t, "nodes"), Names: []string{"worker-1"}}})
 	if err != nil {
@@ -278,7 +278,7 @@ func TestUndoRefusesABeforeImageOfTheWrongKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pod, err := codec.EncodeProtobuf(seed.RealisticPod("x", "y", "worker-1", 1))
+	pod, err := codec.EncodeProtobuf(demo.RealisticPod("x", "y", "worker-1", 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +309,7 @@ func TestUndoRefusesABeforeImageOfTheWrongKind(t *testing.T) {
 // untaint before it in place.
 func TestUndoOfOneWrite(t *testing.T) {
 	ctx := context.Background()
-	store, cli, _ := capsized(t, seed.Options{})
+	store, cli, _ := capsized(t, demo.Options{})
 	key := store.Layout().Key(resource(t, "nodes"), "", "worker-3")
 	j := journal(t)
 	original := snapshot(t, cli)[key]
@@ -389,7 +389,7 @@ func equalStates(a, b []etcdops.WriteState) bool {
 // the journal's last line; every complete entry is honoured.
 func TestTornJournalStillUndoes(t *testing.T) {
 	ctx := context.Background()
-	store, cli, _ := capsized(t, seed.Options{})
+	store, cli, _ := capsized(t, demo.Options{})
 	before := snapshot(t, cli)
 	j := journal(t)
 	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UntaintNodes, AllNodes: true, Query: etcdops.Query{Resource: resource(t, "nodes")}})

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,7 +26,7 @@ func (h *harness) informerLists() map[string]int {
 
 func (h *harness) putNode(n *corev1.Node) {
 	h.t.Helper()
-	if err := seed.PutObject(context.Background(), h.cli, "/registry/minions/"+n.Name, n, 0); err != nil {
+	if err := demo.PutObject(context.Background(), h.cli, "/registry/minions/"+n.Name, n, 0); err != nil {
 		h.t.Fatal(err)
 	}
 }
@@ -54,7 +54,7 @@ func TestCacheFollowsWritesWithoutRelisting(t *testing.T) {
 			Spec:       corev1.PodSpec{NodeName: "worker-7"},
 			Status:     corev1.PodStatus{Phase: corev1.PodRunning},
 		}
-		if err := seed.PutObject(ctx, h.cli, "/registry/pods/shop/"+pod.Name, pod, 0); err != nil {
+		if err := demo.PutObject(ctx, h.cli, "/registry/pods/shop/"+pod.Name, pod, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -82,7 +82,7 @@ func TestCacheFollowsWritesWithoutRelisting(t *testing.T) {
 	pod, _ := typedPod(h.object(victim.key))
 	pod = pod.DeepCopy()
 	pod.DeletionTimestamp, pod.DeletionGracePeriodSeconds = nil, nil
-	if err := seed.PutObject(ctx, h.cli, victim.key, pod, 0); err != nil {
+	if err := demo.PutObject(ctx, h.cli, victim.key, pod, 0); err != nil {
 		t.Fatal(err)
 	}
 	h.waitScreen("39 terminating")
@@ -129,7 +129,7 @@ func TestNodeLeaseFromCache(t *testing.T) {
 	lease := h.object(key).Object.Typed.(*coordinationv1.Lease).DeepCopy()
 	renew := metav1.NewMicroTime(testNow.Add(-2 * time.Second))
 	lease.Spec.RenewTime = &renew
-	if err := seed.PutObject(context.Background(), h.cli, key, lease, 0); err != nil {
+	if err := demo.PutObject(context.Background(), h.cli, key, lease, 0); err != nil {
 		t.Fatal(err)
 	}
 	h.waitFor("worker-1 alive", func() bool { return h.m.list.nodeLeases["worker-1"].Alive(testNow) })
@@ -262,7 +262,7 @@ func TestDetailFollowsObject(t *testing.T) {
 	pod, _ := typedPod(it)
 	pod = pod.DeepCopy()
 	pod.Labels["touched-by"] = "someone-else"
-	if err := seed.PutObject(context.Background(), h.cli, it.Key, pod, 0); err != nil {
+	if err := demo.PutObject(context.Background(), h.cli, it.Key, pod, 0); err != nil {
 		t.Fatal(err)
 	}
 	h.waitScreen("touched-by: someone-else")

@@ -8,7 +8,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/encoding/protowire"
 	corev1 "k8s.io/api/core/v1"
@@ -46,7 +46,7 @@ func TestHistoryView(t *testing.T) {
 	obj := h.object(key)
 	cm := obj.Object.Typed.(*corev1.ConfigMap).DeepCopy()
 	cm.Data["LOG_LEVEL"] = "debug"
-	if err := seed.PutObject(ctx, h.cli, key, cm, clientv3.NoLease); err != nil {
+	if err := demo.PutObject(ctx, h.cli, key, cm, clientv3.NoLease); err != nil {
 		t.Fatal(err)
 	}
 	h.press(":", "cm shop", "enter")

@@ -11,8 +11,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -35,7 +35,7 @@ type harness struct {
 
 type harnessOptions struct {
 	readOnly bool
-	seed     seed.Options
+	seed     demo.Options
 	width    int
 	height   int
 	// stall puts a StallProxy between the TUI and etcd (harness.stall).
@@ -47,7 +47,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	srv, cli := etcdtest.Start(t)
 	o.seed.Now = testNow
 	o.seed.Malformed = true
-	if _, err := seed.Capsized(context.Background(), cli, o.seed); err != nil {
+	if _, err := demo.Capsized(context.Background(), cli, o.seed); err != nil {
 		t.Fatal(err)
 	}
 	store := etcdops.NewStore(cli, "", o.readOnly)

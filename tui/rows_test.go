@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
@@ -24,7 +24,7 @@ const scalePods, scaleTerminating = 3000, 300
 func scaleStore(t *testing.T) *etcdops.Store {
 	t.Helper()
 	_, cli := etcdtest.Start(t)
-	if err := seed.Pods(context.Background(), cli, "/registry", scalePods, scaleTerminating, testNow); err != nil {
+	if err := demo.Pods(context.Background(), cli, "/registry", scalePods, scaleTerminating, testNow); err != nil {
 		t.Fatal(err)
 	}
 	return etcdops.NewStore(cli, "", false)

@@ -10,7 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -37,7 +37,7 @@ func TestHeaderAndSizes(t *testing.T) {
 }
 
 func TestControllerManagerAliveWarning(t *testing.T) {
-	h := newHarness(t, harnessOptions{seed: seed.Options{ControllerManagerAlive: true}})
+	h := newHarness(t, harnessOptions{seed: demo.Options{ControllerManagerAlive: true}})
 	h.waitScreen("kube-controller-manager is running")
 	h.checkSize()
 }
@@ -240,7 +240,7 @@ func TestLiveUpdateFromWatch(t *testing.T) {
 	pod, _ := typedPod(h.object(other.key))
 	pod = pod.DeepCopy()
 	pod.DeletionTimestamp, pod.DeletionGracePeriodSeconds = nil, nil
-	if err := seed.PutObject(context.Background(), h.cli, other.key, pod, 0); err != nil {
+	if err := demo.PutObject(context.Background(), h.cli, other.key, pod, 0); err != nil {
 		t.Fatal(err)
 	}
 	h.waitFor("the undeleted pod to leave the terminating view", func() bool { return !strings.Contains(h.screen(), other.name) })
@@ -264,7 +264,7 @@ func TestConflictShownNeverOverwritten(t *testing.T) {
 	pod, _ := typedPod(h.object(relabeled.key))
 	pod = pod.DeepCopy()
 	pod.Labels["touched-by"] = "someone-else"
-	if err := seed.PutObject(ctx, h.cli, relabeled.key, pod, 0); err != nil {
+	if err := demo.PutObject(ctx, h.cli, relabeled.key, pod, 0); err != nil {
 		t.Fatal(err)
 	}
 	h.press("y")

@@ -10,7 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 )
 
 // podsOn are the keys of Terminating pods bound to node ("" for any node).
@@ -31,7 +31,7 @@ func hasTaint(n *corev1.Node, key string) bool {
 
 // TestApplyExamplePlan runs the plan of issue 2.
 func TestApplyExamplePlan(t *testing.T) {
-	c := newCluster(t, seed.Options{}) // no malformed values: a clean exit 0
+	c := newCluster(t, demo.Options{}) // no malformed values: a clean exit 0
 	onWorker1 := c.terminatingOn("worker-1")
 	all := c.terminatingOn("")
 	if len(onWorker1) == 0 || len(onWorker1) == len(all) {

@@ -9,8 +9,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 )
 
 // TestRepairCommandsOnBackends runs the repair commands against the
@@ -19,7 +19,7 @@ import (
 // CI). Each command's exit code is checked, and what etcd holds afterwards.
 func TestRepairCommandsOnBackends(t *testing.T) {
 	etcdtest.ForBackends(t, []string{etcdtest.Kine, etcdtest.EtcdProcess}, func(t *testing.T, b etcdtest.Backend) {
-		c := newClusterOn(t, b, seed.Options{Malformed: true})
+		c := newClusterOn(t, b, demo.Options{Malformed: true})
 		undelete := c.journal("undelete.jsonl")
 		original, _ := c.snapshot()
 
@@ -140,7 +140,7 @@ func TestRepairCommandsOnBackends(t *testing.T) {
 		})
 
 		t.Run("apply -f", func(t *testing.T) {
-			c := newClusterOn(t, etcdtest.StartBackend(t, b.Name), seed.Options{})
+			c := newClusterOn(t, etcdtest.StartBackend(t, b.Name), demo.Options{})
 			onWorker1 := c.terminatingOn("worker-1")
 			all := c.terminatingOn("")
 			before, _ := c.snapshot()

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 )
 
 // TestInterruptStopsSafely: Ctrl-C during a long write stops after the Txns
@@ -20,7 +20,7 @@ import (
 // rerun carries on where it stopped.
 func TestInterruptStopsSafely(t *testing.T) {
 	c := capsized(t)
-	if err := seed.TerminatingPods(context.Background(), c.cli, "/registry", 1500, testNow); err != nil {
+	if err := demo.TerminatingPods(context.Background(), c.cli, "/registry", 1500, testNow); err != nil {
 		t.Fatal(err)
 	}
 	journal := c.journal("interrupted.jsonl")

@@ -1,7 +1,7 @@
 package main
 
 // End-to-end tests of the lifeboat command line against a real embedded etcd
-// seeded with a capsized cluster (etcdops/seed). Most tests drive run()
+// seeded with a capsized cluster (internal/demo). Most tests drive run()
 // in-process; the ones that pin flag parsing and process exit codes run the
 // real binary, built once by TestMain.
 
@@ -25,8 +25,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 	"k8s.io/client-go/kubernetes/scheme"
 
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 )
 
 // testNow is when the operator looks at the seeded cluster.
@@ -87,19 +87,19 @@ type cluster struct {
 	n        int
 }
 
-func newCluster(t *testing.T, opts seed.Options) *cluster {
+func newCluster(t *testing.T, opts demo.Options) *cluster {
 	t.Helper()
 	return newClusterOn(t, etcdtest.StartBackend(t, etcdtest.Embedded), opts)
 }
 
 // newClusterOn seeds a capsized cluster into backend b (see
 // etcdtest.BackendNames): lifeboat reaches it at b.Endpoint.
-func newClusterOn(t *testing.T, b etcdtest.Backend, opts seed.Options) *cluster {
+func newClusterOn(t *testing.T, b etcdtest.Backend, opts demo.Options) *cluster {
 	t.Helper()
 	if opts.Now.IsZero() {
 		opts.Now = testNow
 	}
-	if _, err := seed.Capsized(context.Background(), b.Client, opts); err != nil {
+	if _, err := demo.Capsized(context.Background(), b.Client, opts); err != nil {
 		t.Fatalf("seed %s: %v", b.Name, err)
 	}
 	return &cluster{t: t, endpoint: b.Endpoint, cli: b.Client, jdir: t.TempDir()}
@@ -107,7 +107,7 @@ func newClusterOn(t *testing.T, b etcdtest.Backend, opts seed.Options) *cluster 
 
 // capsized is the usual cluster: malformed values in, controller-manager stopped.
 func capsized(t *testing.T) *cluster {
-	return newCluster(t, seed.Options{Malformed: true})
+	return newCluster(t, demo.Options{Malformed: true})
 }
 
 // result is what one lifeboat invocation did.

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/embedded"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/embedetcd"
 	"github.com/urfave/cli/v3"
 )
 
@@ -38,13 +38,13 @@ func demoCommand(std streams) *cli.Command {
 				defer os.RemoveAll(tmp)
 				dir = tmp
 			}
-			srv, err := embedded.Start(dir)
+			srv, err := embedetcd.Start(dir)
 			if err != nil {
 				return fmt.Errorf("demo: start etcd in %s: %w", dir, err)
 			}
 			defer srv.Close()
 			prefix := cmd.Root().String("prefix")
-			summary, err := seed.CapsizedAt(ctx, srv.Endpoint(), seed.Options{
+			summary, err := demo.CapsizedAt(ctx, srv.Endpoint(), demo.Options{
 				Prefix: prefix, Now: std.now(), Malformed: true,
 				ControllerManagerAlive: cmd.Bool("controller-manager-alive"),
 			})
@@ -74,7 +74,7 @@ func demoCommand(std streams) *cli.Command {
 	}
 }
 
-func printDemoBanner(w io.Writer, endpoint, prefix string, s seed.Summary) {
+func printDemoBanner(w io.Writer, endpoint, prefix string, s demo.Summary) {
 	flags := "--endpoints " + endpoint
 	if prefix != "" && prefix != "/registry" {
 		flags += " --prefix " + prefix

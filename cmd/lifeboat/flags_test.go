@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 )
 
 // TestFlagsAnywhere pins the choice of urfave/cli v3 with the real binary:
@@ -14,7 +14,7 @@ import (
 // With urfave/cli v2, "pods undelete NAME --dry-run" took --dry-run for a
 // name and did a real run.
 func TestFlagsAnywhere(t *testing.T) {
-	c := newCluster(t, seed.Options{}) // no malformed values: reads exit 0
+	c := newCluster(t, demo.Options{}) // no malformed values: reads exit 0
 	pods := c.terminatingPods("/registry/pods/shop/")
 	if len(pods) == 0 {
 		t.Fatal("seed has no Terminating pod in shop")
@@ -86,7 +86,7 @@ func TestFlagsAnywhere(t *testing.T) {
 // TestEndpointsEnvInProcess checks ETCDCTL_ENDPOINTS through run() too, and
 // that --endpoints overrides it as with etcdctl.
 func TestEndpointsEnvInProcess(t *testing.T) {
-	c := newCluster(t, seed.Options{})
+	c := newCluster(t, demo.Options{})
 	t.Setenv("ETCDCTL_ENDPOINTS", c.endpoint)
 	r := lifeboat(t, nil, "get", "nodes", "worker-1")
 	wantCode(t, r, 0)

@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -61,7 +61,7 @@ func editedAndDeleted(c *cluster) []int64 {
 }
 
 func TestHistoryCommand(t *testing.T) {
-	c := newCluster(t, seed.Options{})
+	c := newCluster(t, demo.Options{})
 	revs := editedAndDeleted(c)
 
 	t.Run("text", func(t *testing.T) {
@@ -143,7 +143,7 @@ func TestHistoryCommand(t *testing.T) {
 }
 
 func TestHistorySecretsRedacted(t *testing.T) {
-	c := newCluster(t, seed.Options{})
+	c := newCluster(t, demo.Options{})
 	key := "/registry/secrets/payments/payments-api-db"
 	c.edit(key, func(obj runtime.Object) { obj.(*corev1.Secret).Data["password"] = []byte("rotated-hunter3") })
 	tests := []struct {
@@ -167,7 +167,7 @@ func TestHistorySecretsRedacted(t *testing.T) {
 }
 
 func TestHistoryBadInput(t *testing.T) {
-	c := newCluster(t, seed.Options{})
+	c := newCluster(t, demo.Options{})
 	tests := []struct {
 		args []string
 		code int
@@ -220,7 +220,7 @@ func (c *cluster) versionAt(key string, rev int64) string {
 }
 
 func TestRestoreCommand(t *testing.T) {
-	c := newCluster(t, seed.Options{})
+	c := newCluster(t, demo.Options{})
 	revs := editedAndDeleted(c)
 	restore := func(rev int64, args ...string) []string {
 		return append([]string{"restore", "cm", "frontend-config", "-n", "shop", "--revision", fmt.Sprint(rev)}, args...)
@@ -302,7 +302,7 @@ func TestRestoreCommand(t *testing.T) {
 }
 
 func TestRestoreBadInput(t *testing.T) {
-	c := newCluster(t, seed.Options{})
+	c := newCluster(t, demo.Options{})
 	revs := editedAndDeleted(c)
 	if _, err := c.cli.Compact(context.Background(), revs[2]); err != nil {
 		t.Fatal(err)
@@ -354,7 +354,7 @@ func (c *cluster) saveSnapshot() string {
 // from an etcd, with that etcd stopped, and print what they printed live.
 func TestSnapshotCommands(t *testing.T) {
 	srv, cli := etcdtest.Start(t)
-	if _, err := seed.Capsized(context.Background(), cli, seed.Options{Now: testNow, Malformed: true}); err != nil {
+	if _, err := demo.Capsized(context.Background(), cli, demo.Options{Now: testNow, Malformed: true}); err != nil {
 		t.Fatal(err)
 	}
 	c := &cluster{t: t, endpoint: srv.Endpoint(), cli: cli, jdir: t.TempDir()}
@@ -435,7 +435,7 @@ func corednsPod(t *testing.T, c *cluster) string {
 // TestRestoreFromSnapshot: the ConfigMap someone deleted comes back from a
 // backup into the live etcd, through the write path.
 func TestRestoreFromSnapshot(t *testing.T) {
-	c := newCluster(t, seed.Options{})
+	c := newCluster(t, demo.Options{})
 	saved := c.get(frontendConfigKey)
 	path := c.saveSnapshot()
 	c.setConfig(frontendConfigKey, "http://edited-after-the-backup:8080")

@@ -17,7 +17,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -441,7 +441,7 @@ func TestStreamedListIsKubectlsBytes(t *testing.T) {
 // for get and for decode.
 func TestNewerFieldsAreReported(t *testing.T) {
 	c := capsized(t)
-	pod := seed.RealisticPod("shop", "newer-7f9c4-abcde", "worker-6", 1)
+	pod := demo.RealisticPod("shop", "newer-7f9c4-abcde", "worker-6", 1)
 	value, err := codec.EncodeProtobuf(pod)
 	if err != nil {
 		t.Fatal(err)

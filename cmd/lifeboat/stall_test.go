@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 )
 
 // TestStalledEtcdEndsTheCommand: etcd stops answering (SIGSTOP, a dead
@@ -18,7 +18,7 @@ import (
 // instead of hanging; after a write, the journal says what was written.
 func TestStalledEtcdEndsTheCommand(t *testing.T) {
 	c := capsized(t)
-	if err := seed.TerminatingPods(context.Background(), c.cli, "/registry", 400, testNow); err != nil {
+	if err := demo.TerminatingPods(context.Background(), c.cli, "/registry", 400, testNow); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {

@@ -15,7 +15,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 )
 
 // TestWriteExitCodes: 0 when done and when there is nothing to do, 1 when
@@ -514,7 +514,7 @@ func TestFinalizersRemove(t *testing.T) {
 // TestControllerManagerWarning: with a live kube-controller-manager leader,
 // a write warns that it will undo the repair.
 func TestControllerManagerWarning(t *testing.T) {
-	alive := newCluster(t, seed.Options{ControllerManagerAlive: true})
+	alive := newCluster(t, demo.Options{ControllerManagerAlive: true})
 	for _, args := range [][]string{
 		{"nodes", "untaint", "--all", "--yes"},
 		{"pods", "undelete", "-n", "shop", "--dry-run"},

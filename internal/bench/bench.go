@@ -19,13 +19,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 	"k8s.io/client-go/kubernetes/scheme"
 
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 )
 
 const (
 	prefix     = "/registry"
 	podsPrefix = "/registry/pods/"
-	// seedFinalizer is the finalizer seed gives Terminating pods: an
+	// seedFinalizer is the finalizer demo.Pods gives Terminating pods: an
 	// undelete must leave it alone.
 	seedFinalizer = "bench.example.com/hold"
 )
@@ -39,12 +39,12 @@ func (b *bench) seedAll(ctx context.Context) error {
 	b.rep.now = time.Now().UTC().Truncate(time.Second)
 	logf("seeding %s pods, %s of them Terminating", thousands(int64(b.cfg.pods)), thousands(int64(b.cfg.terminating)))
 	start := time.Now()
-	if err := seed.Pods(ctx, b.cli, prefix, b.cfg.pods, b.cfg.terminating, b.rep.now); err != nil {
+	if err := demo.Pods(ctx, b.cli, prefix, b.cfg.pods, b.cfg.terminating, b.rep.now); err != nil {
 		return err
 	}
 	if !b.cfg.skipTUI {
 		logf("seeding %s nodes and their kubelet leases", thousands(int64(b.cfg.nodes)))
-		if err := seed.Nodes(ctx, b.cli, prefix, b.cfg.nodes, b.rep.now); err != nil {
+		if err := demo.Nodes(ctx, b.cli, prefix, b.cfg.nodes, b.rep.now); err != nil {
 			return err
 		}
 	}
@@ -229,7 +229,7 @@ func (b *bench) reseed(ctx context.Context) (map[string]bool, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := seed.TerminatingPods(ctx, b.cli, prefix, b.cfg.terminating, b.rep.now); err != nil {
+	if err := demo.TerminatingPods(ctx, b.cli, prefix, b.cfg.terminating, b.rep.now); err != nil {
 		return nil, 0, err
 	}
 	terminating := map[string]bool{}

@@ -23,7 +23,7 @@
 //     killed by the kernel if the harness dies).
 //  4. Seed -pods realistic ~5 KiB protobuf pods as kube-apiserver stores them
 //     (/registry/pods/<ns>/<name>), -terminating of them Terminating
-//     (etcdops/seed.Pods), and compact etcd's history, as the apiserver does
+//     (internal/demo.Pods), and compact etcd's history, as the apiserver does
 //     every 5 minutes.
 //  5. Measure, -runs times each (median and min):
 //     - the TUI: the binary in a pseudo-terminal (internal/bench/tuiprobe):
@@ -134,7 +134,7 @@ func main() {
 		cfg.skipWrite = true
 	}
 	if cfg.nodes == 0 {
-		// seed.Pods binds pods to worker-1..worker-50.
+		// demo.Pods binds pods to worker-1..worker-50.
 		cfg.nodes = max(cfg.pods/30, 50)
 	}
 	if err := run(ctx, cfg); err != nil {

@@ -99,7 +99,7 @@ func (r *report) print(w io.Writer, b *bench) {
 	}
 
 	fmt.Fprintf(w, "\nSetup:\n\n")
-	fmt.Fprintf(w, "- data: %s realistic pods stored as kube-apiserver stores them (protobuf, /registry/pods/<ns>/<name>, %s bytes each on average, %.1f MB), %s Terminating; %s nodes with kubelet leases, every tenth partitioned (seed.Nodes); seeded in %s, history compacted before measuring\n",
+	fmt.Fprintf(w, "- data: %s realistic pods stored as kube-apiserver stores them (protobuf, /registry/pods/<ns>/<name>, %s bytes each on average, %.1f MB), %s Terminating; %s nodes with kubelet leases, every tenth partitioned (demo.Nodes); seeded in %s, history compacted before measuring\n",
 		n, thousands(r.podBytes/int64(max(cfg.pods, 1))), float64(r.podBytes)/1e6, t, thousands(int64(cfg.nodes)), secs(r.seedTime))
 	fsync := ""
 	if r.haveFsync && r.fsyncCount > 0 {

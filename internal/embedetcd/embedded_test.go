@@ -1,4 +1,4 @@
-package embedded_test
+package embedetcd_test
 
 import (
 	"context"
@@ -8,16 +8,16 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/lifeboat-k8s/lifeboat/etcdops/embedded"
+	"github.com/lifeboat-k8s/lifeboat/internal/embedetcd"
 )
 
 func TestTwoServers(t *testing.T) {
-	a, err := embedded.Start(t.TempDir())
+	a, err := embedetcd.Start(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := embedded.Start(t.TempDir())
+	b, err := embedetcd.Start(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func TestTwoServers(t *testing.T) {
 	if a.Endpoint() == b.Endpoint() {
 		t.Fatalf("both servers at %s", a.Endpoint())
 	}
-	for _, s := range []*embedded.Server{a, b} {
+	for _, s := range []*embedetcd.Server{a, b} {
 		u, err := url.Parse(s.Endpoint())
 		if err != nil {
 			t.Fatal(err)
@@ -68,7 +68,7 @@ func putGet(t *testing.T, endpoint, key, want string) {
 }
 
 func TestCloseIdempotent(t *testing.T) {
-	s, err := embedded.Start(t.TempDir())
+	s, err := embedetcd.Start(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestCloseIdempotent(t *testing.T) {
 
 func TestRestartSameDir(t *testing.T) {
 	dir := t.TempDir()
-	s, err := embedded.Start(dir)
+	s, err := embedetcd.Start(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestRestartSameDir(t *testing.T) {
 	s.Close()
 
 	// A restart picks new ports; the member's data must still be there.
-	s, err = embedded.Start(dir)
+	s, err = embedetcd.Start(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

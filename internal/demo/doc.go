@@ -1,4 +1,4 @@
-// Package seed writes Kubernetes objects into etcd exactly as kube-apiserver
+// Package demo writes Kubernetes objects into etcd exactly as kube-apiserver
 // stores them, to give `lifeboat demo` and lifeboat's tests a cluster to
 // rescue.
 //
@@ -13,4 +13,4 @@
 //
 // Seeding writes with plain Puts: it builds a cluster from nothing and must
 // not be used against one that matters.
-package seed
+package demo

@@ -1,4 +1,4 @@
-package seed_test
+package demo_test
 
 import (
 	"bytes"
@@ -18,8 +18,8 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 )
 
 var now = time.Date(2026, time.May, 14, 3, 17, 0, 0, time.UTC)
@@ -60,7 +60,7 @@ func getAll(t *testing.T, cli *clientv3.Client, prefix string) []stored {
 func TestCapsized(t *testing.T) {
 	_, cli := etcdtest.Start(t)
 	ctx := context.Background()
-	sum, err := seed.Capsized(ctx, cli, seed.Options{Now: now, Malformed: true})
+	sum, err := demo.Capsized(ctx, cli, demo.Options{Now: now, Malformed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func get(t *testing.T, cli *clientv3.Client, key string) []byte {
 
 func TestCapsizedNodes(t *testing.T) {
 	_, cli := etcdtest.Start(t)
-	if _, err := seed.Capsized(context.Background(), cli, seed.Options{Now: now}); err != nil {
+	if _, err := demo.Capsized(context.Background(), cli, demo.Options{Now: now}); err != nil {
 		t.Fatal(err)
 	}
 	node := func(name string) *corev1.Node {
@@ -258,7 +258,7 @@ func TestCapsizedPrefixAndDeterminism(t *testing.T) {
 	_, cli := etcdtest.Start(t)
 	ctx := context.Background()
 	for _, p := range []string{"/kubernetes.io", "/other"} {
-		if _, err := seed.Capsized(ctx, cli, seed.Options{Prefix: p, Now: now, ControllerManagerAlive: true, Malformed: true}); err != nil {
+		if _, err := demo.Capsized(ctx, cli, demo.Options{Prefix: p, Now: now, ControllerManagerAlive: true, Malformed: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -295,7 +295,7 @@ func TestRealisticPodSize(t *testing.T) {
 		"batch-worker",
 	} {
 		for _, ns := range []string{"shop", "monitoring", "team-platform-production"} {
-			pod := seed.RealisticPod(ns, name, "worker-12", i*37)
+			pod := demo.RealisticPod(ns, name, "worker-12", i*37)
 			b, err := codec.EncodeProtobuf(pod)
 			if err != nil {
 				t.Fatal(err)
@@ -303,7 +303,7 @@ func TestRealisticPodSize(t *testing.T) {
 			if len(b) < 4608 || len(b) > 6144 {
 				t.Errorf("%s/%s stored in %d bytes, want 4.5-6 KiB", ns, name, len(b))
 			}
-			again, _ := codec.EncodeProtobuf(seed.RealisticPod(ns, name, "worker-12", i*37))
+			again, _ := codec.EncodeProtobuf(demo.RealisticPod(ns, name, "worker-12", i*37))
 			if !bytes.Equal(b, again) {
 				t.Errorf("%s/%s: RealisticPod is not deterministic", ns, name)
 			}
@@ -317,7 +317,7 @@ func TestRealisticPodSize(t *testing.T) {
 func TestTerminatingPods(t *testing.T) {
 	_, cli := etcdtest.Start(t)
 	const n = 250 // not a multiple of the transaction size
-	if err := seed.TerminatingPods(context.Background(), cli, "/registry", n, now); err != nil {
+	if err := demo.TerminatingPods(context.Background(), cli, "/registry", n, now); err != nil {
 		t.Fatal(err)
 	}
 	kvs := getAll(t, cli, "/registry/pods/")
@@ -340,7 +340,7 @@ func TestTerminatingPods(t *testing.T) {
 func BenchmarkTerminatingPods10k(b *testing.B) {
 	_, cli := etcdtest.Start(b)
 	for b.Loop() {
-		if err := seed.TerminatingPods(context.Background(), cli, "/registry", 10000, now); err != nil {
+		if err := demo.TerminatingPods(context.Background(), cli, "/registry", 10000, now); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -350,7 +350,7 @@ func TestPods(t *testing.T) {
 	_, cli := etcdtest.Start(t)
 	ctx := context.Background()
 	const n, terminating = 250, 35 // neither a multiple of the transaction size
-	if err := seed.Pods(ctx, cli, "/registry", n, terminating, now); err != nil {
+	if err := demo.Pods(ctx, cli, "/registry", n, terminating, now); err != nil {
 		t.Fatal(err)
 	}
 	kvs := getAll(t, cli, "/registry/pods/")
@@ -376,7 +376,7 @@ func TestPods(t *testing.T) {
 	}
 
 	// TerminatingPods puts back exactly the Terminating ones, byte for byte.
-	if err := seed.TerminatingPods(ctx, cli, "/other", terminating, now); err != nil {
+	if err := demo.TerminatingPods(ctx, cli, "/other", terminating, now); err != nil {
 		t.Fatal(err)
 	}
 	again := getAll(t, cli, "/other/pods/")
@@ -390,7 +390,7 @@ func TestPods(t *testing.T) {
 		}
 	}
 
-	if err := seed.Pods(ctx, cli, "/registry", 10, 11, now); err == nil {
+	if err := demo.Pods(ctx, cli, "/registry", 10, 11, now); err == nil {
 		t.Errorf("more Terminating pods than pods: no error")
 	}
 }
@@ -400,10 +400,10 @@ func TestPods(t *testing.T) {
 // say (and times, quantities and maps are not mistaken for newer fields).
 func TestSeedHasNoNewerFields(t *testing.T) {
 	_, cli := etcdtest.Start(t)
-	if _, err := seed.Capsized(context.Background(), cli, seed.Options{Now: now, Malformed: true}); err != nil {
+	if _, err := demo.Capsized(context.Background(), cli, demo.Options{Now: now, Malformed: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := seed.Nodes(context.Background(), cli, "/registry", 3, now); err != nil {
+	if err := demo.Nodes(context.Background(), cli, "/registry", 3, now); err != nil {
 		t.Fatal(err)
 	}
 	typed := 0

@@ -6,15 +6,15 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/lifeboat-k8s/lifeboat/etcdops/embedded"
+	"github.com/lifeboat-k8s/lifeboat/internal/embedetcd"
 )
 
 // Start runs an embedded etcd in t.TempDir() and returns it with a client.
 // Both are closed by t.Cleanup, the client first so that it does not retry
 // against a stopped server.
-func Start(t testing.TB) (*embedded.Server, *clientv3.Client) {
+func Start(t testing.TB) (*embedetcd.Server, *clientv3.Client) {
 	t.Helper()
-	srv, err := embedded.Start(t.TempDir())
+	srv, err := embedetcd.Start(t.TempDir())
 	if err != nil {
 		t.Fatalf("etcdtest: %v", err)
 	}

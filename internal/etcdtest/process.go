@@ -18,7 +18,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/lifeboat-k8s/lifeboat/etcdops/embedded"
+	"github.com/lifeboat-k8s/lifeboat/internal/embedetcd"
 	"go.uber.org/zap"
 )
 
@@ -87,7 +87,7 @@ type etcdProcess struct {
 }
 
 func startProcess(bin, dir string) (*etcdProcess, error) {
-	ports, err := embedded.FreePorts(2)
+	ports, err := embedetcd.FreePorts(2)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package seed_test
+package demo_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/seed"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 )
 
 // Nodes writes n decodable nodes, each with its kubelet Lease and a
@@ -19,7 +19,7 @@ import (
 func TestNodes(t *testing.T) {
 	_, cli := etcdtest.Start(t)
 	const n = 25
-	if err := seed.Nodes(context.Background(), cli, "/registry", n, now); err != nil {
+	if err := demo.Nodes(context.Background(), cli, "/registry", n, now); err != nil {
 		t.Fatal(err)
 	}
 	nodes := getAll(t, cli, "/registry/minions/")
@@ -72,7 +72,7 @@ func TestNodes(t *testing.T) {
 		})
 	}
 	// Past 255 nodes the addresses stay valid.
-	if err := seed.Nodes(context.Background(), cli, "/registry", 300, now); err != nil {
+	if err := demo.Nodes(context.Background(), cli, "/registry", 300, now); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
