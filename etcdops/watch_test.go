@@ -112,7 +112,7 @@ func TestControlPlaneLeasesFound(t *testing.T) {
 	if w := store.Warnings(context.Background(), etcdops.Operation{Action: etcdops.UndeletePods}, now); len(w) == 0 {
 		t.Fatal("no warning while kube-controller-manager is alive")
 	}
-	nl, err := store.NodeLease(context.Background(), "worker-1")
+	nl, err := store.Lease(context.Background(), "kube-node-lease", "worker-1")
 	if err != nil || !nl.Found {
 		t.Fatalf("node lease worker-1 = %+v, %v", nl, err)
 	}
