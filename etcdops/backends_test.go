@@ -27,16 +27,13 @@ import (
 func capsizedOn(t *testing.T, b etcdtest.Backend, opts demo.Options) (*etcdops.Store, demo.Summary) {
 	t.Helper()
 	opts.Now = testNow
-	summary, err := demo.Capsized(context.Background(), b.Client, opts)
-	if err != nil {
-		t.Fatalf("seed %s: %v", b.Name, err)
-	}
+	c := etcdtest.CapsizedOn(t, b, opts)
 	store, err := etcdops.Open(context.Background(), etcdops.Config{Endpoints: []string{b.Endpoint}, Prefix: opts.Prefix})
 	if err != nil {
 		t.Fatalf("Open %s: %v", b.Endpoint, err)
 	}
 	t.Cleanup(func() { store.Close() })
-	return store, summary
+	return store, c.Summary
 }
 
 // checkWrites checks what Apply reported against etcd: every changed key now

@@ -44,7 +44,7 @@ type Informer[T any] struct {
 	rev     int64            // newest revision seen, by the List or the watch
 	epoch   int              // bumped by every Resync: the watches of an older List are ignored
 	synced  bool
-	lists   int
+	lists   int // Resync calls, for tests (export_test.go)
 }
 
 // NewInformer caches a summary of each object of one resource: of one
@@ -69,9 +69,6 @@ func NewInformer[T any](s *Store, res Resource, namespace string, summarize func
 func NewKeyInformer[T any](s *Store, prefix string, summarize func(Item) T) *Informer[T] {
 	return &Informer[T]{store: s, prefix: prefix, raw: true, summarize: summarize, items: map[string]T{}}
 }
-
-// Prefix is the key prefix the informer lists and watches.
-func (inf *Informer[T]) Prefix() string { return inf.prefix }
 
 // Resync lists everything under the prefix (paged, one consistent revision,
 // decoded and summarized on every core) and replaces the cache with it. On
@@ -373,13 +370,6 @@ func (inf *Informer[T]) Synced() bool {
 	inf.mu.Lock()
 	defer inf.mu.Unlock()
 	return inf.synced
-}
-
-// Lists is how many full Lists (Resync calls) the informer has made.
-func (inf *Informer[T]) Lists() int {
-	inf.mu.Lock()
-	defer inf.mu.Unlock()
-	return inf.lists
 }
 
 // LeaseStatusOf reads a decoded Lease item without decoding it again.

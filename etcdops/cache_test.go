@@ -19,11 +19,8 @@ var cacheNow = time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
 
 func seededStore(t *testing.T) (*clientv3.Client, *etcdops.Store) {
 	t.Helper()
-	_, cli := etcdtest.Start(t)
-	if _, err := demo.Capsized(context.Background(), cli, demo.Options{Now: cacheNow, Malformed: true}); err != nil {
-		t.Fatal(err)
-	}
-	return cli, etcdops.NewStore(cli, "", false)
+	c := etcdtest.Capsized(t, demo.Options{Now: cacheNow, Malformed: true})
+	return c.Client, c.Store(false)
 }
 
 func listKeys(t *testing.T, store *etcdops.Store, q etcdops.Query) map[string]int64 {
@@ -237,11 +234,7 @@ func TestInformerCompactedResync(t *testing.T) {
 }
 
 func TestLeaseStatusOfCachedItem(t *testing.T) {
-	_, cli := etcdtest.Start(t)
-	if _, err := demo.Capsized(context.Background(), cli, demo.Options{Now: cacheNow, ControllerManagerAlive: true}); err != nil {
-		t.Fatal(err)
-	}
-	store := etcdops.NewStore(cli, "", false)
+	store := etcdtest.Capsized(t, demo.Options{Now: cacheNow, ControllerManagerAlive: true}).Store(false)
 	leases := resource(t, "leases")
 	inf := etcdops.NewInformer(store, leases, "", summarize)
 	if _, err := inf.Resync(context.Background()); err != nil {

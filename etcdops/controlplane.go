@@ -2,7 +2,6 @@ package etcdops
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -84,15 +83,6 @@ type ControlPlane struct {
 	Scheduler         LeaseStatus // kube-system/kube-scheduler
 }
 
-// ControlPlane reads the controller-manager and scheduler leader leases.
-func (s *Store) ControlPlane(ctx context.Context) (ControlPlane, error) {
-	var cp ControlPlane
-	var err1, err2 error
-	cp.ControllerManager, err1 = s.Lease(ctx, "kube-system", "kube-controller-manager")
-	cp.Scheduler, err2 = s.Lease(ctx, "kube-system", "kube-scheduler")
-	return cp, errors.Join(err1, err2)
-}
-
 // Warnings says, before a write, which running controllers would undo the
 // operation (docs/design.md, "Safety model"): the node lifecycle controller in the
 // kube-controller-manager leader re-taints nodes whose kubelet lease is stale
@@ -111,9 +101,4 @@ func (s *Store) Warnings(ctx context.Context, op Operation, now time.Time) []str
 			cm.Holder, cm.Age(now).Round(time.Second)))
 	}
 	return warnings
-}
-
-// NodeLease is the kubelet heartbeat of one node (kube-node-lease/<node>).
-func (s *Store) NodeLease(ctx context.Context, node string) (LeaseStatus, error) {
-	return s.Lease(ctx, "kube-node-lease", node)
 }

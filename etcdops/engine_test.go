@@ -20,18 +20,14 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-var testNow = time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+var testNow = etcdtest.Now
 
 // capsized starts a real etcd seeded with the demo's broken cluster.
 func capsized(t testing.TB, opts demo.Options) (*etcdops.Store, *clientv3.Client, demo.Summary) {
 	t.Helper()
-	_, cli := etcdtest.Start(t)
 	opts.Now = testNow
-	summary, err := demo.Capsized(context.Background(), cli, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return etcdops.NewStore(cli, opts.Prefix, false), cli, summary
+	c := etcdtest.Capsized(t, opts)
+	return c.Store(false), c.Client, c.Summary
 }
 
 func resource(t testing.TB, name string) etcdops.Resource {

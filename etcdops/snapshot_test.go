@@ -92,10 +92,8 @@ func readAll(t *testing.T, store *etcdops.Store) reads {
 // the live etcd showed: keys, objects, history and deletions.
 func TestSnapshotReads(t *testing.T) {
 	ctx := context.Background()
-	srv, cli := etcdtest.Start(t)
-	if _, err := demo.Capsized(ctx, cli, demo.Options{Now: testNow, Malformed: true}); err != nil {
-		t.Fatal(err)
-	}
+	c := etcdtest.Capsized(t, demo.Options{Now: testNow, Malformed: true})
+	srv, cli := c.Server, c.Client
 	e := writeEditedConfigMap(t, cli, "shop", "edited")
 	putObject(t, cli, e.key, configMap("shop", "edited", 1, testNow, testNow)) // a second life
 	if _, err := cli.Compact(ctx, e.revs[1]); err != nil {

@@ -100,12 +100,8 @@ func TestWatchCanceled(t *testing.T) {
 // (regression: a package-variable Resource resolved before StoragePath was
 // set made every Lease read miss).
 func TestControlPlaneLeasesFound(t *testing.T) {
-	_, cli := etcdtest.Start(t)
 	now := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
-	if _, err := demo.Capsized(context.Background(), cli, demo.Options{Now: now, ControllerManagerAlive: true}); err != nil {
-		t.Fatal(err)
-	}
-	store := etcdops.NewStore(cli, "", false)
+	store := etcdtest.Capsized(t, demo.Options{Now: now, ControllerManagerAlive: true}).Store(false)
 	cp, err := store.ControlPlane(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +112,7 @@ func TestControlPlaneLeasesFound(t *testing.T) {
 	if w := store.Warnings(context.Background(), etcdops.Operation{Action: etcdops.UndeletePods}, now); len(w) == 0 {
 		t.Fatal("no warning while kube-controller-manager is alive")
 	}
-	nl, err := store.NodeLease(context.Background(), "worker-1")
+	nl, err := store.Lease(context.Background(), "kube-node-lease", "worker-1")
 	if err != nil || !nl.Found {
 		t.Fatalf("node lease worker-1 = %+v, %v", nl, err)
 	}

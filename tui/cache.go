@@ -30,6 +30,7 @@ type cache struct {
 	cancel  context.CancelFunc // ends the watch of the current sync
 	watch   *etcdops.InformerWatch[*row]
 	loading bool
+	lists   int  // full lists started (Resync calls), like Model.fullLists
 	dead    bool // the last sync failed or its watch ended: list again
 	dirty   bool // changed since the screen last read it
 }
@@ -153,6 +154,7 @@ func (m *Model) syncCmd(c *cache) tea.Cmd {
 	wctx, cancelWatch := context.WithCancel(m.ctx)
 	c.cancel = cancelWatch
 	m.fullLists++
+	c.lists++
 	m.busy++
 	key, gen, inf := c.key, c.gen, c.inf
 	var progress tea.Cmd

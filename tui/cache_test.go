@@ -15,11 +15,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// informerLists is how many full lists each cache's informer has made.
+// informerLists is how many full lists each cache has started.
 func (h *harness) informerLists() map[string]int {
 	out := map[string]int{}
 	for k, c := range h.m.caches {
-		out[k] = c.inf.Lists()
+		out[k] = c.lists
 	}
 	return out
 }
@@ -145,10 +145,10 @@ func TestWatchErrorsRelist(t *testing.T) {
 	h.waitFor("first lists done", func() bool { return h.m.busy == 0 })
 	lists := h.m.fullLists
 	pods := h.m.caches[podsCache]
-	before := pods.inf.Lists()
+	before := pods.lists
 	h.send(cacheEventsMsg{key: podsCache, gen: pods.gen, err: fmt.Errorf("watch: %w", etcdops.ErrCompacted)})
 	h.waitFor("the pods re-list", func() bool { return h.m.busy == 0 && !pods.loading })
-	if got := pods.inf.Lists() - before; got != 1 {
+	if got := pods.lists - before; got != 1 {
 		t.Errorf("compaction made %d pods lists, want 1", got)
 	}
 	if got := h.m.fullLists - lists; got != 1 {

@@ -17,7 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-var testNow = time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+var testNow = etcdtest.Now
 
 // harness drives the model as bubbletea would, against a real embedded
 // etcd: Update runs on the test goroutine, each tea.Cmd in its own
@@ -44,13 +44,10 @@ type harnessOptions struct {
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
 	t.Helper()
-	srv, cli := etcdtest.Start(t)
 	o.seed.Now = testNow
 	o.seed.Malformed = true
-	if _, err := demo.Capsized(context.Background(), cli, o.seed); err != nil {
-		t.Fatal(err)
-	}
-	store := etcdops.NewStore(cli, "", o.readOnly)
+	c := etcdtest.Capsized(t, o.seed)
+	srv, cli, store := c.Server, c.Client, c.Store(o.readOnly)
 	var proxy *etcdtest.StallProxy
 	if o.stall {
 		proxy = etcdtest.NewStallProxy(t, srv.Endpoint())

@@ -89,20 +89,26 @@ type cluster struct {
 
 func newCluster(t *testing.T, opts demo.Options) *cluster {
 	t.Helper()
-	return newClusterOn(t, etcdtest.StartBackend(t, etcdtest.Embedded), opts)
+	return clusterOf(t, etcdtest.Capsized(t, withNow(opts)))
 }
 
 // newClusterOn seeds a capsized cluster into backend b (see
 // etcdtest.BackendNames): lifeboat reaches it at b.Endpoint.
 func newClusterOn(t *testing.T, b etcdtest.Backend, opts demo.Options) *cluster {
 	t.Helper()
+	return clusterOf(t, etcdtest.CapsizedOn(t, b, withNow(opts)))
+}
+
+// withNow seeds at testNow, the CLI's clock, unless the test picks a time.
+func withNow(opts demo.Options) demo.Options {
 	if opts.Now.IsZero() {
 		opts.Now = testNow
 	}
-	if _, err := demo.Capsized(context.Background(), b.Client, opts); err != nil {
-		t.Fatalf("seed %s: %v", b.Name, err)
-	}
-	return &cluster{t: t, endpoint: b.Endpoint, cli: b.Client, jdir: t.TempDir()}
+	return opts
+}
+
+func clusterOf(t *testing.T, c etcdtest.Cluster) *cluster {
+	return &cluster{t: t, endpoint: c.Endpoint, cli: c.Client, jdir: t.TempDir()}
 }
 
 // capsized is the usual cluster: malformed values in, controller-manager stopped.

@@ -353,11 +353,8 @@ func (c *cluster) saveSnapshot() string {
 // TestSnapshotCommands: get, ls, decode and history read a snapshot saved
 // from an etcd, with that etcd stopped, and print what they printed live.
 func TestSnapshotCommands(t *testing.T) {
-	srv, cli := etcdtest.Start(t)
-	if _, err := demo.Capsized(context.Background(), cli, demo.Options{Now: testNow, Malformed: true}); err != nil {
-		t.Fatal(err)
-	}
-	c := &cluster{t: t, endpoint: srv.Endpoint(), cli: cli, jdir: t.TempDir()}
+	ec := etcdtest.Capsized(t, demo.Options{Now: testNow, Malformed: true})
+	srv, c := ec.Server, clusterOf(t, ec)
 	editedAndDeleted(c)
 	reads := [][]string{
 		{"get", "pods", "-A"},

@@ -3,7 +3,6 @@ package etcdtest
 import (
 	"testing"
 
-	"go.etcd.io/etcd/api/v3/version"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -40,8 +39,7 @@ func StartBackend(t testing.TB, name string) Backend {
 	b := Backend{Name: name}
 	switch name {
 	case Embedded:
-		srv, cli := Start(t)
-		b.Version, b.Endpoint, b.Client = version.Version, srv.Endpoint(), cli
+		b, _ = startEmbedded(t)
 	case EtcdProcess:
 		b.Endpoint, b.Version, b.Client = startEtcdProcess(t)
 	case Kine:

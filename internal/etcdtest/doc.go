@@ -8,4 +8,7 @@
 // (etcd 3.4 from Debian's etcd-server in CI), StartKine runs kine, k3s' etcd
 // API over SQLite, on a unix socket, and ForEachBackend runs a test body on
 // each of them and the embedded etcd.
+//
+// Most tests start from the same broken cluster: Capsized (or CapsizedOn a
+// backend) seeds one with internal/demo, at the fixed moment Now.
 package etcdtest

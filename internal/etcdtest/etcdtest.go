@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/version"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/lifeboat-k8s/lifeboat/internal/embedetcd"
@@ -33,4 +34,11 @@ func Start(t testing.TB) (*embedetcd.Server, *clientv3.Client) {
 		}
 	})
 	return srv, cli
+}
+
+// startEmbedded is Start as a Backend, with its server.
+func startEmbedded(t testing.TB) (Backend, *embedetcd.Server) {
+	t.Helper()
+	srv, cli := Start(t)
+	return Backend{Name: Embedded, Version: version.Version, Endpoint: srv.Endpoint(), Client: cli}, srv
 }
