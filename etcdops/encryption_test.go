@@ -11,8 +11,8 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
-	"github.com/lifeboat-k8s/lifeboat/etcdops/etcdtest"
 	"github.com/lifeboat-k8s/lifeboat/internal/enctest"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
