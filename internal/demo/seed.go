@@ -300,11 +300,15 @@ func Capsized(ctx context.Context, cli *clientv3.Client, opts Options) (Summary,
 		// A value that is no object at all: one of these under pods is
 		// enough to keep an apiserver from listing pods.
 		w.putRaw("pods", "default", "poison", []byte("not an object"))
-		// A Secret encrypted at rest with aescbc: 16 bytes of IV, then
-		// ciphertext blocks. The bytes are derived, not random, so seeded
-		// clusters stay identical; without key1 they are noise either way.
-		w.putRaw("secrets", "payments", "card-processor-token",
-			append([]byte("k8s:enc:aescbc:v1:key1:"), digest("card-processor-token", 16+96)...))
+		// A Secret encrypted at rest with aescbc key1 (EncryptionConfig):
+		// noise without the key.
+		if key, ok := w.key("secrets", "payments", "card-processor-token"); ok {
+			if value, err := encryptedSecret(key, ago(30*24*time.Hour)); err != nil {
+				w.err = err
+			} else {
+				w.putRaw("secrets", "payments", "card-processor-token", value)
+			}
+		}
 	}
 	return w.sum, w.err
 }
