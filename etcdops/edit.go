@@ -96,7 +96,7 @@ func (s *Store) PlanEdit(e *EditSource, edited map[string]any, allowFieldLoss bo
 	if ns, _ := md["namespace"].(string); ns != e.Info.Namespace {
 		return nil, usageErrorf("%s: the edit moves it to namespace %q: create the new one, delete the old", e.Info, ns)
 	}
-	value, err := codec.EncodeForStorage(edited)
+	value, err := codec.EncodeForStorage(edited, e.Info.Resource.StorageVersion())
 	if err != nil {
 		return nil, usageErrorf("%s: %v", e.Info, err)
 	}

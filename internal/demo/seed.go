@@ -273,6 +273,7 @@ func Capsized(ctx context.Context, cli *clientv3.Client, opts Options) (Summary,
 
 	// The frontend Service, and its Endpoints: only the healthy replicas
 	// remain; the endpoints controller dropped the Terminating ones.
+	w.put("deployments", "shop", "frontend", deployment(frontendHealthy[0], 3, ago(30*24*time.Hour)), clientv3.NoLease)
 	w.put("services", "shop", "frontend", frontendService(ago(30*24*time.Hour)), clientv3.NoLease)
 	w.put("endpoints", "shop", "frontend", frontendEndpoints(frontendHealthy, ago(30*24*time.Hour), ago(evictionAgo)), clientv3.NoLease)
 
