@@ -51,6 +51,32 @@ func (s *Store) ReadForEdit(ctx context.Context, info KeyInfo) (*EditSource, err
 	return &EditSource{Info: info, Record: rec, Object: m, Newer: codec.NewerFields(rec.Value, obj)}, nil
 }
 
+// FieldLossError says an edit would drop fields a newer Kubernetes wrote:
+// each front end says how to go on (the CLI's --allow-field-loss).
+type FieldLossError struct {
+	Info   KeyInfo
+	Fields []codec.NewerField
+}
+
+func (e *FieldLossError) Error() string {
+	where := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		where[i] = f.String()
+	}
+	return fmt.Sprintf("%s carries fields this lifeboat does not know (%s): an edit would drop them", e.Info, strings.Join(where, "; "))
+}
+
+// CheckFieldLoss refuses, with a *FieldLossError inside a *UsageError, to
+// edit an object carrying fields a newer Kubernetes wrote, unless
+// allowFieldLoss. Front ends call it before opening an editor, so nobody
+// edits an object only to be refused.
+func (e *EditSource) CheckFieldLoss(allowFieldLoss bool) error {
+	if len(e.Newer) == 0 || allowFieldLoss {
+		return nil
+	}
+	return &UsageError{Err: fmt.Errorf("%w; --allow-field-loss to go on", &FieldLossError{Info: e.Info, Fields: e.Newer})}
+}
+
 // MergePatch applies a JSON merge patch (RFC 7386, as `kubectl patch
 // --type merge`) to the object.
 func (e *EditSource) MergePatch(patch []byte) (map[string]any, error) {
@@ -77,12 +103,8 @@ func (e *EditSource) MergePatch(patch []byte) (map[string]any, error) {
 // would be lost by the re-encoding: the edit is refused, naming them,
 // unless allowFieldLoss.
 func (s *Store) PlanEdit(e *EditSource, edited map[string]any, allowFieldLoss bool) (*Plan, error) {
-	if len(e.Newer) > 0 && !allowFieldLoss {
-		var where []string
-		for _, f := range e.Newer {
-			where = append(where, f.String())
-		}
-		return nil, usageErrorf("%s carries fields this lifeboat does not know (%s): an edit would drop them; --allow-field-loss to go on", e.Info, strings.Join(where, "; "))
+	if err := e.CheckFieldLoss(allowFieldLoss); err != nil {
+		return nil, err
 	}
 	for _, f := range []string{"apiVersion", "kind"} {
 		if fmt.Sprint(edited[f]) != fmt.Sprint(e.Object[f]) {

@@ -269,14 +269,15 @@ func (m *Model) planCmd(title string, ops []etcdops.Operation) tea.Cmd {
 	}
 }
 
-// undoPlanCmd plans a restore (PlanUndo or PlanUndoWrite) and renders it.
-func (m *Model) undoPlanCmd(title string, planUndo func(context.Context) (*etcdops.Plan, error)) tea.Cmd {
+// plannedCmd previews a plan made outside a batch: a restore (PlanUndo or
+// PlanUndoWrite, undo set) or an edit (PlanEdit).
+func (m *Model) plannedCmd(title string, undo bool, makePlan func(context.Context) (*etcdops.Plan, error)) tea.Cmd {
 	store := m.store
 	ctx, cancel := m.ioContext()
 	return func() tea.Msg {
 		defer cancel()
-		p := previewState{title: title, undo: true}
-		plan, err := planUndo(ctx)
+		p := previewState{title: title, undo: undo}
+		plan, err := makePlan(ctx)
 		if err == nil {
 			err = p.preview(ctx, store.PlannedBatch(plan))
 		}

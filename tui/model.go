@@ -219,6 +219,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case planMsg:
 		return m, m.onPlan(msg)
+	case editSourceMsg:
+		return m, m.onEditSource(msg)
+	case editedMsg:
+		return m, m.onEdited(msg)
 	case applyProgressMsg:
 		m.applyDone, m.applyTotal = msg.done, msg.total
 		return m, waitApplyCmd(m.applyCh)

@@ -661,6 +661,17 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Undelete), key.Matches(msg, k.Untaint), key.Matches(msg, k.Uncordon), key.Matches(msg, k.Delete):
 		return m.startAction(msg)
+	case key.Matches(msg, k.Edit):
+		r, ok := l.selectedItem()
+		switch {
+		case l.view.keys:
+			m.setStatus(true, "e edits objects: switch to their resource (:cm, :pods, ...)")
+		case !ok:
+			m.setStatus(true, "nothing selected")
+		default:
+			return m.startEdit(etcdops.KeyInfo{Resource: l.view.res, Namespace: r.namespace, Name: r.name})
+		}
+		return nil
 	}
 	var cmd tea.Cmd
 	l.table, cmd = l.table.Update(msg)
@@ -673,12 +684,7 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 func (m *Model) startAction(msg tea.KeyMsg) tea.Cmd {
 	l := &m.list
 	k := m.keys
-	if m.readOnly {
-		m.setStatus(true, "read-only mode (--readonly): repairs are disabled, nothing is written")
-		return nil
-	}
-	if m.connErr != nil {
-		m.setStatus(true, "etcd is not answering: what you see is stale, and nothing can be written until it is back")
+	if m.refuseWrite() {
 		return nil
 	}
 	var action etcdops.Action
@@ -732,6 +738,20 @@ func (m *Model) startAction(msg tea.KeyMsg) tea.Cmd {
 	m.setStatus(false, "planning %s…", title)
 	m.busy++
 	return m.planCmd(title, ops)
+}
+
+// refuseWrite says, in the status line, why nothing can be written now:
+// read-only mode, or an etcd that does not answer.
+func (m *Model) refuseWrite() bool {
+	switch {
+	case m.readOnly:
+		m.setStatus(true, "read-only mode (--readonly): repairs are disabled, nothing is written")
+	case m.connErr != nil:
+		m.setStatus(true, "etcd is not answering: what you see is stale, and nothing can be written until it is back")
+	default:
+		return false
+	}
+	return true
 }
 
 func actionTitle(op etcdops.Operation) string {
