@@ -114,14 +114,14 @@ func (m *Model) switchView(v listView) tea.Cmd {
 	if old != c.key {
 		m.dropCache(old)
 	}
-	var cmds []tea.Cmd
 	if c.inf.Synced() {
-		cmds = append(cmds, m.loadView())
+		m.loadView()
+		return nil
 	}
-	if !c.inf.Synced() && !c.loading {
-		cmds = append(cmds, m.syncCmd(c))
+	if !c.loading {
+		return m.syncCmd(c)
 	}
-	return tea.Batch(cmds...)
+	return nil
 }
 
 // resync lists every cache again (start, retry after etcd was unreachable,
@@ -181,7 +181,7 @@ func (m *Model) onLoadTick(msg loadTickMsg) tea.Cmd {
 		return nil
 	}
 	n := c.inf.Len()
-	if n > 0 && msg.key == m.list.cacheKey && m.screen == screenList {
+	if n > 0 && msg.key == m.list.cacheKey && len(m.stack) == 0 {
 		m.loadView()
 		m.setStatus(false, "loading %s: %d so far…", c.key, n)
 	}
@@ -277,22 +277,24 @@ func (m *Model) scheduleRefresh() tea.Cmd {
 }
 
 // refresh shows what changed in the caches: header counts, the view's rows,
-// and the YAML view's object. No I/O.
+// and what the screen on top follows (the YAML view's object). No I/O.
 func (m *Model) refresh() tea.Cmd {
 	start := time.Now()
 	leasesDirty := m.caches[leasesCache].dirty
 	if m.caches[podsCache].dirty || m.caches[nodesCache].dirty || leasesDirty {
 		m.computeHeader()
 	}
-	var cmd tea.Cmd
 	if c, ok := m.caches[m.list.cacheKey]; ok && c.inf.Synced() && (c.dirty || !m.list.loaded || (m.list.isNodes() && leasesDirty)) {
-		cmd = m.loadView()
+		m.loadView()
 	}
 	for _, c := range m.caches {
 		c.dirty = false
 	}
 	m.refreshCost = time.Since(start)
-	return cmd
+	if f, ok := m.top().(follower); ok {
+		return f.follow()
+	}
+	return nil
 }
 
 // computeHeader counts from the caches.
@@ -353,11 +355,11 @@ func (m *Model) lease(namespace, name string) (etcdops.LeaseStatus, error) {
 }
 
 // loadView puts the view cache's items (of the view's namespace) into the
-// table, and re-renders the YAML view if its object changed.
-func (m *Model) loadView() tea.Cmd {
+// table.
+func (m *Model) loadView() {
 	c, ok := m.caches[m.list.cacheKey]
 	if !ok {
-		return nil
+		return
 	}
 	items := c.inf.Items()
 	if ns := m.list.view.namespace; ns != "" && !m.list.view.keys {
@@ -378,21 +380,6 @@ func (m *Model) loadView() tea.Cmd {
 	}
 	m.list.load(items, leases, c.inf.Revision())
 	m.list.rebuild(m.now(), m.bodyWidth())
-	return m.followDetail()
-}
-
-// followDetail: a YAML view follows its object, so someone else's write
-// shows at once.
-func (m *Model) followDetail() tea.Cmd {
-	if m.screen != screenDetail || m.detail.raw || m.detail.history || m.detail.key == "" {
-		return nil
-	}
-	if c, ok := m.caches[m.list.cacheKey]; ok {
-		if r, ok := c.inf.Get(m.detail.key); ok && r.modRevision != m.detail.revision {
-			return m.readDetailCmd(r.key, false, m.detail.showSecrets)
-		}
-	}
-	return nil
 }
 
 // probeCmd checks etcd still answers (Store.Revision: a linearizable read of one key, which
@@ -423,7 +410,7 @@ func (m *Model) onProbe(msg probeMsg) tea.Cmd {
 func (m *Model) onClock() tea.Cmd {
 	m.ticks++
 	cmds := []tea.Cmd{tickCmd(clockTick, clockMsg{})}
-	if m.screen == screenList && m.list.loaded && (m.list.isNodes() || m.ticks%probeEvery == 0) {
+	if len(m.stack) == 0 && m.list.loaded && (m.list.isNodes() || m.ticks%probeEvery == 0) {
 		m.list.render(m.now(), m.bodyWidth())
 	}
 	if m.ticks%probeEvery == 0 && m.connErr == nil && !m.retrying {

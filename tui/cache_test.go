@@ -257,8 +257,8 @@ func TestNamespaceScope(t *testing.T) {
 func TestDetailFollowsObject(t *testing.T) {
 	h := newHarness(t, harnessOptions{width: 120, height: 60})
 	h.press("T", "N", "enter")
-	h.waitFor("YAML", func() bool { return h.m.screen == screenDetail })
-	it := h.m.detail.item
+	h.waitFor("YAML", func() bool { return on[*detailScreen](h) })
+	it := topAs[*detailScreen](h).item
 	pod, _ := typedPod(it)
 	pod = pod.DeepCopy()
 	pod.Labels["touched-by"] = "someone-else"
@@ -266,7 +266,7 @@ func TestDetailFollowsObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitScreen("touched-by: someone-else")
-	if h.m.screen != screenDetail || h.m.detail.revision == it.ModRevision {
-		t.Errorf("detail revision %d after the write", h.m.detail.revision)
+	if !on[*detailScreen](h) || topAs[*detailScreen](h).revision == it.ModRevision {
+		t.Errorf("detail revision %d after the write", topAs[*detailScreen](h).revision)
 	}
 }

@@ -53,20 +53,24 @@ type (
 		key string
 		gen int
 	}
-	retryMsg         struct{}
-	clockMsg         struct{}
-	probeMsg         struct{ err error }
-	detailMsg        struct{ detail detailState }
-	detailErrMsg     struct{ err error }
+	retryMsg struct{}
+	clockMsg struct{}
+	probeMsg struct{ err error }
+	// detailMsg is a key read for the YAML screen; readErrMsg a read
+	// that failed, for the status line.
+	detailMsg  struct{ detail detailState }
+	readErrMsg struct{ err error }
+	// historyMsg is every version of an object etcd keeps, rendered.
+	historyMsg struct {
+		item     etcdops.Item
+		revision int64
+		content  string
+	}
 	planMsg          struct{ preview previewState }
 	applyProgressMsg struct{ done, total int }
 	applyDoneMsg     struct {
 		outcomes []outcome
 		err      error
-	}
-	journalMsg struct {
-		file *etcdops.JournalFile
-		err  error
 	}
 )
 
@@ -119,9 +123,9 @@ func (m *Model) readDetailCmd(key string, raw, showSecrets bool) tea.Cmd {
 		it, found, err := store.GetItem(ctx, key)
 		switch {
 		case err != nil:
-			return detailErrMsg{err: err}
+			return readErrMsg{err: err}
 		case !found:
-			return detailErrMsg{err: fmt.Errorf("%s is gone: deleted since it was listed", key)}
+			return readErrMsg{err: fmt.Errorf("%s is gone: deleted since it was listed", key)}
 		}
 		return yamlCmd(it, raw, showSecrets)()
 	}
@@ -138,18 +142,18 @@ func (m *Model) historyCmd(key string) tea.Cmd {
 		info, ok := store.Layout().Parse(key)
 		switch {
 		case err != nil:
-			return detailErrMsg{err: err}
+			return readErrMsg{err: err}
 		case !ok:
-			return detailErrMsg{err: fmt.Errorf("%s names no object: history is kept per object", key)}
+			return readErrMsg{err: fmt.Errorf("%s names no object: history is kept per object", key)}
 		}
 		if !found {
 			it = etcdops.Item{Record: etcdops.Record{Key: key}, KeyInfo: info}
 		}
 		h, err := store.History(ctx, info)
 		if err != nil {
-			return detailErrMsg{err: err}
+			return readErrMsg{err: err}
 		}
-		return detailMsg{detail: detailState{item: it, key: key, revision: h.Revision, history: true, content: render.History(h, false, true)}}
+		return historyMsg{item: it, revision: h.Revision, content: render.History(h, false, true)}
 	}
 }
 
@@ -286,12 +290,12 @@ func (m *Model) plannedCmd(title string, undo bool, makePlan func(context.Contex
 	}
 }
 
-// applyCmd writes the previewed batch in a goroutine and streams progress
-// back through ch.
-func (m *Model) applyCmd(p *previewState, journal *etcdops.Journal) tea.Cmd {
-	ctx, b := m.ctx, p.batch
+// startApply writes the previewed batch in a goroutine and streams its
+// progress, then its outcome, through the channel it returns
+// (waitApplyCmd reads it).
+func (m *Model) startApply(b *etcdops.Batch, journal *etcdops.Journal) <-chan tea.Msg {
+	ctx := m.ctx
 	ch := make(chan tea.Msg, 64)
-	m.applyCh = ch
 	go func() {
 		var done applyDoneMsg
 		done.err = b.Apply(ctx, etcdops.ApplyOptions{Journal: journal, Progress: func(n, total int) {
@@ -306,7 +310,7 @@ func (m *Model) applyCmd(p *previewState, journal *etcdops.Journal) tea.Cmd {
 		ch <- done
 		close(ch)
 	}()
-	return waitApplyCmd(ch)
+	return ch
 }
 
 func waitApplyCmd(ch <-chan tea.Msg) tea.Cmd {
@@ -316,12 +320,5 @@ func waitApplyCmd(ch <-chan tea.Msg) tea.Cmd {
 			return nil
 		}
 		return msg
-	}
-}
-
-func readJournalCmd(path string) tea.Cmd {
-	return func() tea.Msg {
-		jf, err := etcdops.ReadJournal(path)
-		return journalMsg{file: jf, err: err}
 	}
 }

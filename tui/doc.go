@@ -14,13 +14,21 @@
 // keeps one compact row per object (rows.go), never the object: the YAML
 // view reads its key again, and actions read their objects at the time.
 //
-// Files: model.go (state and dispatch), keys.go (bindings and help),
-// cache.go (informer caches, refresh, liveness probe), rows.go (what a
-// cache keeps of an object), header.go
-// (endpoint, revision, mode, counts, leases), views_list.go
-// (resource tables, namespaces, filter, sort, marks),
-// views_detail.go (YAML and raw key facts), edit.go (e: the object in
-// $EDITOR through internal/editor while tea.Exec suspends the UI),
-// preview.go (diff preview, progress, summary), journal.go (session
-// journal and undo), commands.go (the tea.Cmds doing etcd I/O), styles.go.
+// Each screen is a component with its own state, Update and View (the
+// screen interface, screen.go): the list, the YAML and raw key view, the
+// history, the preview and summary of a write, the journal, the doctor and
+// the help. The Model is their router: it owns what they share (the store,
+// the caches, the header, the status and prompt lines, the session
+// journal) and the stack of screens esc goes back through.
+//
+// Files: model.go (the router: shared state, key routing, navigation),
+// screen.go (the screen interface), prompt.go (the bottom input line),
+// keys.go (bindings and help), help.go, cache.go (informer caches,
+// refresh, liveness probe), rows.go (what a cache keeps of an object),
+// header.go (endpoint, revision, mode, counts, leases), views_list.go (the
+// resource table: namespaces, filter, sort, marks, repair keys),
+// views_detail.go (YAML, raw key facts, history), edit.go (e: the object
+// in $EDITOR through internal/editor while tea.Exec suspends the UI),
+// preview.go (diff preview, progress, summary), journal.go (journal and
+// undo), doctor.go, commands.go (the tea.Cmds doing etcd I/O), styles.go.
 package tui

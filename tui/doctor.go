@@ -11,10 +11,11 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
-// doctorState is the :doctor screen: etcdops.Doctor's findings, most severe
-// first, with the selected one's evidence and fixes under the table. Enter
-// jumps to the objects a finding is about.
-type doctorState struct {
+// doctorScreen is :doctor: etcdops.Doctor's findings, most severe first,
+// with the selected one's evidence and fixes under the table. Enter jumps
+// to the objects a finding is about.
+type doctorScreen struct {
+	m         *Model
 	diagnosis *etcdops.Diagnosis
 	err       error
 	loading   bool
@@ -27,33 +28,34 @@ type doctorMsg struct {
 	err       error
 }
 
-// openDoctor shows the screen and diagnoses the cluster again.
+// openDoctor shows the screen and diagnoses the cluster.
 func (m *Model) openDoctor() tea.Cmd {
-	if m.screen != screenDoctor {
-		m.push(screenDoctor)
+	d, ok := m.top().(*doctorScreen)
+	if !ok {
+		d = &doctorScreen{m: m}
+		m.push(d)
 	}
-	m.doctor.loading = true
-	m.layoutDoctor()
-	store, now, ctx := m.store, m.now(), m.ctx
-	return func() tea.Msg {
-		d, err := store.Doctor(ctx, now)
-		return doctorMsg{diagnosis: d, err: err}
-	}
+	return d.diagnose()
 }
 
-func (m *Model) doctorDone(msg doctorMsg) {
-	m.doctor.diagnosis, m.doctor.err, m.doctor.loading = msg.diagnosis, msg.err, false
-	m.layoutDoctor()
+// diagnose runs the doctor again.
+func (d *doctorScreen) diagnose() tea.Cmd {
+	d.loading = true
+	d.resize(d.m.bodyWidth(), d.m.bodyHeight())
+	store, now, ctx := d.m.store, d.m.now(), d.m.ctx
+	return deliver(d, func() tea.Msg {
+		diagnosis, err := store.Doctor(ctx, now)
+		return doctorMsg{diagnosis: diagnosis, err: err}
+	})
 }
 
 // doctorDetailLines is how many lines under the table show the selected
 // finding's evidence and fixes.
 const doctorDetailLines = 8
 
-func (m *Model) layoutDoctor() {
-	d := &m.doctor
+func (d *doctorScreen) resize(w, h int) {
 	if !d.ready {
-		d.table = newTable(m.keys)
+		d.table = newTable(d.m.keys)
 		d.ready = true
 	}
 	var rows []table.Row
@@ -62,19 +64,17 @@ func (m *Model) layoutDoctor() {
 			rows = append(rows, table.Row{strings.ToUpper(string(f.Severity)), f.Area, render.Safe(f.Title)})
 		}
 	}
-	w := m.bodyWidth()
 	d.table.SetRows(nil)
 	d.table.SetColumns(fitColumns([]string{"SEVERITY", "AREA", "FINDING"}, rows, w))
 	d.table.SetRows(rows)
 	d.table.SetWidth(w)
-	d.table.SetHeight(max(m.bodyHeight()-doctorDetailLines, 3))
+	d.table.SetHeight(max(h-doctorDetailLines, 3))
 	if c := d.table.Cursor(); c < 0 || c >= len(rows) {
 		d.table.SetCursor(0)
 	}
 }
 
-func (m *Model) selectedFinding() (etcdops.Finding, bool) {
-	d := &m.doctor
+func (d *doctorScreen) selectedFinding() (etcdops.Finding, bool) {
 	if d.diagnosis == nil {
 		return etcdops.Finding{}, false
 	}
@@ -85,29 +85,43 @@ func (m *Model) selectedFinding() (etcdops.Finding, bool) {
 	return d.diagnosis.Findings[c], true
 }
 
-func (m *Model) doctorKey(msg tea.KeyMsg) tea.Cmd {
-	switch {
+// owns ctrl+r: it diagnoses again (the caches need no list).
+func (d *doctorScreen) owns(msg tea.KeyMsg) bool { return key.Matches(msg, d.m.keys.Refresh) }
+
+func (d *doctorScreen) update(msg tea.Msg) tea.Cmd {
+	m := d.m
+	if msg, ok := msg.(doctorMsg); ok {
+		d.diagnosis, d.err, d.loading = msg.diagnosis, msg.err, false
+		d.resize(m.bodyWidth(), m.bodyHeight())
+		return nil
+	}
+	keyMsg, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	switch msg := keyMsg; {
 	case key.Matches(msg, m.keys.Back):
 		m.back()
 		return nil
 	case key.Matches(msg, m.keys.Refresh):
-		return m.openDoctor()
+		return d.diagnose()
 	case key.Matches(msg, m.keys.GoTo):
-		f, ok := m.selectedFinding()
+		f, ok := d.selectedFinding()
 		if !ok {
 			return nil
 		}
-		return m.jumpTo(f)
+		return d.jumpTo(f)
 	}
 	var cmd tea.Cmd
-	m.doctor.table, cmd = m.doctor.table.Update(msg)
+	d.table, cmd = d.table.Update(keyMsg)
 	return cmd
 }
 
 // jumpTo lists the objects a finding is about: their resource, in their
 // namespace when they share one, filtered to the one name when there is
 // one. The finding's fix is kept in the status line, to act on there.
-func (m *Model) jumpTo(f etcdops.Finding) tea.Cmd {
+func (d *doctorScreen) jumpTo(f etcdops.Finding) tea.Cmd {
+	m := d.m
 	layout := m.store.Layout()
 	var infos []etcdops.KeyInfo
 	for _, k := range f.Keys {
@@ -132,9 +146,8 @@ func (m *Model) jumpTo(f etcdops.Finding) tea.Cmd {
 	if resolved, err := etcdops.ResolveResource(res.Name); err == nil {
 		res = resolved
 	}
-	m.views = append(m.views, m.list.view)
-	m.backTo(screenList)
-	cmd := m.switchView(listView{res: res, namespace: ns})
+	m.backToList()
+	cmd := m.list.visit(listView{res: res, namespace: ns})
 	if len(infos) == 1 {
 		m.list.setFilter(infos[0].Name, nil, "")
 		m.list.rebuild(m.now(), m.bodyWidth())
@@ -145,8 +158,7 @@ func (m *Model) jumpTo(f etcdops.Finding) tea.Cmd {
 	return cmd
 }
 
-func (m *Model) doctorTitle() string {
-	d := &m.doctor
+func (d *doctorScreen) title() string {
 	switch {
 	case d.loading:
 		return styleCrumb.Render(" doctor ") + " reading etcd…"
@@ -161,8 +173,7 @@ func (m *Model) doctorTitle() string {
 	return styleCrumb.Render(" doctor ") + fmt.Sprintf(" %s · revision %d · %d keys · enter: go to its objects", verdict, d.diagnosis.Revision, d.diagnosis.Keys)
 }
 
-func (m *Model) doctorBody() string {
-	d := &m.doctor
+func (d *doctorScreen) body() string {
 	if d.err != nil {
 		return styleBad.Render(oneLine(d.err.Error()))
 	}
@@ -170,7 +181,7 @@ func (m *Model) doctorBody() string {
 		return styleMuted.Render("reading etcd…")
 	}
 	var detail []string
-	if f, ok := m.selectedFinding(); ok {
+	if f, ok := d.selectedFinding(); ok {
 		for _, e := range f.Evidence {
 			detail = append(detail, "  "+render.Safe(e))
 		}
@@ -183,4 +194,9 @@ func (m *Model) doctorBody() string {
 		detail = append(detail[:doctorDetailLines-1], styleMuted.Render(fmt.Sprintf("  … %d more line(s): lifeboat doctor prints them all", more)))
 	}
 	return d.table.View() + "\n" + strings.Join(detail, "\n")
+}
+
+func (d *doctorScreen) hints() string {
+	k := d.m.keys
+	return hintLine(nil, k.Back, k.GoTo, k.Refresh, k.Quit)
 }

@@ -18,7 +18,7 @@ import (
 func TestDoctorScreen(t *testing.T) {
 	h := newHarness(t, harnessOptions{height: 40})
 	h.press(":", "doctor", "enter")
-	h.waitFor("the diagnosis", func() bool { return h.m.doctor.diagnosis != nil })
+	h.waitFor("the diagnosis", func() bool { return on[*doctorScreen](h) && topAs[*doctorScreen](h).diagnosis != nil })
 	s := h.screen()
 	for _, want := range []string{"CRITICAL", "cannot decode", "fix: lifeboat quarantine /registry/pods/default/poison", "5 of 8 node(s) have a silent kubelet"} {
 		if !strings.Contains(s, want) {
@@ -26,7 +26,7 @@ func TestDoctorScreen(t *testing.T) {
 		}
 	}
 	h.press("enter")
-	h.waitFor("the pods list", func() bool { return h.m.screen == screenList && h.m.list.isPods() })
+	h.waitFor("the pods list", func() bool { return on[*listScreen](h) && h.m.list.isPods() })
 	if h.m.list.filter != "poison" || h.m.list.view.namespace != "default" {
 		t.Errorf("jumped to %s filtered %q, want pods in default filtered to poison", h.m.list.view, h.m.list.filter)
 	}
@@ -49,11 +49,11 @@ func TestHistoryView(t *testing.T) {
 	}
 	h.showOnly("cm shop", "frontend-config")
 	h.press("H")
-	h.waitFor("the history", func() bool { return h.m.screen == screenDetail && h.m.detail.history })
+	h.waitFor("the history", func() bool { return on[*historyScreen](h) })
 	if s := h.screen(); !strings.Contains(s, "history") || strings.Contains(s, `\x1b`) {
 		t.Errorf("history view title, or escaped colours:\n%s", s)
 	}
-	content := ansi.Strip(h.m.detail.content)
+	content := ansi.Strip(topAs[*historyScreen](h).msg.content)
 	for _, want := range []string{"2 version(s)", "created", "modified", "+  LOG_LEVEL: debug"} {
 		if !strings.Contains(content, want) {
 			t.Errorf("history lacks %q:\n%s", want, content)
@@ -91,12 +91,12 @@ func TestDeleteFromTheTUI(t *testing.T) {
 	h := newHarness(t, harnessOptions{height: 40})
 	h.showOnly("cm shop", "frontend-config")
 	h.press("ctrl+d")
-	h.waitFor("preview", func() bool { return h.m.screen == screenPreview })
+	h.waitFor("preview", func() bool { return on[*previewScreen](h) })
 	if s := h.screen(); !strings.Contains(s, "DELETE") || !strings.Contains(s, "-apiVersion: v1") {
 		t.Errorf("the preview does not show the removal:\n%s", s)
 	}
 	h.press("y")
-	h.waitFor("summary", func() bool { return h.m.screen == screenSummary })
+	h.waitFor("summary", func() bool { return on[*summaryScreen](h) })
 	resp, err := h.cli.Get(context.Background(), "/registry/configmaps/shop/frontend-config")
 	if err != nil || len(resp.Kvs) != 0 {
 		t.Fatalf("the key is still there (%v)", err)

@@ -44,10 +44,10 @@ func TestEditFromTheTUI(t *testing.T) {
 			h.showOnly("cm shop", "frontend-config")
 			if from == "yaml" {
 				h.press("enter")
-				h.waitFor("the YAML", func() bool { return h.m.screen == screenDetail })
+				h.waitFor("the YAML", func() bool { return on[*detailScreen](h) })
 			}
 			h.press("e")
-			h.waitFor("the preview", func() bool { return h.m.screen == screenPreview })
+			h.waitFor("the preview", func() bool { return on[*previewScreen](h) })
 			if runs() != 1 {
 				t.Fatalf("the editor ran %d times, want 1", runs())
 			}
@@ -58,7 +58,7 @@ func TestEditFromTheTUI(t *testing.T) {
 				}
 			}
 			h.press("y")
-			h.waitFor("summary", func() bool { return h.m.screen == screenSummary })
+			h.waitFor("summary", func() bool { return on[*summaryScreen](h) })
 			if got := h.object(editedKey).Object.Typed.(*corev1.ConfigMap).Labels["app"]; got != "frontend-v2" {
 				t.Fatalf("etcd holds app=%q, want the edit's frontend-v2", got)
 			}
@@ -68,11 +68,11 @@ func TestEditFromTheTUI(t *testing.T) {
 			}
 
 			h.press("j")
-			h.waitFor("journal rows", func() bool { return len(h.m.journal.rows) == 1 })
+			h.waitFor("journal rows", func() bool { return h.journalRows() == 1 })
 			h.press("u")
-			h.waitFor("undo preview", func() bool { return h.m.screen == screenPreview })
+			h.waitFor("undo preview", func() bool { return on[*previewScreen](h) })
 			h.press("y")
-			h.waitFor("undo summary", func() bool { return h.m.screen == screenSummary })
+			h.waitFor("undo summary", func() bool { return on[*summaryScreen](h) })
 			if !bytes.Equal(h.object(editedKey).Value, was) {
 				t.Error("undo did not put the ConfigMap's bytes back")
 			}
@@ -132,8 +132,8 @@ func TestEditWritesNothing(t *testing.T) {
 			if runs() != tc.runs {
 				t.Errorf("the editor ran %d times, want %d", runs(), tc.runs)
 			}
-			if h.m.screen != screenList {
-				t.Errorf("on screen %v, want the list", h.m.screen)
+			if !on[*listScreen](h) {
+				t.Errorf("on screen %T, want the list", h.m.top())
 			}
 			if got := h.revision(); got != rev {
 				t.Errorf("etcd revision %d -> %d: something was written", rev, got)

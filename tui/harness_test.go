@@ -15,6 +15,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/embedetcd"
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -35,6 +36,8 @@ type harness struct {
 	journal string
 	quit    bool
 	stall   *etcdtest.StallProxy
+	// server is the embedded etcd, for tests that stop it.
+	server *embedetcd.Server
 	// terminal runs tea.Exec's commands (exec).
 	terminal *tea.Program
 }
@@ -65,7 +68,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 		t.Cleanup(func() { store.Close() })
 	}
 	h := &harness{t: t, cli: cli, store: store, msgs: make(chan tea.Msg, 4096),
-		journal: filepath.Join(t.TempDir(), "session.jsonl"), stall: proxy}
+		journal: filepath.Join(t.TempDir(), "session.jsonl"), stall: proxy, server: srv}
 	m, err := New(store, Options{JournalPath: h.journal, Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
@@ -344,4 +347,29 @@ func (h *harness) showOnly(view, name string) {
 	h.waitFor(view, func() bool { return h.m.list.loaded && len(h.visibleNames()) > 0 })
 	h.press("/", name, "enter")
 	h.waitFor("one row: "+name, func() bool { return len(h.visibleNames()) == 1 && h.visibleNames()[0] == name })
+}
+
+// on says whether the screen on top is a T.
+func on[T screen](h *harness) bool {
+	_, ok := h.m.top().(T)
+	return ok
+}
+
+// topAs is the screen on top as a T; the test stops if another is.
+func topAs[T screen](h *harness) T {
+	h.t.Helper()
+	s, ok := h.m.top().(T)
+	if !ok {
+		h.t.Fatalf("on %T, want %T:\n%s", h.m.top(), s, h.screen())
+	}
+	return s
+}
+
+// journalRows is how many writes the journal screen on top lists, -1 when
+// another screen is on top.
+func (h *harness) journalRows() int {
+	if j, ok := h.m.top().(*journalScreen); ok {
+		return len(j.rows)
+	}
+	return -1
 }

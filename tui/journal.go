@@ -12,20 +12,26 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
-// journalState shows one journal: the session's, or any file opened with
+// journalScreen shows one journal: the session's, or any file opened with
 // :journal FILE (one the CLI wrote, say). Undo works from either.
-type journalState struct {
+type journalScreen struct {
+	m      *Model
 	file   *etcdops.JournalFile
 	rows   []etcdops.JournalWrite
 	err    error
-	stale  bool
 	table  table.Model
 	ready  bool
 	newest bool // select the newest entry at the next layout
 }
 
-func (j *journalState) set(jf *etcdops.JournalFile, err error) {
-	j.file, j.err, j.stale = jf, err, false
+// journalMsg is a journal file read for the journal screen.
+type journalMsg struct {
+	file *etcdops.JournalFile
+	err  error
+}
+
+func (j *journalScreen) set(jf *etcdops.JournalFile, err error) {
+	j.file, j.err = jf, err
 	j.rows = nil
 	if jf != nil {
 		j.rows = jf.Writes()
@@ -33,7 +39,7 @@ func (j *journalState) set(jf *etcdops.JournalFile, err error) {
 	j.newest = true
 }
 
-func (j *journalState) layout(w, h int) {
+func (j *journalScreen) resize(w, h int) {
 	if !j.ready {
 		j.table = newTable(newKeyMap())
 		j.ready = true
@@ -68,20 +74,25 @@ func (j *journalState) layout(w, h int) {
 // openJournal shows a journal: the session's when path is "", else the
 // file at path (or of that name in the journal directory).
 func (m *Model) openJournal(path string) tea.Cmd {
-	if m.screen != screenJournal {
-		m.push(screenJournal)
+	j, ok := m.top().(*journalScreen)
+	if !ok {
+		j = &journalScreen{m: m}
+		m.push(j)
 	}
 	if path == "" {
 		if m.sessionJournal == nil {
-			m.journal.set(nil, nil)
-			m.journal.layout(m.bodyWidth(), m.bodyHeight())
+			j.set(nil, nil)
+			j.resize(m.bodyWidth(), m.bodyHeight())
 			return nil
 		}
 		path = m.sessionJournal.Path()
 	} else {
 		path = etcdops.FindJournal(m.journalDir(), path)
 	}
-	return readJournalCmd(path)
+	return deliver(j, func() tea.Msg {
+		jf, err := etcdops.ReadJournal(path)
+		return journalMsg{file: jf, err: err}
+	})
 }
 
 func (m *Model) journalDir() string {
@@ -91,9 +102,18 @@ func (m *Model) journalDir() string {
 	return etcdops.DefaultJournalDir()
 }
 
-func (m *Model) journalKey(msg tea.KeyMsg) tea.Cmd {
-	j := &m.journal
-	switch {
+func (j *journalScreen) update(msg tea.Msg) tea.Cmd {
+	m := j.m
+	if msg, ok := msg.(journalMsg); ok {
+		j.set(msg.file, msg.err)
+		j.resize(m.bodyWidth(), m.bodyHeight())
+		return nil
+	}
+	keyMsg, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	switch msg := keyMsg; {
 	case key.Matches(msg, m.keys.Back), key.Matches(msg, m.keys.Journal):
 		m.back()
 		return nil
@@ -134,23 +154,22 @@ func (m *Model) journalKey(msg tea.KeyMsg) tea.Cmd {
 		})
 	}
 	var cmd tea.Cmd
-	j.table, cmd = j.table.Update(msg)
+	j.table, cmd = j.table.Update(keyMsg)
 	return cmd
 }
 
-func (m *Model) journalTitle() string {
+func (j *journalScreen) title() string {
 	path := "(none yet: created at the first write)"
 	switch {
-	case m.journal.file != nil:
-		path = m.journal.file.Path
-	case m.JournalPath() != "":
-		path = m.JournalPath()
+	case j.file != nil:
+		path = j.file.Path
+	case j.m.JournalPath() != "":
+		path = j.m.JournalPath()
 	}
-	return styleCrumb.Render(" journal ") + fmt.Sprintf(" %d write(s) · %s", len(m.journal.rows), render.Safe(path))
+	return styleCrumb.Render(" journal ") + fmt.Sprintf(" %d write(s) · %s", len(j.rows), render.Safe(path))
 }
 
-func (m *Model) journalBody() string {
-	j := &m.journal
+func (j *journalScreen) body() string {
 	switch {
 	case j.err != nil:
 		return styleBad.Render(j.err.Error())
@@ -162,4 +181,13 @@ func (m *Model) journalBody() string {
 		body = styleWarn.Render(oneLine(j.file.Torn.Error())) + "\n" + body
 	}
 	return body
+}
+
+func (j *journalScreen) hints() string {
+	k := j.m.keys
+	bs := []key.Binding{k.Back}
+	if !j.m.readOnly {
+		bs = append(bs, k.UndoOne, k.UndoAll)
+	}
+	return hintLine(nil, append(bs, k.Quit)...)
 }

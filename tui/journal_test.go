@@ -41,16 +41,16 @@ func TestJournalFromTheCLI(t *testing.T) {
 	j.Close()
 
 	h.press(":", "journal "+path, "enter")
-	h.waitFor("the CLI's journal", func() bool { return len(h.m.journal.rows) == 2 })
+	h.waitFor("the CLI's journal", func() bool { return h.journalRows() == 2 })
 	h.waitScreen("uncordon-nodes")
-	if c := h.m.journal.table.Cursor(); c != 1 {
+	if c := topAs[*journalScreen](h).table.Cursor(); c != 1 {
 		t.Errorf("cursor on row %d, want the newest write (1)", c)
 	}
 	if s := h.screen(); !strings.Contains(s, "cli.jsonl") {
 		t.Errorf("journal title does not name the file:\n%s", s)
 	}
 	h.press("u")
-	h.waitFor("undo preview", func() bool { return h.m.screen == screenPreview })
+	h.waitFor("undo preview", func() bool { return on[*previewScreen](h) })
 	s := h.screen()
 	if !strings.Contains(s, "undo uncordon-nodes of /registry/minions/worker-3") || !strings.Contains(s, "+  unschedulable: true") {
 		t.Errorf("undo preview does not say what is restored:\n%s", s)
@@ -59,7 +59,7 @@ func TestJournalFromTheCLI(t *testing.T) {
 		t.Errorf("undo of the uncordon would re-add the untaint's taints:\n%s", s)
 	}
 	h.press("y")
-	h.waitFor("undo summary", func() bool { return h.m.screen == screenSummary })
+	h.waitFor("undo summary", func() bool { return on[*summaryScreen](h) })
 	n := h.node("worker-3")
 	if !n.Spec.Unschedulable {
 		t.Error("worker-3 not cordoned again")

@@ -7,12 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/progress"
 	"github.com/charmbracelet/bubbles/spinner"
-	"github.com/charmbracelet/bubbles/textinput"
-	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 )
@@ -30,32 +26,11 @@ type Options struct {
 	Now func() time.Time
 }
 
-// screen is what the body of the UI shows.
-type screen int
-
-const (
-	screenList screen = iota
-	screenDetail
-	screenPreview
-	screenApplying
-	screenSummary
-	screenJournal
-	screenDoctor
-	screenHelp
-)
-
-// promptKind says what the one-line input at the bottom is for.
-type promptKind int
-
-const (
-	promptNone promptKind = iota
-	promptCommand
-	promptFilter
-	promptReveal
-)
-
-// Model is the TUI's state. It is used through a pointer: tea.Cmds built by
-// its methods record what they started (generations, busy counts).
+// Model is the router of the screens (screen.go) and owns what they share:
+// the store, the informer caches, the header, the status and prompt lines,
+// the session journal, and the stack of screens esc goes back through. It
+// is used through a pointer: tea.Cmds built by its methods record what they
+// started (generations, busy counts).
 type Model struct {
 	store    *etcdops.Store
 	opts     Options
@@ -67,8 +42,10 @@ type Model struct {
 
 	width, height int
 
-	screen  screen
-	history []screen // Esc pops
+	// list is the resource table, always at the bottom of the stack;
+	// stack holds the screens above it, the top one last.
+	list  *listScreen
+	stack []screen
 
 	header   headerData
 	headerOK bool
@@ -85,27 +62,8 @@ type Model struct {
 	refreshCost    time.Duration
 	ticks          int
 
-	list    listState
-	views   []listView // resources visited, for Esc
-	detail  detailState
-	preview previewState
-	summary summaryState
-	journal journalState
-	doctor  doctorState
-
-	prompt     textinput.Model
-	promptKind promptKind
-	spinner    spinner.Model
-	progress   progress.Model
-	help       help.Model
-	helpView   viewport.Model
-	applyCh    <-chan tea.Msg
-	applyDone  int
-	applyTotal int
-
-	// filterHeld holds the live filter while a burst of typed keys is
-	// taken one by one; filterDue says one of them changed it.
-	filterHeld, filterDue bool
+	prompt  promptLine
+	spinner spinner.Model
 
 	sessionJournal *etcdops.Journal
 	status         string
@@ -133,13 +91,10 @@ func New(store *etcdops.Store, opts Options) (*Model, error) {
 		keys:     newKeyMap(),
 		width:    80,
 		height:   24,
-		help:     help.New(),
+		prompt:   newPromptLine(),
+		spinner:  spinner.New(spinner.WithSpinner(spinner.Dot)),
 	}
-	m.prompt = textinput.New()
-	m.prompt.CharLimit = 256
-	m.spinner = spinner.New(spinner.WithSpinner(spinner.Dot))
-	m.progress = progress.New(progress.WithDefaultGradient())
-	m.list = newListState(m.keys)
+	m.list = newListScreen(m)
 	m.addBaseCaches()
 	view, err := m.resolveView(first)
 	if err != nil {
@@ -175,7 +130,9 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.resync(), m.spinner.Tick, tickCmd(clockTick, clockMsg{}))
 }
 
-// Update is bubbletea's event handler.
+// Update is bubbletea's event handler: it keeps the shared state (caches,
+// header, liveness) itself and routes keys and screen results to the
+// screens.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -185,7 +142,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyMsg:
 		return m, m.handleKey(msg)
 	case tea.MouseMsg:
-		return m, m.handleMouse(msg)
+		return m, m.top().update(msg)
+	case forScreen:
+		return m, msg.to.update(msg.msg)
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		m.spinner, cmd = m.spinner.Update(msg)
@@ -209,12 +168,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case probeMsg:
 		return m, m.onProbe(msg)
 	case detailMsg:
-		m.detail.set(msg.detail, m.bodyWidth(), m.bodyHeight())
-		if m.screen != screenDetail {
-			m.push(screenDetail)
-		}
+		m.showDetail(msg.detail)
 		return m, nil
-	case detailErrMsg:
+	case historyMsg:
+		m.showHistory(msg)
+		return m, nil
+	case readErrMsg:
 		m.setStatus(true, "%s", msg.err)
 		return m, nil
 	case planMsg:
@@ -223,118 +182,56 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onEditSource(msg)
 	case editedMsg:
 		return m, m.onEdited(msg)
-	case applyProgressMsg:
-		m.applyDone, m.applyTotal = msg.done, msg.total
-		return m, waitApplyCmd(m.applyCh)
-	case applyDoneMsg:
-		return m, m.onApplied(msg)
-	case journalMsg:
-		m.journal.set(msg.file, msg.err)
-		m.journal.layout(m.bodyWidth(), m.bodyHeight())
-		return m, nil
-	case doctorMsg:
-		m.doctorDone(msg)
-		return m, nil
 	}
-	if m.promptKind != promptNone {
+	if m.prompt.open {
 		var cmd tea.Cmd
-		m.prompt, cmd = m.prompt.Update(msg) // cursor blink
+		m.prompt.input, cmd = m.prompt.input.Update(msg) // cursor blink
 		return m, cmd
 	}
 	return m, nil
 }
 
-// handleKey routes a key: the prompt first, then the screen.
+// keyOwner is a screen that takes some of the keys the Model handles
+// everywhere else: the doctor's ctrl+r diagnoses again.
+type keyOwner interface {
+	owns(msg tea.KeyMsg) bool
+}
+
+// handleKey routes a key: the prompt first, then the keys that work
+// everywhere, then the screen on top.
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if msg.Type == tea.KeyCtrlC {
 		return m.quit()
 	}
-	// Keys typed faster than the terminal is read arrive as one message
-	// (":nodes"): take them one by one, so ':' still opens the prompt.
-	// The filter they type is applied once, after the last of them.
 	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
-		var cmds []tea.Cmd
-		m.filterHeld = true
-		for _, r := range msg.Runes {
-			cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
-		}
-		m.filterHeld = false
-		if m.filterDue && m.promptKind == promptFilter {
-			m.liveFilter()
-		}
-		m.filterDue = false
-		return tea.Batch(cmds...)
+		return m.burst(msg)
 	}
-	if m.promptKind != promptNone {
+	if m.prompt.open {
 		return m.promptKey(msg)
 	}
-	switch m.screen {
-	case screenPreview:
-		return m.previewKey(msg)
-	case screenApplying:
-		return nil // writes in flight finish; keys wait
+	top := m.top()
+	if s, ok := top.(modal); ok && s.modal() {
+		return top.update(msg)
 	}
-	// Keys that work on every other screen.
-	switch {
-	case key.Matches(msg, m.keys.Quit):
+	if o, ok := top.(keyOwner); ok && o.owns(msg) {
+		return top.update(msg)
+	}
+	switch k := m.keys; {
+	case key.Matches(msg, k.Quit):
 		return m.quit()
-	case key.Matches(msg, m.keys.Help):
-		if m.screen == screenHelp {
+	case key.Matches(msg, k.Help):
+		if _, ok := top.(*helpScreen); ok {
 			m.back()
 			return nil
 		}
-		m.openHelp()
+		m.push(newHelpScreen(m))
 		return nil
-	case key.Matches(msg, m.keys.Command):
-		m.openPrompt(promptCommand, ":", "")
-		return textinput.Blink
-	case key.Matches(msg, m.keys.Filter) && m.screen == screenList:
-		m.openPrompt(promptFilter, "/", m.list.filterText())
-		return textinput.Blink
-	case key.Matches(msg, m.keys.Refresh):
+	case key.Matches(msg, k.Command):
+		return m.ask(":", "", m.runCommand, nil)
+	case key.Matches(msg, k.Refresh):
 		return m.resync()
 	}
-	switch m.screen {
-	case screenList:
-		return m.listKey(msg)
-	case screenDetail:
-		return m.detailKey(msg)
-	case screenSummary:
-		return m.summaryKey(msg)
-	case screenJournal:
-		return m.journalKey(msg)
-	case screenDoctor:
-		return m.doctorKey(msg)
-	case screenHelp:
-		if key.Matches(msg, m.keys.Back) {
-			m.back()
-			return nil
-		}
-		var cmd tea.Cmd
-		m.helpView, cmd = m.helpView.Update(msg)
-		return cmd
-	}
-	return nil
-}
-
-// openHelp shows every key in a scrollable page.
-func (m *Model) openHelp() {
-	m.helpView = viewport.New(m.bodyWidth(), m.bodyHeight())
-	m.helpView.SetContent(m.helpBody())
-	m.push(screenHelp)
-}
-
-func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
-	var cmd tea.Cmd
-	switch m.screen {
-	case screenDetail:
-		m.detail.viewport, cmd = m.detail.viewport.Update(msg)
-	case screenPreview:
-		m.preview.viewport, cmd = m.preview.viewport.Update(msg)
-	case screenSummary:
-		m.summary.viewport, cmd = m.summary.viewport.Update(msg)
-	}
-	return cmd
+	return top.update(msg)
 }
 
 func (m *Model) quit() tea.Cmd {
@@ -343,86 +240,34 @@ func (m *Model) quit() tea.Cmd {
 	return tea.Quit
 }
 
-func (m *Model) push(s screen) {
-	m.history = append(m.history, m.screen)
-	m.screen = s
-}
-
-func (m *Model) back() {
-	if n := len(m.history); n > 0 {
-		m.screen = m.history[n-1]
-		m.history = m.history[:n-1]
-		return
+// top is the screen on screen.
+func (m *Model) top() screen {
+	if n := len(m.stack); n > 0 {
+		return m.stack[n-1]
 	}
-	m.screen = screenList
+	return m.list
 }
 
-// backTo leaves every screen above the list (after a write, the list).
-func (m *Model) backTo(s screen) {
-	m.history = nil
-	m.screen = s
+// push shows s above the current screen; back returns to it.
+func (m *Model) push(s screen) {
+	s.resize(m.bodyWidth(), m.bodyHeight())
+	m.stack = append(m.stack, s)
+}
+
+// back leaves the screen on top (never the list).
+func (m *Model) back() {
+	if n := len(m.stack); n > 0 {
+		m.stack = m.stack[:n-1]
+	}
+}
+
+// backToList leaves every screen above the list (after a write, say).
+func (m *Model) backToList() {
+	m.stack = nil
 }
 
 func (m *Model) setStatus(bad bool, format string, args ...any) {
 	m.status, m.statusBad = fmt.Sprintf(format, args...), bad
-}
-
-// openPrompt shows the input line.
-func (m *Model) openPrompt(kind promptKind, prefix, value string) {
-	m.promptKind = kind
-	m.prompt.Prompt = prefix
-	m.prompt.SetValue(value)
-	m.prompt.CursorEnd()
-	m.prompt.Focus()
-}
-
-func (m *Model) closePrompt() {
-	m.promptKind = promptNone
-	m.prompt.Blur()
-	m.prompt.SetValue("")
-}
-
-func (m *Model) promptKey(msg tea.KeyMsg) tea.Cmd {
-	kind := m.promptKind
-	if kind == promptReveal {
-		m.closePrompt()
-		if msg.String() == "y" || msg.String() == "Y" {
-			return yamlCmd(m.detail.item, false, true)
-		}
-		m.setStatus(false, "secret data stays redacted")
-		return nil
-	}
-	switch msg.Type {
-	case tea.KeyEsc:
-		m.closePrompt()
-		return nil
-	case tea.KeyEnter:
-		value := strings.TrimSpace(m.prompt.Value())
-		m.closePrompt()
-		if kind == promptCommand {
-			return m.runCommand(value)
-		}
-		return m.applyFilter(value)
-	}
-	var cmd tea.Cmd
-	m.prompt, cmd = m.prompt.Update(msg)
-	if kind == promptFilter {
-		if m.filterHeld {
-			m.filterDue = true
-		} else {
-			m.liveFilter()
-		}
-	}
-	return cmd
-}
-
-// liveFilter filters as the text is typed, as k9s does; label selectors
-// apply on Enter.
-func (m *Model) liveFilter() {
-	if v := m.prompt.Value(); !isSelectorFilter(v) {
-		m.list.setFilter(v, nil, "")
-		m.list.rebuild(m.now(), m.bodyWidth())
-	}
 }
 
 // runCommand handles ":<what>".
@@ -440,7 +285,7 @@ func (m *Model) runCommand(cmd string) tea.Cmd {
 	case "doctor":
 		return m.openDoctor()
 	case "help", "?":
-		m.openHelp()
+		m.push(newHelpScreen(m))
 		return nil
 	}
 	view, err := m.resolveView(cmd)
@@ -448,10 +293,9 @@ func (m *Model) runCommand(cmd string) tea.Cmd {
 		m.setStatus(true, "%s", err)
 		return nil
 	}
-	m.views = append(m.views, m.list.view)
-	m.backTo(screenList)
+	m.backToList()
 	m.setStatus(false, "")
-	return m.switchView(view)
+	return m.list.visit(view)
 }
 
 func (m *Model) resolveView(arg string) (listView, error) {
@@ -503,27 +347,6 @@ func (m *Model) resolveView(arg string) (listView, error) {
 	return listView{res: res, namespace: ns}, nil
 }
 
-// applyFilter handles "/<text>" and "/l <selector>".
-func (m *Model) applyFilter(v string) tea.Cmd {
-	if isSelectorFilter(v) {
-		text := strings.TrimSpace(v[strings.IndexByte(v, 'l')+1:])
-		sel, err := etcdops.ParseSelector(text)
-		if err != nil {
-			m.setStatus(true, "%s", err)
-			return nil
-		}
-		m.list.setFilter("", sel, text)
-	} else {
-		m.list.setFilter(v, nil, "")
-	}
-	m.list.rebuild(m.now(), m.bodyWidth())
-	return nil
-}
-
-func isSelectorFilter(v string) bool {
-	return strings.HasPrefix(v, "l ") || strings.HasPrefix(v, "-l ") || strings.HasPrefix(v, "l=") || v == "l" || v == "-l"
-}
-
 // ioFailed shows the banner and schedules one retry.
 func (m *Model) ioFailed(err error) tea.Cmd {
 	var usage *etcdops.UsageError
@@ -539,19 +362,14 @@ func (m *Model) ioFailed(err error) tea.Cmd {
 	return tickCmd(retryDelay, retryMsg{})
 }
 
-// layout sizes the components to the terminal.
+// layout sizes every screen to the terminal.
 func (m *Model) layout() {
 	w, h := m.bodyWidth(), m.bodyHeight()
 	m.list.resize(w, h)
-	m.list.rebuild(m.now(), w)
-	m.detail.resize(w, h)
-	m.preview.resize(w, h)
-	m.summary.resize(w, h)
-	m.journal.layout(w, h)
-	m.layoutDoctor()
-	m.progress.Width = min(max(w-20, 10), 60)
-	m.prompt.Width = max(w-4, 10)
-	m.helpView.Width, m.helpView.Height = w, h
+	for _, s := range m.stack {
+		s.resize(w, h)
+	}
+	m.prompt.input.Width = max(w-4, 10)
 }
 
 func (m *Model) bodyWidth() int { return max(m.width, 20) }

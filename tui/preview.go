@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/progress"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -23,8 +24,6 @@ type previewState struct {
 	warnings []string
 	content  string // coloured diffs
 	err      error
-	viewport viewport.Model
-	width    int
 
 	changed, unchanged, skipped int
 }
@@ -92,13 +91,32 @@ func (p *previewState) preview(ctx context.Context, b *etcdops.Batch) error {
 	return nil
 }
 
+// previewScreen shows a plan's diffs; y writes it (through the journal),
+// then shows the progress; any other key cancels.
+type previewScreen struct {
+	m *Model
+	previewState
+	viewport viewport.Model
+	width    int
+
+	applying    bool
+	applyCh     <-chan tea.Msg
+	done, total int
+	progress    progress.Model
+}
+
+// modal: every key is the preview's (any but y and scrolling cancels), and
+// keys wait while it writes.
+func (p *previewScreen) modal() bool { return true }
+
 // resize lays out the lines above the diffs (what y does, warnings,
 // wrapped: a warning is never cut) and gives the rest to the diffs.
-func (p *previewState) resize(w, h int) {
+func (p *previewScreen) resize(w, h int) {
 	p.width = w
 	head := strings.Count(p.head(w, ""), "\n") + 1
 	p.viewport.Width, p.viewport.Height = w, max(h-head, 3)
 	p.viewport.SetContent(p.content)
+	p.progress.Width = min(max(w-20, 10), 60)
 }
 
 func (p *previewState) head(w int, endpoint string) string {
@@ -122,24 +140,42 @@ func (m *Model) onPlan(msg planMsg) tea.Cmd {
 		m.setStatus(true, "%s: %s", p.title, oneLine(p.err.Error()))
 		return nil
 	}
-	m.preview = p
-	m.preview.resize(m.bodyWidth(), m.bodyHeight())
-	if m.preview.changed == 0 {
+	if p.changed == 0 {
 		m.setStatus(false, "%s: nothing to write (%d already fine, %d skipped): any key returns", p.title, p.unchanged, p.skipped)
 	} else {
 		m.setStatus(false, "")
 	}
-	m.push(screenPreview)
+	m.push(&previewScreen{m: m, previewState: p, progress: progress.New(progress.WithDefaultGradient())})
 	return nil
 }
 
-// previewKey: y writes, scrolling keys scroll, anything else cancels.
-func (m *Model) previewKey(msg tea.KeyMsg) tea.Cmd {
-	p := &m.preview
+func (p *previewScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case applyProgressMsg:
+		p.done, p.total = msg.done, msg.total
+		return deliver(p, waitApplyCmd(p.applyCh))
+	case applyDoneMsg:
+		return p.applied(msg)
+	case tea.KeyMsg:
+		if p.applying {
+			return nil // writes in flight finish; keys wait
+		}
+		return p.key(msg)
+	case tea.MouseMsg:
+		var cmd tea.Cmd
+		p.viewport, cmd = p.viewport.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+// key: y writes, scrolling keys scroll, anything else cancels.
+func (p *previewScreen) key(msg tea.KeyMsg) tea.Cmd {
+	m := p.m
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Apply) && p.changed > 0:
-		return m.apply()
+		return p.apply()
 	case key.Matches(msg, k.Up), key.Matches(msg, k.Down), key.Matches(msg, k.PageUp), key.Matches(msg, k.PageDown),
 		msg.String() == "j", msg.String() == " ":
 		var cmd tea.Cmd
@@ -156,35 +192,69 @@ func (m *Model) previewKey(msg tea.KeyMsg) tea.Cmd {
 	if p.changed > 0 {
 		m.setStatus(false, "cancelled: nothing written")
 	}
-	m.preview = previewState{}
 	return nil
 }
 
 // apply opens the session journal (first write only) and starts Apply.
-func (m *Model) apply() tea.Cmd {
+func (p *previewScreen) apply() tea.Cmd {
+	m := p.m
 	if m.readOnly {
 		m.setStatus(true, "%s", etcdops.ErrReadOnly)
 		m.back()
 		return nil
 	}
-	if m.sessionJournal == nil {
-		path := m.opts.JournalPath
-		if path == "" {
-			path = filepath.Join(m.journalDir(), etcdops.JournalName(m.now(), "tui"))
-		}
-		j, err := etcdops.CreateJournal(path, etcdops.JournalInfo{
-			Command: "lifeboat tui", Endpoints: m.store.Endpoints(), Prefix: m.store.Layout().Prefix,
-		})
-		if err != nil {
-			m.setStatus(true, "%s: nothing written", oneLine(err.Error()))
-			m.back()
-			return nil
-		}
-		m.sessionJournal = j
+	j, err := m.journalForWrites()
+	if err != nil {
+		m.setStatus(true, "%s: nothing written", oneLine(err.Error()))
+		m.back()
+		return nil
 	}
-	m.screen = screenApplying
-	m.applyDone, m.applyTotal = 0, m.preview.changed
-	return m.applyCmd(&m.preview, m.sessionJournal)
+	p.applying = true
+	p.done, p.total = 0, p.changed
+	p.applyCh = m.startApply(p.batch, j)
+	return deliver(p, waitApplyCmd(p.applyCh))
+}
+
+// journalForWrites is the session journal, created at the first write.
+func (m *Model) journalForWrites() (*etcdops.Journal, error) {
+	if m.sessionJournal != nil {
+		return m.sessionJournal, nil
+	}
+	path := m.opts.JournalPath
+	if path == "" {
+		path = filepath.Join(m.journalDir(), etcdops.JournalName(m.now(), "tui"))
+	}
+	j, err := etcdops.CreateJournal(path, etcdops.JournalInfo{
+		Command: "lifeboat tui", Endpoints: m.store.Endpoints(), Prefix: m.store.Layout().Prefix,
+	})
+	if err != nil {
+		return nil, err
+	}
+	m.sessionJournal = j
+	return j, nil
+}
+
+func (p *previewScreen) title() string {
+	if p.applying {
+		return styleCrumb.Render(" writing ")
+	}
+	verb := "to write"
+	return fmt.Sprintf("%s %d %s, %d already fine, %d skipped", styleCrumb.Render(" preview: "+p.previewState.title+" "), p.changed, verb, p.unchanged, p.skipped)
+}
+
+func (p *previewScreen) body() string {
+	if p.applying {
+		return fmt.Sprintf("%s writing %s through compare-and-swap…\n\n%s %d/%d\n\nJournal: %s",
+			p.m.spinner.View(), p.previewState.title, p.progress.ViewAs(float64(p.done)/float64(max(p.total, 1))), p.done, p.total, p.m.JournalPath())
+	}
+	return p.head(p.width, p.m.endpoint) + "\n" + p.viewport.View()
+}
+
+func (p *previewScreen) hints() string {
+	if p.applying {
+		return styleMuted.Render("writing; keys wait until it is done")
+	}
+	return styleKey.Render("y") + " write · " + styleKey.Render("any other key") + " cancel"
 }
 
 // summaryState is the outcome of a batch.
@@ -194,17 +264,25 @@ type summaryState struct {
 	replanned                             int
 	content                               string
 	err                                   error
-	viewport                              viewport.Model
+}
+
+// summaryScreen shows what a write did, key by key.
+type summaryScreen struct {
+	m *Model
+	summaryState
+	viewport viewport.Model
 }
 
 // resize wraps the outcome lines: a conflict's reason is read in full.
-func (s *summaryState) resize(w, h int) {
+func (s *summaryScreen) resize(w, h int) {
 	s.viewport.Width, s.viewport.Height = w, max(h-1, 3)
 	s.viewport.SetContent(lipgloss.NewStyle().Width(max(w, 20)).Render(s.content))
 }
 
-func (m *Model) onApplied(msg applyDoneMsg) tea.Cmd {
-	s := summaryState{title: m.preview.title, err: msg.err}
+// applied shows the outcome on the summary screen, above the list.
+func (p *previewScreen) applied(msg applyDoneMsg) tea.Cmd {
+	m := p.m
+	s := summaryState{title: p.previewState.title, err: msg.err}
 	var b strings.Builder
 	for _, o := range msg.outcomes {
 		r, what := o.result, render.Safe(o.KeyInfo.String())
@@ -235,56 +313,37 @@ func (m *Model) onApplied(msg applyDoneMsg) tea.Cmd {
 		fmt.Fprintf(&b, "\nJournal: %s\nUndo: press j, then u (one entry) or U (all); or run: lifeboat undo %s\n", m.sessionJournal.Path(), m.sessionJournal.Path())
 	}
 	s.content = b.String()
-	m.summary = s
-	m.summary.resize(m.bodyWidth(), m.bodyHeight())
-	m.preview = previewState{}
-	m.backTo(screenList)
-	m.push(screenSummary)
+	m.backToList()
+	m.push(&summaryScreen{m: m, summaryState: s})
 	m.list.marks = map[string]bool{}
-	m.setStatus(s.conflicts+s.errors > 0 || msg.err != nil, "%s", m.summaryLine())
-	m.journal.stale = true
+	m.setStatus(s.conflicts+s.errors > 0 || msg.err != nil, "%s", s.line())
 	// The watches bring the new revisions: no list needed.
 	return nil
 }
 
-func (m *Model) summaryLine() string {
-	s := &m.summary
+func (s *summaryState) line() string {
 	return fmt.Sprintf("%s: %d changed, %d unchanged, %d conflicts, %d errors", s.title, s.changed, s.unchanged, s.conflicts, s.errors)
 }
 
-func (m *Model) summaryKey(msg tea.KeyMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, m.keys.Back), msg.Type == tea.KeyEnter:
-		m.back()
-		return nil
-	case key.Matches(msg, m.keys.Journal):
-		m.backTo(screenList)
-		return m.openJournal("")
+func (s *summaryScreen) update(msg tea.Msg) tea.Cmd {
+	m := s.m
+	if keyMsg, ok := msg.(tea.KeyMsg); ok {
+		switch {
+		case key.Matches(keyMsg, m.keys.Back), keyMsg.Type == tea.KeyEnter:
+			m.back()
+			return nil
+		case key.Matches(keyMsg, m.keys.Journal):
+			m.backToList()
+			return m.openJournal("")
+		}
 	}
 	var cmd tea.Cmd
-	m.summary.viewport, cmd = m.summary.viewport.Update(msg)
+	s.viewport, cmd = s.viewport.Update(msg)
 	return cmd
 }
 
-func (m *Model) previewTitle() string {
-	p := &m.preview
-	verb := "to write"
-	return fmt.Sprintf("%s %d %s, %d already fine, %d skipped", styleCrumb.Render(" preview: "+p.title+" "), p.changed, verb, p.unchanged, p.skipped)
-}
-
-func (m *Model) previewBody() string {
-	p := &m.preview
-	return p.head(p.width, m.endpoint) + "\n" + p.viewport.View()
-}
-
-func (m *Model) applyingBody() string {
-	return fmt.Sprintf("%s writing %s through compare-and-swap…\n\n%s %d/%d\n\nJournal: %s",
-		m.spinner.View(), m.preview.title, m.progress.ViewAs(float64(m.applyDone)/float64(max(m.applyTotal, 1))), m.applyDone, m.applyTotal, m.JournalPath())
-}
-
-func (m *Model) summaryTitle() string {
-	s := &m.summary
-	return styleCrumb.Render(" done: "+s.title+" ") + " " + fmt.Sprintf("%s changed, %d unchanged, %s, %s",
+func (s *summaryScreen) title() string {
+	return styleCrumb.Render(" done: "+s.summaryState.title+" ") + " " + fmt.Sprintf("%s changed, %d unchanged, %s, %s",
 		styleGood.Render(fmt.Sprint(s.changed)), s.unchanged,
 		colorCount(s.conflicts, "conflicts"), colorCount(s.errors, "errors"))
 }
@@ -297,8 +356,13 @@ func colorCount(n int, what string) string {
 	return out
 }
 
-func (m *Model) summaryBody() string {
-	return m.summary.viewport.View() + "\n" + styleMuted.Render("enter/esc: back · j: journal and undo")
+func (s *summaryScreen) body() string {
+	return s.viewport.View() + "\n" + styleMuted.Render("enter/esc: back · j: journal and undo")
+}
+
+func (s *summaryScreen) hints() string {
+	k := s.m.keys
+	return hintLine(nil, k.Back, k.Journal, k.Quit)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

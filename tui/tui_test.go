@@ -55,7 +55,7 @@ func TestFilterAndSelector(t *testing.T) {
 		t.Fatalf("filter /cart:\n%s", h.screen())
 	}
 	h.press("/")
-	h.m.prompt.SetValue("") // the prompt opens with the current filter
+	h.m.prompt.input.SetValue("") // the prompt opens with the current filter
 	h.press("l app=frontend", "enter")
 	names := h.visibleNames()
 	if len(names) == 0 {
@@ -104,7 +104,7 @@ func TestUndeleteAllTerminatingThenUndo(t *testing.T) {
 		t.Fatalf("ctrl+a marked %d:\n%s", len(h.m.list.marks), h.screen())
 	}
 	h.press("u")
-	h.waitFor("preview", func() bool { return h.m.screen == screenPreview })
+	h.waitFor("preview", func() bool { return on[*previewScreen](h) })
 	s := h.screen()
 	for _, want := range []string{"preview: undelete: 40 pods", "40 to write", "-  deletionTimestamp:", "y writes 40 object(s)"} {
 		if !strings.Contains(s, want) {
@@ -114,11 +114,11 @@ func TestUndeleteAllTerminatingThenUndo(t *testing.T) {
 	h.checkSize()
 	// Scrolling keeps the preview open.
 	h.press("down", "down")
-	if h.m.screen != screenPreview {
+	if !on[*previewScreen](h) {
 		t.Fatal("scrolling closed the preview")
 	}
 	h.press("y")
-	h.waitFor("summary", func() bool { return h.m.screen == screenSummary })
+	h.waitFor("summary", func() bool { return on[*summaryScreen](h) })
 	s = h.screen()
 	if !strings.Contains(s, "40 changed, 0 unchanged, 0 conflicts, 0 errors") || !strings.Contains(s, "resourceVersion") {
 		t.Errorf("summary:\n%s", s)
@@ -139,29 +139,29 @@ func TestUndeleteAllTerminatingThenUndo(t *testing.T) {
 
 	// Journal view, undo one, then undo all.
 	h.press("j")
-	h.waitFor("journal rows", func() bool { return len(h.m.journal.rows) == 40 })
+	h.waitFor("journal rows", func() bool { return h.journalRows() == 40 })
 	h.waitScreen("undelete-pods")
 	h.checkSize()
 	h.press("u")
-	h.waitFor("undo preview", func() bool { return h.m.screen == screenPreview })
+	h.waitFor("undo preview", func() bool { return on[*previewScreen](h) })
 	if !strings.Contains(h.screen(), "undo undelete-pods of") || !strings.Contains(h.screen(), "+  deletionTimestamp:") {
 		t.Errorf("undo preview:\n%s", h.screen())
 	}
 	h.press("y")
-	h.waitFor("undo summary", func() bool { return h.m.screen == screenSummary })
+	h.waitFor("undo summary", func() bool { return on[*summaryScreen](h) })
 	if n := len(h.terminatingPods()); n != 1 {
 		t.Fatalf("after undo of one entry %d pods terminating, want 1", n)
 	}
 	h.press("j")
-	h.waitFor("journal with the restore", func() bool { return len(h.m.journal.rows) == 41 })
+	h.waitFor("journal with the restore", func() bool { return h.journalRows() == 41 })
 	h.waitScreen("undone")
 	h.press("U")
-	h.waitFor("undo-all preview", func() bool { return h.m.screen == screenPreview })
-	if h.m.preview.changed != 39 {
-		t.Errorf("undo all plans %d writes, want 39 (one is undone already):\n%s", h.m.preview.changed, h.screen())
+	h.waitFor("undo-all preview", func() bool { return on[*previewScreen](h) })
+	if topAs[*previewScreen](h).changed != 39 {
+		t.Errorf("undo all plans %d writes, want 39 (one is undone already):\n%s", topAs[*previewScreen](h).changed, h.screen())
 	}
 	h.press("y")
-	h.waitFor("undo-all summary", func() bool { return h.m.screen == screenSummary })
+	h.waitFor("undo-all summary", func() bool { return on[*summaryScreen](h) })
 	if n := len(h.terminatingPods()); n != 40 {
 		t.Fatalf("after undo all %d pods terminating, want 40", n)
 	}
@@ -172,12 +172,12 @@ func TestCancelWritesNothing(t *testing.T) {
 	h.press("T", "space", "space")
 	before := h.revision()
 	h.press("u")
-	h.waitFor("preview", func() bool { return h.m.screen == screenPreview })
-	if h.m.preview.changed != 2 {
-		t.Fatalf("preview of 2 marked pods: %d changes", h.m.preview.changed)
+	h.waitFor("preview", func() bool { return on[*previewScreen](h) })
+	if topAs[*previewScreen](h).changed != 2 {
+		t.Fatalf("preview of 2 marked pods: %d changes", topAs[*previewScreen](h).changed)
 	}
 	h.press("n")
-	if h.m.screen != screenList || !strings.Contains(h.screen(), "cancelled: nothing written") {
+	if !on[*listScreen](h) || !strings.Contains(h.screen(), "cancelled: nothing written") {
 		t.Fatalf("after n:\n%s", h.screen())
 	}
 	h.settle(300 * time.Millisecond)
@@ -198,25 +198,25 @@ func TestReadOnlyHasNoActions(t *testing.T) {
 	before := h.revision()
 	h.press("T", "ctrl+a", "u")
 	h.settle(200 * time.Millisecond)
-	if h.m.screen != screenList || !strings.Contains(h.screen(), "read-only mode") {
+	if !on[*listScreen](h) || !strings.Contains(h.screen(), "read-only mode") {
 		t.Fatalf("u in read-only:\n%s", h.screen())
 	}
 	h.m.setStatus(false, "")
 	h.press("e")
 	h.settle(200 * time.Millisecond)
-	if h.m.screen != screenList || !strings.Contains(h.m.status, "read-only mode") {
+	if !on[*listScreen](h) || !strings.Contains(h.m.status, "read-only mode") {
 		t.Fatalf("e in read-only: status %q", h.m.status)
 	}
 	h.press("?")
-	if help := ansiStrip(h.m.helpBody()); !strings.Contains(help, "disabled (--readonly)") || strings.Contains(help, "undelete pods") || strings.Contains(help, "$EDITOR") {
+	if help := ansiStrip(topAs[*helpScreen](h).pager.content); !strings.Contains(help, "disabled (--readonly)") || strings.Contains(help, "undelete pods") || strings.Contains(help, "$EDITOR") {
 		t.Errorf("help in read-only:\n%s", help)
 	}
 	h.press("esc", ":", "nodes", "enter")
 	h.waitFor("nodes", func() bool { return h.m.list.isNodes() && h.m.list.loaded })
 	h.press("ctrl+a", "t", "c")
 	h.settle(200 * time.Millisecond)
-	if h.m.screen != screenList {
-		t.Fatalf("t/c in read-only opened %v", h.m.screen)
+	if !on[*listScreen](h) {
+		t.Fatalf("t/c in read-only opened %T", h.m.top())
 	}
 	if after := h.revision(); after != before {
 		t.Fatalf("read-only wrote: revision %d -> %d", before, after)
@@ -261,7 +261,7 @@ func TestConflictShownNeverOverwritten(t *testing.T) {
 	}
 	deleted, relabeled := items[0], items[1]
 	h.press("u")
-	h.waitFor("preview", func() bool { return h.m.screen == screenPreview })
+	h.waitFor("preview", func() bool { return on[*previewScreen](h) })
 	// Between preview and confirm: one pod is deleted, another relabeled.
 	ctx := context.Background()
 	if _, err := h.cli.Delete(ctx, deleted.key); err != nil {
@@ -274,10 +274,10 @@ func TestConflictShownNeverOverwritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.press("y")
-	h.waitFor("summary", func() bool { return h.m.screen == screenSummary })
+	h.waitFor("summary", func() bool { return on[*summaryScreen](h) })
 	s := h.screen()
-	if !strings.Contains(s, "CONFLICT") || !strings.Contains(s, "1 conflicts") || h.m.summary.replanned != 1 ||
-		!strings.Contains(ansiStrip(h.m.summary.content), "changed by someone else since the preview") {
+	if !strings.Contains(s, "CONFLICT") || !strings.Contains(s, "1 conflicts") || topAs[*summaryScreen](h).replanned != 1 ||
+		!strings.Contains(ansiStrip(topAs[*summaryScreen](h).content), "changed by someone else since the preview") {
 		t.Errorf("summary does not show the conflict:\n%s", s)
 	}
 	if _, found, _ := h.store.Get(ctx, deleted.key); found {
@@ -305,12 +305,12 @@ func TestNodesUntaintUncordon(t *testing.T) {
 		}
 	}
 	h.press("ctrl+a", "t")
-	h.waitFor("untaint preview", func() bool { return h.m.screen == screenPreview })
-	if h.m.preview.changed != 5 {
-		t.Errorf("untaint plans %d writes, want 5", h.m.preview.changed)
+	h.waitFor("untaint preview", func() bool { return on[*previewScreen](h) })
+	if topAs[*previewScreen](h).changed != 5 {
+		t.Errorf("untaint plans %d writes, want 5", topAs[*previewScreen](h).changed)
 	}
 	h.press("y")
-	h.waitFor("summary", func() bool { return h.m.screen == screenSummary })
+	h.waitFor("summary", func() bool { return on[*summaryScreen](h) })
 	for _, n := range []string{"worker-1", "worker-2", "worker-3", "worker-4", "worker-5"} {
 		for _, taint := range h.node(n).Spec.Taints {
 			if taint.Key == corev1.TaintNodeUnreachable {
@@ -322,9 +322,9 @@ func TestNodesUntaintUncordon(t *testing.T) {
 		t.Errorf("worker-5 lost its operator taint: %v", h.node("worker-5").Spec.Taints)
 	}
 	h.press("esc", "/", "worker-3", "enter", "c")
-	h.waitFor("uncordon preview", func() bool { return h.m.screen == screenPreview })
+	h.waitFor("uncordon preview", func() bool { return on[*previewScreen](h) })
 	h.press("y")
-	h.waitFor("summary", func() bool { return h.m.screen == screenSummary })
+	h.waitFor("summary", func() bool { return on[*summaryScreen](h) })
 	if h.node("worker-3").Spec.Unschedulable {
 		t.Error("worker-3 still cordoned")
 	}
@@ -336,7 +336,7 @@ func TestYAMLSecretsAndRaw(t *testing.T) {
 	h.press(":", "secrets", "enter")
 	h.waitFor("secrets", func() bool { return h.m.list.loaded && h.m.list.view.res.Name == "secrets" })
 	h.press("/", "payments-api-db", "enter", "enter")
-	h.waitFor("YAML", func() bool { return h.m.screen == screenDetail })
+	h.waitFor("YAML", func() bool { return on[*detailScreen](h) })
 	s := h.screen()
 	if !strings.Contains(s, "<redacted:") || strings.Contains(s, "hunter2") {
 		t.Fatalf("secret not redacted:\n%s", s)
@@ -350,12 +350,12 @@ func TestYAMLSecretsAndRaw(t *testing.T) {
 		t.Fatal("revealed without confirmation")
 	}
 	h.press("x", "y")
-	h.waitFor("revealed", func() bool { return h.m.detail.showSecrets })
+	h.waitFor("revealed", func() bool { return on[*detailScreen](h) && topAs[*detailScreen](h).showSecrets })
 	if !strings.Contains(h.screen(), "SECRET DATA SHOWN") {
 		t.Errorf("reveal not flagged:\n%s", h.screen())
 	}
 	h.press("r")
-	h.waitFor("raw", func() bool { return h.m.detail.raw })
+	h.waitFor("raw", func() bool { return on[*detailScreen](h) && topAs[*detailScreen](h).raw })
 	for _, want := range []string{"format:", "protobuf", "mod_revision:", "lease:", "unknown fields:"} {
 		if !strings.Contains(h.screen(), want) {
 			t.Errorf("raw facts lack %q:\n%s", want, h.screen())
@@ -369,7 +369,7 @@ func TestYAMLSecretsAndRaw(t *testing.T) {
 		t.Errorf("keys view:\n%s", h.screen())
 	}
 	h.press("enter")
-	h.waitFor("malformed detail", func() bool { return h.m.screen == screenDetail })
+	h.waitFor("malformed detail", func() bool { return on[*detailScreen](h) })
 	if !strings.Contains(h.screen(), "cannot be decoded") {
 		t.Errorf("malformed detail:\n%s", h.screen())
 	}
@@ -411,7 +411,7 @@ func TestStalledEtcdShowsStaleData(t *testing.T) {
 		t.Errorf("header while etcd is stalled:\n%s", s)
 	}
 	h.press("t")
-	if h.m.busy != 0 || h.m.screen != screenList || !strings.Contains(h.screen(), "nothing can be written") {
+	if h.m.busy != 0 || !on[*listScreen](h) || !strings.Contains(h.screen(), "nothing can be written") {
 		t.Errorf("t while etcd is stalled:\n%s", h.screen())
 	}
 }

@@ -568,11 +568,39 @@ func (l *listState) targets() []*row {
 	return out
 }
 
-// listKey handles keys on a table.
-func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
-	l := &m.list
+// listScreen is the resource table at the bottom of the screen stack: the
+// table's state, the views visited before (esc returns to them) and the
+// repair keys.
+type listScreen struct {
+	listState
+	m     *Model
+	views []listView // resources visited, for esc
+}
+
+func newListScreen(m *Model) *listScreen {
+	return &listScreen{listState: newListState(m.keys), m: m}
+}
+
+// visit shows another resource; esc comes back to this one.
+func (l *listScreen) visit(v listView) tea.Cmd {
+	l.views = append(l.views, l.view)
+	return l.m.switchView(v)
+}
+
+func (l *listScreen) resize(w, h int) {
+	l.listState.resize(w, h)
+	l.rebuild(l.m.now(), w)
+}
+
+// update handles keys on the table.
+func (l *listScreen) update(msg tea.Msg) tea.Cmd {
+	m := l.m
 	k := m.keys
-	switch {
+	keyMsg, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	switch msg := keyMsg; {
 	case key.Matches(msg, k.Back):
 		switch {
 		case l.filter != "" || l.selector != nil:
@@ -581,13 +609,15 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 			l.marks = map[string]bool{}
 		case l.terminatingOnly:
 			l.terminatingOnly = false
-		case len(m.views) > 0:
-			prev := m.views[len(m.views)-1]
-			m.views = m.views[:len(m.views)-1]
+		case len(l.views) > 0:
+			prev := l.views[len(l.views)-1]
+			l.views = l.views[:len(l.views)-1]
 			return m.switchView(prev)
 		}
 		l.rebuild(m.now(), m.bodyWidth())
 		return nil
+	case key.Matches(msg, k.Filter):
+		return m.ask("/", l.filterText(), l.applyFilter, l.liveFilter)
 	case key.Matches(msg, k.View):
 		if r, ok := l.selectedItem(); ok {
 			return m.readDetailCmd(r.key, false, false)
@@ -660,7 +690,7 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		l.rebuild(m.now(), m.bodyWidth())
 		return nil
 	case key.Matches(msg, k.Undelete), key.Matches(msg, k.Untaint), key.Matches(msg, k.Uncordon), key.Matches(msg, k.Delete):
-		return m.startAction(msg)
+		return l.startAction(msg)
 	case key.Matches(msg, k.Edit):
 		r, ok := l.selectedItem()
 		switch {
@@ -674,15 +704,45 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	var cmd tea.Cmd
-	l.table, cmd = l.table.Update(msg)
+	l.table, cmd = l.table.Update(keyMsg)
 	l.follow(m.now())
 	return cmd
 }
 
+// applyFilter handles "/<text>" and "/l <selector>".
+func (l *listScreen) applyFilter(v string) tea.Cmd {
+	if isSelectorFilter(v) {
+		text := strings.TrimSpace(v[strings.IndexByte(v, 'l')+1:])
+		sel, err := etcdops.ParseSelector(text)
+		if err != nil {
+			l.m.setStatus(true, "%s", err)
+			return nil
+		}
+		l.setFilter("", sel, text)
+	} else {
+		l.setFilter(v, nil, "")
+	}
+	l.rebuild(l.m.now(), l.m.bodyWidth())
+	return nil
+}
+
+// liveFilter filters as the text is typed, as k9s does; label selectors
+// apply on Enter.
+func (l *listScreen) liveFilter(v string) {
+	if !isSelectorFilter(v) {
+		l.setFilter(v, nil, "")
+		l.rebuild(l.m.now(), l.m.bodyWidth())
+	}
+}
+
+func isSelectorFilter(v string) bool {
+	return strings.HasPrefix(v, "l ") || strings.HasPrefix(v, "-l ") || strings.HasPrefix(v, "l=") || v == "l" || v == "-l"
+}
+
 // startAction turns u/t/c on the marked (or selected) rows into operations
 // and asks the engine for the plan: the preview comes next.
-func (m *Model) startAction(msg tea.KeyMsg) tea.Cmd {
-	l := &m.list
+func (l *listScreen) startAction(msg tea.KeyMsg) tea.Cmd {
+	m := l.m
 	k := m.keys
 	if m.refuseWrite() {
 		return nil
@@ -768,9 +828,8 @@ func actionTitle(op etcdops.Operation) string {
 	return op.String()
 }
 
-// listTitle is the crumb above the table.
-func (m *Model) listTitle() string {
-	l := &m.list
+// title is the crumb above the table.
+func (l *listScreen) title() string {
 	name := l.view.String()
 	if scope := l.view.scope(); scope != "" {
 		name += "(" + scope + ")"
@@ -788,18 +847,39 @@ func (m *Model) listTitle() string {
 		parts = append(parts, styleWarn.Render(fmt.Sprintf("%d marked", n)))
 	}
 	if !l.loaded {
-		parts = append(parts, m.spinner.View()+"loading")
+		parts = append(parts, l.m.spinner.View()+"loading")
 	}
 	return strings.Join(parts, " ")
 }
 
-func (m *Model) listBody() string {
-	l := &m.list
+func (l *listScreen) body() string {
 	if l.loaded && len(l.items) == 0 {
-		return styleMuted.Render(fmt.Sprintf("No %s found (under %s).", l.view, m.store.Layout().Prefix))
+		return styleMuted.Render(fmt.Sprintf("No %s found (under %s).", l.view, l.m.store.Layout().Prefix))
 	}
 	if l.loaded && len(l.visible) == 0 {
 		return styleMuted.Render("Nothing matches the filter. Esc clears it.")
 	}
 	return l.table.View()
+}
+
+// hints are the keys that matter on this table.
+func (l *listScreen) hints() string {
+	k := l.m.keys
+	bs := []key.Binding{k.Command, k.Filter, k.View}
+	if !l.m.readOnly && !l.view.keys {
+		bs = append(bs, k.Edit)
+	}
+	switch {
+	case l.m.readOnly:
+	case l.isPods():
+		bs = append(bs, k.Mark, k.MarkAll, k.Undelete, k.Terminating)
+	case l.isNodes():
+		bs = append(bs, k.Mark, k.MarkAll, k.Untaint, k.Uncordon)
+	}
+	bs = append(bs, k.Journal, k.Help, k.Quit)
+	var notes []string
+	if l.m.readOnly {
+		notes = append(notes, styleReadOnly.Render("READ-ONLY: no repairs"))
+	}
+	return hintLine(notes, bs...)
 }
