@@ -105,12 +105,14 @@ keys Escape
 wait_for "0 tainted"
 shot nodes
 
-# The journal lists the session's writes.
-keys j
+# The journal lists the session's writes; q goes back, :q quits.
+keys C-j
 wait_for "journal"
 wait_for "untaint-nodes"
 shot journal
 keys q
+wait_for "KUBELET-LEASE"
+keys : q Enter
 wait_for "lifeboat-exited-0"
 ls "$work"/journals/*-tui.jsonl >/dev/null 2>&1 || fail "no journal file in the journal directory"
 [ -z "$(ls "$work" | grep -v -e '^journals$' -e '^demo.log$')" ] || fail "files left in the working directory: $(ls "$work")"

@@ -67,7 +67,7 @@ func TestEditFromTheTUI(t *testing.T) {
 				t.Fatalf("the journal does not hold the edit (%v): %+v", err, jf)
 			}
 
-			h.press("j")
+			h.press("ctrl+j")
 			h.waitFor("journal rows", func() bool { return h.journalRows() == 1 })
 			h.press("u")
 			h.waitFor("undo preview", func() bool { return on[*previewScreen](h) })

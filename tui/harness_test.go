@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"path/filepath"
 	"reflect"
@@ -165,6 +166,10 @@ func (h *harness) press(keys ...string) {
 			h.send(tea.KeyMsg{Type: tea.KeyCtrlC})
 		case "ctrl+d":
 			h.send(tea.KeyMsg{Type: tea.KeyCtrlD})
+		case "ctrl+j":
+			h.send(tea.KeyMsg{Type: tea.KeyCtrlJ})
+		case "up":
+			h.send(tea.KeyMsg{Type: tea.KeyUp})
 		case "space":
 			h.send(tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})
 		case "down":
@@ -372,4 +377,16 @@ func (h *harness) journalRows() int {
 		return len(j.rows)
 	}
 	return -1
+}
+
+func typeName(v any) string { return fmt.Sprintf("%T", v) }
+
+func boolString(b bool) string { return fmt.Sprint(b) }
+
+// wantInt says what differs, "" when got is want.
+func wantInt(what string, got, want int) string {
+	if got != want {
+		return fmt.Sprintf("%s %d, want %d", what, got, want)
+	}
+	return ""
 }

@@ -22,20 +22,20 @@ func newKeyMap() keyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
 	}
 	return keyMap{
-		Quit:        b([]string{"q", "ctrl+c"}, "q", "quit"),
+		Quit:        b([]string{"ctrl+c"}, "ctrl+c", "quit (or :q)"),
 		Help:        b([]string{"?"}, "?", "help"),
-		Back:        b([]string{"esc"}, "esc", "back / clear filter"),
+		Back:        b([]string{"esc", "q"}, "esc/q", "back (a table: clear the filter, the marks, then the previous resource)"),
 		Command:     b([]string{":"}, ":", "resource (:pods :nodes :leases :cm :keys ...)"),
 		Filter:      b([]string{"/"}, "/", "filter (/text, /l app=web)"),
-		Journal:     b([]string{"j"}, "j", "journal of this session's writes"),
+		Journal:     b([]string{"ctrl+j"}, "ctrl+j", "journal of this session's writes (or :journal)"),
 		Refresh:     b([]string{"ctrl+r"}, "ctrl+r", "list everything again (views follow etcd's watch without it)"),
 		GoTo:        b([]string{"enter"}, "enter", "doctor: go to the finding's objects"),
 		Up:          b([]string{"up", "k"}, "↑/k", "up"),
-		Down:        b([]string{"down"}, "↓", "down"),
-		PageUp:      b([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
-		PageDown:    b([]string{"pgdown", "ctrl+f"}, "pgdn", "page down"),
-		Top:         b([]string{"home", "g"}, "g", "top"),
-		Bottom:      b([]string{"end", "G"}, "G", "bottom"),
+		Down:        b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:      b([]string{"pgup", "ctrl+b"}, "pgup/ctrl+b", "page up"),
+		PageDown:    b([]string{"pgdown", "ctrl+f"}, "pgdn/ctrl+f", "page down"),
+		Top:         b([]string{"home", "g"}, "g/home", "top"),
+		Bottom:      b([]string{"end", "G"}, "G/end", "bottom"),
 		View:        b([]string{"enter", "y"}, "enter/y", "view YAML"),
 		Raw:         b([]string{"r"}, "r", "raw key facts"),
 		History:     b([]string{"H"}, "H", "history: every version etcd keeps, with diffs"),
@@ -57,8 +57,8 @@ func newKeyMap() keyMap {
 	}
 }
 
-// tableKeyMap moves the cursor only: the letters bubbles binds by default
-// (j, u, d, f, b, space) are lifeboat's own keys.
+// tableKeyMap moves the cursor only, with k9s' and vim's keys: the other
+// letters bubbles binds by default (u, d, f, b, space) are lifeboat's own.
 func tableKeyMap(k keyMap) table.KeyMap {
 	return table.KeyMap{
 		LineUp:       k.Up,

@@ -176,8 +176,7 @@ func (p *previewScreen) key(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Apply) && p.changed > 0:
 		return p.apply()
-	case key.Matches(msg, k.Up), key.Matches(msg, k.Down), key.Matches(msg, k.PageUp), key.Matches(msg, k.PageDown),
-		msg.String() == "j", msg.String() == " ":
+	case key.Matches(msg, k.Up), key.Matches(msg, k.Down), key.Matches(msg, k.PageUp), key.Matches(msg, k.PageDown), msg.String() == " ":
 		var cmd tea.Cmd
 		p.viewport, cmd = p.viewport.Update(msg)
 		return cmd
@@ -310,7 +309,7 @@ func (p *previewScreen) applied(msg applyDoneMsg) tea.Cmd {
 		fmt.Fprintf(&b, "\n%s %s\n", styleBadBold.Render("stopped:"), oneLine(msg.err.Error()))
 	}
 	if m.sessionJournal != nil {
-		fmt.Fprintf(&b, "\nJournal: %s\nUndo: press j, then u (one entry) or U (all); or run: lifeboat undo %s\n", m.sessionJournal.Path(), m.sessionJournal.Path())
+		fmt.Fprintf(&b, "\nJournal: %s\nUndo: press ctrl+j (or :journal), then u (one entry) or U (all); or run: lifeboat undo %s\n", m.sessionJournal.Path(), m.sessionJournal.Path())
 	}
 	s.content = b.String()
 	m.backToList()
@@ -357,7 +356,7 @@ func colorCount(n int, what string) string {
 }
 
 func (s *summaryScreen) body() string {
-	return s.viewport.View() + "\n" + styleMuted.Render("enter/esc: back · j: journal and undo")
+	return s.viewport.View() + "\n" + styleMuted.Render("enter/esc/q: back · ctrl+j: journal and undo")
 }
 
 func (s *summaryScreen) hints() string {

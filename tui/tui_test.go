@@ -28,7 +28,7 @@ func TestHeaderAndSizes(t *testing.T) {
 		}
 		h.checkSize()
 		// Every screen fits: help, YAML, raw, nodes, keys, journal.
-		for _, keys := range [][]string{{"?"}, {"esc", "enter"}, {"esc", "r"}, {"esc", ":", "nodes", "enter"}, {":", "keys", "enter"}, {"j"}, {"esc", ":", "leases", "enter"}} {
+		for _, keys := range [][]string{{"?"}, {"esc", "enter"}, {"esc", "r"}, {"esc", ":", "nodes", "enter"}, {":", "keys", "enter"}, {"ctrl+j"}, {"esc", ":", "leases", "enter"}} {
 			h.press(keys...)
 			h.settle(100 * time.Millisecond)
 			h.checkSize()
@@ -138,7 +138,7 @@ func TestUndeleteAllTerminatingThenUndo(t *testing.T) {
 	h.waitScreen("0 terminating")
 
 	// Journal view, undo one, then undo all.
-	h.press("j")
+	h.press("ctrl+j")
 	h.waitFor("journal rows", func() bool { return h.journalRows() == 40 })
 	h.waitScreen("undelete-pods")
 	h.checkSize()
@@ -152,7 +152,7 @@ func TestUndeleteAllTerminatingThenUndo(t *testing.T) {
 	if n := len(h.terminatingPods()); n != 1 {
 		t.Fatalf("after undo of one entry %d pods terminating, want 1", n)
 	}
-	h.press("j")
+	h.press("ctrl+j")
 	h.waitFor("journal with the restore", func() bool { return h.journalRows() == 41 })
 	h.waitScreen("undone")
 	h.press("U")

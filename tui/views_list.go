@@ -613,6 +613,10 @@ func (l *listScreen) update(msg tea.Msg) tea.Cmd {
 			prev := l.views[len(l.views)-1]
 			l.views = l.views[:len(l.views)-1]
 			return m.switchView(prev)
+		default:
+			// k9s: q and esc go back, never quit.
+			m.setStatus(false, "nothing to go back to: ctrl+c or :q quits")
+			return nil
 		}
 		l.rebuild(m.now(), m.bodyWidth())
 		return nil
