@@ -11,6 +11,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/render"
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
 )
 
 // Every etcd read or write happens in one of these tea.Cmds; Update only
@@ -115,7 +116,7 @@ func tickCmd(d time.Duration, msg tea.Msg) tea.Cmd {
 
 // readDetailCmd reads one key whole (the caches keep only table rows) and
 // renders it: the YAML view, or the raw key facts.
-func (m *Model) readDetailCmd(key string, raw, showSecrets bool) tea.Cmd {
+func (m *Model) readDetailCmd(key string, opts yamlOptions) tea.Cmd {
 	store := m.store
 	ctx, cancel := m.ioContext()
 	return func() tea.Msg {
@@ -127,7 +128,7 @@ func (m *Model) readDetailCmd(key string, raw, showSecrets bool) tea.Cmd {
 		case !found:
 			return readErrMsg{err: fmt.Errorf("%s is gone: deleted since it was listed", key)}
 		}
-		return yamlCmd(it, raw, showSecrets)()
+		return yamlCmd(it, opts)()
 	}
 }
 
@@ -157,11 +158,18 @@ func (m *Model) historyCmd(key string) tea.Cmd {
 	}
 }
 
+// yamlOptions say how the YAML screen shows an object.
+type yamlOptions struct {
+	raw         bool // the raw key facts instead
+	showSecrets bool // a Secret's data, redacted by default
+	showManaged bool // metadata.managedFields, hidden as kubectl hides them
+}
+
 // yamlCmd renders an object, or its raw key facts.
-func yamlCmd(it etcdops.Item, raw, showSecrets bool) tea.Cmd {
+func yamlCmd(it etcdops.Item, opts yamlOptions) tea.Cmd {
 	return func() tea.Msg {
-		d := detailState{item: it, raw: raw, showSecrets: showSecrets, key: it.Key, revision: it.ModRevision}
-		if raw {
+		d := detailState{item: it, opts: opts, key: it.Key, revision: it.ModRevision}
+		if opts.raw {
 			d.content = rawFacts(it)
 			return detailMsg{detail: d}
 		}
@@ -170,7 +178,8 @@ func yamlCmd(it etcdops.Item, raw, showSecrets bool) tea.Cmd {
 			d.content = styleBad.Render("This value cannot be decoded:") + "\n\n" + it.DecodeErr.Error() +
 				"\n\nA kube-apiserver cannot LIST " + it.Resource.String() + " while it is there. Press r for the raw key facts."
 		default:
-			out, err := it.Object.YAML(codec.RenderOptions{ResourceVersion: it.ModRevision, ShowSecrets: showSecrets})
+			out, managed, err := objectYAML(it, opts)
+			d.managed = managed
 			if err != nil {
 				d.content = styleBad.Render(err.Error())
 			} else {
@@ -188,6 +197,27 @@ func yamlCmd(it etcdops.Item, raw, showSecrets bool) tea.Cmd {
 		}
 		return detailMsg{detail: d}
 	}
+}
+
+// objectYAML is the object as `kubectl get -o yaml` shows it:
+// metadata.managedFields left out unless asked for. managed says whether
+// the object has them.
+func objectYAML(it etcdops.Item, opts yamlOptions) (out []byte, managed bool, err error) {
+	obj, err := it.Object.Render(codec.RenderOptions{ResourceVersion: it.ModRevision, ShowSecrets: opts.showSecrets})
+	if err != nil {
+		return nil, false, err
+	}
+	if md, ok := obj["metadata"].(map[string]any); ok {
+		_, managed = md["managedFields"]
+		if !opts.showManaged {
+			delete(md, "managedFields")
+		}
+	}
+	out, err = yaml.Marshal(obj)
+	if err != nil {
+		return nil, managed, fmt.Errorf("yaml %s %s: %w", it.Object.APIVersion, it.Object.Kind, err)
+	}
+	return out, managed, nil
 }
 
 func rawFacts(it etcdops.Item) string {

@@ -15,6 +15,8 @@ type keyMap struct {
 	Sort, SortReverse, SortName                         key.Binding
 	Reveal, Apply, UndoOne, UndoAll                     key.Binding
 	GoTo, History, Edit                                 key.Binding
+	Left, Right, Wrap, Search, NextMatch, PrevMatch     key.Binding
+	ManagedFields                                       key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -24,7 +26,7 @@ func newKeyMap() keyMap {
 	return keyMap{
 		Quit:        b([]string{"ctrl+c"}, "ctrl+c", "quit (or :q)"),
 		Help:        b([]string{"?"}, "?", "help"),
-		Back:        b([]string{"esc", "q"}, "esc/q", "back (a table: clear the filter, the marks, then the previous resource)"),
+		Back:        b([]string{"esc", "q"}, "esc/q", "back"),
 		Command:     b([]string{":"}, ":", "resource (:pods :nodes :leases :cm :keys ...)"),
 		Filter:      b([]string{"/"}, "/", "filter (/text, /l app=web)"),
 		Journal:     b([]string{"ctrl+j"}, "ctrl+j", "journal of this session's writes (or :journal)"),
@@ -54,6 +56,14 @@ func newKeyMap() keyMap {
 		Apply:       b([]string{"y"}, "y", "write"),
 		UndoOne:     b([]string{"u"}, "u", "undo entry"),
 		UndoAll:     b([]string{"U"}, "U", "undo all"),
+		Left:        b([]string{"left", "h"}, "←/h", "scroll left"),
+		Right:       b([]string{"right", "l"}, "→/l", "scroll right (a › ends a line that goes on)"),
+		Wrap:        b([]string{"w"}, "w", "wrap long lines"),
+		Search:      b([]string{"/"}, "/", "search"),
+		NextMatch:   b([]string{"n"}, "n", "next match"),
+		PrevMatch:   b([]string{"N"}, "N", "previous match"),
+		// kubectl get -o yaml hides them unless --show-managed-fields.
+		ManagedFields: b([]string{"m"}, "m", "show or hide managedFields"),
 	}
 }
 
@@ -78,9 +88,11 @@ func (m *Model) helpSections() [][2]string {
 	line := func(b key.Binding) [2]string { return [2]string{b.Help().Key, b.Help().Desc} }
 	out := [][2]string{
 		{"", "Everywhere"},
-		line(k.Command), line(k.Filter), line(k.Back), line(k.Help), line(k.Journal), line(k.Refresh), line(k.Quit),
-		{"", "Tables"},
+		line(k.Command), line(k.Back), line(k.Help), line(k.Journal), line(k.Refresh), line(k.Quit),
 		line(k.Up), line(k.Down), line(k.PageUp), line(k.PageDown), line(k.Top), line(k.Bottom),
+		{"", "Tables"},
+		line(k.Filter),
+		{k.Back.Help().Key, "clear the filter, then the marks, then back to the previous resource"},
 		line(k.View), line(k.Raw), line(k.History), line(k.Sort), line(k.SortReverse), line(k.SortName),
 		line(k.Terminating),
 	}
@@ -95,8 +107,9 @@ func (m *Model) helpSections() [][2]string {
 		)
 	}
 	out = append(out,
-		[2]string{"", "YAML view"},
-		line(k.Reveal),
+		[2]string{"", "YAML, history and help views"},
+		line(k.Search), line(k.NextMatch), line(k.PrevMatch), line(k.Wrap), line(k.Left), line(k.Right),
+		line(k.ManagedFields), line(k.Reveal), line(k.Raw), line(k.History),
 	)
 	if !m.readOnly {
 		out = append(out, [2]string{k.Edit.Help().Key, "edit this object in $EDITOR"})
@@ -107,7 +120,8 @@ func (m *Model) helpSections() [][2]string {
 		[2]string{":pods shop  :po all", "one namespace (k9s style), or all of them (:pods alone)"},
 		[2]string{":keys [PREFIX]", "raw etcd keys"},
 		[2]string{":doctor", "what is broken, what happens next, which command fixes it"},
-		[2]string{":journal  :q", "journal view, quit"},
+		[2]string{":journal [FILE]", "this session's journal, or another"},
+		[2]string{":q", "quit"},
 		[2]string{"", "Doctor view"},
 		line(k.GoTo),
 	)

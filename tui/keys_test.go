@@ -41,7 +41,7 @@ func TestKeys(t *testing.T) {
 			if s := onTop[*detailScreen](h)(); s != "" {
 				return s
 			}
-			return wantInt("YAML offset", topAs[*detailScreen](h).pager.viewport.YOffset, 2)
+			return wantInt("YAML offset", topAs[*detailScreen](h).pager.y, 2)
 		}},
 		{name: "q leaves the history for the YAML", setup: []string{"j", "enter", "H"}, ready: on[*historyScreen], keys: []string{"q"}, check: onTop[*detailScreen](h)},
 		{name: "q leaves the help", setup: []string{"?"}, keys: []string{"q"}, check: onTop[*listScreen](h)},

@@ -23,4 +23,8 @@ var (
 	styleMuted    = lipgloss.NewStyle().Foreground(colorMuted)
 	styleCrumb    = lipgloss.NewStyle().Bold(true).Reverse(true).Foreground(colorInfo)
 	styleKey      = lipgloss.NewStyle().Bold(true).Foreground(colorInfo)
+	// styleMarker ends a line cut at the screen's edge.
+	styleMarker       = lipgloss.NewStyle().Bold(true).Foreground(colorWarn)
+	styleMatch        = lipgloss.NewStyle().Reverse(true)
+	styleMatchCurrent = lipgloss.NewStyle().Reverse(true).Bold(true).Foreground(colorWarn)
 )

@@ -350,12 +350,12 @@ func TestYAMLSecretsAndRaw(t *testing.T) {
 		t.Fatal("revealed without confirmation")
 	}
 	h.press("x", "y")
-	h.waitFor("revealed", func() bool { return on[*detailScreen](h) && topAs[*detailScreen](h).showSecrets })
+	h.waitFor("revealed", func() bool { return on[*detailScreen](h) && topAs[*detailScreen](h).opts.showSecrets })
 	if !strings.Contains(h.screen(), "SECRET DATA SHOWN") {
 		t.Errorf("reveal not flagged:\n%s", h.screen())
 	}
 	h.press("r")
-	h.waitFor("raw", func() bool { return on[*detailScreen](h) && topAs[*detailScreen](h).raw })
+	h.waitFor("raw", func() bool { return on[*detailScreen](h) && topAs[*detailScreen](h).opts.raw })
 	for _, want := range []string{"format:", "protobuf", "mod_revision:", "lease:", "unknown fields:"} {
 		if !strings.Contains(h.screen(), want) {
 			t.Errorf("raw facts lack %q:\n%s", want, h.screen())

@@ -12,12 +12,12 @@ import (
 // detailState is what a read of one key shows: the object as YAML, or its
 // raw key facts.
 type detailState struct {
-	item        etcdops.Item
-	key         string
-	revision    int64
-	raw         bool
-	showSecrets bool
-	content     string
+	item     etcdops.Item
+	key      string
+	revision int64
+	opts     yamlOptions
+	managed  bool // the object has managedFields (shown or not)
+	content  string
 }
 
 func (d *detailState) isSecret() bool {
@@ -37,21 +37,18 @@ func (m *Model) showDetail(next detailState) {
 		d.set(next)
 		return
 	}
-	d := &detailScreen{m: m, pager: newPager(m.keys, m.bodyWidth(), m.bodyHeight())}
+	d := &detailScreen{m: m, pager: newPager(m, m.bodyWidth(), m.bodyHeight())}
 	d.set(next)
 	m.push(d)
 }
 
 func (d *detailScreen) set(next detailState) {
-	sameKey := d.key == next.key && d.raw == next.raw
-	offset := d.pager.viewport.YOffset
+	sameKey := d.key == next.key && d.opts.raw == next.opts.raw
 	d.detailState = next
-	d.pager.setContent(next.content)
-	if sameKey {
-		d.pager.viewport.SetYOffset(offset) // a live update keeps the place
-	} else {
-		d.pager.viewport.GotoTop()
+	if !sameKey {
+		d.pager.y, d.pager.x = 0, 0
 	}
+	d.pager.setContent(next.content) // a live update keeps the place
 }
 
 func (d *detailScreen) resize(w, h int) { d.pager.resize(w, h) }
@@ -59,12 +56,12 @@ func (d *detailScreen) resize(w, h int) { d.pager.resize(w, h) }
 // follow: a YAML view follows its object, so someone else's write shows at
 // once.
 func (d *detailScreen) follow() tea.Cmd {
-	if d.raw || d.key == "" {
+	if d.opts.raw || d.key == "" {
 		return nil
 	}
 	if c, ok := d.m.caches[d.m.list.cacheKey]; ok {
 		if r, ok := c.inf.Get(d.key); ok && r.modRevision != d.revision {
-			return d.m.readDetailCmd(r.key, false, d.showSecrets)
+			return d.m.readDetailCmd(r.key, d.opts)
 		}
 	}
 	return nil
@@ -78,19 +75,24 @@ func (d *detailScreen) update(msg tea.Msg) tea.Cmd {
 	}
 	switch msg := keyMsg; {
 	case key.Matches(msg, m.keys.Back):
-		m.back()
+		if !d.pager.clearSearch() {
+			m.back()
+		}
 		return nil
 	case key.Matches(msg, m.keys.Reveal):
+		opts := d.opts
 		switch {
-		case d.raw || !d.isSecret():
+		case opts.raw || !d.isSecret():
 			m.setStatus(false, "nothing is redacted here: only Secret data is")
-		case d.showSecrets:
-			return yamlCmd(d.item, false, false)
+		case opts.showSecrets:
+			opts.showSecrets = false
+			return yamlCmd(d.item, opts)
 		default:
 			item := d.item
 			m.confirm("Show this Secret's data on screen? [y/N] ", func(yes bool) tea.Cmd {
 				if yes {
-					return yamlCmd(item, false, true)
+					opts.showSecrets = true
+					return yamlCmd(item, opts)
 				}
 				m.setStatus(false, "secret data stays redacted")
 				return nil
@@ -98,7 +100,21 @@ func (d *detailScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case key.Matches(msg, m.keys.Raw):
-		return yamlCmd(d.item, !d.raw, false)
+		opts := d.opts
+		opts.raw, opts.showSecrets = !opts.raw, false
+		return yamlCmd(d.item, opts)
+	case key.Matches(msg, m.keys.ManagedFields):
+		opts := d.opts
+		switch {
+		case opts.raw || d.item.Object == nil:
+			m.setStatus(false, "m shows an object's managedFields: this is no object's YAML")
+			return nil
+		case !d.managed:
+			m.setStatus(false, "this object has no managedFields")
+			return nil
+		}
+		opts.showManaged = !opts.showManaged
+		return yamlCmd(d.item, opts)
 	case key.Matches(msg, m.keys.History):
 		return m.historyCmd(d.key)
 	case key.Matches(msg, m.keys.Journal):
@@ -115,14 +131,18 @@ func (d *detailScreen) update(msg tea.Msg) tea.Cmd {
 
 func (d *detailScreen) title() string {
 	what := "YAML"
-	if d.raw {
+	if d.opts.raw {
 		what = "raw key"
-	} else if d.isSecret() && !d.showSecrets {
-		what = "YAML, secret data redacted (x reveals)"
-	} else if d.showSecrets {
+	} else if d.isSecret() && !d.opts.showSecrets {
+		what = "YAML, secret data redacted (x)"
+	} else if d.opts.showSecrets {
 		what = "YAML, " + styleBadBold.Render("SECRET DATA SHOWN") + " (x hides)"
 	}
-	return fmt.Sprintf("%s %s  rev %d  %3.0f%%", styleCrumb.Render(" "+itemName(d.item)+" "), what, d.revision, d.pager.percent())
+	if d.managed && d.opts.showManaged && !d.opts.raw {
+		what += " with managedFields"
+	}
+	// The pager's place and search first: a long name leaves no room.
+	return fmt.Sprintf("%s %s  %s  rev %d", styleCrumb.Render(" "+itemName(d.item)+" "), d.pager.status(), what, d.revision)
 }
 
 // itemName is how a title names an item: resource/namespace/name, or the
@@ -138,11 +158,22 @@ func (d *detailScreen) body() string { return d.pager.view() }
 
 func (d *detailScreen) hints() string {
 	k := d.m.keys
-	bs := []key.Binding{k.Back}
+	bs := []key.Binding{k.Back, k.Search, k.Wrap}
+	if d.managed && !d.opts.raw {
+		what := "show managedFields"
+		if d.opts.showManaged {
+			what = "hide managedFields"
+		}
+		bs = append(bs, key.NewBinding(key.WithKeys(k.ManagedFields.Keys()...), key.WithHelp(k.ManagedFields.Help().Key, what)))
+	}
+	if d.isSecret() && !d.opts.raw {
+		bs = append(bs, k.Reveal)
+	}
+	bs = append(bs, k.Raw, k.History)
 	if !d.m.readOnly {
 		bs = append(bs, k.Edit)
 	}
-	return hintLine(nil, append(bs, k.Raw, k.History, k.Reveal, k.Help)...)
+	return hintLine(nil, append(bs, k.Help)...)
 }
 
 // historyScreen is every version etcd keeps of one object, each with the
@@ -164,10 +195,10 @@ func (m *Model) showHistory(msg historyMsg) {
 }
 
 func (h *historyScreen) title() string {
-	return fmt.Sprintf("%s history  rev %d  %3.0f%%", styleCrumb.Render(" "+itemName(h.msg.item)+" "), h.msg.revision, h.pager.percent())
+	return fmt.Sprintf("%s history  %s  rev %d", styleCrumb.Render(" "+itemName(h.msg.item)+" "), h.pager.status(), h.msg.revision)
 }
 
 func (h *historyScreen) hints() string {
 	k := h.m.keys
-	return hintLine(nil, k.Back, k.Top, k.Bottom, k.Help)
+	return hintLine(nil, k.Back, k.Search, k.NextMatch, k.Wrap, k.Top, k.Bottom, k.Help)
 }

@@ -624,12 +624,12 @@ func (l *listScreen) update(msg tea.Msg) tea.Cmd {
 		return m.ask("/", l.filterText(), l.applyFilter, l.liveFilter)
 	case key.Matches(msg, k.View):
 		if r, ok := l.selectedItem(); ok {
-			return m.readDetailCmd(r.key, false, false)
+			return m.readDetailCmd(r.key, yamlOptions{})
 		}
 		return nil
 	case key.Matches(msg, k.Raw):
 		if r, ok := l.selectedItem(); ok {
-			return m.readDetailCmd(r.key, true, false)
+			return m.readDetailCmd(r.key, yamlOptions{raw: true})
 		}
 		return nil
 	case key.Matches(msg, k.History):
