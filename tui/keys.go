@@ -16,7 +16,7 @@ type keyMap struct {
 	Reveal, Apply, UndoOne, UndoAll                     key.Binding
 	GoTo, History, Edit                                 key.Binding
 	Left, Right, Wrap, Search, NextMatch, PrevMatch     key.Binding
-	ManagedFields                                       key.Binding
+	ManagedFields, Describe                             key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -40,6 +40,7 @@ func newKeyMap() keyMap {
 		Bottom:      b([]string{"end", "G"}, "G/end", "bottom"),
 		View:        b([]string{"enter", "y"}, "enter/y", "view YAML"),
 		Raw:         b([]string{"r"}, "r", "raw key facts"),
+		Describe:    b([]string{"d"}, "d", "describe: conditions, node, taints, tolerations, eviction, events"),
 		History:     b([]string{"H"}, "H", "history: every version etcd keeps, with diffs"),
 		Mark:        b([]string{" "}, "space", "mark"),
 		MarkAll:     b([]string{"ctrl+a"}, "ctrl+a", "mark all visible"),
@@ -93,7 +94,7 @@ func (m *Model) helpSections() [][2]string {
 		{"", "Tables"},
 		line(k.Filter),
 		{k.Back.Help().Key, "clear the filter, then the marks, then back to the previous resource"},
-		line(k.View), line(k.Raw), line(k.History), line(k.Sort), line(k.SortReverse), line(k.SortName),
+		line(k.View), line(k.Describe), line(k.Raw), line(k.History), line(k.Sort), line(k.SortReverse), line(k.SortName),
 		line(k.Terminating),
 	}
 	if m.readOnly {
@@ -107,9 +108,10 @@ func (m *Model) helpSections() [][2]string {
 		)
 	}
 	out = append(out,
-		[2]string{"", "YAML, history and help views"},
+		[2]string{"", "YAML, describe, history and help views"},
 		line(k.Search), line(k.NextMatch), line(k.PrevMatch), line(k.Wrap), line(k.Left), line(k.Right),
-		line(k.ManagedFields), line(k.Reveal), line(k.Raw), line(k.History),
+		line(k.ManagedFields), line(k.Reveal), line(k.Describe), line(k.Raw), line(k.History),
+		[2]string{k.Refresh.Help().Key, "describe: read it again"},
 	)
 	if !m.readOnly {
 		out = append(out, [2]string{k.Edit.Help().Key, "edit this object in $EDITOR"})

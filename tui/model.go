@@ -173,6 +173,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case historyMsg:
 		m.showHistory(msg)
 		return m, nil
+	case describeMsg:
+		m.showDescription(msg)
+		return m, nil
 	case readErrMsg:
 		m.setStatus(true, "%s", msg.err)
 		return m, nil

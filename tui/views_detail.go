@@ -117,6 +117,12 @@ func (d *detailScreen) update(msg tea.Msg) tea.Cmd {
 		return yamlCmd(d.item, opts)
 	case key.Matches(msg, m.keys.History):
 		return m.historyCmd(d.key)
+	case key.Matches(msg, m.keys.Describe):
+		if d.item.Name == "" {
+			m.setStatus(true, "d describes objects: %s names none", render.Safe(d.item.Key))
+			return nil
+		}
+		return m.describeCmd(d.item.KeyInfo)
 	case key.Matches(msg, m.keys.Journal):
 		return m.openJournal("")
 	case key.Matches(msg, m.keys.Edit):
@@ -169,7 +175,7 @@ func (d *detailScreen) hints() string {
 	if d.isSecret() && !d.opts.raw {
 		bs = append(bs, k.Reveal)
 	}
-	bs = append(bs, k.Raw, k.History)
+	bs = append(bs, k.Describe, k.Raw, k.History)
 	if !d.m.readOnly {
 		bs = append(bs, k.Edit)
 	}

@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/duration"
 )
@@ -200,7 +201,11 @@ func (l *listState) agingCol() int {
 	return -1
 }
 
+// ago is "3m ago"; "" for no time.
 func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
 	return duration.HumanDuration(now.Sub(t)) + " ago"
 }
 
@@ -637,6 +642,17 @@ func (l *listScreen) update(msg tea.Msg) tea.Cmd {
 			return m.historyCmd(r.key)
 		}
 		return nil
+	case key.Matches(msg, k.Describe):
+		r, ok := l.selectedItem()
+		if !ok {
+			return nil
+		}
+		info, ok := m.store.Layout().Parse(r.key)
+		if !ok {
+			m.setStatus(true, "d describes objects: %s names none", render.Safe(r.key))
+			return nil
+		}
+		return m.describeCmd(info)
 	case key.Matches(msg, k.Journal):
 		return m.openJournal("")
 	case key.Matches(msg, k.Mark):

@@ -1,0 +1,206 @@
+package etcdops
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Description is what `kubectl describe` shows of an object, read from
+// etcd alone: its conditions, the node a pod runs on with the taints that
+// evict it, the pod's tolerations and when the taint manager evicts it,
+// and the events recorded about the object.
+type Description struct {
+	Item Item
+	// Conditions are status.conditions, for any kind that has them.
+	Conditions []Condition
+	// Node is the node described, or the node a pod is bound to (nil when
+	// the pod is not bound, or its node is not in etcd).
+	Node *corev1.Node
+	// NodeLease is the node's kubelet lease: a stale one is what makes the
+	// node lifecycle controller taint the node.
+	NodeLease LeaseStatus
+	// Tolerations are a pod's.
+	Tolerations []corev1.Toleration
+	// Eviction is when the taint manager evicts the pod from its node; nil
+	// when no taint of the node evicts it (or it is deleted already).
+	Eviction *Eviction
+	// Events are the events about the object, oldest first.
+	Events []*corev1.Event
+}
+
+// Condition is one entry of an object's status.conditions.
+type Condition struct {
+	Type, Status, Reason, Message string
+	// LastTransition is lastTransitionTime, or lastHeartbeatTime for a
+	// node's conditions that have no transition time.
+	LastTransition time.Time
+}
+
+// Eviction says when the taint manager evicts a pod from its node.
+type Eviction struct {
+	// In is the time left; 0 means as soon as the controller runs.
+	In time.Duration
+}
+
+// Describe reads an object and what `kubectl describe` shows with it. An
+// object that does not decode is described by its key alone, with its
+// events.
+func (s *Store) Describe(ctx context.Context, info KeyInfo, now time.Time) (*Description, error) {
+	key := s.layout.Key(info.Resource, info.Namespace, info.Name)
+	it, found, err := s.GetItem(ctx, key)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("describe %s: %w", info, err)
+	case !found:
+		return nil, fmt.Errorf("describe %s: not found (key %s)", info, key)
+	}
+	d := &Description{Item: it}
+	if it.Object != nil && !it.Encrypted() {
+		d.Conditions = conditions(it)
+		switch obj := it.Object.Typed.(type) {
+		case *corev1.Pod:
+			d.Tolerations = obj.Spec.Tolerations
+			if err := s.describeNode(ctx, d, obj.Spec.NodeName); err != nil {
+				return nil, fmt.Errorf("describe %s: %w", info, err)
+			}
+			if d.Node != nil && obj.DeletionTimestamp == nil {
+				if left, ok := EvictionIn(obj, d.Node.Spec.Taints, now); ok {
+					d.Eviction = &Eviction{In: left}
+				}
+			}
+		case *corev1.Node:
+			d.Node = obj
+			if d.NodeLease, err = s.Lease(ctx, "kube-node-lease", obj.Name); err != nil {
+				return nil, fmt.Errorf("describe %s: kubelet lease: %w", info, err)
+			}
+		}
+	}
+	if d.Events, err = s.Events(ctx, it); err != nil {
+		return nil, fmt.Errorf("describe %s: %w", info, err)
+	}
+	return d, nil
+}
+
+// describeNode reads a pod's node and its kubelet lease.
+func (s *Store) describeNode(ctx context.Context, d *Description, name string) error {
+	if name == "" {
+		return nil
+	}
+	node, found, err := s.GetItem(ctx, s.layout.Key(MustResolveResource("nodes"), "", name))
+	if err != nil || !found || node.Object == nil {
+		return err
+	}
+	n, ok := node.Object.Typed.(*corev1.Node)
+	if !ok {
+		return nil
+	}
+	d.Node = n
+	d.NodeLease, err = s.Lease(ctx, "kube-node-lease", name)
+	return err
+}
+
+// conditions reads status.conditions from the object's content, whatever
+// its kind.
+func conditions(it Item) []Condition {
+	content, err := it.Object.Content()
+	if err != nil {
+		return nil
+	}
+	status, _ := content["status"].(map[string]any)
+	list, _ := status["conditions"].([]any)
+	var out []Condition
+	for _, c := range list {
+		m, ok := c.(map[string]any)
+		if !ok {
+			continue
+		}
+		str := func(k string) string { s, _ := m[k].(string); return s }
+		cond := Condition{Type: str("type"), Status: str("status"), Reason: str("reason"), Message: str("message")}
+		for _, k := range []string{"lastTransitionTime", "lastHeartbeatTime"} {
+			if t, err := time.Parse(time.RFC3339, str(k)); err == nil {
+				cond.LastTransition = t
+				break
+			}
+		}
+		out = append(out, cond)
+	}
+	return out
+}
+
+// EvictionIn is how long until the taint manager evicts pod from a node
+// with these taints: the earliest timeAdded + tolerationSeconds of the
+// NoExecute taints it does not tolerate for ever (the same reckoning as
+// Doctor's). ok is false when no taint evicts it.
+func EvictionIn(pod *corev1.Pod, taints []corev1.Taint, now time.Time) (left time.Duration, ok bool) {
+	var noExecute []corev1.Taint
+	for _, t := range taints {
+		if t.Effect == corev1.TaintEffectNoExecute {
+			noExecute = append(noExecute, t)
+		}
+	}
+	return evictionIn(podFactsOf("", pod), noExecute, now)
+}
+
+// Events are the events about an object, oldest first: those in its
+// namespace ("default" for cluster-scoped objects, where event recorders
+// put them) whose involvedObject names it, as `kubectl describe` finds
+// them. An event whose uid differs is about an object of the same name
+// that was deleted, except a kubelet's, which give a node its name as uid.
+func (s *Store) Events(ctx context.Context, it Item) ([]*corev1.Event, error) {
+	ns := it.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	var uid, kind string
+	if it.Object != nil {
+		uid, kind = string(it.Object.Meta.UID), it.Object.Kind
+	}
+	var out []*corev1.Event
+	_, err := s.List(ctx, Query{Resource: MustResolveResource("events"), Namespace: ns}, func(ev Item) error {
+		e, ok := typedEvent(ev)
+		if !ok {
+			return nil
+		}
+		ref := e.InvolvedObject
+		switch {
+		case ref.Name != it.Name || ref.Namespace != it.Namespace:
+		case kind != "" && ref.Kind != "" && ref.Kind != kind:
+		case uid != "" && ref.UID != "" && string(ref.UID) != uid && string(ref.UID) != it.Name:
+		default:
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("events of %s: %w", it.KeyInfo, err)
+	}
+	slices.SortStableFunc(out, func(a, b *corev1.Event) int { return cmp.Compare(EventTime(a).UnixNano(), EventTime(b).UnixNano()) })
+	return out, nil
+}
+
+func typedEvent(it Item) (*corev1.Event, bool) {
+	if it.Object == nil {
+		return nil, false
+	}
+	e, ok := it.Object.Typed.(*corev1.Event)
+	return e, ok
+}
+
+// EventTime is when an event last happened: lastTimestamp, the series' last
+// observation, eventTime (events.k8s.io), or when it was created.
+func EventTime(e *corev1.Event) time.Time {
+	switch {
+	case !e.LastTimestamp.IsZero():
+		return e.LastTimestamp.Time
+	case e.Series != nil && !e.Series.LastObservedTime.IsZero():
+		return e.Series.LastObservedTime.Time
+	case !e.EventTime.IsZero():
+		return e.EventTime.Time
+	}
+	return e.CreationTimestamp.Time
+}
