@@ -216,8 +216,9 @@ func (m *Model) onSynced(msg syncedMsg) tea.Cmd {
 	if strings.HasPrefix(m.status, "loading "+c.key+":") {
 		m.setStatus(false, "")
 	}
+	m.answered()
 	if !m.anyDead() {
-		m.connErr = nil
+		m.etcd.err = nil
 	}
 	m.noteRevision(c.inf.Revision())
 	// The first screen (and the one after a re-list) comes at once.
@@ -230,6 +231,9 @@ func (m *Model) onCacheEvents(msg cacheEventsMsg) tea.Cmd {
 		return nil
 	}
 	m.noteRevision(c.inf.Revision())
+	if msg.err == nil {
+		m.answered()
+	}
 	var cmds []tea.Cmd
 	if msg.changed {
 		c.dirty = true
@@ -382,38 +386,15 @@ func (m *Model) loadView() {
 	m.list.rebuild(m.now(), m.bodyWidth())
 }
 
-// probeCmd checks etcd still answers (Store.Revision: a linearizable read of one key, which
-// needs a quorum): a watch whose etcd went away can wait silently for it, so
-// the banner must not depend on the watch alone.
-func (m *Model) probeCmd() tea.Cmd {
-	store := m.store
-	ctx, cancel := context.WithTimeout(m.ctx, probeTimeout)
-	return func() tea.Msg {
-		defer cancel()
-		_, err := store.Revision(ctx)
-		return probeMsg{err: err}
-	}
-}
-
-func (m *Model) onProbe(msg probeMsg) tea.Cmd {
-	if msg.err != nil {
-		return m.ioFailed(msg.err)
-	}
-	if !m.anyDead() && !m.retrying {
-		m.connErr = nil
-	}
-	return nil
-}
-
 // onClock re-renders what ages (lease ages in the header and the nodes
-// view, terminating-since) from the cache, and probes etcd now and then.
+// view, terminating-since) from the cache, and probes etcd.
 func (m *Model) onClock() tea.Cmd {
 	m.ticks++
 	cmds := []tea.Cmd{tickCmd(clockTick, clockMsg{})}
-	if len(m.stack) == 0 && m.list.loaded && (m.list.isNodes() || m.ticks%probeEvery == 0) {
+	if len(m.stack) == 0 && m.list.loaded && (m.list.isNodes() || m.ticks%agesEvery == 0) {
 		m.list.render(m.now(), m.bodyWidth())
 	}
-	if m.ticks%probeEvery == 0 && m.connErr == nil && !m.retrying {
+	if m.etcd.err == nil && !m.etcd.retrying {
 		cmds = append(cmds, m.probeCmd())
 	}
 	return tea.Batch(cmds...)

@@ -154,8 +154,8 @@ func TestWatchErrorsRelist(t *testing.T) {
 	if got := h.m.fullLists - lists; got != 1 {
 		t.Errorf("compaction made %d full lists in all, want 1", got)
 	}
-	if h.m.connErr != nil {
-		t.Errorf("compaction shows a banner: %v", h.m.connErr)
+	if h.m.etcd.err != nil {
+		t.Errorf("compaction shows a banner: %v", h.m.etcd.err)
 	}
 	// The new watch follows.
 	if _, err := h.cli.Delete(context.Background(), "/registry/pods/default/poison"); err != nil {
@@ -167,10 +167,10 @@ func TestWatchErrorsRelist(t *testing.T) {
 	lists = h.m.fullLists
 	nodes := h.m.caches[nodesCache]
 	h.send(cacheEventsMsg{key: nodesCache, gen: nodes.gen, err: errors.New("watch: etcd closed the watch (unreachable or no leader)")})
-	if !strings.Contains(h.screen(), "etcd unreachable") {
+	if !strings.Contains(h.screen(), "ETCD UNREACHABLE") {
 		t.Fatalf("no banner:\n%s", h.screen())
 	}
-	h.waitFor("the retry to clear the banner", func() bool { return h.m.connErr == nil && h.m.busy == 0 })
+	h.waitFor("the retry to clear the banner", func() bool { return h.m.etcd.err == nil && h.m.busy == 0 })
 	if got := h.m.fullLists - lists; got != len(h.m.caches) {
 		t.Errorf("retry made %d full lists, want %d (one per cache)", got, len(h.m.caches))
 	}

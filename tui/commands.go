@@ -23,13 +23,13 @@ const (
 	reloadDelay = 150 * time.Millisecond // coalesces bursts of watch events
 	maxDelay    = 900 * time.Millisecond // a refresh never waits longer
 	retryDelay  = 2 * time.Second
-	clockTick   = time.Second            // ages move even when nothing is written
-	probeEvery  = 2                      // clock ticks between liveness probes
+	clockTick   = time.Second            // ages move, and etcd is probed, every tick
+	agesEvery   = 2                      // ticks between re-renders of the ages in a table (lease ages: every tick)
 	loadTick    = 200 * time.Millisecond // a first list shows its progress this often
 	// firstPageTick is how often a first list looks for its first page.
 	firstPageTick = 25 * time.Millisecond
-	// probeTimeout and probeEvery bound how long a stalled etcd looks live:
-	// at most probeEvery ticks plus probeTimeout (the docs promise 5 s).
+	// probeTimeout and clockTick bound how long a stalled etcd looks live:
+	// a tick plus probeTimeout (the docs promise 5 s).
 	probeTimeout = 2 * time.Second
 )
 
@@ -74,10 +74,6 @@ type (
 		err      error
 	}
 )
-
-func (m *Model) ioContext() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(m.ctx, ioTimeout)
-}
 
 // headerData is what the header shows besides endpoint and mode.
 type headerData struct {

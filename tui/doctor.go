@@ -42,7 +42,7 @@ func (m *Model) openDoctor() tea.Cmd {
 func (d *doctorScreen) diagnose() tea.Cmd {
 	d.loading = true
 	d.resize(d.m.bodyWidth(), d.m.bodyHeight())
-	store, now, ctx := d.m.store, d.m.now(), d.m.ctx
+	store, now, ctx := d.m.store, d.m.now(), d.m.etcd.ioCtx
 	return deliver(d, func() tea.Msg {
 		diagnosis, err := store.Doctor(ctx, now)
 		return doctorMsg{diagnosis: diagnosis, err: err}

@@ -55,7 +55,11 @@ func (m *Model) startEdit(info etcdops.KeyInfo) tea.Cmd {
 // onEditSource suspends the TUI and runs the editor loop on the terminal.
 func (m *Model) onEditSource(msg editSourceMsg) tea.Cmd {
 	m.busy = max(m.busy-1, 0)
-	if msg.err != nil {
+	switch {
+	case m.cancelledByOutage(msg.err):
+		m.setStatus(true, "edit: %s", m.ioError(msg.err))
+		return nil
+	case msg.err != nil:
 		m.setStatus(true, "%s", editRefusal(msg.err))
 		return nil
 	}

@@ -62,7 +62,9 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	if o.stall {
 		proxy = etcdtest.NewStallProxy(t, srv.Endpoint())
 		var err error
-		store, err = etcdops.Open(context.Background(), etcdops.Config{Endpoints: []string{proxy.Endpoint()}, ReadOnly: o.readOnly, CommandTimeout: time.Second})
+		// The default command timeout: the TUI must not wait for it to
+		// show a frozen etcd.
+		store, err = etcdops.Open(context.Background(), etcdops.Config{Endpoints: []string{proxy.Endpoint()}, ReadOnly: o.readOnly})
 		if err != nil {
 			t.Fatal(err)
 		}

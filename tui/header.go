@@ -22,10 +22,10 @@ func (m *Model) headerView() string {
 	h := &m.header
 	mode := styleWrite.Render(" WRITE MODE ")
 	switch {
-	case m.connErr != nil:
+	case m.etcd.err != nil:
 		// The data on screen is the last etcd sent: say so, and that
 		// nothing can be written now.
-		mode = styleBanner.Render(" STALE ")
+		mode = styleBanner.Render(" ETCD UNREACHABLE · data " + m.dataAsOf() + " ")
 	case m.readOnly:
 		mode = styleReadOnly.Render("READ-ONLY")
 	}
@@ -43,6 +43,11 @@ func (m *Model) headerView() string {
 	}
 	line1 := fmt.Sprintf("%s %s %s  %s %s%s  %s%s", styleTitle.Render("lifeboat"), styleLabel.Render("etcd"), styleValue.Render(m.endpoint),
 		styleLabel.Render("rev"), styleValue.Render(rev), ns, mode, busy)
+	if m.etcd.err != nil {
+		// First, where 80 columns still show it.
+		line1 = fmt.Sprintf("%s %s %s %s  %s %s%s", styleTitle.Render("lifeboat"), mode, styleLabel.Render("etcd"), styleValue.Render(m.endpoint),
+			styleLabel.Render("rev"), styleValue.Render(rev), ns)
+	}
 
 	line2, line3 := styleMuted.Render("reading cluster…"), ""
 	if m.headerOK {
@@ -61,8 +66,10 @@ func (m *Model) headerView() string {
 	var line4 string
 	cm := h.controlPlane.ControllerManager
 	switch {
-	case m.connErr != nil:
-		line4 = styleBanner.Render(" etcd unreachable ") + " " + styleBad.Render(oneLine(m.connErr.Error())) + styleMuted.Render(" · retrying every 2s")
+	case m.etcd.err != nil:
+		// The reason last: it is long, and what matters at 80 columns is
+		// what the operator can do.
+		line4 = styleBadBold.Render("nothing can be written") + styleMuted.Render(" · retrying every 2s · ") + styleBad.Render(oneLine(m.etcd.err.Error()))
 	case m.headerOK && cm.Alive(m.now()):
 		line4 = styleBadBold.Render("⚠ kube-controller-manager is running: it re-taints nodes and evicts pods again. Stop it first.")
 	case m.readOnly:

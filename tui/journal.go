@@ -122,6 +122,9 @@ func (j *journalScreen) update(msg tea.Msg) tea.Cmd {
 			m.setStatus(true, "read-only mode (--readonly): undo is disabled")
 			return nil
 		}
+		if m.refuseWrite() {
+			return nil
+		}
 		jf := j.file
 		if jf == nil || len(j.rows) == 0 {
 			m.setStatus(false, "nothing to undo")

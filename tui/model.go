@@ -49,9 +49,8 @@ type Model struct {
 
 	header   headerData
 	headerOK bool
-	revision int64 // newest etcd revision seen (lists and watches)
-	connErr  error // set while etcd does not answer: the banner
-	retrying bool
+	revision int64    // newest etcd revision seen (lists and watches)
+	etcd     liveness // whether etcd answers (liveness.go)
 	busy     int
 
 	// Informer caches (cache.go): pods, nodes, leases and the view's.
@@ -94,6 +93,7 @@ func New(store *etcdops.Store, opts Options) (*Model, error) {
 		prompt:   newPromptLine(),
 		spinner:  spinner.New(spinner.WithSpinner(spinner.Dot)),
 	}
+	m.etcd = newLiveness(ctx)
 	m.list = newListScreen(m)
 	m.addBaseCaches()
 	view, err := m.resolveView(first)
@@ -157,10 +157,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.refreshPending = false
 		return m, m.refresh()
 	case retryMsg:
-		// etcd answered nothing for a while: list everything again, the
-		// watches may have missed events.
-		m.retrying = false
-		return m, m.resync()
+		return m, m.onRetry()
 	case clockMsg:
 		return m, m.onClock()
 	case loadTickMsg:
@@ -177,7 +174,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.showDescription(msg)
 		return m, nil
 	case readErrMsg:
-		m.setStatus(true, "%s", msg.err)
+		m.setStatus(true, "%s", m.ioError(msg.err))
 		return m, nil
 	case planMsg:
 		return m, m.onPlan(msg)
@@ -348,21 +345,6 @@ func (m *Model) resolveView(arg string) (listView, error) {
 		}
 	}
 	return listView{res: res, namespace: ns}, nil
-}
-
-// ioFailed shows the banner and schedules one retry.
-func (m *Model) ioFailed(err error) tea.Cmd {
-	var usage *etcdops.UsageError
-	if errors.As(err, &usage) {
-		m.setStatus(true, "%s", err)
-		return nil
-	}
-	m.connErr = err
-	if m.retrying || m.ctx.Err() != nil {
-		return nil
-	}
-	m.retrying = true
-	return tickCmd(retryDelay, retryMsg{})
 }
 
 // layout sizes every screen to the terminal.

@@ -137,7 +137,7 @@ func (m *Model) onPlan(msg planMsg) tea.Cmd {
 	m.busy = max(m.busy-1, 0)
 	p := msg.preview
 	if p.err != nil {
-		m.setStatus(true, "%s: %s", p.title, oneLine(p.err.Error()))
+		m.setStatus(true, "%s: %s", p.title, m.ioError(p.err))
 		return nil
 	}
 	if p.changed == 0 {
@@ -197,8 +197,7 @@ func (p *previewScreen) key(msg tea.KeyMsg) tea.Cmd {
 // apply opens the session journal (first write only) and starts Apply.
 func (p *previewScreen) apply() tea.Cmd {
 	m := p.m
-	if m.readOnly {
-		m.setStatus(true, "%s", etcdops.ErrReadOnly)
+	if m.refuseWrite() {
 		m.back()
 		return nil
 	}

@@ -820,20 +820,6 @@ func (l *listScreen) startAction(msg tea.KeyMsg) tea.Cmd {
 	return m.planCmd(title, ops)
 }
 
-// refuseWrite says, in the status line, why nothing can be written now:
-// read-only mode, or an etcd that does not answer.
-func (m *Model) refuseWrite() bool {
-	switch {
-	case m.readOnly:
-		m.setStatus(true, "read-only mode (--readonly): repairs are disabled, nothing is written")
-	case m.connErr != nil:
-		m.setStatus(true, "etcd is not answering: what you see is stale, and nothing can be written until it is back")
-	default:
-		return false
-	}
-	return true
-}
-
 func actionTitle(op etcdops.Operation) string {
 	switch op.Action {
 	case etcdops.UndeletePods:
@@ -868,6 +854,9 @@ func (l *listScreen) title() string {
 	}
 	if !l.loaded {
 		parts = append(parts, l.m.spinner.View()+"loading")
+	}
+	if l.m.etcd.err != nil {
+		parts = append(parts, styleBadBold.Render("STALE: data "+l.m.dataAsOf()))
 	}
 	return strings.Join(parts, " ")
 }
