@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -64,17 +63,7 @@ func TestDescribeView(t *testing.T) {
 				}
 			}
 			h.waitFor("the description", func() bool { return on[*describeScreen](h) })
-			text := ansiStrip(topAs[*describeScreen](h).pager.content)
-			for _, want := range tc.want {
-				if !strings.Contains(text, want) {
-					t.Errorf("describe lacks %q:\n%s", want, text)
-				}
-			}
-			for _, avoid := range tc.avoid {
-				if strings.Contains(text, avoid) {
-					t.Errorf("describe has %q:\n%s", avoid, text)
-				}
-			}
+			checkText(t, "describe", ansiStrip(topAs[*describeScreen](h).pager.content), tc.want, tc.avoid)
 			h.checkSize()
 			h.press("q")
 			if on[*describeScreen](h) {

@@ -168,7 +168,7 @@ func (d *doctorScreen) title() string {
 	n := d.diagnosis.Problems()
 	verdict := "no problem found"
 	if n > 0 {
-		verdict = fmt.Sprintf("%d problem(s)", n)
+		verdict = count(n, "problem", "problems")
 	}
 	return styleCrumb.Render(" doctor ") + fmt.Sprintf(" %s · revision %d · %d keys · enter: go to its objects", verdict, d.diagnosis.Revision, d.diagnosis.Keys)
 }

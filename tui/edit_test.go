@@ -52,7 +52,7 @@ func TestEditFromTheTUI(t *testing.T) {
 				t.Fatalf("the editor ran %d times, want 1", runs())
 			}
 			s := h.screen()
-			for _, want := range []string{"preview: edit configmaps/shop/frontend-config", "-    app: frontend", "+    app: frontend-v2", "y writes 1 object(s)"} {
+			for _, want := range []string{"preview: edit configmaps/shop/frontend-config", "-    app: frontend", "+    app: frontend-v2", "y writes 1 object to"} {
 				if !strings.Contains(s, want) {
 					t.Errorf("preview lacks %q:\n%s", want, s)
 				}

@@ -392,3 +392,18 @@ func wantInt(what string, got, want int) string {
 	}
 	return ""
 }
+
+// checkText reports each of want that text lacks, and each of avoid it has.
+func checkText(t *testing.T, what, text string, want, avoid []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, text)
+		}
+	}
+	for _, a := range avoid {
+		if strings.Contains(text, a) {
+			t.Errorf("%s has %q:\n%s", what, a, text)
+		}
+	}
+}

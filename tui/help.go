@@ -22,14 +22,23 @@ func (h *helpScreen) hints() string {
 	return hintLine(nil, k.Back, k.Quit)
 }
 
+// helpContent lays the keys out in a column as wide as the widest, and
+// two spaces: ":pods :nodes :leases :cm" never runs into what it does.
 func helpContent(sections [][2]string) string {
+	width := 0
+	for _, l := range sections {
+		if l[0] != "" {
+			width = max(width, lipgloss.Width(l[0]))
+		}
+	}
+	keyColumn := lipgloss.NewStyle().Width(width + 2)
 	var b strings.Builder
 	for _, l := range sections {
 		if l[0] == "" {
 			b.WriteString(styleTitle.Render(l[1]) + "\n")
 			continue
 		}
-		b.WriteString("  " + styleKey.Render(lipgloss.NewStyle().Width(24).Render(l[0])) + l[1] + "\n")
+		b.WriteString("  " + styleKey.Render(keyColumn.Render(l[0])) + l[1] + "\n")
 	}
 	return b.String()
 }

@@ -169,7 +169,7 @@ func (j *journalScreen) title() string {
 	case j.m.JournalPath() != "":
 		path = j.m.JournalPath()
 	}
-	return styleCrumb.Render(" journal ") + fmt.Sprintf(" %d write(s) · %s", len(j.rows), render.Safe(path))
+	return styleCrumb.Render(" journal ") + " " + count(len(j.rows), "write", "writes") + " · " + render.Safe(path)
 }
 
 func (j *journalScreen) body() string {

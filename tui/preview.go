@@ -122,7 +122,7 @@ func (p *previewScreen) resize(w, h int) {
 func (p *previewState) head(w int, endpoint string) string {
 	var lines []string
 	if p.changed > 0 {
-		lines = append(lines, styleWarn.Render(fmt.Sprintf("y writes %d object(s) to etcd %s · ↑↓ PgUp PgDn scroll · any other key cancels", p.changed, endpoint)))
+		lines = append(lines, styleWarn.Render(fmt.Sprintf("y writes %s to etcd %s · ↑↓ PgUp PgDn scroll · any other key cancels", count(p.changed, "object", "objects"), endpoint)))
 	} else {
 		lines = append(lines, styleMuted.Render("Nothing to write. Any key returns."))
 	}
@@ -249,8 +249,11 @@ func (p *previewScreen) body() string {
 }
 
 func (p *previewScreen) hints() string {
-	if p.applying {
+	switch {
+	case p.applying:
 		return styleMuted.Render("writing; keys wait until it is done")
+	case p.changed == 0:
+		return styleKey.Render("any key") + " returns: nothing to write"
 	}
 	return styleKey.Render("y") + " write · " + styleKey.Render("any other key") + " cancel"
 }
@@ -320,7 +323,7 @@ func (p *previewScreen) applied(msg applyDoneMsg) tea.Cmd {
 }
 
 func (s *summaryState) line() string {
-	return fmt.Sprintf("%s: %d changed, %d unchanged, %d conflicts, %d errors", s.title, s.changed, s.unchanged, s.conflicts, s.errors)
+	return fmt.Sprintf("%s: %d changed, %d unchanged, %s, %s", s.title, s.changed, s.unchanged, count(s.conflicts, "conflict", "conflicts"), count(s.errors, "error", "errors"))
 }
 
 func (s *summaryScreen) update(msg tea.Msg) tea.Cmd {
@@ -343,15 +346,25 @@ func (s *summaryScreen) update(msg tea.Msg) tea.Cmd {
 func (s *summaryScreen) title() string {
 	return styleCrumb.Render(" done: "+s.summaryState.title+" ") + " " + fmt.Sprintf("%s changed, %d unchanged, %s, %s",
 		styleGood.Render(fmt.Sprint(s.changed)), s.unchanged,
-		colorCount(s.conflicts, "conflicts"), colorCount(s.errors, "errors"))
+		colorCount(s.conflicts, "conflict", "conflicts"), colorCount(s.errors, "error", "errors"))
 }
 
-func colorCount(n int, what string) string {
-	out := fmt.Sprintf("%d %s", n, what)
+// colorCount is count, in red when not 0.
+func colorCount(n int, one, many string) string {
+	out := count(n, one, many)
 	if n > 0 {
 		return styleBadBold.Render(out)
 	}
 	return out
+}
+
+// count is "1 node", "8 nodes"; one may be "" (a custom resource that
+// declares no singular) for many.
+func count(n int, one, many string) string {
+	if n == 1 && one != "" {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func (s *summaryScreen) body() string {

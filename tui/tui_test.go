@@ -106,7 +106,7 @@ func TestUndeleteAllTerminatingThenUndo(t *testing.T) {
 	h.press("u")
 	h.waitFor("preview", func() bool { return on[*previewScreen](h) })
 	s := h.screen()
-	for _, want := range []string{"preview: undelete: 40 pods", "40 to write", "-  deletionTimestamp:", "y writes 40 object(s)"} {
+	for _, want := range []string{"preview: undelete: 40 pods", "40 to write", "-  deletionTimestamp:", "y writes 40 objects to"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("preview lacks %q:\n%s", want, s)
 		}
@@ -276,7 +276,7 @@ func TestConflictShownNeverOverwritten(t *testing.T) {
 	h.press("y")
 	h.waitFor("summary", func() bool { return on[*summaryScreen](h) })
 	s := h.screen()
-	if !strings.Contains(s, "CONFLICT") || !strings.Contains(s, "1 conflicts") || topAs[*summaryScreen](h).replanned != 1 ||
+	if !strings.Contains(s, "CONFLICT") || !strings.Contains(s, "1 conflict,") || topAs[*summaryScreen](h).replanned != 1 ||
 		!strings.Contains(ansiStrip(topAs[*summaryScreen](h).content), "changed by someone else since the preview") {
 		t.Errorf("summary does not show the conflict:\n%s", s)
 	}

@@ -814,7 +814,7 @@ func (l *listScreen) startAction(msg tea.KeyMsg) tea.Cmd {
 		q := etcdops.Query{Resource: l.view.res, Namespace: ns, Names: byNS[ns]}
 		ops = append(ops, etcdops.Operation{Action: action, Query: q})
 	}
-	title := fmt.Sprintf("%s: %d %s", actionTitle(ops[0]), len(targets), l.view.res.Name)
+	title := actionTitle(ops[0]) + ": " + count(len(targets), l.view.res.Singular, l.view.res.Name)
 	m.setStatus(false, "planning %s…", title)
 	m.busy++
 	return m.planCmd(title, ops)
