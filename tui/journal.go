@@ -114,7 +114,7 @@ func (j *journalScreen) update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	switch msg := keyMsg; {
-	case key.Matches(msg, m.keys.Back), key.Matches(msg, m.keys.Journal):
+	case key.Matches(msg, m.keys.Back):
 		m.back()
 		return nil
 	case key.Matches(msg, m.keys.UndoOne), key.Matches(msg, m.keys.UndoAll):

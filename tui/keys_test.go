@@ -34,6 +34,8 @@ func TestKeys(t *testing.T) {
 		{name: "ctrl+j opens the journal", keys: []string{"ctrl+j"}, check: onTop[*journalScreen](h)},
 		{name: ":journal opens the journal", keys: []string{":", "journal", "enter"}, check: onTop[*journalScreen](h)},
 		{name: "j moves in the journal, never closes it", setup: []string{"ctrl+j"}, keys: []string{"j"}, check: onTop[*journalScreen](h)},
+		{name: "ctrl+j from the help", setup: []string{"?"}, ready: on[*helpScreen], keys: []string{"ctrl+j"}, check: onTop[*journalScreen](h)},
+		{name: "ctrl+j from a YAML view", setup: []string{"enter"}, ready: on[*detailScreen], keys: []string{"ctrl+j"}, check: onTop[*journalScreen](h)},
 		{name: "ctrl+j closes the journal", setup: []string{"ctrl+j"}, keys: []string{"ctrl+j"}, check: onTop[*listScreen](h)},
 		{name: "q leaves the YAML", setup: []string{"enter"}, ready: on[*detailScreen], keys: []string{"q"}, check: onTop[*listScreen](h)},
 		{name: "esc leaves the YAML", setup: []string{"enter"}, ready: on[*detailScreen], keys: []string{"esc"}, check: onTop[*listScreen](h)},

@@ -228,6 +228,12 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Command):
 		return m.ask(":", "", m.runCommand, nil)
+	case key.Matches(msg, k.Journal):
+		if _, ok := top.(*journalScreen); ok {
+			m.back()
+			return nil
+		}
+		return m.openJournal("")
 	case key.Matches(msg, k.Refresh):
 		return m.resync()
 	}

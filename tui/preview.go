@@ -333,9 +333,6 @@ func (s *summaryScreen) update(msg tea.Msg) tea.Cmd {
 		case key.Matches(keyMsg, m.keys.Back), keyMsg.Type == tea.KeyEnter:
 			m.back()
 			return nil
-		case key.Matches(keyMsg, m.keys.Journal):
-			m.backToList()
-			return m.openJournal("")
 		}
 	}
 	var cmd tea.Cmd

@@ -123,8 +123,6 @@ func (d *detailScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		return m.describeCmd(d.item.KeyInfo)
-	case key.Matches(msg, m.keys.Journal):
-		return m.openJournal("")
 	case key.Matches(msg, m.keys.Edit):
 		if d.item.Name == "" {
 			m.setStatus(true, "e edits objects: %s names none", render.Safe(d.item.Key))

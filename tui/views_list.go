@@ -653,8 +653,6 @@ func (l *listScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		return m.describeCmd(info)
-	case key.Matches(msg, k.Journal):
-		return m.openJournal("")
 	case key.Matches(msg, k.Mark):
 		if r, ok := l.selectedItem(); ok {
 			if l.marks[r.key] {
