@@ -14,7 +14,7 @@ func newHelpScreen(m *Model) *helpScreen {
 }
 
 func (h *helpScreen) title() string {
-	return styleCrumb.Render(" help ") + " every key (↑↓ scroll, esc or ? closes)"
+	return styleCrumb.Render(" help ") + " every key  " + h.pager.status() + "  (/ searches, w wraps, esc or ? closes)"
 }
 
 func (h *helpScreen) hints() string {
