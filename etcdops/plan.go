@@ -136,7 +136,7 @@ func planChange(it Item, action Action, edits []codec.Edit) Change {
 	case it.untouched:
 		return c
 	case it.DecodeErr != nil:
-		c.Skip = fmt.Errorf("%w (kube-apiserver cannot LIST %s while it is there: 'lifeboat quarantine %s' moves it out of the way)", it.DecodeErr, it.Resource, it.Key)
+		c.Skip = fmt.Errorf("%w (%s)", it.DecodeErr, it.UndecodableHint())
 		return c
 	case it.Encrypted() && action == DeleteObjects:
 		c.Skip = fmt.Errorf("%s: encrypted at rest (%s): not deleted, since undo could not put back what it cannot read: %s", it.KeyInfo, it.Object.Encryption, encryptedReason(it.Record))
