@@ -113,12 +113,14 @@ func (op Operation) Validate() error {
 	return op.Query.Validate()
 }
 
-func actionList() string {
+func actionList() string { return strings.Join(actionNames(), ", ") }
+
+func actionNames() []string {
 	names := make([]string, len(Actions))
 	for i, a := range Actions {
 		names[i] = string(a)
 	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 // edits are the lossless codec edits that carry out the operation.

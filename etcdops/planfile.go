@@ -1,16 +1,19 @@
 package etcdops
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
 )
 
-// planFile is the YAML a user writes for `lifeboat apply -f`.
-type planFile struct {
-	Operations []planOperation `json:"operations"`
-}
-
+// planOperation is one operation as a user writes it in a plan file for
+// `lifeboat apply -f`, under "operations:".
 type planOperation struct {
 	Action        Action   `json:"action"`
 	Resource      string   `json:"resource,omitempty"` // remove-finalizers only
@@ -25,43 +28,151 @@ type planOperation struct {
 	Finalizers    []string `json:"finalizers,omitempty"`
 }
 
+// actionFields are the fields each action takes besides action; anything
+// else set is a mistake.
+var actionFields = map[Action][]string{
+	UndeletePods:     {"names", "namespace", "allNamespaces", "selector", "node"},
+	UntaintNodes:     {"names", "all", "selector", "keys", "effect"},
+	UncordonNodes:    {"names", "all", "selector"},
+	RemoveFinalizers: {"resource", "names", "namespace", "allNamespaces", "selector", "finalizers"},
+}
+
+// planFields maps each field of planOperation to its Go type, by the name
+// a plan spells it.
+var planFields = func() map[string]reflect.Type {
+	t := reflect.TypeFor[planOperation]()
+	m := make(map[string]reflect.Type, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		m[name] = t.Field(i).Type
+	}
+	return m
+}()
+
 // ParsePlanFile reads a plan and validates every operation in it; one bad
 // operation rejects the whole plan before anything is read from etcd.
 // Unknown fields and actions are errors, not ignored: a typo must not turn a
-// narrow repair into a broad one.
+// narrow repair into a broad one. An error names the operation (its index
+// and action), the field, and the field or action most likely meant.
 func ParsePlanFile(name string, data []byte) ([]Operation, error) {
-	var pf planFile
-	if err := yaml.UnmarshalStrict(data, &pf); err != nil {
-		return nil, usageErrorf("plan %s: %v", name, err)
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, usageErrorf("plan %s: not YAML: %v", name, err)
 	}
-	if len(pf.Operations) == 0 {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(js, &top); err != nil || top == nil {
+		return nil, usageErrorf("plan %s: expected a map with 'operations:', a list of {action: ...}", name)
+	}
+	for k := range top {
+		if k != "operations" {
+			return nil, usageErrorf("plan %s: unknown field %q at the top: %sa plan has only 'operations:'", name, k, didYouMean(k, []string{"operations"}))
+		}
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(top["operations"], &raw); err != nil {
+		return nil, usageErrorf("plan %s: operations must be a list of {action: ...}", name)
+	}
+	if len(raw) == 0 {
 		return nil, usageErrorf("plan %s: no operations (expected 'operations:' with a list of {action: ...})", name)
 	}
-	ops := make([]Operation, len(pf.Operations))
-	for i, po := range pf.Operations {
-		op, err := po.operation()
+	ops := make([]Operation, len(raw))
+	for i, r := range raw {
+		po, err := parsePlanOperation(r)
 		if err == nil {
-			err = op.Validate()
+			ops[i], err = po.operation()
+		}
+		if err == nil {
+			err = ops[i].Validate()
 		}
 		if err != nil {
-			return nil, usageErrorf("plan %s: operations[%d] (%s): %v", name, i, po.Action, err)
+			return nil, usageErrorf("plan %s: operations[%d] (%s): %v", name, i, orQuestion(string(po.Action)), err)
 		}
-		ops[i] = op
 	}
 	return ops, nil
 }
 
-func (po planOperation) operation() (Operation, error) {
-	// Which fields each action accepts; anything else set is a mistake.
-	allowed := map[Action][]string{
-		UndeletePods:     {"names", "namespace", "allNamespaces", "selector", "node"},
-		UntaintNodes:     {"names", "all", "selector", "keys", "effect"},
-		UncordonNodes:    {"names", "all", "selector"},
-		RemoveFinalizers: {"resource", "names", "namespace", "allNamespaces", "selector", "finalizers"},
+// parsePlanOperation decodes one operation a field at a time, so that an
+// error names the field and says what it should hold. The action is read
+// first: it says which fields are valid.
+func parsePlanOperation(raw json.RawMessage) (planOperation, error) {
+	var po planOperation
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+		return po, usageErrorf("an operation is a map such as {action: undelete-pods, namespace: shop}")
 	}
-	fields, ok := allowed[po.Action]
+	if a, ok := fields["action"]; ok {
+		if err := json.Unmarshal(a, &po.Action); err != nil {
+			return po, usageErrorf("field action must be a string such as %s", Actions[0])
+		}
+	}
+	valid, known := actionFields[po.Action]
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		typ, ok := planFields[k]
+		if !ok {
+			if !known {
+				all := slices.Sorted(maps.Keys(planFields))
+				return po, usageErrorf("unknown field %q: %san operation's fields are %s", k, didYouMean(k, all), strings.Join(all, ", "))
+			}
+			return po, usageErrorf("unknown field %q: %s%s takes %s", k, didYouMean(k, valid), po.Action, strings.Join(valid, ", "))
+		}
+		// One field alone: a type error is then about this field.
+		one, _ := json.Marshal(map[string]json.RawMessage{k: fields[k]})
+		dec := json.NewDecoder(bytes.NewReader(one))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&po); err != nil {
+			return po, usageErrorf("field %s must be %s, not %s", k, describeType(k, typ), describeJSON(fields[k]))
+		}
+	}
+	return po, nil
+}
+
+func describeType(field string, t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice:
+		return fmt.Sprintf("a list, e.g. %s: [a, b] (for one: %s: [a])", field, field)
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "a string"
+}
+
+// describeJSON names what a YAML value turned into JSON is.
+func describeJSON(v json.RawMessage) string {
+	var x any
+	if json.Unmarshal(v, &x) != nil {
+		return "that"
+	}
+	switch x := x.(type) {
+	case string:
+		return fmt.Sprintf("the string %q", x)
+	case bool:
+		return fmt.Sprintf("%v", x)
+	case float64:
+		return fmt.Sprintf("the number %v", x)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a map"
+	}
+	return "empty"
+}
+
+func orQuestion(s string) string {
+	if s == "" {
+		return "no action"
+	}
+	return s
+}
+
+func (po planOperation) operation() (Operation, error) {
+	fields, ok := actionFields[po.Action]
 	if !ok {
-		return Operation{}, usageErrorf("unknown action %q: use one of %s", po.Action, actionList())
+		return Operation{}, usageErrorf("unknown action %q: %suse one of %s", po.Action, didYouMean(string(po.Action), actionNames()), actionList())
 	}
 	for field, set := range map[string]bool{
 		"resource": po.Resource != "", "names": len(po.Names) > 0, "namespace": po.Namespace != "",
