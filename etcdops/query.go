@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
@@ -320,4 +321,14 @@ func PodNode(obj *codec.Object) string {
 		return pod.Spec.NodeName
 	}
 	return obj.NestedString("spec", "nodeName")
+}
+
+// DeletionRequested is when a deletion was asked for: the apiserver stores
+// deletionTimestamp as that moment plus the grace period (the time the
+// object may be removed), which lies in the future during the grace period.
+func DeletionRequested(deletionTimestamp time.Time, gracePeriodSeconds *int64) time.Time {
+	if gracePeriodSeconds == nil {
+		return deletionTimestamp
+	}
+	return deletionTimestamp.Add(-time.Duration(*gracePeriodSeconds) * time.Second)
 }

@@ -197,8 +197,9 @@ func rawFacts(it etcdops.Item) string {
 		}
 		row("name", it.Name)
 	}
-	row("format", string(codec.DetectFormat(it.Value)))
-	row("size", fmt.Sprintf("%d bytes", len(it.Value)))
+	facts := render.KeyFactsOf(it)
+	row("format", facts.Format)
+	row("size", fmt.Sprintf("%d bytes", facts.Size))
 	row("mod_revision", fmt.Sprintf("%d (the object's resourceVersion)", it.ModRevision))
 	row("create_revision", fmt.Sprint(it.CreateRevision))
 	row("version", fmt.Sprintf("%d (writes since created)", it.Version))

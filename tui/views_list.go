@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/duration"
 )
@@ -155,9 +156,9 @@ func (l *listState) resize(w, h int) {
 // columns are the headings: a mark column, then those `get` prints.
 func (l *listState) columns() []string {
 	if l.view.keys {
-		return []string{"KEY", "KIND", "FORMAT", "SIZE", "REVISION", "LEASE"}
+		return render.KeyColumns()
 	}
-	cols := etcdops.Columns(l.view.res, l.view.namespace == "")
+	cols := render.Columns(l.view.res, render.TableOptions{AllNamespaces: l.view.namespace == "", Compact: true})
 	if l.isNodes() {
 		cols = append(cols, "KUBELET-LEASE")
 	}
@@ -464,7 +465,7 @@ func (l *listState) headings(col int) []string {
 
 // minWidths keep what identifies a row readable in 80 columns.
 var minWidths = map[string]int{
-	"NAME": 34, "KEY": 34, "OBJECT": 34, "NAMESPACE": 10, "NODE": 8, "PHASE": 7, "READY": 7,
+	"NAME": 34, "KEY": 34, "OBJECT": 34, "NAMESPACE": 10, "NODE": 8, "STATUS": 11,
 	"TERMINATING-SINCE": 6, "KIND": 11, "ACTION": 13, "REVISION": 8, "STATE": 9, "TIME": 8,
 }
 

@@ -193,16 +193,16 @@ func runDeleted(ctx context.Context, std streams, store *etcdops.Store, q etcdop
 		fmt.Fprintf(std.err, "No %s deleted%s %s.\n", q.Resource, inNamespace(q), since)
 		return nil
 	}
-	table := newAlignedTable(std.out)
-	table.row([]string{"NAMESPACE", "NAME", "DELETED-AT", "LAST-REVISION", "NOW"})
+	table := render.NewTable(std.out)
+	table.Row([]string{"NAMESPACE", "NAME", "DELETED-AT", "LAST-REVISION", "NOW"})
 	for _, d := range dels {
 		now := "absent"
 		if exists[d.Prev.Key] {
 			now = "exists"
 		}
-		table.row([]string{orDash(d.Namespace), render.Safe(d.Name), fmt.Sprint(d.Revision), fmt.Sprint(d.Prev.ModRevision), now})
+		table.Row([]string{orDash(d.Namespace), render.Safe(d.Name), fmt.Sprint(d.Revision), fmt.Sprint(d.Prev.ModRevision), now})
 	}
-	if err := table.flush(); err != nil {
+	if err := table.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(std.err, "%d deletion(s) of %s%s %s. Put one back: lifeboat restore %s NAME -n NAMESPACE --revision LAST-REVISION\n",

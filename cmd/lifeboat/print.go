@@ -14,6 +14,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
+	"github.com/lifeboat-k8s/lifeboat/render"
 	"sigs.k8s.io/yaml"
 )
 
@@ -25,25 +26,26 @@ type objectPrinter interface {
 
 // tablePrinter keeps only the rows' text, for the columns' alignment.
 type tablePrinter struct {
-	table *alignedTable
+	table *render.Table
 	q     etcdops.Query
+	opts  render.TableOptions
 	now   time.Time
 }
 
 func newTablePrinter(w io.Writer, q etcdops.Query, now time.Time) *tablePrinter {
-	p := &tablePrinter{table: newAlignedTable(w), q: q, now: now}
-	p.table.row(etcdops.Columns(q.Resource, q.AllNamespaces))
+	p := &tablePrinter{table: render.NewTable(w), q: q, opts: render.TableOptions{AllNamespaces: q.AllNamespaces}, now: now}
+	p.table.Row(render.Columns(q.Resource, p.opts))
 	return p
 }
 
 func (p *tablePrinter) add(items []etcdops.Item) error {
 	for _, it := range items {
-		p.table.row(etcdops.Row(p.q.Resource, it, p.q.AllNamespaces, p.now))
+		p.table.Row(render.Row(p.q.Resource, it, p.opts, p.now))
 	}
 	return nil
 }
 
-func (p *tablePrinter) finish() error { return p.table.flush() }
+func (p *tablePrinter) finish() error { return p.table.Flush() }
 
 // listPrinter streams a kind: List exactly as kubectl prints the whole List
 // (json.MarshalIndent, keys sorted: apiVersion, items, kind, metadata; or

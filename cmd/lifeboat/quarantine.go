@@ -101,14 +101,14 @@ func listQuarantined(ctx context.Context, std streams, store *etcdops.Store, out
 		fmt.Fprintln(std.err, "Nothing is quarantined.")
 		return nil
 	}
-	table := newAlignedTable(std.out)
-	table.row([]string{"KEY", "FROM", "SIZE", "QUARANTINED-AT", "FROM-KEY-NOW"})
+	table := render.NewTable(std.out)
+	table.Row([]string{"KEY", "FROM", "SIZE", "QUARANTINED-AT", "FROM-KEY-NOW"})
 	for _, q := range list {
 		now := "absent"
 		if q.OriginalExists {
 			now = "exists"
 		}
-		table.row([]string{render.Safe(q.Key), render.Safe(q.Original), strconv.Itoa(q.Size), strconv.FormatInt(q.ModRevision, 10), now})
+		table.Row([]string{render.Safe(q.Key), render.Safe(q.Original), strconv.Itoa(q.Size), strconv.FormatInt(q.ModRevision, 10), now})
 	}
-	return table.flush()
+	return table.Flush()
 }

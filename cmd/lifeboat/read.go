@@ -2,18 +2,16 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/lifeboat-k8s/lifeboat/render"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 	"github.com/urfave/cli/v3"
 )
 
@@ -127,74 +125,36 @@ func lsCommand(std streams) *cli.Command {
 	}
 }
 
-// keyFacts is one row of ls.
-type keyFacts struct {
-	Key         string `json:"key"`
-	Resource    string `json:"resource"`
-	Namespace   string `json:"namespace,omitempty"`
-	Name        string `json:"name"`
-	Kind        string `json:"kind"`
-	Format      string `json:"format"`
-	Size        int    `json:"size"`
-	ModRevision int64  `json:"modRevision"`
-	Lease       int64  `json:"lease"`
-	Problem     string `json:"problem,omitempty"`
-}
-
 func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, output string) error {
-	var table *alignedTable
+	var table *render.Table
 	enc := json.NewEncoder(std.out)
 	if output == "table" {
-		table = newAlignedTable(std.out)
-		defer table.flush()
-		table.row([]string{"KEY", "RESOURCE", "KIND", "FORMAT", "SIZE", "REVISION", "LEASE"})
+		table = render.NewTable(std.out)
+		defer table.Flush()
+		table.Row(render.KeyColumns())
 	}
-	layout := store.Layout()
 	n := 0
-	_, err := store.Scan(ctx, prefix, func(rec etcdops.Record) error {
-		n++
-		f := keyFacts{Key: rec.Key, Size: len(rec.Raw()), ModRevision: rec.ModRevision, Lease: rec.Lease, Format: string(codec.DetectFormat(rec.Raw()))}
-		if info, ok := layout.Parse(rec.Key); ok {
-			f.Resource, f.Namespace, f.Name = info.Resource.String(), info.Namespace, info.Name
-		}
-		if obj, err := codec.Decode(rec.Value); isHealthKey(layout, rec) {
-			f.Kind = "<health check>"
-		} else if err != nil {
-			f.Problem = oneLine(err.Error())
-		} else {
-			f.Kind = obj.Kind
-			if obj.Encryption != nil {
-				f.Kind = "<" + obj.Encryption.String() + ">"
+	_, err := store.ScanItems(ctx, prefix, func(items []etcdops.Item) error {
+		for _, it := range items {
+			n++
+			f := render.KeyFactsOf(it)
+			if table == nil {
+				if err := enc.Encode(f); err != nil {
+					return err
+				}
+				continue
 			}
+			if f.Problem != "" {
+				fmt.Fprintf(std.err, "warning: %s: %s\n", f.Key, f.Problem)
+			}
+			table.Row(f.Row())
 		}
-		if table == nil {
-			return enc.Encode(f)
-		}
-		kind := f.Kind
-		if f.Problem != "" {
-			kind = "<malformed>"
-			fmt.Fprintf(std.err, "warning: %s: %s\n", f.Key, f.Problem)
-		}
-		lease := "-"
-		if f.Lease != 0 {
-			lease = fmt.Sprintf("%x", f.Lease)
-		}
-		table.row([]string{f.Key, orDash(f.Resource), orDash(kind), f.Format, strconv.Itoa(f.Size), strconv.FormatInt(f.ModRevision, 10), lease})
 		return nil
 	})
 	if err == nil && n == 0 {
 		fmt.Fprintf(std.err, "No keys under %s (check --prefix).\n", prefix)
 	}
 	return err
-}
-
-// isHealthKey reports whether rec is <prefix>/health holding {"health":...}:
-// kine (k3s) writes {"health":"true"} there when it starts, for
-// kube-apiserver's etcd health check, which reads that key
-// (k8s.io/apiserver pkg/storage/storagebackend/factory/etcd3.go). It is no
-// object, and no sign of damage either.
-func isHealthKey(layout etcdops.Layout, rec etcdops.Record) bool {
-	return rec.Key == strings.TrimRight(layout.Prefix, "/")+"/health" && bytes.HasPrefix(rec.Value, []byte(`{"health":`))
 }
 
 func orDash(s string) string {

@@ -209,7 +209,7 @@ func TestGetTable(t *testing.T) {
 	r := c.run("get", "pods", "-A")
 	wantCode(t, r, exitPartial)
 	header := strings.Fields(lines(r.out)[0])
-	if strings.Join(header, " ") != "NAMESPACE NAME NODE PHASE TERMINATING-SINCE FINALIZERS" {
+	if strings.Join(header, " ") != "NAMESPACE NAME READY STATUS RESTARTS AGE NODE TERMINATING-SINCE" {
 		t.Errorf("pods header %v", header)
 	}
 	if !strings.Contains(r.out, "poison") || !strings.Contains(r.out, "<malformed>") {
@@ -217,11 +217,11 @@ func TestGetTable(t *testing.T) {
 	}
 	r = c.run("get", "nodes")
 	wantCode(t, r, exitOK)
-	if h := strings.Join(strings.Fields(lines(r.out)[0]), " "); h != "NAME READY TAINTS UNSCHEDULABLE" {
+	if h := strings.Join(strings.Fields(lines(r.out)[0]), " "); h != "NAME STATUS ROLES AGE VERSION TAINTS" {
 		t.Errorf("nodes header %q", h)
 	}
 	for _, l := range lines(r.out) {
-		if strings.HasPrefix(l, "worker-3 ") && !strings.HasSuffix(l, "true") {
+		if strings.HasPrefix(l, "worker-3 ") && strings.Fields(l)[1] != "NotReady,SchedulingDisabled" {
 			t.Errorf("worker-3 row: %q", l)
 		}
 	}

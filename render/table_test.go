@@ -1,4 +1,4 @@
-package main
+package render
 
 import (
 	"bytes"
@@ -8,9 +8,9 @@ import (
 	"text/tabwriter"
 )
 
-// TestAlignedTableIsTabwriter: the aligned table prints byte for byte what
+// TestTableIsTabwriter: the aligned table prints byte for byte what
 // text/tabwriter (kubectl's settings) prints for the same rows.
-func TestAlignedTableIsTabwriter(t *testing.T) {
+func TestTableIsTabwriter(t *testing.T) {
 	tests := []struct {
 		name string
 		rows [][]string
@@ -32,13 +32,13 @@ func TestAlignedTableIsTabwriter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var want, got bytes.Buffer
 			tw := tabwriter.NewWriter(&want, 0, 8, 3, ' ', 0)
-			table := newAlignedTable(&got)
+			table := NewTable(&got)
 			for _, row := range tt.rows {
 				writeRow(tw, row)
-				table.row(row)
+				table.Row(row)
 			}
 			tw.Flush()
-			if err := table.flush(); err != nil {
+			if err := table.Flush(); err != nil {
 				t.Fatal(err)
 			}
 			if got.String() != want.String() {
@@ -57,4 +57,27 @@ func writeRow(w io.Writer, cells []string) {
 		io.WriteString(w, c)
 	}
 	io.WriteString(w, "\n")
+}
+
+// TestTableKeepsWidths: rows added after a Flush (a watch's) line up with
+// those above, and MinWidth makes room ahead for wider cells to come.
+func TestTableKeepsWidths(t *testing.T) {
+	var b bytes.Buffer
+	table := NewTable(&b)
+	table.MinWidth(0, len("MODIFIED"))
+	table.Row([]string{"EVENT", "NAME", "STATUS"})
+	table.Row([]string{"ADDED", "web-0", "Running"})
+	if err := table.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	table.Row([]string{"MODIFIED", "web-0", "Terminating"})
+	if err := table.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := "EVENT      NAME    STATUS\n" +
+		"ADDED      web-0   Running\n" +
+		"MODIFIED   web-0   Terminating\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
 }
