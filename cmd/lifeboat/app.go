@@ -172,6 +172,9 @@ var (
 	selectorFlag = func() cli.Flag {
 		return &cli.StringFlag{Name: "selector", Aliases: []string{"l"}, Usage: "label selector, e.g. app=web,tier!=db"}
 	}
+	fieldSelectorFlag = func() cli.Flag {
+		return &cli.StringFlag{Name: "field-selector", Usage: "field selector, as kube-apiserver evaluates it, e.g. status.phase=Running,spec.nodeName=worker-1 (metadata.name, metadata.namespace; pods: spec.nodeName, status.phase, ...)"}
+	}
 	outputFlag = func(def string, allowed ...string) cli.Flag {
 		return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: def, Usage: strings.Join(allowed, "|"),
 			Validator: func(v string) error {
@@ -218,6 +221,9 @@ func query(cmd *cli.Command, res etcdops.Resource, names []string) (etcdops.Quer
 	if cmd.IsSet("node") {
 		q.Node = cmd.String("node")
 	}
+	if q.Fields, err = etcdops.ParseFieldSelector(res, cmd.String("field-selector")); err != nil {
+		return etcdops.Query{}, err
+	}
 	return q, q.Validate()
 }
 
@@ -241,6 +247,18 @@ func resourceQuery(ctx context.Context, cmd *cli.Command, example string) (etcdo
 		return etcdops.Query{}, err
 	}
 	return query(cmd, res, cmd.Args().Tail())
+}
+
+// queryNamespace is the one namespace q reads, as kubectl names it in its
+// messages: "" for every namespace or a cluster-scoped resource.
+func queryNamespace(q etcdops.Query) string {
+	switch {
+	case !q.Resource.Namespaced || q.AllNamespaces:
+		return ""
+	case q.Namespace == "":
+		return "default"
+	}
+	return q.Namespace
 }
 
 func noArgs(cmd *cli.Command) error {

@@ -277,3 +277,10 @@ func restoreSource(ctx context.Context, live *etcdops.Store, snapshot string, in
 	}
 	return want, "snapshot " + snapshot, nil
 }
+
+func inNamespace(q etcdops.Query) string {
+	if ns := queryNamespace(q); ns != "" {
+		return " in namespace " + ns
+	}
+	return ""
+}

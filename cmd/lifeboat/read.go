@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,91 +13,6 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/render"
 	"github.com/urfave/cli/v3"
 )
-
-func getCommand(std streams) *cli.Command {
-	return &cli.Command{
-		Name:        "get",
-		Usage:       "show objects as the apiserver would (decoded from etcd)",
-		ArgsUsage:   "<resource> [NAME...]",
-		Description: "lifeboat get pods -A\n   lifeboat get nodes -o yaml\n   lifeboat get secrets -n payments --show-secrets\n   lifeboat get crontabs.stable.example.com -A -o json | jq .items[].metadata.name",
-		Flags: []cli.Flag{namespaceFlag(), allNamespacesFlag(), selectorFlag(), outputFlag("table", "table", "yaml", "json"), showSecretsFlag(), snapshotFlag(),
-			&cli.StringFlag{Name: "node", Usage: "pods bound to this node"}},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			q, err := resourceQuery(ctx, cmd, "lifeboat get pods -A")
-			if err != nil {
-				return err
-			}
-			store, err := openStore(ctx, cmd)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			return runGet(ctx, std, store, q, cmd.String("output"), cmd.Bool("show-secrets"))
-		},
-	}
-}
-
-func runGet(ctx context.Context, std streams, store *etcdops.Store, q etcdops.Query, output string, showSecrets bool) error {
-	// Objects are printed (or turned into table rows) a page at a time as
-	// they are read, then dropped: memory stays flat on a cluster of any
-	// size. JSON and YAML are rendered on every core.
-	var out objectPrinter
-	switch {
-	case output == "table":
-		out = newTablePrinter(std.out, q, std.now())
-	case len(q.Names) == 1:
-		out = &docPrinter{w: std.out, output: output, showSecrets: showSecrets}
-	default:
-		out = &listPrinter{w: bufio.NewWriterSize(std.out, 256<<10), yaml: output == "yaml", showSecrets: showSecrets}
-	}
-	malformed, n, newer := 0, 0, 0
-	_, err := store.ListPages(ctx, q, func(items []etcdops.Item) error {
-		kept := items[:0]
-		for _, it := range items {
-			if len(it.Newer) > 0 {
-				if newer++; newer <= maxNewerWarnings {
-					fmt.Fprintf(std.err, "warning: %s\n", newerWarning(it.KeyInfo.String(), it.Newer))
-				}
-			}
-			if it.DecodeErr != nil {
-				malformed++
-				fmt.Fprintf(std.err, "warning: %v\n", it.DecodeErr)
-				if output != "table" {
-					continue
-				}
-			}
-			kept = append(kept, it)
-		}
-		n += len(kept)
-		return out.add(kept)
-	})
-	if err != nil {
-		return err
-	}
-	if n == 0 && output == "table" {
-		fmt.Fprintf(std.err, "No %s found%s.\n", q.Resource, inNamespace(q))
-	} else if err := out.finish(); err != nil {
-		return err
-	}
-	if newer > maxNewerWarnings {
-		fmt.Fprintf(std.err, "warning: and %d more object(s) with fields this lifeboat does not know\n", newer-maxNewerWarnings)
-	}
-	if malformed > 0 {
-		return &partialError{msg: fmt.Sprintf("%d value(s) could not be decoded (see warnings): a kube-apiserver cannot LIST %s while they are there; 'lifeboat quarantine KEY' moves one out of its way, 'lifeboat doctor' lists them all", malformed, q.Resource)}
-	}
-	return nil
-}
-
-func inNamespace(q etcdops.Query) string {
-	if !q.Resource.Namespaced || q.AllNamespaces {
-		return ""
-	}
-	ns := q.Namespace
-	if ns == "" {
-		ns = "default"
-	}
-	return " in namespace " + ns
-}
 
 func lsCommand(std streams) *cli.Command {
 	return &cli.Command{

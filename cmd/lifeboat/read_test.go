@@ -203,30 +203,6 @@ func TestGetJSON(t *testing.T) {
 	c.assertUnchanged(rev, result{})
 }
 
-// TestGetTable: the columns an SRE needs.
-func TestGetTable(t *testing.T) {
-	c := capsized(t)
-	r := c.run("get", "pods", "-A")
-	wantCode(t, r, exitPartial)
-	header := strings.Fields(lines(r.out)[0])
-	if strings.Join(header, " ") != "NAMESPACE NAME READY STATUS RESTARTS AGE NODE TERMINATING-SINCE" {
-		t.Errorf("pods header %v", header)
-	}
-	if !strings.Contains(r.out, "poison") || !strings.Contains(r.out, "<malformed>") {
-		t.Errorf("the poison pod has no row saying it is malformed:\n%s", r)
-	}
-	r = c.run("get", "nodes")
-	wantCode(t, r, exitOK)
-	if h := strings.Join(strings.Fields(lines(r.out)[0]), " "); h != "NAME STATUS ROLES AGE VERSION TAINTS" {
-		t.Errorf("nodes header %q", h)
-	}
-	for _, l := range lines(r.out) {
-		if strings.HasPrefix(l, "worker-3 ") && strings.Fields(l)[1] != "NotReady,SchedulingDisabled" {
-			t.Errorf("worker-3 row: %q", l)
-		}
-	}
-}
-
 // TestDecode: a stored value on stdin or in a file decodes to YAML.
 func TestDecode(t *testing.T) {
 	c := capsized(t)
