@@ -27,6 +27,7 @@ func getCommand(std streams) *cli.Command {
 			&cli.BoolFlag{Name: "watch-only", Usage: "watch without printing the list first"},
 			&cli.BoolFlag{Name: "output-watch-events", Usage: "with --watch: print what happened to each object (ADDED, MODIFIED, DELETED)"},
 		},
+		ShellComplete: completeObjects(std),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			o, err := getOptionsOf(cmd)
 			if err != nil {

@@ -28,6 +28,7 @@ func historyCommand(std streams) *cli.Command {
 			"no write times. Put a version back with 'lifeboat restore <resource> NAME --revision R'.",
 		Flags: []cli.Flag{namespaceFlag(), allNamespacesFlag(), outputFlag("text", "text", "json"), showSecretsFlag(), snapshotFlag(),
 			&cli.BoolFlag{Name: "deleted", Usage: "list the objects of the resource deleted since etcd's compacted revision"}},
+		ShellComplete: completeObjects(std),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			q, err := resourceQuery(ctx, cmd, "lifeboat history configmaps NAME -n NAMESPACE")
 			if err != nil {
@@ -225,6 +226,7 @@ func restoreCommand(std streams) *cli.Command {
 			&cli.Int64Flag{Name: "revision", Usage: "the etcd revision to restore the object as of (a mod_revision 'lifeboat history' lists); with --from-snapshot, default the snapshot's newest"},
 			&cli.StringFlag{Name: "from-snapshot", Usage: "read the object from this etcd snapshot or member db file, and put it back into the live etcd", TakesFile: true},
 		}, writeFlags()...),
+		ShellComplete: completeObjects(std),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			q, err := resourceQuery(ctx, cmd, "lifeboat restore configmaps NAME -n NAMESPACE --revision R")
 			if err != nil {
