@@ -1,6 +1,7 @@
 package etcdops
 
 import (
+	"encoding/json"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -23,6 +24,11 @@ type planOperation struct {
 	Keys          []string `json:"keys,omitempty"`
 	Effect        string   `json:"effect,omitempty"`
 	Finalizers    []string `json:"finalizers,omitempty"`
+	// edit: a JSON merge patch, written as YAML or JSON.
+	Patch          map[string]any `json:"patch,omitempty"`
+	AllowFieldLoss bool           `json:"allowFieldLoss,omitempty"`
+	// create: the manifests, as `kubectl get -o yaml` prints them.
+	Objects []map[string]any `json:"objects,omitempty"`
 }
 
 // ParsePlanFile reads a plan and validates every operation in it; one bad
@@ -58,6 +64,9 @@ func (po planOperation) operation() (Operation, error) {
 		UntaintNodes:     {"names", "all", "selector", "keys", "effect"},
 		UncordonNodes:    {"names", "all", "selector"},
 		RemoveFinalizers: {"resource", "names", "namespace", "allNamespaces", "selector", "finalizers"},
+		DeleteObjects:    {"resource", "names", "namespace"},
+		EditObject:       {"resource", "names", "namespace", "patch", "allowFieldLoss"},
+		CreateObjects:    {"objects", "namespace"},
 	}
 	fields, ok := allowed[po.Action]
 	if !ok {
@@ -67,14 +76,27 @@ func (po planOperation) operation() (Operation, error) {
 		"resource": po.Resource != "", "names": len(po.Names) > 0, "namespace": po.Namespace != "",
 		"allNamespaces": po.AllNamespaces, "selector": po.Selector != "", "node": po.Node != "",
 		"all": po.All, "keys": len(po.Keys) > 0, "effect": po.Effect != "", "finalizers": len(po.Finalizers) > 0,
+		"patch": len(po.Patch) > 0, "allowFieldLoss": po.AllowFieldLoss, "objects": len(po.Objects) > 0,
 	} {
 		if set && !contains(fields, field) {
 			return Operation{}, usageErrorf("field %q does not apply to %s (it takes %s)", field, po.Action, strings.Join(fields, ", "))
 		}
 	}
-	resource := map[Action]string{UndeletePods: "pods", UntaintNodes: "nodes", UncordonNodes: "nodes", RemoveFinalizers: po.Resource}[po.Action]
+	if po.Action == CreateObjects {
+		return Operation{Action: CreateObjects, Objects: po.Objects, Query: Query{Namespace: po.Namespace}}, nil
+	}
+	resource := map[Action]string{UndeletePods: "pods", UntaintNodes: "nodes", UncordonNodes: "nodes"}[po.Action]
 	if resource == "" {
-		return Operation{}, usageErrorf("remove-finalizers needs resource: (e.g. pods, crontabs.stable.example.com)")
+		if resource = po.Resource; resource == "" {
+			return Operation{}, usageErrorf("%s needs resource: (e.g. pods, configmaps, crontabs.stable.example.com)", po.Action)
+		}
+	}
+	var patch []byte
+	if len(po.Patch) > 0 {
+		var err error
+		if patch, err = json.Marshal(po.Patch); err != nil {
+			return Operation{}, usageErrorf("patch: %v", err)
+		}
 	}
 	res, err := ResolveResource(resource)
 	if err != nil {
@@ -90,9 +112,11 @@ func (po planOperation) operation() (Operation, error) {
 			Resource: res, Names: po.Names, Namespace: po.Namespace, AllNamespaces: po.AllNamespaces,
 			Selector: sel, Node: po.Node,
 		},
-		AllNodes:    po.All,
-		TaintKeys:   po.Keys,
-		TaintEffect: po.Effect,
-		Finalizers:  po.Finalizers,
+		AllNodes:       po.All,
+		TaintKeys:      po.Keys,
+		TaintEffect:    po.Effect,
+		Finalizers:     po.Finalizers,
+		Patch:          patch,
+		AllowFieldLoss: po.AllowFieldLoss,
 	}, nil
 }
