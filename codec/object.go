@@ -1,7 +1,9 @@
 package codec
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -85,7 +87,7 @@ func decode(value []byte) (*Object, *envelope, error) {
 		// util/json keeps integers as int64 instead of float64, as the
 		// apiserver does for unstructured objects.
 		if jerr := utiljson.Unmarshal(value, &m); jerr != nil {
-			err = fmt.Errorf("json: %w", jerr)
+			err = labelled(FormatJSON, jerr)
 		} else {
 			err = o.setMap(m)
 		}
@@ -94,7 +96,7 @@ func decode(value []byte) (*Object, *envelope, error) {
 		// direct decodes exactly as the apiserver's CBOR serializer and
 		// skips the self-described tag.
 		if cerr := direct.Unmarshal(value, &m); cerr != nil {
-			err = fmt.Errorf("cbor: %w", cerr)
+			err = labelled(FormatCBOR, cerr)
 		} else {
 			err = o.setMap(m)
 		}
@@ -102,9 +104,28 @@ func decode(value []byte) (*Object, *envelope, error) {
 		err = fmt.Errorf("not protobuf, JSON or CBOR: %s", describeStart(value))
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return nil, nil, malformed(err)
 	}
 	return o, env, nil
+}
+
+// malformed marks err as being about a malformed value, once: some of the
+// errors decode gets (ParseEncryption's) already say so.
+func malformed(err error) error {
+	if errors.Is(err, ErrMalformed) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrMalformed, err)
+}
+
+// labelled names the format whose parser refused a value, unless the
+// parser's message already starts with it: fxamacker/cbor's errors say
+// "cbor: ...", encoding/json's type errors "json: ...".
+func labelled(f Format, err error) error {
+	if strings.HasPrefix(err.Error(), string(f)+": ") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", f, err)
 }
 
 func (o *Object) decodeEncrypted(value []byte) error {

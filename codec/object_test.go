@@ -361,6 +361,36 @@ func TestDecodeMalformed(t *testing.T) {
 	}
 }
 
+// TestDecodeErrorMessages pins whole messages: each says "malformed value"
+// once and names the format once, however the parser words its own error.
+func TestDecodeErrorMessages(t *testing.T) {
+	cborString, err := direct.Marshal("not a map")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name  string
+		value []byte
+		want  string
+	}{
+		{"truncated encryption header", []byte("k8s:enc:aescbc"), `malformed value: encryption header "k8s:enc:aescbc" ends before the ':' after its provider`},
+		{"truncated cbor", []byte("\xd9\xd9\xf7\xa1"), "malformed value: cbor: unexpected EOF"},
+		{"cbor that is no map", append(bytes.Clone(cborSelfDescribed), cborString...), "malformed value: cbor: cannot unmarshal byte string into Go value of type map[string]interface {}"},
+		{"truncated json", []byte(`{"kind":`), "malformed value: json: unexpected end of JSON input"},
+		{"json without kind", []byte(`{"apiVersion":"v1"}`), "malformed value: json: no kind"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(tt.value)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Decode error\n got %v\nwant %s", err, tt.want)
+			}
+			if !errors.Is(err, ErrMalformed) {
+				t.Errorf("%v does not wrap ErrMalformed", err)
+			}
+		})
+	}
+}
+
 // truncatedObject rewrites a value so that its envelope is well formed but
 // the object inside it ends in the middle of a field.
 func truncatedObject(t *testing.T, value []byte) []byte {
