@@ -38,6 +38,9 @@ type Object struct {
 	Size int
 
 	content *lazyContent
+	// fromMap converts a JSON or CBOR value of a kind in the scheme to its
+	// Go type, on first use (AsTyped); nil for other values.
+	fromMap func() runtime.Object
 }
 
 // FieldInfo describes a protobuf field lifeboat cannot interpret.
@@ -216,7 +219,30 @@ func (o *Object) setMap(m map[string]any) error {
 		}
 	}
 	o.content = &lazyContent{build: func() (map[string]any, error) { return m, nil }}
+	if gvk := schema.FromAPIVersionAndKind(o.APIVersion, o.Kind); storageScheme.Recognizes(gvk) {
+		o.fromMap = sync.OnceValue(func() runtime.Object {
+			typed, err := storageScheme.New(gvk)
+			if err != nil || runtime.DefaultUnstructuredConverter.FromUnstructured(m, typed) != nil {
+				return nil
+			}
+			return typed
+		})
+	}
 	return nil
+}
+
+// AsTyped is the object as its Go type, to read its fields, whatever the
+// format it is stored in: Typed for protobuf; for JSON and CBOR (a Node
+// written by a kube-apiserver with another storage media type, or by hand)
+// the map converted to the type, once. nil for kinds lifeboat has no Go
+// type for, for encrypted values, and for a map that does not fit its type.
+// Typed stays nil for JSON and CBOR: their map, not a Go type, is what
+// lifeboat shows and edits, losslessly.
+func (o *Object) AsTyped() runtime.Object {
+	if o.fromMap != nil {
+		return o.fromMap()
+	}
+	return o.Typed
 }
 
 func (o *Object) typedContent() (map[string]any, error) {

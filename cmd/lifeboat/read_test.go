@@ -8,11 +8,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	cborserializer "k8s.io/apimachinery/pkg/runtime/serializer/cbor"
+	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
@@ -490,4 +495,56 @@ func withObjectField(t *testing.T, value, field []byte) []byte {
 		body = body[n+m:]
 	}
 	return out
+}
+
+// TestNodesStoredAsJSONOrCBOR: a Node that a kube-apiserver stored as JSON
+// or CBOR (another --storage-media-type) shows its READY and TAINTS as a
+// protobuf one does, in get's table and in doctor.
+func TestNodesStoredAsJSONOrCBOR(t *testing.T) {
+	c := newCluster(t, demo.Options{})
+	node := func(name string) *corev1.Node {
+		return &corev1.Node{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: corev1.NodeSpec{Unschedulable: true, Taints: []corev1.Taint{
+				{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoExecute},
+				{Key: "dedicated", Value: "gpu", Effect: corev1.TaintEffectNoSchedule},
+			}},
+			Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionFalse}}},
+		}
+	}
+	jsonValue, err := codec.EncodeStorageJSON(node("json-node"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cborValue bytes.Buffer
+	if err := cborserializer.NewSerializer(scheme.Scheme, scheme.Scheme).Encode(node("cbor-node"), &cborValue); err != nil {
+		t.Fatal(err)
+	}
+	for name, value := range map[string][]byte{"json-node": jsonValue, "cbor-node": cborValue.Bytes()} {
+		if _, err := c.cli.Put(context.Background(), "/registry/minions/"+name, string(value)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	r := c.run("get", "nodes")
+	wantCode(t, r, exitOK)
+	for _, name := range []string{"json-node", "cbor-node"} {
+		var row []string
+		for _, l := range lines(r.out) {
+			if f := strings.Fields(l); f[0] == name {
+				row = f
+			}
+		}
+		want := []string{name, "False", "node.kubernetes.io/unreachable:NoExecute,dedicated=gpu:NoSchedule", "true"}
+		if !slices.Equal(row, want) {
+			t.Errorf("%s: row %q, want %q\n%s", name, row, want, r)
+		}
+	}
+	r = c.run("doctor")
+	for _, name := range []string{"json-node", "cbor-node"} {
+		if !strings.Contains(r.out, name+": no kubelet lease, Ready=False, tainted node.kubernetes.io/unreachable:NoExecute") {
+			t.Errorf("doctor does not see %s:\n%s", name, r)
+		}
+	}
 }
