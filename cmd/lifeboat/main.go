@@ -26,7 +26,7 @@ const (
 	exitOK       = 0
 	exitError    = 1
 	exitUsage    = 2
-	exitPartial  = 3 // a conflict, or keys skipped or failed
+	exitPartial  = 3 // a conflict, keys skipped or failed, or values read that do not decode
 	exitSignaled = 130
 )
 
