@@ -201,7 +201,7 @@ func runDeleted(ctx context.Context, std streams, store *etcdops.Store, q etcdop
 		}
 	}
 	if asJSON {
-		enc := json.NewEncoder(std.out)
+		enc := json.NewEncoder(render.JSONWriter(std.out))
 		for _, d := range dels {
 			enc.Encode(deletedJSON{Key: d.Prev.Key, Resource: q.Resource.String(), Namespace: d.Namespace, Name: d.Name,
 				DeletedAt: d.Revision, LastRevision: d.Prev.ModRevision, Exists: exists[d.Prev.Key]})
@@ -223,7 +223,7 @@ func runDeleted(ctx context.Context, std streams, store *etcdops.Store, q etcdop
 		if exists[d.Prev.Key] {
 			now = "exists"
 		}
-		table.row([]string{orDash(d.Namespace), render.Safe(d.Name), fmt.Sprint(d.Revision), fmt.Sprint(d.Prev.ModRevision), now})
+		table.row([]string{orDash(d.Namespace), d.Name, fmt.Sprint(d.Revision), fmt.Sprint(d.Prev.ModRevision), now})
 	}
 	if err := table.flush(); err != nil {
 		return err

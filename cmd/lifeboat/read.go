@@ -59,12 +59,12 @@ func runGet(ctx context.Context, std streams, store *etcdops.Store, q etcdops.Qu
 		for _, it := range items {
 			if len(it.Newer) > 0 {
 				if newer++; newer <= maxNewerWarnings {
-					fmt.Fprintf(std.err, "warning: %s\n", newerWarning(it.KeyInfo.String(), it.Newer))
+					warn(std.err, "%s", newerWarning(it.KeyInfo.String(), it.Newer))
 				}
 			}
 			if it.DecodeErr != nil {
 				malformed++
-				fmt.Fprintf(std.err, "warning: %v\n", it.DecodeErr)
+				warn(std.err, "%v", it.DecodeErr)
 				if output != "table" {
 					continue
 				}
@@ -83,7 +83,7 @@ func runGet(ctx context.Context, std streams, store *etcdops.Store, q etcdops.Qu
 		return err
 	}
 	if newer > maxNewerWarnings {
-		fmt.Fprintf(std.err, "warning: and %d more object(s) with fields this lifeboat does not know\n", newer-maxNewerWarnings)
+		warn(std.err, "and %d more object(s) with fields this lifeboat does not know", newer-maxNewerWarnings)
 	}
 	return undecodable(malformed, q.Resource.String())
 }
@@ -152,7 +152,7 @@ type keyFacts struct {
 
 func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, output string) error {
 	var table *alignedTable
-	enc := json.NewEncoder(std.out)
+	enc := json.NewEncoder(render.JSONWriter(std.out))
 	if output == "table" {
 		table = newAlignedTable(std.out)
 		defer table.flush()
@@ -171,7 +171,7 @@ func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, outpu
 		} else if err != nil {
 			f.Problem = oneLine(err.Error())
 			malformed++
-			fmt.Fprintf(std.err, "warning: %s: %s\n", f.Key, f.Problem)
+			warn(std.err, "%s: %s", f.Key, f.Problem)
 		} else {
 			f.Kind = obj.Kind
 			if obj.Encryption != nil {
@@ -261,7 +261,7 @@ func decodeCommand(std streams) *cli.Command {
 				return &partialError{msg: fmt.Sprintf("%s: %v", source, err)}
 			}
 			if newer := codec.NewerFields(value, obj); len(newer) > 0 {
-				fmt.Fprintf(std.err, "warning: %s\n", newerWarning(source, newer))
+				warn(std.err, "%s", newerWarning(source, newer))
 			}
 			m, err := obj.Render(codec.RenderOptions{ShowSecrets: cmd.Bool("show-secrets")})
 			if err != nil {
@@ -284,7 +284,7 @@ func newerWarning(what string, fields []codec.NewerField) string {
 		where[i] = f.String()
 	}
 	return fmt.Sprintf("%s carries %d field(s) this lifeboat's Kubernetes types do not know (written by a newer Kubernetes: not shown here, kept by lifeboat's edits): %s",
-		render.Safe(what), len(fields), strings.Join(where, "; "))
+		what, len(fields), strings.Join(where, "; "))
 }
 
 // snapshotValue reads one key's value from --snapshot.
