@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
 // detailState is one object as YAML, or its raw key facts, in a viewport.
@@ -91,5 +92,6 @@ func (m *Model) detailTitle() string {
 	if d.item.Name != "" {
 		name = d.item.KeyInfo.String()
 	}
+	name = render.Safe(name)
 	return fmt.Sprintf("%s %s  rev %d  %3.0f%%", styleCrumb.Render(" "+name+" "), what, d.revision, d.viewport.ScrollPercent()*100)
 }
