@@ -90,7 +90,7 @@ func podCells(obj *codec.Object, now time.Time) []string {
 }
 
 func nodeCells(obj *codec.Object) []string {
-	node, ok := obj.Typed.(*corev1.Node)
+	node, ok := obj.AsTyped().(*corev1.Node)
 	if !ok {
 		return []string{"<unknown>", "", ""}
 	}

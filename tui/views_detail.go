@@ -98,5 +98,6 @@ func (m *Model) detailTitle() string {
 	if d.item.Name != "" {
 		name = d.item.KeyInfo.String()
 	}
+	name = render.Safe(name)
 	return fmt.Sprintf("%s %s  rev %d  %3.0f%%", styleCrumb.Render(" "+name+" "), what, d.revision, d.viewport.ScrollPercent()*100)
 }

@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/duration"
 )
@@ -181,7 +182,7 @@ func (l *listState) cell(r *row, col int, now time.Time) string {
 		if col == l.agingCol() && !r.since.IsZero() {
 			return ago(r.since, now)
 		}
-		return r.cells[i]
+		return render.Safe(r.cells[i])
 	}
 	if l.isNodes() && col == len(l.cols)-1 {
 		return leaseCell(l.nodeLeases[r.name], now)
@@ -771,7 +772,7 @@ func actionTitle(op etcdops.Operation) string {
 // listTitle is the crumb above the table.
 func (m *Model) listTitle() string {
 	l := &m.list
-	name := l.view.String()
+	name := render.Safe(l.view.String()) // a custom resource's names come from etcd
 	if scope := l.view.scope(); scope != "" {
 		name += "(" + scope + ")"
 	}

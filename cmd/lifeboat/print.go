@@ -14,7 +14,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
-	"sigs.k8s.io/yaml"
+	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
 // objectPrinter prints the objects of a get a page at a time.
@@ -143,7 +143,7 @@ func itemJSON(it etcdops.Item, showSecrets bool) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
 		}
-		return b, nil
+		return render.SafeJSON(b), nil
 	}
 	m, err := renderItem(it, showSecrets)
 	if err != nil {
@@ -153,7 +153,7 @@ func itemJSON(it etcdops.Item, showSecrets bool) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
 	}
-	return b, nil
+	return render.SafeJSON(b), nil
 }
 
 // itemYAML is one object as an item of a YAML List: a sequence of one, so
@@ -163,7 +163,7 @@ func itemYAML(it etcdops.Item, showSecrets bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := yaml.Marshal([]any{m})
+	b, err := render.YAML([]any{m})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
 	}
@@ -175,9 +175,9 @@ func printDoc(w io.Writer, output string, doc any) error {
 	var err error
 	if output == "json" {
 		out, err = json.MarshalIndent(doc, "", "    ")
-		out = append(out, '\n')
+		out = append(render.SafeJSON(out), '\n')
 	} else {
-		out, err = yaml.Marshal(doc)
+		out, err = render.YAML(doc)
 	}
 	if err != nil {
 		return err

@@ -59,12 +59,12 @@ func runGet(ctx context.Context, std streams, store *etcdops.Store, q etcdops.Qu
 		for _, it := range items {
 			if len(it.Newer) > 0 {
 				if newer++; newer <= maxNewerWarnings {
-					fmt.Fprintf(std.err, "warning: %s\n", newerWarning(it.KeyInfo.String(), it.Newer))
+					warn(std.err, "%s", newerWarning(it.KeyInfo.String(), it.Newer))
 				}
 			}
 			if it.DecodeErr != nil {
 				malformed++
-				fmt.Fprintf(std.err, "warning: %v\n", it.DecodeErr)
+				warn(std.err, "%v", it.DecodeErr)
 				if output != "table" {
 					continue
 				}
@@ -83,12 +83,21 @@ func runGet(ctx context.Context, std streams, store *etcdops.Store, q etcdops.Qu
 		return err
 	}
 	if newer > maxNewerWarnings {
-		fmt.Fprintf(std.err, "warning: and %d more object(s) with fields this lifeboat does not know\n", newer-maxNewerWarnings)
+		warn(std.err, "and %d more object(s) with fields this lifeboat does not know", newer-maxNewerWarnings)
 	}
-	if malformed > 0 {
-		return &partialError{msg: fmt.Sprintf("%d value(s) could not be decoded (see warnings): a kube-apiserver cannot LIST %s while they are there; 'lifeboat quarantine KEY' moves one out of its way, 'lifeboat doctor' lists them all", malformed, q.Resource)}
+	return undecodable(malformed, q.Resource.String())
+}
+
+// undecodable ends a read that met n values it cannot decode among those
+// it was asked for (n > 0): it showed what it could, warned about each,
+// and exits 3 (README, "Exit codes"). Every read command keeps this rule:
+// get, ls, decode and history. lists names what kube-apiserver then
+// cannot LIST.
+func undecodable(n int, lists string) error {
+	if n == 0 {
+		return nil
 	}
-	return nil
+	return &partialError{msg: fmt.Sprintf("%d value(s) could not be decoded (see warnings): a kube-apiserver cannot LIST %s while they are there; 'lifeboat quarantine KEY' moves one out of its way, 'lifeboat doctor' lists them all", n, lists)}
 }
 
 func inNamespace(q etcdops.Query) string {
@@ -143,14 +152,14 @@ type keyFacts struct {
 
 func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, output string) error {
 	var table *alignedTable
-	enc := json.NewEncoder(std.out)
+	enc := json.NewEncoder(render.JSONWriter(std.out))
 	if output == "table" {
 		table = newAlignedTable(std.out)
 		defer table.flush()
 		table.row([]string{"KEY", "RESOURCE", "KIND", "FORMAT", "SIZE", "REVISION", "LEASE"})
 	}
 	layout := store.Layout()
-	n := 0
+	n, malformed := 0, 0
 	_, err := store.Scan(ctx, prefix, func(rec etcdops.Record) error {
 		n++
 		f := keyFacts{Key: rec.Key, Size: len(rec.Raw()), ModRevision: rec.ModRevision, Lease: rec.Lease, Format: string(codec.DetectFormat(rec.Raw()))}
@@ -161,6 +170,8 @@ func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, outpu
 			f.Kind = "<health check>"
 		} else if err != nil {
 			f.Problem = oneLine(err.Error())
+			malformed++
+			warn(std.err, "%s: %s", f.Key, f.Problem)
 		} else {
 			f.Kind = obj.Kind
 			if obj.Encryption != nil {
@@ -173,7 +184,6 @@ func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, outpu
 		kind := f.Kind
 		if f.Problem != "" {
 			kind = "<malformed>"
-			fmt.Fprintf(std.err, "warning: %s: %s\n", f.Key, f.Problem)
 		}
 		lease := "-"
 		if f.Lease != 0 {
@@ -182,10 +192,13 @@ func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, outpu
 		table.row([]string{f.Key, orDash(f.Resource), orDash(kind), f.Format, strconv.Itoa(f.Size), strconv.FormatInt(f.ModRevision, 10), lease})
 		return nil
 	})
-	if err == nil && n == 0 {
+	if err != nil {
+		return err
+	}
+	if n == 0 {
 		fmt.Fprintf(std.err, "No keys under %s (check --prefix).\n", prefix)
 	}
-	return err
+	return undecodable(malformed, "their resources")
 }
 
 // isHealthKey reports whether rec is <prefix>/health holding {"health":...}:
@@ -243,10 +256,12 @@ func decodeCommand(std streams) *cli.Command {
 			}
 			obj, err := codec.Decode(value)
 			if err != nil {
-				return fmt.Errorf("%s: %w", source, err)
+				// The value asked for does not decode: exit 3, as get and
+				// ls do (undecodable), with the reason as the note.
+				return &partialError{msg: fmt.Sprintf("%s: %v", source, err)}
 			}
 			if newer := codec.NewerFields(value, obj); len(newer) > 0 {
-				fmt.Fprintf(std.err, "warning: %s\n", newerWarning(source, newer))
+				warn(std.err, "%s", newerWarning(source, newer))
 			}
 			m, err := obj.Render(codec.RenderOptions{ShowSecrets: cmd.Bool("show-secrets")})
 			if err != nil {
@@ -269,7 +284,7 @@ func newerWarning(what string, fields []codec.NewerField) string {
 		where[i] = f.String()
 	}
 	return fmt.Sprintf("%s carries %d field(s) this lifeboat's Kubernetes types do not know (written by a newer Kubernetes: not shown here, kept by lifeboat's edits): %s",
-		render.Safe(what), len(fields), strings.Join(where, "; "))
+		what, len(fields), strings.Join(where, "; "))
 }
 
 // snapshotValue reads one key's value from --snapshot.

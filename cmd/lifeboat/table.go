@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
 // alignedTable prints rows with their columns aligned exactly as
@@ -26,10 +28,16 @@ type alignedTable struct {
 
 func newAlignedTable(w io.Writer) *alignedTable { return &alignedTable{w: w} }
 
-// row adds a row. A tab in a cell separates cells, as in tabwriter.
+// row adds a row. Every cell is made terminal-safe (render.Safe): cells
+// show keys, names and values, which may hold anything. So a tab in a
+// cell is shown escaped, and never separates cells.
 func (t *alignedTable) row(cells []string) {
-	line := strings.Join(cells, "\t")
-	for i, cell := range strings.Split(line, "\t") {
+	safe := make([]string, len(cells))
+	for i, cell := range cells {
+		safe[i] = render.Safe(cell)
+	}
+	line := strings.Join(safe, "\t")
+	for i, cell := range safe {
 		if i == len(t.widths) {
 			t.widths = append(t.widths, 0)
 		}

@@ -6,10 +6,14 @@ import (
 	"strings"
 	"testing"
 	"text/tabwriter"
+
+	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
 // TestAlignedTableIsTabwriter: the aligned table prints byte for byte what
-// text/tabwriter (kubectl's settings) prints for the same rows.
+// text/tabwriter (kubectl's settings) prints for the same rows, their cells
+// made terminal-safe: a tab, or an escape sequence, inside a cell is shown
+// escaped and aligned as such.
 func TestAlignedTableIsTabwriter(t *testing.T) {
 	tests := []struct {
 		name string
@@ -26,6 +30,7 @@ func TestAlignedTableIsTabwriter(t *testing.T) {
 			{"", "Pod", ""},
 		}},
 		{"a tab inside a cell", [][]string{{"A", "B"}, {"x\ty", "z"}}},
+		{"escape sequences", [][]string{{"NAME", "NODE"}, {"title\x1b]0;pwned\x07", "clear\x1b[2J"}, {"rtl\u202e", "nul\x00"}}},
 		{"header only", [][]string{{"NAME", "AGE"}}},
 	}
 	for _, tt := range tests {
@@ -34,7 +39,7 @@ func TestAlignedTableIsTabwriter(t *testing.T) {
 			tw := tabwriter.NewWriter(&want, 0, 8, 3, ' ', 0)
 			table := newAlignedTable(&got)
 			for _, row := range tt.rows {
-				writeRow(tw, row)
+				writeRow(tw, safeCells(row))
 				table.row(row)
 			}
 			tw.Flush()
@@ -46,6 +51,14 @@ func TestAlignedTableIsTabwriter(t *testing.T) {
 			}
 		})
 	}
+}
+
+func safeCells(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = render.Safe(c)
+	}
+	return out
 }
 
 // writeRow writes a row for tabwriter: cells separated by tabs.
