@@ -1,6 +1,8 @@
 package codec
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	apiextensionsv1beta1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1beta1"
@@ -45,5 +47,56 @@ func TestCRDAsStored(t *testing.T) {
 	}
 	if len(edited.Meta.Finalizers) != 0 || edited.Meta.DeletionTimestamp == nil {
 		t.Errorf("after edit: finalizers %v, deletionTimestamp %v; want none, kept", edited.Meta.Finalizers, edited.Meta.DeletionTimestamp)
+	}
+}
+
+// TestEncodeForStorageVersions: a CRD as `kubectl get -o yaml` shows it
+// (v1) is stored as kube-apiserver stores it (JSON v1beta1), converted by
+// apiextensions' own conversions; a version no conversion is linked in for
+// is refused, naming the storage version.
+func TestEncodeForStorageVersions(t *testing.T) {
+	crdV1 := map[string]any{
+		"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+		"metadata": map[string]any{"name": "widgets.example.com"},
+		"spec": map[string]any{
+			"group": "example.com", "scope": "Namespaced",
+			"names": map[string]any{"plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList"},
+			"versions": []any{map[string]any{"name": "v1", "served": true, "storage": true,
+				"schema": map[string]any{"openAPIV3Schema": map[string]any{"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}},
+		},
+	}
+	for _, tc := range []struct {
+		name    string
+		obj     map[string]any
+		storage string
+		want    string // stored apiVersion; "" for a refusal
+		format  Format
+	}{
+		{"v1 CRD stored as v1beta1", crdV1, "apiextensions.k8s.io/v1beta1", "apiextensions.k8s.io/v1beta1", FormatJSON},
+		{"CRD in its own version", crdV1, "", "apiextensions.k8s.io/v1", FormatJSON},
+		{"ConfigMap", map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "x"}}, "v1", "v1", FormatProtobuf},
+		{"Deployment in another version", map[string]any{"apiVersion": "apps/v1beta2", "kind": "Deployment", "metadata": map[string]any{"name": "x"}}, "apps/v1", "", ""},
+		{"custom resource in another version", map[string]any{"apiVersion": "example.com/v2", "kind": "Widget", "metadata": map[string]any{"name": "x"}}, "example.com/v1", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			value, err := EncodeForStorage(tc.obj, tc.storage)
+			if tc.want == "" {
+				var verr *VersionError
+				if !errors.As(err, &verr) || !strings.Contains(err.Error(), tc.storage) {
+					t.Fatalf("EncodeForStorage: %v, want a VersionError naming %s", err, tc.storage)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			obj, err := Decode(value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if obj.APIVersion != tc.want || obj.Format != tc.format {
+				t.Errorf("stored %s as %s, want %s as %s", obj.APIVersion, obj.Format, tc.want, tc.format)
+			}
+		})
 	}
 }

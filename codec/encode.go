@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"maps"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 )
 
@@ -102,14 +104,28 @@ func encodeJSON(obj map[string]any) ([]byte, error) {
 // does not have is an error, as kubectl create says) and stored as
 // protobuf, or as JSON for CustomResourceDefinitions; any other kind (a
 // custom resource) is stored as JSON. resourceVersion and selfLink are
-// cleared, as the apiserver does.
-func EncodeForStorage(obj map[string]any) ([]byte, error) {
+// cleared, as the apiserver does. storageVersion is the apiVersion the
+// apiserver stores the resource in ("": the object's own); an object in
+// another version is converted where kube-apiserver's own conversions are
+// linked in (CustomResourceDefinitions, which `kubectl get` shows as v1 and
+// the apiserver stores as v1beta1), and refused otherwise.
+func EncodeForStorage(obj map[string]any, storageVersion string) ([]byte, error) {
 	u := &unstructured.Unstructured{Object: obj}
 	gvk := u.GroupVersionKind()
 	if gvk.Kind == "" || gvk.Version == "" {
 		return nil, fmt.Errorf("the object has no apiVersion or kind")
 	}
+	if storageVersion == "" {
+		storageVersion = u.GetAPIVersion()
+	}
+	target, err := schema.ParseGroupVersion(storageVersion)
+	if err != nil {
+		return nil, err
+	}
 	if !storageScheme.Recognizes(gvk) {
+		if target != gvk.GroupVersion() {
+			return nil, &VersionError{Have: gvk.GroupVersion(), Stored: target}
+		}
 		return EncodeJSON(obj)
 	}
 	typed, err := storageScheme.New(gvk)
@@ -120,8 +136,33 @@ func EncodeForStorage(obj map[string]any) ([]byte, error) {
 		return nil, fmt.Errorf("%s %s: %w", gvk.GroupVersion(), gvk.Kind, err)
 	}
 	typed.GetObjectKind().SetGroupVersionKind(gvk)
-	if gvk.Group == "apiextensions.k8s.io" {
+	if target != gvk.GroupVersion() {
+		// Only apiextensions' internal types are linked in: other groups'
+		// versions do not convert here.
+		if gvk.Group != apiextensionsinternal.GroupName || !storageScheme.Recognizes(target.WithKind(gvk.Kind)) {
+			return nil, &VersionError{Have: gvk.GroupVersion(), Stored: target}
+		}
+		// Through the internal version, as the apiserver's codecs convert.
+		internal, err := storageScheme.ConvertToVersion(typed, schema.GroupVersion{Group: gvk.Group, Version: runtime.APIVersionInternal})
+		if err == nil {
+			typed, err = storageScheme.ConvertToVersion(internal, target)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("convert %s %s to %s: %w", gvk.GroupVersion(), gvk.Kind, target, err)
+		}
+	}
+	if gvk.Group == apiextensionsinternal.GroupName {
 		return EncodeStorageJSON(typed)
 	}
 	return EncodeProtobuf(typed)
+}
+
+// VersionError says an object is not in the version kube-apiserver stores
+// its resource in, and lifeboat cannot convert it.
+type VersionError struct {
+	Have, Stored schema.GroupVersion
+}
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("kube-apiserver stores it as %s, not %s: convert it first (kubectl convert, or get it in that version)", e.Stored, e.Have)
 }

@@ -4,27 +4,25 @@ import (
 	"fmt"
 	"strings"
 
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	apiextensionsv1beta1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1beta1"
+	apiextensionsinstall "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/install"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 )
 
-// storageScheme holds every kind kube-apiserver stores as protobuf that
-// lifeboat has Go types for: the built-ins, and CustomResourceDefinitions,
-// which the in-process apiextensions server stores as protobuf
-// apiextensions.k8s.io/v1beta1 (kubernetes
-// pkg/controlplane/apiserver/apiextensions.go: EncodeVersioner prefers
-// v1beta1). It is lifeboat's own, so client-go's global scheme is untouched.
+// storageScheme holds every kind kube-apiserver stores that lifeboat has
+// Go types for: the built-ins, and CustomResourceDefinitions, which a real
+// kube-apiserver 1.36 stores as JSON apiextensions.k8s.io/v1beta1
+// (e2e/storage_test.go checks it), with apiextensions' internal types and
+// conversions so that a v1 CRD from `kubectl get` can be stored as v1beta1.
+// It is lifeboat's own, so client-go's global scheme is untouched.
 var storageScheme = newStorageScheme()
 
 func newStorageScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
-	utilruntime.Must(apiextensionsv1.AddToScheme(s))
-	utilruntime.Must(apiextensionsv1beta1.AddToScheme(s))
+	apiextensionsinstall.Install(s)
 	return s
 }
 

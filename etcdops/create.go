@@ -46,9 +46,6 @@ func (s *Store) PlanCreate(ctx context.Context, objects []map[string]any, namesp
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		if res.Version != "" && res.Version != gvk.Version {
-			return nil, usageErrorf("%s: kube-apiserver stores %s as %s, not %s: convert it first (kubectl convert, or get it in that version)", what, res, res.APIVersion(), gvk.GroupVersion())
-		}
 		ns := ""
 		if res.Namespaced {
 			if ns = u.GetNamespace(); ns == "" {
@@ -67,7 +64,7 @@ func (s *Store) PlanCreate(ctx context.Context, objects []map[string]any, namesp
 		if created := u.GetCreationTimestamp(); created.IsZero() {
 			u.SetCreationTimestamp(metav1.NewTime(now.UTC().Truncate(time.Second)))
 		}
-		value, err := codec.EncodeForStorage(u.Object)
+		value, err := codec.EncodeForStorage(u.Object, res.StorageVersion())
 		if err != nil {
 			return nil, usageErrorf("%s: %v", what, err)
 		}

@@ -24,13 +24,15 @@ type EditSource struct {
 	// Newer lists fields the stored bytes carry that lifeboat's Go type
 	// does not declare: writing an edited object would lose them.
 	Newer []codec.NewerField
+	// readAt is the etcd revision the object was read at.
+	readAt int64
 }
 
 // ReadForEdit reads one object to edit. Undecodable and encrypted values
 // are refused with what to do instead.
 func (s *Store) ReadForEdit(ctx context.Context, info KeyInfo) (*EditSource, error) {
 	key := s.layout.Key(info.Resource, info.Namespace, info.Name)
-	rec, found, err := s.Get(ctx, key)
+	rec, found, readAt, err := s.getAt(ctx, key, 0)
 	switch {
 	case err != nil:
 		return nil, err
@@ -48,7 +50,33 @@ func (s *Store) ReadForEdit(ctx context.Context, info KeyInfo) (*EditSource, err
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", info, err)
 	}
-	return &EditSource{Info: info, Record: rec, Object: m, Newer: codec.NewerFields(rec.Value, obj)}, nil
+	return &EditSource{Info: info, Record: rec, Object: m, Newer: codec.NewerFields(rec.Value, obj), readAt: readAt}, nil
+}
+
+// FieldLossError says an edit would drop fields a newer Kubernetes wrote:
+// each front end says how to go on (the CLI's --allow-field-loss).
+type FieldLossError struct {
+	Info   KeyInfo
+	Fields []codec.NewerField
+}
+
+func (e *FieldLossError) Error() string {
+	where := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		where[i] = f.String()
+	}
+	return fmt.Sprintf("%s carries fields this lifeboat does not know (%s): an edit would drop them", e.Info, strings.Join(where, "; "))
+}
+
+// CheckFieldLoss refuses, with a *FieldLossError inside a *UsageError, to
+// edit an object carrying fields a newer Kubernetes wrote, unless
+// allowFieldLoss. Front ends call it before opening an editor, so nobody
+// edits an object only to be refused.
+func (e *EditSource) CheckFieldLoss(allowFieldLoss bool) error {
+	if len(e.Newer) == 0 || allowFieldLoss {
+		return nil
+	}
+	return &UsageError{Err: fmt.Errorf("%w; --allow-field-loss to go on", &FieldLossError{Info: e.Info, Fields: e.Newer})}
 }
 
 // MergePatch applies a JSON merge patch (RFC 7386, as `kubectl patch
@@ -77,12 +105,8 @@ func (e *EditSource) MergePatch(patch []byte) (map[string]any, error) {
 // would be lost by the re-encoding: the edit is refused, naming them,
 // unless allowFieldLoss.
 func (s *Store) PlanEdit(e *EditSource, edited map[string]any, allowFieldLoss bool) (*Plan, error) {
-	if len(e.Newer) > 0 && !allowFieldLoss {
-		var where []string
-		for _, f := range e.Newer {
-			where = append(where, f.String())
-		}
-		return nil, usageErrorf("%s carries fields this lifeboat does not know (%s): an edit would drop them; --allow-field-loss to go on", e.Info, strings.Join(where, "; "))
+	if err := e.CheckFieldLoss(allowFieldLoss); err != nil {
+		return nil, err
 	}
 	for _, f := range []string{"apiVersion", "kind"} {
 		if fmt.Sprint(edited[f]) != fmt.Sprint(e.Object[f]) {
@@ -96,11 +120,11 @@ func (s *Store) PlanEdit(e *EditSource, edited map[string]any, allowFieldLoss bo
 	if ns, _ := md["namespace"].(string); ns != e.Info.Namespace {
 		return nil, usageErrorf("%s: the edit moves it to namespace %q: create the new one, delete the old", e.Info, ns)
 	}
-	value, err := codec.EncodeForStorage(edited)
+	value, err := codec.EncodeForStorage(edited, e.Info.Resource.StorageVersion())
 	if err != nil {
 		return nil, usageErrorf("%s: %v", e.Info, err)
 	}
-	plan := &Plan{Operation: Operation{Action: EditObject}, Revision: e.Record.ModRevision}
+	plan := &Plan{Operation: Operation{Action: EditObject}, Revision: max(e.readAt, e.Record.ModRevision)}
 	c := Change{KeyInfo: e.Info, Action: EditObject, Before: e.Record, Lease: e.Record.Lease}
 	if !bytes.Equal(value, e.Record.Value) {
 		// A concurrent write is a conflict: the edit was made on what was read.

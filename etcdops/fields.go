@@ -71,7 +71,7 @@ func fieldSet(info KeyInfo, obj *codec.Object) fields.Set {
 	}
 	switch info.Resource.Name {
 	case "pods":
-		pod, ok := obj.Typed.(*corev1.Pod)
+		pod, ok := obj.AsTyped().(*corev1.Pod)
 		if !ok {
 			set["spec.nodeName"], set["status.phase"] = PodNode(obj), obj.NestedString("status", "phase")
 			return set
@@ -91,17 +91,17 @@ func fieldSet(info KeyInfo, obj *codec.Object) fields.Set {
 		set["status.nominatedNodeName"] = pod.Status.NominatedNodeName
 	case "nodes":
 		unschedulable := false
-		if node, ok := obj.Typed.(*corev1.Node); ok {
+		if node, ok := obj.AsTyped().(*corev1.Node); ok {
 			unschedulable = node.Spec.Unschedulable
 		}
 		set["spec.unschedulable"] = strconv.FormatBool(unschedulable)
 	case "namespaces":
 		set["status.phase"], set["name"] = obj.NestedString("status", "phase"), info.Name
-		if ns, ok := obj.Typed.(*corev1.Namespace); ok {
+		if ns, ok := obj.AsTyped().(*corev1.Namespace); ok {
 			set["status.phase"] = string(ns.Status.Phase)
 		}
 	case "secrets":
-		if secret, ok := obj.Typed.(*corev1.Secret); ok {
+		if secret, ok := obj.AsTyped().(*corev1.Secret); ok {
 			set["type"] = string(secret.Type)
 		}
 	}

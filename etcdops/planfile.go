@@ -26,6 +26,11 @@ type planOperation struct {
 	Keys          []string `json:"keys,omitempty"`
 	Effect        string   `json:"effect,omitempty"`
 	Finalizers    []string `json:"finalizers,omitempty"`
+	// edit: a JSON merge patch, written as YAML or JSON.
+	Patch          map[string]any `json:"patch,omitempty"`
+	AllowFieldLoss bool           `json:"allowFieldLoss,omitempty"`
+	// create: the manifests, as `kubectl get -o yaml` prints them.
+	Objects []map[string]any `json:"objects,omitempty"`
 }
 
 // actionFields are the fields each action takes besides action; anything
@@ -35,6 +40,9 @@ var actionFields = map[Action][]string{
 	UntaintNodes:     {"names", "all", "selector", "keys", "effect"},
 	UncordonNodes:    {"names", "all", "selector"},
 	RemoveFinalizers: {"resource", "names", "namespace", "allNamespaces", "selector", "finalizers"},
+	DeleteObjects:    {"resource", "names", "namespace"},
+	EditObject:       {"resource", "names", "namespace", "patch", "allowFieldLoss"},
+	CreateObjects:    {"objects", "namespace"},
 }
 
 // planFields maps each field of planOperation to its Go type, by the name
@@ -55,9 +63,9 @@ var planFields = func() map[string]reflect.Type {
 // narrow repair into a broad one. An error names the operation (its index
 // and action), the field, and the field or action most likely meant.
 func ParsePlanFile(name string, data []byte) ([]Operation, error) {
-	js, err := yaml.YAMLToJSON(data)
+	js, err := yaml.YAMLToJSONStrict(data)
 	if err != nil {
-		return nil, usageErrorf("plan %s: not YAML: %v", name, err)
+		return nil, usageErrorf("plan %s: not YAML: %s", name, strings.Join(strings.Fields(err.Error()), " "))
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(js, &top); err != nil || top == nil {
@@ -132,10 +140,14 @@ func parsePlanOperation(raw json.RawMessage) (planOperation, error) {
 }
 
 func describeType(field string, t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Slice:
+	switch {
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Map:
+		return fmt.Sprintf("a list of manifests, e.g. %s: [{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}]", field)
+	case t.Kind() == reflect.Slice:
 		return fmt.Sprintf("a list, e.g. %s: [a, b] (for one: %s: [a])", field, field)
-	case reflect.Bool:
+	case t.Kind() == reflect.Map:
+		return fmt.Sprintf("a map, e.g. %s: {metadata: {labels: {team: sre}}}", field)
+	case t.Kind() == reflect.Bool:
 		return "true or false"
 	}
 	return "a string"
@@ -178,14 +190,27 @@ func (po planOperation) operation() (Operation, error) {
 		"resource": po.Resource != "", "names": len(po.Names) > 0, "namespace": po.Namespace != "",
 		"allNamespaces": po.AllNamespaces, "selector": po.Selector != "", "node": po.Node != "",
 		"all": po.All, "keys": len(po.Keys) > 0, "effect": po.Effect != "", "finalizers": len(po.Finalizers) > 0,
+		"patch": len(po.Patch) > 0, "allowFieldLoss": po.AllowFieldLoss, "objects": len(po.Objects) > 0,
 	} {
 		if set && !contains(fields, field) {
 			return Operation{}, usageErrorf("field %q does not apply to %s (it takes %s)", field, po.Action, strings.Join(fields, ", "))
 		}
 	}
-	resource := map[Action]string{UndeletePods: "pods", UntaintNodes: "nodes", UncordonNodes: "nodes", RemoveFinalizers: po.Resource}[po.Action]
+	if po.Action == CreateObjects {
+		return Operation{Action: CreateObjects, Objects: po.Objects, Query: Query{Namespace: po.Namespace}}, nil
+	}
+	resource := map[Action]string{UndeletePods: "pods", UntaintNodes: "nodes", UncordonNodes: "nodes"}[po.Action]
 	if resource == "" {
-		return Operation{}, usageErrorf("remove-finalizers needs resource: (e.g. pods, crontabs.stable.example.com)")
+		if resource = po.Resource; resource == "" {
+			return Operation{}, usageErrorf("%s needs resource: (e.g. pods, configmaps, crontabs.stable.example.com)", po.Action)
+		}
+	}
+	var patch []byte
+	if len(po.Patch) > 0 {
+		var err error
+		if patch, err = json.Marshal(po.Patch); err != nil {
+			return Operation{}, usageErrorf("patch: %v", err)
+		}
 	}
 	res, err := ResolveResource(resource)
 	if err != nil {
@@ -201,9 +226,11 @@ func (po planOperation) operation() (Operation, error) {
 			Resource: res, Names: po.Names, Namespace: po.Namespace, AllNamespaces: po.AllNamespaces,
 			Selector: sel, Node: po.Node,
 		},
-		AllNodes:    po.All,
-		TaintKeys:   po.Keys,
-		TaintEffect: po.Effect,
-		Finalizers:  po.Finalizers,
+		AllNodes:       po.All,
+		TaintKeys:      po.Keys,
+		TaintEffect:    po.Effect,
+		Finalizers:     po.Finalizers,
+		Patch:          patch,
+		AllowFieldLoss: po.AllowFieldLoss,
 	}, nil
 }

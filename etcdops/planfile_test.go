@@ -28,6 +28,11 @@ func TestPlanFileErrors(t *testing.T) {
 			[]string{`operations[0] (uncordon-nodes): field all must be true or false, not the string "yes please"`}},
 		{"a list for a string", "operations:\n- action: undelete-pods\n  namespace: [shop]\n",
 			[]string{`field namespace must be a string, not a list`}},
+		{"a string for a patch", "operations:\n- action: edit\n  resource: configmaps\n  names: [a]\n  patch: data.x=y\n",
+			[]string{`operations[0] (edit): field patch must be a map, e.g. patch: {metadata: {labels: {team: sre}}}`}},
+		{"a misspelt field of edit", "operations:\n- action: edit\n  resource: configmaps\n  names: [a]\n  pacth: {data: {x: y}}\n",
+			[]string{`operations[0] (edit): unknown field "pacth": did you mean patch?`}},
+		{"a duplicate key", "operations:\n- action: uncordon-nodes\n  names: [a]\n  names: [b]\n", []string{"not YAML"}},
 		{"a misspelt action", "operations:\n- action: undelete-pod\n",
 			[]string{`operations[0] (undelete-pod): unknown action "undelete-pod": did you mean undelete-pods?`}},
 		{"a misspelt top-level key", "operation:\n- action: undelete-pods\n",
@@ -58,5 +63,36 @@ func TestPlanFileErrors(t *testing.T) {
 	ops, err := etcdops.ParsePlanFile("plan.yaml", []byte("operations:\n- action: undelete-pods\n  allNamespaces: true\n  selector: app=web\n- action: untaint-nodes\n  names: [worker-1]\n  keys: [a]\n  effect: NoExecute\n"))
 	if err != nil || len(ops) != 2 || !ops[0].Query.AllNamespaces || ops[0].Query.Selector == nil || ops[1].TaintEffect != "NoExecute" || ops[1].Query.Names[0] != "worker-1" {
 		t.Errorf("a good plan: %+v, %v", ops, err)
+	}
+}
+
+// TestPlanFileObjects: edit, delete and create in plan files, and what a
+// plan that misuses them is told.
+func TestPlanFileObjects(t *testing.T) {
+	for _, tc := range []struct {
+		name, plan string
+		want       string // "" for a valid plan
+	}{
+		{"edit", "operations:\n- action: edit\n  resource: configmaps\n  namespace: shop\n  names: [a]\n  patch: {data: {x: y}}\n", ""},
+		{"delete", "operations:\n- action: delete\n  resource: crontabs.stable.example.com\n  names: [a]\n", ""},
+		{"create", "operations:\n- action: create\n  objects:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n", ""},
+		{"edit without a patch", "operations:\n- action: edit\n  resource: configmaps\n  names: [a]\n", "patch must be"},
+		{"edit without names", "operations:\n- action: edit\n  resource: configmaps\n  patch: {data: {x: y}}\n", "name the objects"},
+		{"delete without resource", "operations:\n- action: delete\n  names: [a]\n", "delete needs resource"},
+		{"delete without names", "operations:\n- action: delete\n  resource: pods\n", "name the objects"},
+		{"create without objects", "operations:\n- action: create\n  namespace: shop\n", "give the objects"},
+		{"create with a selector", "operations:\n- action: create\n  selector: app=x\n  objects:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n", `field "selector" does not apply to create`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ops, err := etcdops.ParsePlanFile("plan.yaml", []byte(tc.plan))
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("valid plan refused: %v", err)
+			case tc.want == "" && len(ops) != 1:
+				t.Fatalf("%d operations, want 1", len(ops))
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("error %v, want one saying %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -15,8 +15,11 @@ type Resource struct {
 	Singular   string
 	ShortNames []string
 	Group      string // "" for the core group
-	Version    string
-	Kind       string
+	// Version is the version kube-apiserver stores the resource in (its
+	// storage version: v1beta1 for CustomResourceDefinitions, the CRD's
+	// storage version for custom resources); "" when not known.
+	Version string
+	Kind    string
 	// Namespaced is false for cluster-scoped resources. For custom resources
 	// that lifeboat only knows by name it is true and keys are parsed by depth.
 	Namespaced bool
@@ -36,7 +39,16 @@ func (r Resource) String() string {
 	return r.Name + "." + r.Group
 }
 
-// APIVersion is the group/version the resource is served at.
+// StorageVersion is the group/version kube-apiserver stores the resource
+// in; "" when lifeboat does not know it.
+func (r Resource) StorageVersion() string {
+	if r.Version == "" {
+		return ""
+	}
+	return r.APIVersion()
+}
+
+// APIVersion is the resource's group/version (its storage version).
 func (r Resource) APIVersion() string {
 	if r.Group == "" {
 		return r.Version
@@ -98,7 +110,7 @@ var builtinResources = withStoragePaths([]Resource{
 	{Name: "validatingwebhookconfigurations", Singular: "validatingwebhookconfiguration", Group: "admissionregistration.k8s.io", Version: "v1", Kind: "ValidatingWebhookConfiguration"},
 	{Name: "flowschemas", Singular: "flowschema", Group: "flowcontrol.apiserver.k8s.io", Version: "v1", Kind: "FlowSchema"},
 	{Name: "prioritylevelconfigurations", Singular: "prioritylevelconfiguration", Group: "flowcontrol.apiserver.k8s.io", Version: "v1", Kind: "PriorityLevelConfiguration"},
-	{Name: "customresourcedefinitions", Singular: "customresourcedefinition", ShortNames: []string{"crd", "crds"}, Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition", StoragePath: "apiextensions.k8s.io/customresourcedefinitions"},
+	{Name: "customresourcedefinitions", Singular: "customresourcedefinition", ShortNames: []string{"crd", "crds"}, Group: "apiextensions.k8s.io", Version: "v1beta1", Kind: "CustomResourceDefinition", StoragePath: "apiextensions.k8s.io/customresourcedefinitions"},
 	{Name: "apiservices", Singular: "apiservice", Group: "apiregistration.k8s.io", Version: "v1", Kind: "APIService", StoragePath: "apiregistration.k8s.io/apiservices"},
 })
 

@@ -60,6 +60,10 @@ func (s *Store) PlanRestore(ctx context.Context, info KeyInfo, want Record, sour
 	if err != nil {
 		return nil, err
 	}
+	// A version from a snapshot file comes encrypted as it was stored:
+	// decrypt it as this key's value (the key is the authenticated data).
+	want.Key = key
+	s.open(ctx, &want)
 	plan := &Plan{Operation: Operation{Action: RestoreRevision, Query: Query{Resource: info.Resource, Namespace: info.Namespace, Names: []string{info.Name}}}, Revision: rev}
 	c := Change{KeyInfo: info, Action: RestoreRevision, Before: Record{Key: key}}
 	if found {

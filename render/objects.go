@@ -171,8 +171,8 @@ func leaseCells(it etcdops.Item, now time.Time) []string {
 }
 
 func nodeCells(it etcdops.Item, now time.Time) []string {
-	node := &corev1.Node{}
-	if !typed(it.Object, node) {
+	node, ok := it.Object.AsTyped().(*corev1.Node)
+	if !ok {
 		return []string{it.Name, "<unknown>", "", Age(it.Object.Meta.CreationTimestamp.Time, now), "", "", "", "", "", "", ""}
 	}
 	info := node.Status.NodeInfo

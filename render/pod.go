@@ -6,10 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 )
 
 func podCells(it etcdops.Item, now time.Time) []string {
@@ -19,30 +17,13 @@ func podCells(it etcdops.Item, now time.Time) []string {
 		terminating = Ago(etcdops.DeletionRequested(ts.Time, obj.Meta.DeletionGracePeriodSeconds), now)
 	}
 	finalizers := orNone(strings.Join(obj.Meta.Finalizers, ","))
-	var pod corev1.Pod
-	if !typed(obj, &pod) {
+	// AsTyped: a pod stored as JSON or CBOR reads as one stored as protobuf.
+	pod, ok := obj.AsTyped().(*corev1.Pod)
+	if !ok {
 		return []string{it.Name, "", "<unknown>", "", Age(obj.Meta.CreationTimestamp.Time, now), "<none>", "<none>", "<none>", "<none>", terminating, finalizers}
 	}
-	p := Pod(&pod, now)
+	p := Pod(pod, now)
 	return []string{pod.Name, p.Ready, p.Status, p.Restarts, Age(pod.CreationTimestamp.Time, now), p.IP, p.Node, p.NominatedNode, p.ReadinessGates, terminating, finalizers}
-}
-
-// typed fills into (a *corev1.Pod, *corev1.Node, ...) from a decoded
-// object: its Go object when the value was protobuf, else its content (a
-// pod kube-apiserver stored as JSON or CBOR).
-func typed[T any](obj *codec.Object, into *T) bool {
-	if t, ok := any(obj.Typed).(*T); ok {
-		*into = *t
-		return true
-	}
-	if obj.Format == codec.FormatProtobuf {
-		return false // another kind, or one lifeboat has no Go type for
-	}
-	m, err := obj.Content()
-	if err != nil || m["kind"] != obj.Kind {
-		return false
-	}
-	return runtime.DefaultUnstructuredConverter.FromUnstructured(m, into) == nil
 }
 
 // PodColumns are kubectl's columns of a pod (printPod), as text.

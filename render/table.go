@@ -27,10 +27,16 @@ type Table struct {
 // NewTable is a table that prints to w when flushed.
 func NewTable(w io.Writer) *Table { return &Table{w: w} }
 
-// Row adds a row. A tab in a cell separates cells, as in tabwriter.
+// Row adds a row. Every cell is made terminal-safe (Safe): cells show
+// keys, names and values, which may hold anything. So a tab in a cell is
+// shown escaped, and never separates cells.
 func (t *Table) Row(cells []string) {
-	line := strings.Join(cells, "\t")
-	for i, cell := range strings.Split(line, "\t") {
+	safe := make([]string, len(cells))
+	for i, cell := range cells {
+		safe[i] = Safe(cell)
+	}
+	line := strings.Join(safe, "\t")
+	for i, cell := range safe {
 		if i == len(t.widths) {
 			t.widths = append(t.widths, 0)
 		}

@@ -8,8 +8,10 @@ import (
 	"text/tabwriter"
 )
 
-// TestTableIsTabwriter: the aligned table prints byte for byte what
-// text/tabwriter (kubectl's settings) prints for the same rows.
+// TestTableIsTabwriter: Table prints byte for byte what text/tabwriter
+// (kubectl's settings) prints for the same rows, their cells made
+// terminal-safe: a tab, or an escape sequence, inside a cell is shown
+// escaped and aligned as such.
 func TestTableIsTabwriter(t *testing.T) {
 	tests := []struct {
 		name string
@@ -26,6 +28,7 @@ func TestTableIsTabwriter(t *testing.T) {
 			{"", "Pod", ""},
 		}},
 		{"a tab inside a cell", [][]string{{"A", "B"}, {"x\ty", "z"}}},
+		{"escape sequences", [][]string{{"NAME", "NODE"}, {"title\x1b]0;pwned\x07", "clear\x1b[2J"}, {"rtl\u202e", "nul\x00"}}},
 		{"header only", [][]string{{"NAME", "AGE"}}},
 	}
 	for _, tt := range tests {
@@ -34,7 +37,7 @@ func TestTableIsTabwriter(t *testing.T) {
 			tw := tabwriter.NewWriter(&want, 0, 8, 3, ' ', 0)
 			table := NewTable(&got)
 			for _, row := range tt.rows {
-				writeRow(tw, row)
+				writeRow(tw, safeCells(row))
 				table.Row(row)
 			}
 			tw.Flush()
@@ -46,6 +49,14 @@ func TestTableIsTabwriter(t *testing.T) {
 			}
 		})
 	}
+}
+
+func safeCells(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = Safe(c)
+	}
+	return out
 }
 
 // writeRow writes a row for tabwriter: cells separated by tabs.

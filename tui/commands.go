@@ -163,12 +163,12 @@ func yamlCmd(it etcdops.Item, raw, showSecrets bool) tea.Cmd {
 		}
 		switch {
 		case it.DecodeErr != nil:
-			d.content = styleBad.Render("This value cannot be decoded:") + "\n\n" + it.DecodeErr.Error() +
+			d.content = styleBad.Render("This value cannot be decoded:") + "\n\n" + render.Line(it.DecodeErr.Error()) +
 				"\n\nA kube-apiserver cannot LIST " + it.Resource.String() + " while it is there. Press r for the raw key facts."
 		default:
-			out, err := it.Object.YAML(codec.RenderOptions{ResourceVersion: it.ModRevision, ShowSecrets: showSecrets})
+			out, err := objectYAML(it, showSecrets)
 			if err != nil {
-				d.content = styleBad.Render(err.Error())
+				d.content = styleBad.Render(render.Line(err.Error()))
 			} else {
 				d.content = string(out)
 			}
@@ -186,9 +186,23 @@ func yamlCmd(it etcdops.Item, raw, showSecrets bool) tea.Cmd {
 	}
 }
 
+// objectYAML is the object as `lifeboat get -o yaml` prints it: what etcd
+// holds that could drive the terminal is escaped (render.YAML).
+func objectYAML(it etcdops.Item, showSecrets bool) ([]byte, error) {
+	m, err := it.Object.Render(codec.RenderOptions{ResourceVersion: it.ModRevision, ShowSecrets: showSecrets})
+	if err != nil {
+		return nil, err
+	}
+	out, err := render.YAML(m)
+	if err != nil {
+		return nil, fmt.Errorf("yaml %s %s: %w", it.Object.APIVersion, it.Object.Kind, err)
+	}
+	return out, nil
+}
+
 func rawFacts(it etcdops.Item) string {
 	var b strings.Builder
-	row := func(k, v string) { fmt.Fprintf(&b, "%-18s %s\n", k+":", v) }
+	row := func(k, v string) { fmt.Fprintf(&b, "%-18s %s\n", k+":", render.Safe(v)) }
 	row("key", it.Key)
 	if it.Name != "" {
 		row("resource", it.Resource.String())
@@ -210,7 +224,7 @@ func rawFacts(it etcdops.Item) string {
 	}
 	switch {
 	case it.DecodeErr != nil:
-		row("decode", styleBad.Render("malformed: "+it.DecodeErr.Error()))
+		fmt.Fprintf(&b, "%-18s %s\n", "decode:", styleBad.Render("malformed: "+render.Line(it.DecodeErr.Error())))
 		row("first bytes", fmt.Sprintf("%q", head(it.Value, 48)))
 	case it.Object != nil:
 		if it.Object.Encryption != nil {
@@ -270,14 +284,15 @@ func (m *Model) planCmd(title string, ops []etcdops.Operation) tea.Cmd {
 	}
 }
 
-// undoPlanCmd plans a restore (PlanUndo or PlanUndoWrite) and renders it.
-func (m *Model) undoPlanCmd(title string, planUndo func(context.Context) (*etcdops.Plan, error)) tea.Cmd {
+// plannedCmd previews a plan made outside a batch: a restore (PlanUndo or
+// PlanUndoWrite, undo set) or an edit (PlanEdit).
+func (m *Model) plannedCmd(title string, undo bool, makePlan func(context.Context) (*etcdops.Plan, error)) tea.Cmd {
 	store := m.store
 	ctx, cancel := m.ioContext()
 	return func() tea.Msg {
 		defer cancel()
-		p := previewState{title: title, undo: true}
-		plan, err := planUndo(ctx)
+		p := previewState{title: title, undo: undo}
+		plan, err := makePlan(ctx)
 		if err == nil {
 			err = p.preview(ctx, store.PlannedBatch(plan))
 		}

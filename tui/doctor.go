@@ -140,7 +140,7 @@ func (m *Model) jumpTo(f etcdops.Finding) tea.Cmd {
 		m.list.rebuild(m.now(), m.bodyWidth())
 	}
 	if len(f.Fix) > 0 {
-		m.setStatus(false, "fix: %s", render.Safe(f.Fix[0]))
+		m.setStatus(false, "fix: %s", f.Fix[0])
 	}
 	return cmd
 }
@@ -164,7 +164,7 @@ func (m *Model) doctorTitle() string {
 func (m *Model) doctorBody() string {
 	d := &m.doctor
 	if d.err != nil {
-		return styleBad.Render(oneLine(d.err.Error()))
+		return styleBad.Render(render.Line(d.err.Error()))
 	}
 	if d.diagnosis == nil {
 		return styleMuted.Render("reading etcd…")

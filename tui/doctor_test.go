@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"google.golang.org/protobuf/encoding/protowire"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -49,10 +47,7 @@ func TestHistoryView(t *testing.T) {
 	if err := demo.PutObject(ctx, h.cli, key, cm, clientv3.NoLease); err != nil {
 		t.Fatal(err)
 	}
-	h.press(":", "cm shop", "enter")
-	h.waitFor("the configmaps", func() bool { return h.m.list.loaded && len(h.visibleNames()) > 0 })
-	h.press("/", "frontend-config", "enter")
-	h.waitFor("one row", func() bool { return len(h.visibleNames()) == 1 })
+	h.showOnly("cm shop", "frontend-config")
 	h.press("H")
 	h.waitFor("the history", func() bool { return h.m.screen == screenDetail && h.m.detail.history })
 	if s := h.screen(); !strings.Contains(s, "history") || strings.Contains(s, `\x1b`) {
@@ -81,29 +76,8 @@ func TestCustomResourceNamesInTheTUI(t *testing.T) {
 // newer Kubernetes wrote says so above the YAML, and where.
 func TestNewerFieldsBadge(t *testing.T) {
 	h := newHarness(t, harnessOptions{height: 40})
-	key := "/registry/configmaps/shop/frontend-config"
-	value := h.object(key).Value
-	body, _ := bytes.CutPrefix(value, []byte("k8s\x00"))
-	var out []byte
-	for len(body) > 0 {
-		num, typ, n := protowire.ConsumeTag(body)
-		m := protowire.ConsumeFieldValue(num, typ, body[n:])
-		if num == 2 {
-			raw, _ := protowire.ConsumeBytes(body[n : n+m])
-			raw = protowire.AppendBytes(protowire.AppendTag(append([]byte(nil), raw...), 77, protowire.BytesType), []byte("new"))
-			out = protowire.AppendBytes(protowire.AppendTag(out, 2, protowire.BytesType), raw)
-		} else {
-			out = append(out, body[:n+m]...)
-		}
-		body = body[n+m:]
-	}
-	if _, err := h.cli.Put(context.Background(), key, "k8s\x00"+string(out)); err != nil {
-		t.Fatal(err)
-	}
-	h.press(":", "cm shop", "enter")
-	h.waitFor("the configmaps", func() bool { return h.m.list.loaded && len(h.visibleNames()) > 0 })
-	h.press("/", "frontend-config", "enter")
-	h.waitFor("one row", func() bool { return len(h.visibleNames()) == 1 })
+	h.addNewerField("/registry/configmaps/shop/frontend-config", 77)
+	h.showOnly("cm shop", "frontend-config")
 	h.press("enter")
 	h.waitScreen("NEWER FIELDS: 1 field(s)")
 	if s := h.screen(); !strings.Contains(s, "the object: field 77 (bytes, 3 bytes)") {
@@ -115,10 +89,7 @@ func TestNewerFieldsBadge(t *testing.T) {
 // of the object goes), y deletes the key, and the journal can undo it.
 func TestDeleteFromTheTUI(t *testing.T) {
 	h := newHarness(t, harnessOptions{height: 40})
-	h.press(":", "cm shop", "enter")
-	h.waitFor("the configmaps", func() bool { return h.m.list.loaded && len(h.visibleNames()) > 0 })
-	h.press("/", "frontend-config", "enter")
-	h.waitFor("one row", func() bool { return len(h.visibleNames()) == 1 })
+	h.showOnly("cm shop", "frontend-config")
 	h.press("ctrl+d")
 	h.waitFor("preview", func() bool { return h.m.screen == screenPreview })
 	if s := h.screen(); !strings.Contains(s, "DELETE") || !strings.Contains(s, "-apiVersion: v1") {

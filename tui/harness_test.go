@@ -1,8 +1,11 @@
 package tui
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +17,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/protobuf/encoding/protowire"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -31,6 +35,8 @@ type harness struct {
 	journal string
 	quit    bool
 	stall   *etcdtest.StallProxy
+	// terminal runs tea.Exec's commands (exec).
+	terminal *tea.Program
 }
 
 type harnessOptions struct {
@@ -40,6 +46,9 @@ type harnessOptions struct {
 	height   int
 	// stall puts a StallProxy between the TUI and etcd (harness.stall).
 	stall bool
+	// encryptionConfig is kube-apiserver's EncryptionConfiguration for the
+	// store (--encryption-config).
+	encryptionConfig string
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
@@ -57,6 +66,14 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { store.Close() })
+	}
+	if o.encryptionConfig != "" {
+		crypt, err := etcdops.LoadEncryption(context.Background(), o.encryptionConfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		store.UseEncryption(crypt)
+		t.Cleanup(crypt.Close)
 	}
 	h := &harness{t: t, cli: cli, store: store, msgs: make(chan tea.Msg, 4096),
 		journal: filepath.Join(t.TempDir(), "session.jsonl"), stall: proxy}
@@ -83,6 +100,10 @@ func (h *harness) run(cmd tea.Cmd) {
 }
 
 func (h *harness) send(msg tea.Msg) {
+	if reflect.TypeOf(msg) == execMsgType {
+		h.exec(msg)
+		return
+	}
 	switch msg := msg.(type) {
 	case nil:
 	case tea.BatchMsg:
@@ -95,6 +116,46 @@ func (h *harness) send(msg tea.Msg) {
 		_, cmd := h.m.Update(msg)
 		h.run(cmd)
 	}
+}
+
+// execMsgType is what the tea.Cmd from tea.Exec returns, a type bubbletea
+// keeps to itself: only a Program runs it.
+var execMsgType = reflect.TypeOf(tea.Exec(nil, nil)())
+
+// exec runs a tea.Exec command as a real run does: a Program (no renderer,
+// no terminal: input at EOF, output discarded) releases its terminal, runs
+// the command, restores the terminal and sends the callback's message,
+// which comes back to the model through msgs.
+func (h *harness) exec(msg tea.Msg) {
+	if h.terminal == nil {
+		p := tea.NewProgram(forward{h.msgs}, tea.WithInput(strings.NewReader("")), tea.WithOutput(io.Discard),
+			tea.WithoutRenderer(), tea.WithoutSignalHandler())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if _, err := p.Run(); err != nil {
+				h.t.Errorf("the exec program: %v", err)
+			}
+		}()
+		h.t.Cleanup(func() { p.Quit(); <-done })
+		h.terminal = p
+	}
+	h.terminal.Send(msg)
+}
+
+// forward is the exec program's model: the messages it gets (the exec
+// callback's, a repaint) go to the harness, except the exec message the
+// Program hands it after running it.
+type forward struct{ to chan<- tea.Msg }
+
+func (f forward) Init() tea.Cmd { return nil }
+func (f forward) View() string  { return "" }
+
+func (f forward) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if reflect.TypeOf(msg) != execMsgType {
+		f.to <- msg
+	}
+	return f, nil
 }
 
 // press sends keys: names such as "enter", "esc", "ctrl+a", "space", or
@@ -247,6 +308,16 @@ func (h *harness) visibleRow(pos int) *row {
 	return h.m.list.items[h.m.list.visible[pos]]
 }
 
+// lookup reads a key's object from etcd; found is false when it is absent.
+func (h *harness) lookup(key string) (etcdops.Item, bool) {
+	h.t.Helper()
+	it, found, err := h.store.GetItem(context.Background(), key)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return it, found
+}
+
 // object reads a row's object from etcd: the rows keep none.
 func (h *harness) object(key string) etcdops.Item {
 	h.t.Helper()
@@ -255,4 +326,43 @@ func (h *harness) object(key string) etcdops.Item {
 		h.t.Fatalf("%s: found=%v err=%v", key, found, err)
 	}
 	return it
+}
+
+// addNewerField rewrites a protobuf object with field num (3 bytes) in the
+// object's message: a field a newer Kubernetes wrote that lifeboat's Go
+// type lacks.
+func (h *harness) addNewerField(key string, num protowire.Number) {
+	h.t.Helper()
+	body, ok := bytes.CutPrefix(h.object(key).Value, []byte("k8s\x00"))
+	if !ok {
+		h.t.Fatalf("%s is not protobuf", key)
+	}
+	out := []byte("k8s\x00")
+	for len(body) > 0 {
+		n, typ, tagLen := protowire.ConsumeTag(body)
+		valLen := protowire.ConsumeFieldValue(n, typ, body[tagLen:])
+		if tagLen < 0 || valLen < 0 {
+			h.t.Fatalf("%s: bad protobuf envelope", key)
+		}
+		if n == 2 { // the object, in the envelope
+			raw, _ := protowire.ConsumeBytes(body[tagLen : tagLen+valLen])
+			raw = protowire.AppendBytes(protowire.AppendTag(append([]byte(nil), raw...), num, protowire.BytesType), []byte("new"))
+			out = protowire.AppendBytes(protowire.AppendTag(out, 2, protowire.BytesType), raw)
+		} else {
+			out = append(out, body[:tagLen+valLen]...)
+		}
+		body = body[tagLen+valLen:]
+	}
+	if _, err := h.cli.Put(context.Background(), key, string(out)); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// showOnly switches to a view (":cm shop") and filters it to one row.
+func (h *harness) showOnly(view, name string) {
+	h.t.Helper()
+	h.press(":", view, "enter")
+	h.waitFor(view, func() bool { return h.m.list.loaded && len(h.visibleNames()) > 0 })
+	h.press("/", name, "enter")
+	h.waitFor("one row: "+name, func() bool { return len(h.visibleNames()) == 1 && h.visibleNames()[0] == name })
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 	"k8s.io/apimachinery/pkg/util/duration"
 )
 
@@ -62,7 +63,7 @@ func (m *Model) headerView() string {
 	cm := h.controlPlane.ControllerManager
 	switch {
 	case m.connErr != nil:
-		line4 = styleBanner.Render(" etcd unreachable ") + " " + styleBad.Render(oneLine(m.connErr.Error())) + styleMuted.Render(" · retrying every 2s")
+		line4 = styleBanner.Render(" etcd unreachable ") + " " + styleBad.Render(render.Line(m.connErr.Error())) + styleMuted.Render(" · retrying every 2s")
 	case m.headerOK && cm.Alive(m.now()):
 		line4 = styleBadBold.Render("⚠ kube-controller-manager is running: it re-taints nodes and evicts pods again. Stop it first.")
 	case m.readOnly:
@@ -99,7 +100,7 @@ func leaseView(name string, st etcdops.LeaseStatus, now time.Time) string {
 		age = duration.HumanDuration(st.Age(now))
 	}
 	if st.Alive(now) {
-		return fmt.Sprintf("%s %s %s", label, styleValue.Render(holder), styleGood.Render(age+" alive"))
+		return fmt.Sprintf("%s %s %s", label, styleValue.Render(render.Safe(holder)), styleGood.Render(age+" alive"))
 	}
-	return fmt.Sprintf("%s %s %s", label, holder, styleBadBold.Render(age+" STALE"))
+	return fmt.Sprintf("%s %s %s", label, render.Safe(holder), styleBadBold.Render(age+" STALE"))
 }

@@ -110,7 +110,7 @@ func (m *Model) journalKey(msg tea.KeyMsg) tea.Cmd {
 		store := m.store
 		if key.Matches(msg, m.keys.UndoAll) {
 			m.busy++
-			return m.undoPlanCmd(fmt.Sprintf("undo journal %s", filepath.Base(jf.Path)), func(ctx context.Context) (*etcdops.Plan, error) {
+			return m.plannedCmd(fmt.Sprintf("undo journal %s", filepath.Base(jf.Path)), true, func(ctx context.Context) (*etcdops.Plan, error) {
 				return store.PlanUndo(ctx, jf)
 			})
 		}
@@ -129,7 +129,7 @@ func (m *Model) journalKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		m.busy++
 		title := fmt.Sprintf("undo %s of %s (restore revision %d's value)", w.Action, render.Safe(w.Key), w.BeforeRevision)
-		return m.undoPlanCmd(title, func(ctx context.Context) (*etcdops.Plan, error) {
+		return m.plannedCmd(title, true, func(ctx context.Context) (*etcdops.Plan, error) {
 			return store.PlanUndoWrite(ctx, jf, w)
 		})
 	}
@@ -159,7 +159,7 @@ func (m *Model) journalBody() string {
 	}
 	body := j.table.View()
 	if j.file != nil && j.file.Torn != nil {
-		body = styleWarn.Render(oneLine(j.file.Torn.Error())) + "\n" + body
+		body = styleWarn.Render(render.Line(j.file.Torn.Error())) + "\n" + body
 	}
 	return body
 }

@@ -14,7 +14,7 @@ type keyMap struct {
 	Undelete, Untaint, Uncordon, Terminating, Delete    key.Binding
 	Sort, SortReverse, SortName                         key.Binding
 	Reveal, Apply, UndoOne, UndoAll                     key.Binding
-	GoTo, History                                       key.Binding
+	GoTo, History, Edit                                 key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -46,6 +46,7 @@ func newKeyMap() keyMap {
 		Uncordon:    b([]string{"c"}, "c", "uncordon nodes"),
 		Terminating: b([]string{"T"}, "T", "only terminating pods"),
 		Delete:      b([]string{"ctrl+d"}, "ctrl+d", "delete the marked objects' keys (no finalizers, no GC; undo re-creates)"),
+		Edit:        b([]string{"e"}, "e", "edit in $EDITOR (as kubectl edit)"),
 		Sort:        b([]string{"s"}, "s", "sort by next column"),
 		SortReverse: b([]string{"S"}, "S", "reverse sort"),
 		SortName:    b([]string{"N"}, "N", "sort by name"),
@@ -88,7 +89,7 @@ func (m *Model) helpSections() [][2]string {
 	} else {
 		out = append(out,
 			[2]string{"", "Repairs (each shows a diff first; y writes, any other key cancels)"},
-			line(k.Mark), line(k.MarkAll), line(k.Undelete), line(k.Untaint), line(k.Uncordon), line(k.Delete),
+			line(k.Mark), line(k.MarkAll), line(k.Undelete), line(k.Untaint), line(k.Uncordon), line(k.Delete), line(k.Edit),
 			[2]string{"", "Journal view"},
 			line(k.UndoOne), line(k.UndoAll),
 		)
@@ -96,6 +97,11 @@ func (m *Model) helpSections() [][2]string {
 	out = append(out,
 		[2]string{"", "YAML view"},
 		line(k.Reveal),
+	)
+	if !m.readOnly {
+		out = append(out, [2]string{k.Edit.Help().Key, "edit this object in $EDITOR"})
+	}
+	out = append(out,
 		[2]string{"", "Commands"},
 		[2]string{":pods :nodes :leases :cm", "switch resource (any name `lifeboat get` accepts)"},
 		[2]string{":pods shop  :po all", "one namespace (k9s style), or all of them (:pods alone)"},

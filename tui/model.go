@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
 // Options configure the TUI.
@@ -219,6 +220,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case planMsg:
 		return m, m.onPlan(msg)
+	case editSourceMsg:
+		return m, m.onEditSource(msg)
+	case editedMsg:
+		return m, m.onEdited(msg)
 	case applyProgressMsg:
 		m.applyDone, m.applyTotal = msg.done, msg.total
 		return m, waitApplyCmd(m.applyCh)
@@ -359,8 +364,10 @@ func (m *Model) backTo(s screen) {
 	m.screen = s
 }
 
+// setStatus sets the status line. Its text often carries keys, names or
+// errors about values: render.Line makes it one terminal-safe line.
 func (m *Model) setStatus(bad bool, format string, args ...any) {
-	m.status, m.statusBad = fmt.Sprintf(format, args...), bad
+	m.status, m.statusBad = render.Line(fmt.Sprintf(format, args...)), bad
 }
 
 // openPrompt shows the input line.

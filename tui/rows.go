@@ -70,7 +70,7 @@ func rowSummarizer(res etcdops.Resource, now func() time.Time) func(etcdops.Item
 				r.cells[agingCell(res)] = ""
 			}
 		case res.Name == "nodes":
-			if n, ok := it.Object.Typed.(*corev1.Node); ok {
+			if n, ok := it.Object.AsTyped().(*corev1.Node); ok {
 				r.node = &nodeFacts{ready: nodeReady(n), tainted: len(repairableTaints(n)) > 0, cordoned: n.Spec.Unschedulable}
 			}
 		case r.lease != nil:

@@ -201,8 +201,14 @@ func TestReadOnlyHasNoActions(t *testing.T) {
 	if h.m.screen != screenList || !strings.Contains(h.screen(), "read-only mode") {
 		t.Fatalf("u in read-only:\n%s", h.screen())
 	}
+	h.m.setStatus(false, "")
+	h.press("e")
+	h.settle(200 * time.Millisecond)
+	if h.m.screen != screenList || !strings.Contains(h.m.status, "read-only mode") {
+		t.Fatalf("e in read-only: status %q", h.m.status)
+	}
 	h.press("?")
-	if help := ansiStrip(h.m.helpBody()); !strings.Contains(help, "disabled (--readonly)") || strings.Contains(help, "undelete pods") {
+	if help := ansiStrip(h.m.helpBody()); !strings.Contains(help, "disabled (--readonly)") || strings.Contains(help, "undelete pods") || strings.Contains(help, "$EDITOR") {
 		t.Errorf("help in read-only:\n%s", help)
 	}
 	h.press("esc", ":", "nodes", "enter")

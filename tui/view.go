@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -73,6 +74,9 @@ func (m *Model) hintLine() string {
 	switch m.screen {
 	case screenList:
 		bs = []key.Binding{k.Command, k.Filter, k.View}
+		if !m.readOnly && !m.list.view.keys {
+			bs = append(bs, k.Edit)
+		}
 		switch {
 		case m.readOnly:
 		case m.list.isPods():
@@ -83,6 +87,9 @@ func (m *Model) hintLine() string {
 		bs = append(bs, k.Journal, k.Help, k.Quit)
 	case screenDetail:
 		bs = []key.Binding{k.Back, k.Raw, k.History, k.Reveal, k.Help}
+		if !m.readOnly {
+			bs = slices.Insert(bs, 1, k.Edit)
+		}
 	case screenPreview:
 		return fit(styleKey.Render("y")+" write · "+styleKey.Render("any other key")+" cancel", m.width, 1)
 	case screenApplying:

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
 // detailState is one object as YAML, or its raw key facts, in a viewport.
@@ -63,6 +64,12 @@ func (m *Model) detailKey(msg tea.KeyMsg) tea.Cmd {
 		return m.historyCmd(d.key)
 	case key.Matches(msg, m.keys.Journal):
 		return m.openJournal("")
+	case key.Matches(msg, m.keys.Edit):
+		if d.item.Name == "" {
+			m.setStatus(true, "e edits objects: %s names none", render.Safe(d.item.Key))
+			return nil
+		}
+		return m.startEdit(d.item.KeyInfo)
 	case key.Matches(msg, m.keys.Top):
 		d.viewport.GotoTop()
 		return nil
@@ -91,5 +98,6 @@ func (m *Model) detailTitle() string {
 	if d.item.Name != "" {
 		name = d.item.KeyInfo.String()
 	}
+	name = render.Safe(name)
 	return fmt.Sprintf("%s %s  rev %d  %3.0f%%", styleCrumb.Render(" "+name+" "), what, d.revision, d.viewport.ScrollPercent()*100)
 }

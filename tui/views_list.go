@@ -182,7 +182,7 @@ func (l *listState) cell(r *row, col int, now time.Time) string {
 		if col == l.agingCol() && !r.since.IsZero() {
 			return ago(r.since, now)
 		}
-		return r.cells[i]
+		return render.Safe(r.cells[i])
 	}
 	if l.isNodes() && col == len(l.cols)-1 {
 		return leaseCell(l.nodeLeases[r.name], now)
@@ -662,6 +662,17 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Undelete), key.Matches(msg, k.Untaint), key.Matches(msg, k.Uncordon), key.Matches(msg, k.Delete):
 		return m.startAction(msg)
+	case key.Matches(msg, k.Edit):
+		r, ok := l.selectedItem()
+		switch {
+		case l.view.keys:
+			m.setStatus(true, "e edits objects: switch to their resource (:cm, :pods, ...)")
+		case !ok:
+			m.setStatus(true, "nothing selected")
+		default:
+			return m.startEdit(etcdops.KeyInfo{Resource: l.view.res, Namespace: r.namespace, Name: r.name})
+		}
+		return nil
 	}
 	var cmd tea.Cmd
 	l.table, cmd = l.table.Update(msg)
@@ -674,12 +685,7 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 func (m *Model) startAction(msg tea.KeyMsg) tea.Cmd {
 	l := &m.list
 	k := m.keys
-	if m.readOnly {
-		m.setStatus(true, "read-only mode (--readonly): repairs are disabled, nothing is written")
-		return nil
-	}
-	if m.connErr != nil {
-		m.setStatus(true, "etcd is not answering: what you see is stale, and nothing can be written until it is back")
+	if m.refuseWrite() {
 		return nil
 	}
 	var action etcdops.Action
@@ -735,6 +741,20 @@ func (m *Model) startAction(msg tea.KeyMsg) tea.Cmd {
 	return m.planCmd(title, ops)
 }
 
+// refuseWrite says, in the status line, why nothing can be written now:
+// read-only mode, or an etcd that does not answer.
+func (m *Model) refuseWrite() bool {
+	switch {
+	case m.readOnly:
+		m.setStatus(true, "read-only mode (--readonly): repairs are disabled, nothing is written")
+	case m.connErr != nil:
+		m.setStatus(true, "etcd is not answering: what you see is stale, and nothing can be written until it is back")
+	default:
+		return false
+	}
+	return true
+}
+
 func actionTitle(op etcdops.Operation) string {
 	switch op.Action {
 	case etcdops.UndeletePods:
@@ -752,7 +772,7 @@ func actionTitle(op etcdops.Operation) string {
 // listTitle is the crumb above the table.
 func (m *Model) listTitle() string {
 	l := &m.list
-	name := l.view.String()
+	name := render.Safe(l.view.String()) // a custom resource's names come from etcd
 	if scope := l.view.scope(); scope != "" {
 		name += "(" + scope + ")"
 	}

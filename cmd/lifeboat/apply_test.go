@@ -337,3 +337,44 @@ func (c *cluster) checkPlanExampleApplied(t *testing.T, before map[string]kv, al
 		t.Errorf("%d keys written, want %d (pods on worker-1 and 5 tainted nodes)", got, want)
 	}
 }
+
+// TestApplyObjectsPlan: edit, delete and create in a plan file go through
+// the same path as the commands: a dry run writes nothing, the run writes
+// all three, and undo puts the cluster back.
+func TestApplyObjectsPlan(t *testing.T) {
+	c := newCluster(t, demo.Options{})
+	const edited, deleted, created = "/registry/configmaps/shop/frontend-config", "/registry/configmaps/shop/checkout-config", "/registry/configmaps/shop/cart-config"
+	before, rev := c.snapshot()
+	if _, ok := before[created]; ok {
+		t.Fatalf("seed: %s exists", created)
+	}
+	r := c.run("apply", "-f", "testdata/plan-objects.yaml", "--dry-run")
+	wantCode(t, r, exitOK)
+	c.assertUnchanged(rev, r)
+	for _, want := range []string{"+  LOG_LEVEL: debug", "configmaps/shop/checkout-config", "+  UPSTREAM_URL: http://cart.shop.svc.cluster.local:8080"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("the dry run does not show %q:\n%s", want, r)
+		}
+	}
+
+	j := c.journal("objects.jsonl")
+	wantCode(t, c.run("apply", "-f", "testdata/plan-objects.yaml", "--yes", "--journal", j), exitOK)
+	after, _ := c.snapshot()
+	if _, ok := after[deleted]; ok {
+		t.Errorf("%s not deleted", deleted)
+	}
+	if _, ok := after[created]; !ok {
+		t.Errorf("%s not created", created)
+	}
+	if !strings.Contains(decodeObject(t, edited, after[edited].Value).(*corev1.ConfigMap).Data["LOG_LEVEL"], "debug") {
+		t.Errorf("%s not edited", edited)
+	}
+
+	wantCode(t, c.run("undo", j, "--yes"), exitOK)
+	undone, _ := c.snapshot()
+	for _, key := range []string{edited, deleted, created} {
+		if undone[key].Value != before[key].Value {
+			t.Errorf("undo did not put %s back", key)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
@@ -23,6 +24,7 @@ func demoCommand(std streams) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "data-dir", Usage: "etcd data directory (default: a new temporary directory, removed on exit)", TakesFile: true},
 			&cli.BoolFlag{Name: "serve", Usage: "only serve etcd, do not open the TUI"},
+			&cli.BoolFlag{Name: "decrypt", Usage: "open the TUI with the demo's encryption config, so its encrypted Secret reads"},
 			&cli.BoolFlag{Name: "controller-manager-alive", Usage: "seed a freshly renewed kube-controller-manager lease (lifeboat then warns before writes)"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -37,6 +39,8 @@ func demoCommand(std streams) *cli.Command {
 				}
 				defer os.RemoveAll(tmp)
 				dir = tmp
+			} else if err := os.MkdirAll(dir, 0o700); err != nil {
+				return fmt.Errorf("demo: --data-dir: %w", err)
 			}
 			srv, err := embedetcd.Start(dir)
 			if err != nil {
@@ -51,13 +55,20 @@ func demoCommand(std streams) *cli.Command {
 			if err != nil {
 				return fmt.Errorf("demo: seed %s: %w", srv.Endpoint(), err)
 			}
-			printDemoBanner(std.err, srv.Endpoint(), prefix, summary)
+			encryptionConfig := filepath.Join(dir, "encryption-config.yaml")
+			if err := os.WriteFile(encryptionConfig, demo.EncryptionConfig(), 0o600); err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
+			printDemoBanner(std.err, srv.Endpoint(), prefix, encryptionConfig, summary)
 			if !cmd.Bool("serve") && interactive(std) {
 				// On a terminal the demo is the TUI on the seeded etcd; the
 				// connection flags other than --prefix and --readonly
 				// describe a real etcd, not this one.
 				cfg := storeConfig(cmd)
 				cfg = etcdops.Config{Endpoints: []string{srv.Endpoint()}, Prefix: cfg.Prefix, ReadOnly: cfg.ReadOnly, DialTimeout: etcdops.DefaultDialTimeout}
+				if cmd.Bool("decrypt") {
+					cfg.EncryptionConfig = encryptionConfig
+				}
 				store, err := etcdops.Open(ctx, cfg)
 				if err != nil {
 					return fmt.Errorf("demo: %w", err)
@@ -74,7 +85,7 @@ func demoCommand(std streams) *cli.Command {
 	}
 }
 
-func printDemoBanner(w io.Writer, endpoint, prefix string, s demo.Summary) {
+func printDemoBanner(w io.Writer, endpoint, prefix, encryptionConfig string, s demo.Summary) {
 	flags := "--endpoints " + endpoint
 	if prefix != "" && prefix != "/registry" {
 		flags += " --prefix " + prefix
@@ -96,6 +107,7 @@ func printDemoBanner(w io.Writer, endpoint, prefix string, s demo.Summary) {
 		"  lifeboat undo <file from journal ls> --yes",
 		"  lifeboat get crontabs.stable.example.com -A -o yaml",
 		"  lifeboat ls",
+		"  lifeboat --encryption-config " + encryptionConfig + " get secret card-processor-token -n payments -o yaml",
 		"",
 		"(or pass " + flags + " to each command.) Ctrl-C stops the demo and deletes its data.",
 	}

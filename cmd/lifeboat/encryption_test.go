@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	"github.com/lifeboat-k8s/lifeboat/internal/enctest"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -95,4 +96,24 @@ func writeManifest(t *testing.T, name, password string) string {
 	path := filepath.Join(t.TempDir(), name+".yaml")
 	os.WriteFile(path, []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: "+name+"\n  namespace: shop\ndata:\n  password: "+password+"\n"), 0o600)
 	return path
+}
+
+// TestDemoEncryptedSecret: the demo's encrypted Secret is encrypted for
+// real, and its encryption config (which `lifeboat demo` writes next to
+// its etcd data) decrypts it.
+func TestDemoEncryptedSecret(t *testing.T) {
+	c := capsized(t)
+	args := []string{"get", "secret", "card-processor-token", "-n", "payments", "-o", "yaml", "--show-secrets"}
+	if r := c.run(args...); !strings.Contains(r.out, "aescbc") || strings.Contains(r.out, "token: ") {
+		t.Errorf("without the config the Secret should show encrypted:\n%s", r)
+	}
+	config := filepath.Join(t.TempDir(), "encryption-config.yaml")
+	if err := os.WriteFile(config, demo.EncryptionConfig(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := c.run(append([]string{"--encryption-config", config}, args...)...)
+	wantCode(t, r, exitOK)
+	if !strings.Contains(r.out, "kind: Secret") || !strings.Contains(r.out, "token: ") {
+		t.Errorf("the demo's config should decrypt the Secret:\n%s", r)
+	}
 }

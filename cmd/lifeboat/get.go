@@ -178,7 +178,7 @@ func (g *getRun) sift(items []etcdops.Item) []etcdops.Item {
 	for _, it := range items {
 		if len(it.Newer) > 0 {
 			if g.newer++; g.newer <= maxNewerWarnings {
-				fmt.Fprintf(g.std.err, "warning: %s\n", newerWarning(it.KeyInfo.String(), it.Newer))
+				warn(g.std.err, "%s", newerWarning(it.KeyInfo.String(), it.Newer))
 			}
 		}
 		switch {
@@ -201,11 +201,11 @@ func (g *getRun) sift(items []etcdops.Item) []etcdops.Item {
 // report says, once, what the listing left out or could not read.
 func (g *getRun) report() error {
 	if g.newer > maxNewerWarnings {
-		fmt.Fprintf(g.std.err, "warning: and %d more object(s) with fields this lifeboat does not know\n", g.newer-maxNewerWarnings)
+		warn(g.std.err, "and %d more object(s) with fields this lifeboat does not know", g.newer-maxNewerWarnings)
 	}
 	g.newer = 0
 	if g.encrypted > 0 {
-		fmt.Fprintf(g.std.err, "warning: %d encrypted %s not listed: the selectors cannot be evaluated on them without --encryption-config\n", g.encrypted, g.q.Resource)
+		warn(g.std.err, "%d encrypted %s not listed: the selectors cannot be evaluated on them without --encryption-config", g.encrypted, g.q.Resource)
 		g.encrypted = 0
 	}
 	if g.bad == 0 {
@@ -217,10 +217,11 @@ func (g *getRun) report() error {
 }
 
 // undecodableMessage names the values that do not decode and what to do.
+// Whoever prints it makes it one terminal-safe line (run, warn).
 func undecodableMessage(q etcdops.Query, bad []etcdops.Item, total int) string {
 	var msg string
 	if total == 1 {
-		msg = fmt.Sprintf("%s (%s)", oneLine(bad[0].DecodeErr.Error()), render.Safe(bad[0].UndecodableHint()))
+		msg = fmt.Sprintf("%v (%s)", bad[0].DecodeErr, bad[0].UndecodableHint())
 	} else {
 		names := make([]string, len(bad))
 		for i, it := range bad {

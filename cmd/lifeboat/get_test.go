@@ -431,7 +431,7 @@ func (w *watching) waitFor(t *testing.T, words ...string) string {
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, l := range lines(w.out.String()) {
-			if containsAll(l, words) {
+			if holdsAll(l, words) {
 				return l
 			}
 		}
@@ -458,7 +458,8 @@ func (w *watching) stop(t *testing.T) int {
 	return -1
 }
 
-func containsAll(s string, words []string) bool {
+// holdsAll says whether s holds every one of words.
+func holdsAll(s string, words []string) bool {
 	for _, w := range words {
 		if !strings.Contains(s, w) {
 			return false

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -63,9 +64,19 @@ func historyCommand(std streams) *cli.Command {
 				return fmt.Errorf("%s: no version in etcd's history (no key %s%s): check the name and -n, or --prefix", info, h.Key, compactedNote(h.CompactedAt))
 			}
 			if cmd.String("output") == "json" {
-				return printHistoryJSON(std, h, cmd.Bool("show-secrets"))
+				err = printHistoryJSON(std, h, cmd.Bool("show-secrets"))
+			} else {
+				err = printHistory(std, h, cmd.Bool("show-secrets"))
 			}
-			return printHistory(std, h, cmd.Bool("show-secrets"))
+			if err != nil {
+				return err
+			}
+			// Versions that do not decode are shown as what they are, and
+			// end the command with exit 3, as get and ls do (undecodable).
+			if n := undecodableVersions(h); n > 0 {
+				return &partialError{msg: fmt.Sprintf("%d version(s) of %s could not be decoded (shown as bytes that do not decode)", n, info)}
+			}
+			return nil
 		},
 	}
 }
@@ -88,6 +99,18 @@ func compactedNote(compactedAt int64) string {
 func printHistory(std streams, h *etcdops.History, showSecrets bool) error {
 	_, err := fmt.Fprint(std.out, render.History(h, showSecrets, std.outTTY))
 	return err
+}
+
+// undecodableVersions counts the versions of h, other than deletions, whose
+// value does not decode.
+func undecodableVersions(h *etcdops.History) int {
+	n := 0
+	for _, v := range h.Versions {
+		if _, err := codec.Decode(v.Value); !v.Deleted && errors.Is(err, codec.ErrMalformed) {
+			n++
+		}
+	}
+	return n
 }
 
 // historyJSON is `history -o json`.
@@ -179,7 +202,7 @@ func runDeleted(ctx context.Context, std streams, store *etcdops.Store, q etcdop
 		}
 	}
 	if asJSON {
-		enc := json.NewEncoder(std.out)
+		enc := json.NewEncoder(render.JSONWriter(std.out))
 		for _, d := range dels {
 			enc.Encode(deletedJSON{Key: d.Prev.Key, Resource: q.Resource.String(), Namespace: d.Namespace, Name: d.Name,
 				DeletedAt: d.Revision, LastRevision: d.Prev.ModRevision, Exists: exists[d.Prev.Key]})
@@ -201,7 +224,7 @@ func runDeleted(ctx context.Context, std streams, store *etcdops.Store, q etcdop
 		if exists[d.Prev.Key] {
 			now = "exists"
 		}
-		table.Row([]string{orDash(d.Namespace), render.Safe(d.Name), fmt.Sprint(d.Revision), fmt.Sprint(d.Prev.ModRevision), now})
+		table.Row([]string{orDash(d.Namespace), d.Name, fmt.Sprint(d.Revision), fmt.Sprint(d.Prev.ModRevision), now})
 	}
 	if err := table.Flush(); err != nil {
 		return err

@@ -16,7 +16,6 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
 	"github.com/lifeboat-k8s/lifeboat/render"
-	"sigs.k8s.io/yaml"
 )
 
 // objectPrinter prints the objects of a get a page at a time: those a
@@ -80,7 +79,9 @@ func (p *namePrinter) add(event etcdops.ItemEventType, items []etcdops.Item) err
 		if p.events {
 			p.w.WriteString(string(event) + " ")
 		}
-		p.w.WriteString(render.ObjectName(it) + "\n")
+		// Names come from keys: escaped, as every name that reaches a
+		// terminal.
+		p.w.WriteString(render.Safe(render.ObjectName(it)) + "\n")
 	}
 	return nil
 }
@@ -225,7 +226,7 @@ func itemJSON(it etcdops.Item, showSecrets bool) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
 		}
-		return b, nil
+		return render.SafeJSON(b), nil
 	}
 	m, err := renderItem(it, showSecrets)
 	if err != nil {
@@ -235,7 +236,7 @@ func itemJSON(it etcdops.Item, showSecrets bool) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
 	}
-	return b, nil
+	return render.SafeJSON(b), nil
 }
 
 // itemYAML is one object as an item of a YAML List: a sequence of one, so
@@ -245,7 +246,7 @@ func itemYAML(it etcdops.Item, showSecrets bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := yaml.Marshal([]any{m})
+	b, err := render.YAML([]any{m})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
 	}
@@ -257,9 +258,9 @@ func printDoc(w io.Writer, output string, doc any) error {
 	var err error
 	if output == "json" {
 		out, err = json.MarshalIndent(doc, "", "    ")
-		out = append(out, '\n')
+		out = append(render.SafeJSON(out), '\n')
 	} else {
-		out, err = yaml.Marshal(doc)
+		out, err = render.YAML(doc)
 	}
 	if err != nil {
 		return err

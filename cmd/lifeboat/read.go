@@ -14,6 +14,18 @@ import (
 	"github.com/urfave/cli/v3"
 )
 
+// undecodable ends a read that met n values it cannot decode among those
+// it was asked for (n > 0): it showed what it could, warned about each,
+// and exits 3 (README, "Exit codes"). ls, decode and history keep this
+// rule; get names the values once instead (undecodableMessage). lists
+// names what kube-apiserver then cannot LIST.
+func undecodable(n int, lists string) error {
+	if n == 0 {
+		return nil
+	}
+	return &partialError{msg: fmt.Sprintf("%d value(s) could not be decoded (see warnings): a kube-apiserver cannot LIST %s while they are there; 'lifeboat quarantine KEY' moves one out of its way, 'lifeboat doctor' lists them all", n, lists)}
+}
+
 func lsCommand(std streams) *cli.Command {
 	return &cli.Command{
 		Name:        "ls",
@@ -41,34 +53,38 @@ func lsCommand(std streams) *cli.Command {
 
 func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, output string) error {
 	var table *render.Table
-	enc := json.NewEncoder(std.out)
+	enc := json.NewEncoder(render.JSONWriter(std.out))
 	if output == "table" {
 		table = render.NewTable(std.out)
 		defer table.Flush()
 		table.Row(render.KeyColumns())
 	}
-	n := 0
+	n, malformed := 0, 0
 	_, err := store.ScanItems(ctx, prefix, func(items []etcdops.Item) error {
 		for _, it := range items {
 			n++
 			f := render.KeyFactsOf(it)
+			if f.Problem != "" {
+				malformed++
+				warn(std.err, "%s: %s", f.Key, f.Problem)
+			}
 			if table == nil {
 				if err := enc.Encode(f); err != nil {
 					return err
 				}
 				continue
 			}
-			if f.Problem != "" {
-				fmt.Fprintf(std.err, "warning: %s: %s\n", f.Key, f.Problem)
-			}
 			table.Row(f.Row())
 		}
 		return nil
 	})
-	if err == nil && n == 0 {
+	if err != nil {
+		return err
+	}
+	if n == 0 {
 		fmt.Fprintf(std.err, "No keys under %s (check --prefix).\n", prefix)
 	}
-	return err
+	return undecodable(malformed, "their resources")
 }
 
 func orDash(s string) string {
@@ -117,10 +133,12 @@ func decodeCommand(std streams) *cli.Command {
 			}
 			obj, err := codec.Decode(value)
 			if err != nil {
-				return fmt.Errorf("%s: %w", source, err)
+				// The value asked for does not decode: exit 3, as get and
+				// ls do (undecodable), with the reason as the note.
+				return &partialError{msg: fmt.Sprintf("%s: %v", source, err)}
 			}
 			if newer := codec.NewerFields(value, obj); len(newer) > 0 {
-				fmt.Fprintf(std.err, "warning: %s\n", newerWarning(source, newer))
+				warn(std.err, "%s", newerWarning(source, newer))
 			}
 			m, err := obj.Render(codec.RenderOptions{ShowSecrets: cmd.Bool("show-secrets")})
 			if err != nil {
@@ -143,7 +161,7 @@ func newerWarning(what string, fields []codec.NewerField) string {
 		where[i] = f.String()
 	}
 	return fmt.Sprintf("%s carries %d field(s) this lifeboat's Kubernetes types do not know (written by a newer Kubernetes: not shown here, kept by lifeboat's edits): %s",
-		render.Safe(what), len(fields), strings.Join(where, "; "))
+		what, len(fields), strings.Join(where, "; "))
 }
 
 // snapshotValue reads one key's value from --snapshot.

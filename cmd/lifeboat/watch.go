@@ -16,7 +16,7 @@ func (g *getRun) watch(ctx context.Context, store *etcdops.Store, rev int64, out
 	// What the list could not show is said now: a watch has no end to say
 	// it at.
 	if err := g.report(); err != nil {
-		fmt.Fprintf(g.std.err, "warning: %s\n", err)
+		warn(g.std.err, "%v", err)
 	}
 	warned := map[string]bool{}
 	for ev := range store.WatchItems(ctx, g.q, rev+1) {
@@ -31,7 +31,7 @@ func (g *getRun) watch(ctx context.Context, store *etcdops.Store, rev int64, out
 			// Said once a key, as it arrives.
 			if key := ev.Item.Key; !warned[key] {
 				warned[key] = true
-				fmt.Fprintf(g.std.err, "warning: %s\n", undecodableMessage(g.q, g.undecodable, 1))
+				warn(g.std.err, "%s", undecodableMessage(g.q, g.undecodable, 1))
 			}
 			g.undecodable, g.bad = nil, 0
 		}

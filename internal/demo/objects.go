@@ -3,12 +3,14 @@ package demo
 import (
 	"encoding/base64"
 	"fmt"
-	apiextensionsv1beta1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1beta1"
+	"slices"
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1beta1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1beta1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -548,4 +550,41 @@ func nightlyBackup(created time.Time) map[string]any {
 			"replicas": 2,
 		},
 	}
+}
+
+// deployment is the Deployment whose ReplicaSet owns pod: its template is
+// the pod's, without what the scheduler and the admission plugins added.
+func deployment(pod *corev1.Pod, replicas int32, created time.Time) *appsv1.Deployment {
+	app := pod.Labels["app"]
+	labels := map[string]string{}
+	for k, v := range pod.Labels {
+		if k != "pod-template-hash" {
+			labels[k] = v
+		}
+	}
+	spec := *pod.Spec.DeepCopy()
+	spec.NodeName = ""
+	spec.Volumes = slices.DeleteFunc(spec.Volumes, func(v corev1.Volume) bool { return strings.HasPrefix(v.Name, "kube-api-access-") })
+	for _, cs := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
+		for i := range cs {
+			cs[i].VolumeMounts = slices.DeleteFunc(cs[i].VolumeMounts, func(m corev1.VolumeMount) bool { return strings.HasPrefix(m.Name, "kube-api-access-") })
+		}
+	}
+	quarter := intstr.FromString("25%")
+	d := &appsv1.Deployment{
+		ObjectMeta: meta("Deployment", pod.Namespace, app, created, map[string]string{"app": app}),
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptrTo(replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": app}},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: pod.Annotations}, Spec: spec},
+			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType,
+				RollingUpdate: &appsv1.RollingUpdateDeployment{MaxUnavailable: &quarter, MaxSurge: &quarter}},
+			RevisionHistoryLimit:    ptrTo[int32](10),
+			ProgressDeadlineSeconds: ptrTo[int32](600),
+		},
+		Status: appsv1.DeploymentStatus{ObservedGeneration: 1, Replicas: replicas, UpdatedReplicas: replicas},
+	}
+	d.Generation = 1
+	d.Annotations = map[string]string{"deployment.kubernetes.io/revision": "1"}
+	return d
 }

@@ -273,6 +273,7 @@ func Capsized(ctx context.Context, cli *clientv3.Client, opts Options) (Summary,
 
 	// The frontend Service, and its Endpoints: only the healthy replicas
 	// remain; the endpoints controller dropped the Terminating ones.
+	w.put("deployments", "shop", "frontend", deployment(frontendHealthy[0], 3, ago(30*24*time.Hour)), clientv3.NoLease)
 	w.put("services", "shop", "frontend", frontendService(ago(30*24*time.Hour)), clientv3.NoLease)
 	w.put("endpoints", "shop", "frontend", frontendEndpoints(frontendHealthy, ago(30*24*time.Hour), ago(evictionAgo)), clientv3.NoLease)
 
@@ -300,11 +301,15 @@ func Capsized(ctx context.Context, cli *clientv3.Client, opts Options) (Summary,
 		// A value that is no object at all: one of these under pods is
 		// enough to keep an apiserver from listing pods.
 		w.putRaw("pods", "default", "poison", []byte("not an object"))
-		// A Secret encrypted at rest with aescbc: 16 bytes of IV, then
-		// ciphertext blocks. The bytes are derived, not random, so seeded
-		// clusters stay identical; without key1 they are noise either way.
-		w.putRaw("secrets", "payments", "card-processor-token",
-			append([]byte("k8s:enc:aescbc:v1:key1:"), digest("card-processor-token", 16+96)...))
+		// A Secret encrypted at rest with aescbc key1 (EncryptionConfig):
+		// noise without the key.
+		if key, ok := w.key("secrets", "payments", "card-processor-token"); ok {
+			if value, err := encryptedSecret(key, ago(30*24*time.Hour)); err != nil {
+				w.err = err
+			} else {
+				w.putRaw("secrets", "payments", "card-processor-token", value)
+			}
+		}
 	}
 	return w.sum, w.err
 }

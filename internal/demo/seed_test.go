@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +91,9 @@ func TestCapsized(t *testing.T) {
 		case "/registry/secrets/payments/card-processor-token":
 			if !bytes.HasPrefix(kv.Value, []byte("k8s:enc:aescbc:v1:key1:")) || len(kv.Value) < 60 {
 				t.Errorf("%s = %q, want an aescbc value", kv.Key, kv.Value)
+			}
+			if obj, err := codec.Decode(decrypter(t, cli)("/registry", kv.Key)); err != nil || obj.Kind != "Secret" {
+				t.Errorf("%s does not decrypt to a Secret with demo.EncryptionConfig: %v", kv.Key, err)
 			}
 			continue
 		}
@@ -272,8 +277,11 @@ func TestCapsizedPrefixAndDeterminism(t *testing.T) {
 	if len(a) != len(b) {
 		t.Fatalf("%d keys, then %d", len(a), len(b))
 	}
+	// The encrypted Secret has a random IV, as kube-apiserver's aescbc
+	// writes it: its plaintext is what must not differ.
+	plain := decrypter(t, cli)
 	for i := range a {
-		if strings.TrimPrefix(a[i].Key, "/kubernetes.io") != strings.TrimPrefix(b[i].Key, "/other") || !bytes.Equal(a[i].Value, b[i].Value) {
+		if strings.TrimPrefix(a[i].Key, "/kubernetes.io") != strings.TrimPrefix(b[i].Key, "/other") || !bytes.Equal(plain("/kubernetes.io", a[i].Key), plain("/other", b[i].Key)) {
 			t.Errorf("seeding differs at %s / %s", a[i].Key, b[i].Key)
 		}
 	}
@@ -419,5 +427,29 @@ func TestSeedHasNoNewerFields(t *testing.T) {
 	}
 	if typed < 100 {
 		t.Errorf("%d typed values checked, want the seed's 100+", typed)
+	}
+}
+
+// decrypter reads a seeded value as lifeboat with demo.EncryptionConfig
+// does: the plaintext of an encrypted value, any other value as it is.
+func decrypter(t *testing.T, cli *clientv3.Client) func(prefix, key string) []byte {
+	t.Helper()
+	config := filepath.Join(t.TempDir(), "encryption-config.yaml")
+	if err := os.WriteFile(config, demo.EncryptionConfig(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	crypt, err := etcdops.LoadEncryption(context.Background(), config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(crypt.Close)
+	return func(prefix, key string) []byte {
+		store := etcdops.NewStore(cli, prefix, true)
+		store.UseEncryption(crypt)
+		rec, _, err := store.Get(context.Background(), key)
+		if err != nil || rec.DecryptErr != nil {
+			t.Fatalf("%s: %v %v", key, err, rec.DecryptErr)
+		}
+		return rec.Value
 	}
 }
