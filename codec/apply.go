@@ -77,7 +77,7 @@ func ApplyEditsDecoded(o *Object, value []byte, edits ...Edit) (after []byte, ch
 	}
 	env, err := parseEnvelope(value)
 	if err != nil {
-		return nil, false, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return nil, false, malformed(err)
 	}
 	return applyProtobuf(value, o, env, edits)
 }

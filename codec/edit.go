@@ -41,6 +41,12 @@ type typeInfo struct{ apiVersion, kind string }
 
 func (t typeInfo) isNode() bool { return t.apiVersion == "v1" && t.kind == "Node" }
 
+// notNode refuses a Node-only edit of another type: named with its
+// apiVersion, since a Node of another version ("v2 Node") is not one either.
+func (t typeInfo) notNode(field string) error {
+	return fmt.Errorf("%s %s has no %s (only v1 Node)", t.apiVersion, t.kind, field)
+}
+
 // ClearDeletion removes metadata.deletionTimestamp and
 // metadata.deletionGracePeriodSeconds: the undelete the API forbids
 // (ValidateImmutableField, k8s.io/apimachinery pkg/api/validation/objectmeta.go).
@@ -143,7 +149,7 @@ func (e removeTaints) check(t typeInfo) error {
 		return errors.New("no taint keys given")
 	}
 	if !t.isNode() {
-		return fmt.Errorf("kind %s has no spec.taints (only Node)", t.kind)
+		return t.notNode("spec.taints")
 	}
 	return nil
 }
@@ -204,7 +210,7 @@ func (e setUnschedulable) String() string {
 
 func (e setUnschedulable) editProtobuf(t typeInfo, obj *wireMessage) (bool, error) {
 	if !t.isNode() {
-		return false, fmt.Errorf("kind %s has no spec.unschedulable (only Node)", t.kind)
+		return false, t.notNode("spec.unschedulable")
 	}
 	var want uint64
 	if e.v {
@@ -244,7 +250,7 @@ func (e setUnschedulable) editProtobuf(t typeInfo, obj *wireMessage) (bool, erro
 
 func (e setUnschedulable) editMap(t typeInfo, obj map[string]any) (bool, error) {
 	if !t.isNode() {
-		return false, fmt.Errorf("kind %s has no spec.unschedulable (only Node)", t.kind)
+		return false, t.notNode("spec.unschedulable")
 	}
 	spec, err := specMap(obj)
 	if err != nil {

@@ -146,7 +146,7 @@ func TestLosslessUnknownKind(t *testing.T) {
 		t.Errorf("decoded %+v", o)
 	}
 	if _, _, err := ApplyEdits(got, RemoveTaints([]string{"x"}, "")); err == nil ||
-		!strings.Contains(err.Error(), "kind Widget has no spec.taints (only Node)") {
+		!strings.Contains(err.Error(), "example.com/v1 Widget has no spec.taints (only v1 Node)") {
 		t.Errorf("RemoveTaints on a Widget: %v", err)
 	}
 }
@@ -256,10 +256,14 @@ func TestEditErrors(t *testing.T) {
 		{"garbage", []byte("JUNK"), []Edit{ClearDeletion()}, ErrMalformed, "not protobuf, JSON or CBOR"},
 		{"truncated protobuf", pod[:len(pod)-10], []Edit{ClearDeletion()}, ErrMalformed, "truncated field 2"},
 		{"bad json", []byte("{"), []Edit{ClearDeletion()}, ErrMalformed, "json"},
-		{"taints on a pod", pod, []Edit{RemoveTaints([]string{"a"}, "")}, nil, "remove taints a: kind Pod has no spec.taints (only Node)"},
-		{"uncordon a pod", pod, []Edit{SetUnschedulable(false)}, nil, "kind Pod has no spec.unschedulable (only Node)"},
+		{"taints on a pod", pod, []Edit{RemoveTaints([]string{"a"}, "")}, nil, "remove taints a: v1 Pod has no spec.taints (only v1 Node)"},
+		{"uncordon a pod", pod, []Edit{SetUnschedulable(false)}, nil, "v1 Pod has no spec.unschedulable (only v1 Node)"},
 		{"taints without keys", mustEncode(t, testNode()), []Edit{RemoveTaints(nil, "")}, nil, "no taint keys given"},
-		{"taints on a json widget", widgetJSON(t), []Edit{RemoveTaints([]string{"a"}, "")}, nil, "kind Widget has no spec.taints"},
+		{"taints on a json widget", widgetJSON(t), []Edit{RemoveTaints([]string{"a"}, "")}, nil, "example.com/v1 Widget has no spec.taints (only v1 Node)"},
+		// A Node of another version is no Node the edits know.
+		{"taints on a v2 node", []byte(`{"apiVersion":"v2","kind":"Node","metadata":{"name":"n"},"spec":{"taints":[{"key":"a","effect":"NoExecute"}]}}`),
+			[]Edit{RemoveTaints([]string{"a"}, "")}, nil, "v2 Node has no spec.taints (only v1 Node)"},
+		{"uncordon a v2 node", []byte(`{"apiVersion":"v2","kind":"Node","metadata":{"name":"n"}}`), []Edit{SetUnschedulable(false)}, nil, "v2 Node has no spec.unschedulable (only v1 Node)"},
 		// Field 1 of a WatchEvent is its type: "J\x00" would parse as a
 		// message with an empty field 9 that ClearDeletion removes.
 		{"watch event", envelopeOf(t, "v1", "WatchEvent", []byte{0x0a, 0x02, 0x4a, 0x00, 0x12, 0x02, 0x0a, 0x00}), []Edit{ClearDeletion()}, nil, "v1 WatchEvent has no ObjectMeta"},

@@ -1,7 +1,9 @@
 package codec
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -36,6 +38,9 @@ type Object struct {
 	Size int
 
 	content *lazyContent
+	// fromMap converts a JSON or CBOR value of a kind in the scheme to its
+	// Go type, on first use (AsTyped); nil for other values.
+	fromMap func() runtime.Object
 }
 
 // FieldInfo describes a protobuf field lifeboat cannot interpret.
@@ -85,7 +90,7 @@ func decode(value []byte) (*Object, *envelope, error) {
 		// util/json keeps integers as int64 instead of float64, as the
 		// apiserver does for unstructured objects.
 		if jerr := utiljson.Unmarshal(value, &m); jerr != nil {
-			err = fmt.Errorf("json: %w", jerr)
+			err = labelled(FormatJSON, jerr)
 		} else {
 			err = o.setMap(m)
 		}
@@ -94,7 +99,7 @@ func decode(value []byte) (*Object, *envelope, error) {
 		// direct decodes exactly as the apiserver's CBOR serializer and
 		// skips the self-described tag.
 		if cerr := direct.Unmarshal(value, &m); cerr != nil {
-			err = fmt.Errorf("cbor: %w", cerr)
+			err = labelled(FormatCBOR, cerr)
 		} else {
 			err = o.setMap(m)
 		}
@@ -102,9 +107,28 @@ func decode(value []byte) (*Object, *envelope, error) {
 		err = fmt.Errorf("not protobuf, JSON or CBOR: %s", describeStart(value))
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return nil, nil, malformed(err)
 	}
 	return o, env, nil
+}
+
+// malformed marks err as being about a malformed value, once: some of the
+// errors decode gets (ParseEncryption's) already say so.
+func malformed(err error) error {
+	if errors.Is(err, ErrMalformed) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrMalformed, err)
+}
+
+// labelled names the format whose parser refused a value, unless the
+// parser's message already starts with it: fxamacker/cbor's errors say
+// "cbor: ...", encoding/json's type errors "json: ...".
+func labelled(f Format, err error) error {
+	if strings.HasPrefix(err.Error(), string(f)+": ") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", f, err)
 }
 
 func (o *Object) decodeEncrypted(value []byte) error {
@@ -195,7 +219,30 @@ func (o *Object) setMap(m map[string]any) error {
 		}
 	}
 	o.content = &lazyContent{build: func() (map[string]any, error) { return m, nil }}
+	if gvk := schema.FromAPIVersionAndKind(o.APIVersion, o.Kind); storageScheme.Recognizes(gvk) {
+		o.fromMap = sync.OnceValue(func() runtime.Object {
+			typed, err := storageScheme.New(gvk)
+			if err != nil || runtime.DefaultUnstructuredConverter.FromUnstructured(m, typed) != nil {
+				return nil
+			}
+			return typed
+		})
+	}
 	return nil
+}
+
+// AsTyped is the object as its Go type, to read its fields, whatever the
+// format it is stored in: Typed for protobuf; for JSON and CBOR (a Node
+// written by a kube-apiserver with another storage media type, or by hand)
+// the map converted to the type, once. nil for kinds lifeboat has no Go
+// type for, for encrypted values, and for a map that does not fit its type.
+// Typed stays nil for JSON and CBOR: their map, not a Go type, is what
+// lifeboat shows and edits, losslessly.
+func (o *Object) AsTyped() runtime.Object {
+	if o.fromMap != nil {
+		return o.fromMap()
+	}
+	return o.Typed
 }
 
 func (o *Object) typedContent() (map[string]any, error) {

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/cbor/direct"
@@ -361,6 +362,36 @@ func TestDecodeMalformed(t *testing.T) {
 	}
 }
 
+// TestDecodeErrorMessages pins whole messages: each says "malformed value"
+// once and names the format once, however the parser words its own error.
+func TestDecodeErrorMessages(t *testing.T) {
+	cborString, err := direct.Marshal("not a map")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name  string
+		value []byte
+		want  string
+	}{
+		{"truncated encryption header", []byte("k8s:enc:aescbc"), `malformed value: encryption header "k8s:enc:aescbc" ends before the ':' after its provider`},
+		{"truncated cbor", []byte("\xd9\xd9\xf7\xa1"), "malformed value: cbor: unexpected EOF"},
+		{"cbor that is no map", append(bytes.Clone(cborSelfDescribed), cborString...), "malformed value: cbor: cannot unmarshal byte string into Go value of type map[string]interface {}"},
+		{"truncated json", []byte(`{"kind":`), "malformed value: json: unexpected end of JSON input"},
+		{"json without kind", []byte(`{"apiVersion":"v1"}`), "malformed value: json: no kind"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(tt.value)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Decode error\n got %v\nwant %s", err, tt.want)
+			}
+			if !errors.Is(err, ErrMalformed) {
+				t.Errorf("%v does not wrap ErrMalformed", err)
+			}
+		})
+	}
+}
+
 // truncatedObject rewrites a value so that its envelope is well formed but
 // the object inside it ends in the middle of a field.
 func truncatedObject(t *testing.T, value []byte) []byte {
@@ -543,6 +574,57 @@ func TestContentConcurrent(t *testing.T) {
 	for range 3 {
 		if c := <-done; reflect.ValueOf(c).UnsafePointer() != reflect.ValueOf(first).UnsafePointer() {
 			t.Error("Content built more than once")
+		}
+	}
+}
+
+// TestAsTyped: a built-in kind reads as its Go type whatever the format it
+// is stored in; Typed stays the protobuf serializer's alone.
+func TestAsTyped(t *testing.T) {
+	want := testNode()
+	jsonNode, err := EncodeStorageJSON(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cborNode, err := encodeForStorage(want, cborSerializer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		format Format
+		value  []byte
+	}{
+		{FormatProtobuf, mustEncode(t, want)},
+		{FormatJSON, jsonNode},
+		{FormatCBOR, cborNode},
+	} {
+		t.Run(string(tt.format), func(t *testing.T) {
+			o := mustDecode(t, tt.value)
+			if o.Format != tt.format {
+				t.Fatalf("decoded as %s", o.Format)
+			}
+			if (o.Typed != nil) != (tt.format == FormatProtobuf) {
+				t.Errorf("Typed %T for a %s value", o.Typed, tt.format)
+			}
+			n, ok := o.AsTyped().(*corev1.Node)
+			if !ok {
+				t.Fatalf("AsTyped = %T, want a Node", o.AsTyped())
+			}
+			if !apiequality.Semantic.DeepEqual(n.Spec, want.Spec) || !apiequality.Semantic.DeepEqual(n.Status.Conditions, want.Status.Conditions) {
+				t.Errorf("AsTyped spec %+v conditions %+v\nwant %+v %+v", n.Spec, n.Status.Conditions, want.Spec, want.Status.Conditions)
+			}
+			if o.AsTyped() != n {
+				t.Error("AsTyped converted the map twice")
+			}
+		})
+	}
+	for name, value := range map[string][]byte{
+		"custom resource":         widgetJSON(t),
+		"node of another version": []byte(`{"apiVersion":"v2","kind":"Node","metadata":{"name":"n"}}`),
+		"node that does not fit":  []byte(`{"apiVersion":"v1","kind":"Node","metadata":{"name":"n"},"spec":{"taints":"none"}}`),
+	} {
+		if typed := mustDecode(t, value).AsTyped(); typed != nil {
+			t.Errorf("%s: AsTyped = %T, want nil", name, typed)
 		}
 	}
 }

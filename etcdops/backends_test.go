@@ -173,7 +173,7 @@ func TestBackendRepairs(t *testing.T) {
 			n := checkWrites(t, before, snapshot(t, cli), results, func(t *testing.T, _, after []byte) {
 				for _, taint := range decodeNode(t, after).Spec.Taints {
 					if taint.Key == corev1.TaintNodeUnreachable || taint.Key == corev1.TaintNodeNotReady {
-						t.Errorf("still tainted %s", etcdops.TaintString(taint))
+						t.Errorf("still tainted %s", taint.ToString())
 					}
 				}
 			})

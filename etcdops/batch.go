@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
@@ -31,6 +32,9 @@ type Batch struct {
 	Ops []OpTally
 
 	previewed bool
+	// planned keeps the plans of whole-planned operations (edit, create)
+	// from the preview, so that Apply writes exactly what was shown.
+	planned map[int]*Plan
 }
 
 // OpTally counts what one operation of a batch does.
@@ -43,9 +47,12 @@ type OpTally struct {
 // NewBatch validates the operations and gathers the warnings; nothing is
 // read until Preview.
 func (s *Store) NewBatch(ctx context.Context, now time.Time, ops ...Operation) (*Batch, error) {
-	b := &Batch{store: s, ops: ops}
+	b := &Batch{store: s, ops: slices.Clone(ops), planned: map[int]*Plan{}}
 	seen := map[string]bool{}
-	for _, op := range ops {
+	for i, op := range b.ops {
+		if op.Action == CreateObjects && op.Now.IsZero() {
+			b.ops[i].Now, op.Now = now, now
+		}
 		if err := op.Validate(); err != nil {
 			return nil, err
 		}
@@ -106,6 +113,23 @@ func (b *Batch) pages(ctx context.Context, i int, rev int64, fn func([]Change) e
 		return inPages(b.undo.Changes, fn)
 	}
 	op := b.ops[i]
+	if op.wholePlanned() {
+		plan := b.planned[i]
+		if plan == nil {
+			if err := op.Validate(); err != nil {
+				return err
+			}
+			var err error
+			if plan, err = b.store.planWhole(ctx, op); err != nil {
+				return err
+			}
+			b.planned[i] = plan
+		}
+		if b.Revision == 0 {
+			b.Revision = plan.Revision
+		}
+		return inPages(plan.Changes, fn)
+	}
 	op.Query.Revision = rev
 	readAt, err := b.store.PlanPages(ctx, op, fn)
 	if b.Revision == 0 {
@@ -214,9 +238,13 @@ func overlaps(keys []string, written map[string]bool) bool {
 // time. On a large cluster most objects need nothing (20,000 Terminating
 // pods of 150,000): they are neither read nor decoded a second time.
 func (b *Batch) changedPages(ctx context.Context, i int, rev int64, fn func([]Change) error) error {
-	if b.undo != nil {
+	planned := b.undo
+	if p := b.planned[i]; p != nil {
+		planned = p
+	}
+	if planned != nil {
 		var changed []Change
-		for _, c := range b.undo.Changes {
+		for _, c := range planned.Changes {
 			if c.Changed() {
 				changed = append(changed, c)
 			}

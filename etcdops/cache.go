@@ -10,7 +10,6 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
-	"go.etcd.io/etcd/api/v3/mvccpb"
 )
 
 // Informer is an in-memory summary of the objects under one key prefix,
@@ -105,23 +104,8 @@ func (inf *Informer[T]) Resync(ctx context.Context) (int64, error) {
 	var rev int64
 	var err error
 	if inf.raw {
-		rev, err = inf.store.scanPages(ctx, inf.prefix, func(kvs []*mvccpb.KeyValue) error {
-			for len(kvs) > 0 {
-				chunk := kvs[:min(ScanPageSize, len(kvs))]
-				kvs = kvs[len(chunk):]
-				page := make([]Item, len(chunk))
-				for i, kv := range chunk {
-					page[i] = Item{Record: recordOf(kv)}
-					page[i].KeyInfo, _ = inf.store.layout.Parse(page[i].Key)
-				}
-				inf.store.decodeAll(ctx, page)
-				for i := range page {
-					if page[i].DecodeErr != nil {
-						page[i].Object = nil
-					}
-				}
-				addPage(page)
-			}
+		rev, err = inf.store.ScanItems(ctx, inf.prefix, func(page []Item) error {
+			addPage(page)
 			return nil
 		})
 	} else {

@@ -60,7 +60,7 @@ func leaseStatus(namespace, name string, value []byte) (LeaseStatus, error) {
 // leaseStatusOf reads a decoded Lease.
 func leaseStatusOf(namespace, name string, obj *codec.Object) (LeaseStatus, error) {
 	st := LeaseStatus{Namespace: namespace, Name: name, Found: true}
-	lease, ok := obj.Typed.(*coordinationv1.Lease)
+	lease, ok := obj.AsTyped().(*coordinationv1.Lease)
 	if !ok {
 		return st, fmt.Errorf("leases/%s/%s: stored kind %s is not a Lease", namespace, name, obj.Kind)
 	}

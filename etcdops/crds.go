@@ -55,7 +55,15 @@ func (s *Store) ResolveResource(ctx context.Context, arg string) (Resource, erro
 	case err == nil:
 		return res, nil // qualified, and no CRD declares it (yet): read its keys all the same
 	}
-	return Resource{}, usageErrorf("unknown resource %q: use kubectl's name (pods, nodes, svc, cm, ...), a custom resource's name from its CRD, or <plural>.<group>", arg)
+	return Resource{}, usageErrorf("unknown resource %q: %suse kubectl's name (pods, nodes, svc, cm, ...), a custom resource's name from its CRD, or <plural>.<group>",
+		arg, didYouMean(name, resourceNames(append(crds, builtinResources...))))
+}
+
+// Resources lists the resources lifeboat can read: the built-in ones, then
+// those the CustomResourceDefinitions stored in etcd declare.
+func (s *Store) Resources(ctx context.Context) ([]Resource, error) {
+	crds, err := s.customResources(ctx)
+	return append(Builtins(), crds...), err
 }
 
 // customResources reads the resources the stored CRDs declare. A CRD that

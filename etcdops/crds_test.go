@@ -3,6 +3,7 @@ package etcdops_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
@@ -37,5 +38,33 @@ func TestResolveCustomResourceNames(t *testing.T) {
 	}
 	if r, err := store.ResolveResource(context.Background(), "cm"); err != nil || r.Name != "configmaps" {
 		t.Errorf("cm: %+v, %v", r, err)
+	}
+}
+
+// TestUnknownResourceSuggestsANearName: a typo of a built-in name or of
+// one a CRD in etcd declares gets a "did you mean"; a name near nothing
+// gets no guess.
+func TestUnknownResourceSuggestsANearName(t *testing.T) {
+	store, _, _ := capsized(t, demo.Options{})
+	tests := []struct{ arg, want string }{
+		{"podz", "did you mean pods?"},
+		{"ndoes", "did you mean nodes?"},
+		{"configmap5", "did you mean configmaps?"},
+		{"crontbas", "did you mean crontabs?"},
+		{"frobnicate", ""},
+	}
+	for _, tt := range tests {
+		_, err := store.ResolveResource(context.Background(), tt.arg)
+		var usage *etcdops.UsageError
+		if !errors.As(err, &usage) {
+			t.Fatalf("%s: %v, want a usage error", tt.arg, err)
+		}
+		if got := strings.Contains(err.Error(), "did you mean"); got != (tt.want != "") || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want it to say %q", tt.arg, err, tt.want)
+		}
+	}
+	// Without etcd, the built-in names.
+	if _, err := etcdops.ResolveResource("deploymnets"); err == nil || !strings.Contains(err.Error(), "did you mean deployments?") {
+		t.Errorf("deploymnets: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package etcdops
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -53,8 +54,9 @@ func (s *Store) replayDeletes(ctx context.Context, key string, prefix bool, from
 	// A gRPC watch stream of its own (clientv3 shares one per outgoing
 	// metadata): etcd answers a progress request only once every watcher
 	// on the stream has caught up, and the TUI's informers watch on the
-	// shared one.
-	ctx = metadata.AppendToOutgoingContext(ctx, "lifeboat-replay", key)
+	// shared one. gRPC sends metadata only as printable ASCII, and a key
+	// may hold any bytes: escaped, it still tells the streams apart.
+	ctx = metadata.AppendToOutgoingContext(ctx, "lifeboat-replay", url.PathEscape(key))
 	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
 	defer cancel()
 	opts := []clientv3.OpOption{clientv3.WithRev(from), clientv3.WithPrevKV()}

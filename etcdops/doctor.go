@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"time"
-
-	"go.etcd.io/etcd/api/v3/mvccpb"
 )
 
 // Doctor reads etcd only (one scan of the prefix at one revision, plus the
@@ -85,13 +83,7 @@ const (
 func (s *Store) Doctor(ctx context.Context, now time.Time) (*Diagnosis, error) {
 	d := &Diagnosis{Now: now.UTC(), Clock: fmt.Sprintf("this machine's clock (%s UTC) against the renewTimes the holders wrote; leases count as stale %s past their duration", now.UTC().Format(time.RFC3339), ClockMargin)}
 	c := newCensus(s.layout)
-	rev, err := s.scanPages(ctx, s.layout.prefix()+"/", func(page []*mvccpb.KeyValue) error {
-		items := make([]Item, len(page))
-		for i, kv := range page {
-			items[i] = Item{Record: recordOf(kv)}
-			items[i].KeyInfo, _ = s.layout.Parse(items[i].Key)
-		}
-		s.decodeAll(ctx, items)
+	rev, err := s.ScanItems(ctx, s.layout.prefix()+"/", func(items []Item) error {
 		for i := range items {
 			c.add(&items[i])
 		}

@@ -80,7 +80,7 @@ func (c *census) add(it *Item) {
 		return
 	}
 	ns := it.Namespace + "/" + it.Name
-	switch obj := it.Object.Typed.(type) {
+	switch obj := it.Object.AsTyped().(type) {
 	case *coordinationv1.Lease:
 		st, _ := leaseStatusOf(it.Namespace, it.Name, it.Object)
 		c.leases[ns] = leaseFacts{LeaseStatus: st, labels: obj.Labels}

@@ -206,3 +206,10 @@ func (s *Store) storage(ctx context.Context, rev int64) []Finding {
 	}
 	return append(out, info)
 }
+
+func orNone(s string) string {
+	if s == "" {
+		return "<none>"
+	}
+	return s
+}

@@ -83,7 +83,7 @@ func (c *census) silentNodes(now time.Time) (Finding, bool) {
 		for _, t := range n.taints {
 			if t.Effect == corev1.TaintEffectNoExecute && (t.Key == corev1.TaintNodeUnreachable || t.Key == corev1.TaintNodeNotReady) {
 				noExecute = append(noExecute, t)
-				line += ", tainted " + TaintString(t) + addedAgo(t, now)
+				line += ", tainted " + t.ToString() + addedAgo(t, now)
 			}
 		}
 		if len(noExecute) > 0 {

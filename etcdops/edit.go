@@ -24,13 +24,15 @@ type EditSource struct {
 	// Newer lists fields the stored bytes carry that lifeboat's Go type
 	// does not declare: writing an edited object would lose them.
 	Newer []codec.NewerField
+	// readAt is the etcd revision the object was read at.
+	readAt int64
 }
 
 // ReadForEdit reads one object to edit. Undecodable and encrypted values
 // are refused with what to do instead.
 func (s *Store) ReadForEdit(ctx context.Context, info KeyInfo) (*EditSource, error) {
 	key := s.layout.Key(info.Resource, info.Namespace, info.Name)
-	rec, found, err := s.Get(ctx, key)
+	rec, found, readAt, err := s.getAt(ctx, key, 0)
 	switch {
 	case err != nil:
 		return nil, err
@@ -48,7 +50,7 @@ func (s *Store) ReadForEdit(ctx context.Context, info KeyInfo) (*EditSource, err
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", info, err)
 	}
-	return &EditSource{Info: info, Record: rec, Object: m, Newer: codec.NewerFields(rec.Value, obj)}, nil
+	return &EditSource{Info: info, Record: rec, Object: m, Newer: codec.NewerFields(rec.Value, obj), readAt: readAt}, nil
 }
 
 // FieldLossError says an edit would drop fields a newer Kubernetes wrote:
@@ -122,7 +124,7 @@ func (s *Store) PlanEdit(e *EditSource, edited map[string]any, allowFieldLoss bo
 	if err != nil {
 		return nil, usageErrorf("%s: %v", e.Info, err)
 	}
-	plan := &Plan{Operation: Operation{Action: EditObject}, Revision: e.Record.ModRevision}
+	plan := &Plan{Operation: Operation{Action: EditObject}, Revision: max(e.readAt, e.Record.ModRevision)}
 	c := Change{KeyInfo: e.Info, Action: EditObject, Before: e.Record, Lease: e.Record.Lease}
 	if !bytes.Equal(value, e.Record.Value) {
 		// A concurrent write is a conflict: the edit was made on what was read.

@@ -17,6 +17,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
@@ -156,7 +157,7 @@ func TestRepairs(t *testing.T) {
 				}
 				for _, taint := range a.Spec.Taints {
 					if taint.Key == corev1.TaintNodeUnschedulable {
-						t.Errorf("%s: still tainted %s", a.Name, etcdops.TaintString(taint))
+						t.Errorf("%s: still tainted %s", a.Name, taint.ToString())
 					}
 				}
 				b.Spec.Unschedulable = false
@@ -293,7 +294,7 @@ func TestUntaintKeepsOtherTaintsAndFiltersByEffect(t *testing.T) {
 	node := decodeNode(t, snapshot(t, cli)["/registry/minions/worker-5"].Value)
 	var got []string
 	for _, taint := range node.Spec.Taints {
-		got = append(got, etcdops.TaintString(taint))
+		got = append(got, taint.ToString())
 	}
 	want := []string{"node.kubernetes.io/unreachable:NoSchedule", "dedicated=gpu:NoSchedule"}
 	if fmt.Sprint(sorted(got)) != fmt.Sprint(sorted(want)) {
@@ -330,6 +331,17 @@ func TestSelection(t *testing.T) {
 		{"default namespace", etcdops.Query{Resource: pods}, func(it etcdops.Item) bool { return it.Namespace == "default" }},
 		{"node", etcdops.Query{Resource: pods, AllNamespaces: true, Node: "worker-1"}, func(it etcdops.Item) bool { return etcdops.PodNode(it.Object) == "worker-1" }},
 		{"selector", etcdops.Query{Resource: pods, AllNamespaces: true, Selector: sel}, func(it etcdops.Item) bool { return labels.Set(it.Object.Meta.Labels).Has("app") }},
+		{"field selector: phase and node", etcdops.Query{Resource: pods, AllNamespaces: true, Fields: fieldSelector(t, pods, "status.phase=Running,spec.nodeName!=worker-1")},
+			func(it etcdops.Item) bool {
+				p := it.Object.Typed.(*corev1.Pod)
+				return p.Status.Phase == corev1.PodRunning && p.Spec.NodeName != "worker-1"
+			}},
+		{"field selector: metadata.namespace narrows every namespace", etcdops.Query{Resource: pods, AllNamespaces: true, Fields: fieldSelector(t, pods, "metadata.namespace=shop")},
+			func(it etcdops.Item) bool { return it.Namespace == "shop" }},
+		{"field selector: metadata.name", etcdops.Query{Resource: pods, AllNamespaces: true, Fields: fieldSelector(t, pods, "metadata.name=etcd-control-plane-1")},
+			func(it etcdops.Item) bool { return it.Name == "etcd-control-plane-1" }},
+		{"field selector: hostNetwork", etcdops.Query{Resource: pods, AllNamespaces: true, Fields: fieldSelector(t, pods, "spec.hostNetwork=true")},
+			func(it etcdops.Item) bool { return it.Object.Typed.(*corev1.Pod).Spec.HostNetwork }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -359,6 +371,15 @@ func TestSelection(t *testing.T) {
 	if _, err := store.List(ctx, etcdops.Query{Resource: pods, Namespace: "shop", Names: []string{"no-such-pod"}}, func(etcdops.Item) error { return nil }); err == nil {
 		t.Error("a missing named pod is not an error")
 	}
+}
+
+func fieldSelector(t testing.TB, r etcdops.Resource, s string) fields.Selector {
+	t.Helper()
+	sel, err := etcdops.ParseFieldSelector(r, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sel
 }
 
 // TestConflictReplansOnce: a writer between lifeboat's read and its write is

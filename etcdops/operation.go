@@ -1,8 +1,10 @@
 package etcdops
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	corev1 "k8s.io/api/core/v1"
@@ -24,7 +26,7 @@ const (
 )
 
 // Actions lists the actions users can ask for, in the order help shows them.
-var Actions = []Action{UndeletePods, UntaintNodes, UncordonNodes, RemoveFinalizers, DeleteObjects}
+var Actions = []Action{UndeletePods, UntaintNodes, UncordonNodes, RemoveFinalizers, DeleteObjects, EditObject, CreateObjects}
 
 // DefaultTaintKeys are the taints the node lifecycle controller adds when a
 // kubelet stops reporting (k8s.io/api core/v1 well_known_taints.go).
@@ -41,6 +43,22 @@ type Operation struct {
 	TaintKeys   []string // untaint-nodes; empty means DefaultTaintKeys
 	TaintEffect string   // untaint-nodes; "" means every effect
 	Finalizers  []string // remove-finalizers; empty means all
+
+	// Patch is edit's JSON merge patch, applied to each named object.
+	Patch []byte
+	// AllowFieldLoss lets an edit drop fields a newer Kubernetes wrote.
+	AllowFieldLoss bool
+	// Objects are create's manifests; Now is the creationTimestamp of
+	// those that carry none (NewBatch sets it).
+	Objects []map[string]any
+	Now     time.Time
+}
+
+// wholePlanned reports whether the operation is planned at once rather
+// than page by page over a selection: an edit or a create names its few
+// objects, and its plan is what the preview showed.
+func (op Operation) wholePlanned() bool {
+	return op.Action == EditObject || op.Action == CreateObjects
 }
 
 // String describes the operation for previews and logs.
@@ -103,6 +121,19 @@ func (op Operation) Validate() error {
 		if len(op.Query.Names) == 0 {
 			return usageErrorf("delete: name the objects (a selection is never deleted whole by accident)")
 		}
+	case EditObject:
+		if len(op.Query.Names) == 0 {
+			return usageErrorf("edit: name the objects to patch")
+		}
+		var patch map[string]any
+		if err := json.Unmarshal(op.Patch, &patch); err != nil || len(patch) == 0 {
+			return usageErrorf("edit: patch must be a non-empty JSON merge patch object, e.g. {\"metadata\":{\"labels\":{\"team\":\"sre\"}}}")
+		}
+	case CreateObjects:
+		if len(op.Objects) == 0 {
+			return usageErrorf("create: give the objects to create (objects: a list of manifests)")
+		}
+		return nil // each object names its own resource
 	case Restore:
 		return usageErrorf("restore is only done by undo from a journal")
 	case "":
@@ -113,12 +144,14 @@ func (op Operation) Validate() error {
 	return op.Query.Validate()
 }
 
-func actionList() string {
+func actionList() string { return strings.Join(actionNames(), ", ") }
+
+func actionNames() []string {
 	names := make([]string, len(Actions))
 	for i, a := range Actions {
 		names[i] = string(a)
 	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 // edits are the lossless codec edits that carry out the operation.
@@ -139,8 +172,8 @@ func (op Operation) edits() []codec.Edit {
 		}
 	case RemoveFinalizers:
 		return []codec.Edit{codec.RemoveFinalizers(op.Finalizers...)}
-	case DeleteObjects:
-		return nil // not an edit: planChange deletes the key
+	case DeleteObjects, EditObject, CreateObjects:
+		return nil // not an edit: planChange deletes the key; planWhole plans the others
 	}
 	panic(fmt.Sprintf("etcdops: no edits for action %q", op.Action))
 }

@@ -107,6 +107,13 @@ func (s *Store) PlanPages(ctx context.Context, op Operation, fn func([]Change) e
 	if err := op.Validate(); err != nil {
 		return 0, err
 	}
+	if op.wholePlanned() {
+		plan, err := s.planWhole(ctx, op)
+		if err != nil {
+			return 0, err
+		}
+		return plan.Revision, inPages(plan.Changes, fn)
+	}
 	edits := op.edits()
 	// Objects the edits cannot change need no decoding (codec.Untouched):
 	// most of a large cluster, in a repair of its Terminating pods. Only
@@ -128,6 +135,39 @@ func (s *Store) PlanPages(ctx context.Context, op Operation, fn func([]Change) e
 	})
 }
 
+// planWhole plans an edit or a create, sealed for writing, with the
+// paths `lifeboat edit --patch` and `lifeboat create` take.
+func (s *Store) planWhole(ctx context.Context, op Operation) (*Plan, error) {
+	plan := &Plan{Operation: op}
+	switch op.Action {
+	case CreateObjects:
+		created, err := s.PlanCreate(ctx, op.Objects, op.Query.Namespace, op.Now)
+		if err != nil {
+			return nil, err
+		}
+		plan.Changes, plan.Revision = created.Changes, created.Revision
+	case EditObject:
+		for _, name := range op.Query.Names {
+			src, err := s.ReadForEdit(ctx, KeyInfo{Resource: op.Query.Resource, Namespace: op.Query.namespace(), Name: name})
+			if err != nil {
+				return nil, err
+			}
+			edited, err := src.MergePatch(op.Patch)
+			if err != nil {
+				return nil, err
+			}
+			p, err := s.PlanEdit(src, edited, op.AllowFieldLoss)
+			if err != nil {
+				return nil, err
+			}
+			plan.Changes = append(plan.Changes, p.Changes...)
+			plan.Revision = max(plan.Revision, p.Revision)
+		}
+	}
+	s.sealAll(ctx, plan.Changes)
+	return plan, nil
+}
+
 // planChange applies edits to one item. A value that is malformed, encrypted
 // or of a kind the edits do not fit becomes a skip, never a write.
 func planChange(it Item, action Action, edits []codec.Edit) Change {
@@ -136,7 +176,7 @@ func planChange(it Item, action Action, edits []codec.Edit) Change {
 	case it.untouched:
 		return c
 	case it.DecodeErr != nil:
-		c.Skip = fmt.Errorf("%w (kube-apiserver cannot LIST %s while it is there: 'lifeboat quarantine %s' moves it out of the way)", it.DecodeErr, it.Resource, it.Key)
+		c.Skip = fmt.Errorf("%w (%s)", it.DecodeErr, it.UndecodableHint())
 		return c
 	case it.Encrypted() && action == DeleteObjects:
 		c.Skip = fmt.Errorf("%s: encrypted at rest (%s): not deleted, since undo could not put back what it cannot read: %s", it.KeyInfo, it.Object.Encryption, encryptedReason(it.Record))

@@ -1,16 +1,19 @@
 package etcdops
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
 )
 
-// planFile is the YAML a user writes for `lifeboat apply -f`.
-type planFile struct {
-	Operations []planOperation `json:"operations"`
-}
-
+// planOperation is one operation as a user writes it in a plan file for
+// `lifeboat apply -f`, under "operations:".
 type planOperation struct {
 	Action        Action   `json:"action"`
 	Resource      string   `json:"resource,omitempty"` // remove-finalizers only
@@ -23,58 +26,191 @@ type planOperation struct {
 	Keys          []string `json:"keys,omitempty"`
 	Effect        string   `json:"effect,omitempty"`
 	Finalizers    []string `json:"finalizers,omitempty"`
+	// edit: a JSON merge patch, written as YAML or JSON.
+	Patch          map[string]any `json:"patch,omitempty"`
+	AllowFieldLoss bool           `json:"allowFieldLoss,omitempty"`
+	// create: the manifests, as `kubectl get -o yaml` prints them.
+	Objects []map[string]any `json:"objects,omitempty"`
 }
+
+// actionFields are the fields each action takes besides action; anything
+// else set is a mistake.
+var actionFields = map[Action][]string{
+	UndeletePods:     {"names", "namespace", "allNamespaces", "selector", "node"},
+	UntaintNodes:     {"names", "all", "selector", "keys", "effect"},
+	UncordonNodes:    {"names", "all", "selector"},
+	RemoveFinalizers: {"resource", "names", "namespace", "allNamespaces", "selector", "finalizers"},
+	DeleteObjects:    {"resource", "names", "namespace"},
+	EditObject:       {"resource", "names", "namespace", "patch", "allowFieldLoss"},
+	CreateObjects:    {"objects", "namespace"},
+}
+
+// planFields maps each field of planOperation to its Go type, by the name
+// a plan spells it.
+var planFields = func() map[string]reflect.Type {
+	t := reflect.TypeFor[planOperation]()
+	m := make(map[string]reflect.Type, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		m[name] = t.Field(i).Type
+	}
+	return m
+}()
 
 // ParsePlanFile reads a plan and validates every operation in it; one bad
 // operation rejects the whole plan before anything is read from etcd.
 // Unknown fields and actions are errors, not ignored: a typo must not turn a
-// narrow repair into a broad one.
+// narrow repair into a broad one. An error names the operation (its index
+// and action), the field, and the field or action most likely meant.
 func ParsePlanFile(name string, data []byte) ([]Operation, error) {
-	var pf planFile
-	if err := yaml.UnmarshalStrict(data, &pf); err != nil {
-		return nil, usageErrorf("plan %s: %v", name, err)
+	js, err := yaml.YAMLToJSONStrict(data)
+	if err != nil {
+		return nil, usageErrorf("plan %s: not YAML: %s", name, strings.Join(strings.Fields(err.Error()), " "))
 	}
-	if len(pf.Operations) == 0 {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(js, &top); err != nil || top == nil {
+		return nil, usageErrorf("plan %s: expected a map with 'operations:', a list of {action: ...}", name)
+	}
+	for k := range top {
+		if k != "operations" {
+			return nil, usageErrorf("plan %s: unknown field %q at the top: %sa plan has only 'operations:'", name, k, didYouMean(k, []string{"operations"}))
+		}
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(top["operations"], &raw); err != nil {
+		return nil, usageErrorf("plan %s: operations must be a list of {action: ...}", name)
+	}
+	if len(raw) == 0 {
 		return nil, usageErrorf("plan %s: no operations (expected 'operations:' with a list of {action: ...})", name)
 	}
-	ops := make([]Operation, len(pf.Operations))
-	for i, po := range pf.Operations {
-		op, err := po.operation()
+	ops := make([]Operation, len(raw))
+	for i, r := range raw {
+		po, err := parsePlanOperation(r)
 		if err == nil {
-			err = op.Validate()
+			ops[i], err = po.operation()
+		}
+		if err == nil {
+			err = ops[i].Validate()
 		}
 		if err != nil {
-			return nil, usageErrorf("plan %s: operations[%d] (%s): %v", name, i, po.Action, err)
+			return nil, usageErrorf("plan %s: operations[%d] (%s): %v", name, i, orQuestion(string(po.Action)), err)
 		}
-		ops[i] = op
 	}
 	return ops, nil
 }
 
-func (po planOperation) operation() (Operation, error) {
-	// Which fields each action accepts; anything else set is a mistake.
-	allowed := map[Action][]string{
-		UndeletePods:     {"names", "namespace", "allNamespaces", "selector", "node"},
-		UntaintNodes:     {"names", "all", "selector", "keys", "effect"},
-		UncordonNodes:    {"names", "all", "selector"},
-		RemoveFinalizers: {"resource", "names", "namespace", "allNamespaces", "selector", "finalizers"},
+// parsePlanOperation decodes one operation a field at a time, so that an
+// error names the field and says what it should hold. The action is read
+// first: it says which fields are valid.
+func parsePlanOperation(raw json.RawMessage) (planOperation, error) {
+	var po planOperation
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+		return po, usageErrorf("an operation is a map such as {action: undelete-pods, namespace: shop}")
 	}
-	fields, ok := allowed[po.Action]
+	if a, ok := fields["action"]; ok {
+		if err := json.Unmarshal(a, &po.Action); err != nil {
+			return po, usageErrorf("field action must be a string such as %s", Actions[0])
+		}
+	}
+	valid, known := actionFields[po.Action]
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		typ, ok := planFields[k]
+		if !ok {
+			if !known {
+				all := slices.Sorted(maps.Keys(planFields))
+				return po, usageErrorf("unknown field %q: %san operation's fields are %s", k, didYouMean(k, all), strings.Join(all, ", "))
+			}
+			return po, usageErrorf("unknown field %q: %s%s takes %s", k, didYouMean(k, valid), po.Action, strings.Join(valid, ", "))
+		}
+		// One field alone: a type error is then about this field.
+		one, _ := json.Marshal(map[string]json.RawMessage{k: fields[k]})
+		dec := json.NewDecoder(bytes.NewReader(one))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&po); err != nil {
+			return po, usageErrorf("field %s must be %s, not %s", k, describeType(k, typ), describeJSON(fields[k]))
+		}
+	}
+	return po, nil
+}
+
+func describeType(field string, t reflect.Type) string {
+	switch {
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Map:
+		return fmt.Sprintf("a list of manifests, e.g. %s: [{apiVersion: v1, kind: ConfigMap, metadata: {name: a}}]", field)
+	case t.Kind() == reflect.Slice:
+		return fmt.Sprintf("a list, e.g. %s: [a, b] (for one: %s: [a])", field, field)
+	case t.Kind() == reflect.Map:
+		return fmt.Sprintf("a map, e.g. %s: {metadata: {labels: {team: sre}}}", field)
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	}
+	return "a string"
+}
+
+// describeJSON names what a YAML value turned into JSON is.
+func describeJSON(v json.RawMessage) string {
+	var x any
+	if json.Unmarshal(v, &x) != nil {
+		return "that"
+	}
+	switch x := x.(type) {
+	case string:
+		return fmt.Sprintf("the string %q", x)
+	case bool:
+		return fmt.Sprintf("%v", x)
+	case float64:
+		return fmt.Sprintf("the number %v", x)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a map"
+	}
+	return "empty"
+}
+
+func orQuestion(s string) string {
+	if s == "" {
+		return "no action"
+	}
+	return s
+}
+
+func (po planOperation) operation() (Operation, error) {
+	fields, ok := actionFields[po.Action]
 	if !ok {
-		return Operation{}, usageErrorf("unknown action %q: use one of %s", po.Action, actionList())
+		return Operation{}, usageErrorf("unknown action %q: %suse one of %s", po.Action, didYouMean(string(po.Action), actionNames()), actionList())
 	}
 	for field, set := range map[string]bool{
 		"resource": po.Resource != "", "names": len(po.Names) > 0, "namespace": po.Namespace != "",
 		"allNamespaces": po.AllNamespaces, "selector": po.Selector != "", "node": po.Node != "",
 		"all": po.All, "keys": len(po.Keys) > 0, "effect": po.Effect != "", "finalizers": len(po.Finalizers) > 0,
+		"patch": len(po.Patch) > 0, "allowFieldLoss": po.AllowFieldLoss, "objects": len(po.Objects) > 0,
 	} {
 		if set && !contains(fields, field) {
 			return Operation{}, usageErrorf("field %q does not apply to %s (it takes %s)", field, po.Action, strings.Join(fields, ", "))
 		}
 	}
-	resource := map[Action]string{UndeletePods: "pods", UntaintNodes: "nodes", UncordonNodes: "nodes", RemoveFinalizers: po.Resource}[po.Action]
+	if po.Action == CreateObjects {
+		return Operation{Action: CreateObjects, Objects: po.Objects, Query: Query{Namespace: po.Namespace}}, nil
+	}
+	resource := map[Action]string{UndeletePods: "pods", UntaintNodes: "nodes", UncordonNodes: "nodes"}[po.Action]
 	if resource == "" {
-		return Operation{}, usageErrorf("remove-finalizers needs resource: (e.g. pods, crontabs.stable.example.com)")
+		if resource = po.Resource; resource == "" {
+			return Operation{}, usageErrorf("%s needs resource: (e.g. pods, configmaps, crontabs.stable.example.com)", po.Action)
+		}
+	}
+	var patch []byte
+	if len(po.Patch) > 0 {
+		var err error
+		if patch, err = json.Marshal(po.Patch); err != nil {
+			return Operation{}, usageErrorf("patch: %v", err)
+		}
 	}
 	res, err := ResolveResource(resource)
 	if err != nil {
@@ -90,9 +226,11 @@ func (po planOperation) operation() (Operation, error) {
 			Resource: res, Names: po.Names, Namespace: po.Namespace, AllNamespaces: po.AllNamespaces,
 			Selector: sel, Node: po.Node,
 		},
-		AllNodes:    po.All,
-		TaintKeys:   po.Keys,
-		TaintEffect: po.Effect,
-		Finalizers:  po.Finalizers,
+		AllNodes:       po.All,
+		TaintKeys:      po.Keys,
+		TaintEffect:    po.Effect,
+		Finalizers:     po.Finalizers,
+		Patch:          patch,
+		AllowFieldLoss: po.AllowFieldLoss,
 	}, nil
 }

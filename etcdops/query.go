@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
@@ -34,6 +36,12 @@ func (it Item) Encrypted() bool {
 	return it.Object != nil && it.Object.Format == codec.FormatEncrypted
 }
 
+// UndecodableHint says, of an item whose value does not decode, what it
+// breaks and what to do about it.
+func (it Item) UndecodableHint() string {
+	return fmt.Sprintf("kube-apiserver cannot LIST %s while it is there: 'lifeboat quarantine %s' moves it out of the way", it.Resource, it.Key)
+}
+
 // Query selects objects of one resource the way kubectl does.
 type Query struct {
 	Resource      Resource
@@ -41,7 +49,10 @@ type Query struct {
 	AllNamespaces bool
 	Names         []string
 	Selector      labels.Selector // nil selects everything
-	Node          string          // pods only: spec.nodeName
+	// Fields selects by the fields kube-apiserver selects by (see
+	// ParseFieldSelector); nil selects everything.
+	Fields fields.Selector
+	Node   string // pods only: spec.nodeName
 	// Revision reads the objects as they were at this etcd revision (0:
 	// now): a write reads exactly what its preview showed.
 	Revision int64
@@ -59,8 +70,19 @@ func ParseSelector(s string) (labels.Selector, error) {
 	return sel, nil
 }
 
+// namespace is the one namespace the query reads, "" for every namespace
+// (or a cluster-scoped resource). A field selector metadata.namespace=NS
+// narrows every namespace to NS, as the apiserver's watch cache does.
 func (q Query) namespace() string {
-	if !q.Resource.Namespaced || q.AllNamespaces {
+	if !q.Resource.Namespaced {
+		return ""
+	}
+	if q.AllNamespaces {
+		if q.Fields != nil {
+			if ns, ok := q.Fields.RequiresExactMatch("metadata.namespace"); ok {
+				return ns
+			}
+		}
 		return ""
 	}
 	if q.Namespace == "" {
@@ -113,37 +135,8 @@ func (s *Store) listPages(ctx context.Context, q Query, untouched func(*Item) bo
 		return 0, err
 	}
 	ns := q.namespace()
-	// selected parses a key and says whether the query wants it; keep
-	// applies the selectors that need the decoded object.
-	selected := func(key string) (KeyInfo, bool) {
-		info, ok := s.layout.Parse(key)
-		if !ok || (ns != "" && info.Namespace != ns) || (len(q.Names) > 0 && !contains(q.Names, info.Name)) {
-			return info, false
-		}
-		// Keep the resolved resource (kind, short names): Parse only knows
-		// what the key says.
-		if info.Resource.StoragePath == q.Resource.StoragePath {
-			info.Resource = q.Resource
-		}
-		return info, true
-	}
-	keep := func(item *Item) bool {
-		switch {
-		case item.untouched:
-			return true
-		case item.DecodeErr != nil:
-			item.Object = nil
-			item.DecodeErr = fmt.Errorf("%s: %w", item.KeyInfo, item.DecodeErr)
-			return true
-		case item.Encrypted():
-			return true
-		case q.Selector != nil && !q.Selector.Matches(labels.Set(item.Object.Meta.Labels)):
-			return false
-		case q.Node != "" && PodNode(item.Object) != q.Node:
-			return false
-		}
-		return true
-	}
+	selected := func(key string) (KeyInfo, bool) { return q.selectKey(s.layout, ns, key) }
+	keep := q.keep
 	emit := func(items []Item) error {
 		parallel.For(len(items), func(i int) {
 			it := &items[i]
@@ -207,6 +200,78 @@ func (s *Store) listPages(ctx context.Context, q Query, untouched func(*Item) bo
 	})
 }
 
+// Names lists the names of the objects q selects by their keys alone
+// (namespace and names: label and field selectors need the values),
+// reading keys only, in key order: what shell completion offers. A name
+// found in several namespaces is listed once.
+func (s *Store) Names(ctx context.Context, q Query) ([]string, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	ns := q.namespace()
+	prefix := s.layout.ResourcePrefix(q.Resource)
+	if ns != "" {
+		prefix = s.layout.NamespacePrefix(q.Resource, ns)
+	}
+	var names []string
+	seen := map[string]bool{}
+	_, err := s.scanPagesAt(ctx, prefix, 0, func(page []*mvccpb.KeyValue) error {
+		for _, kv := range page {
+			if info, ok := q.selectKey(s.layout, ns, string(kv.Key)); ok && !seen[info.Name] {
+				seen[info.Name] = true
+				names = append(names, info.Name)
+			}
+		}
+		return nil
+	}, clientv3.WithKeysOnly())
+	return names, err
+}
+
+// Filtered says whether the query selects by what only a decoded object
+// says (labels, fields, node): an item that does not decode cannot be
+// matched, so it is not known whether the query wants it.
+func (q Query) Filtered() bool {
+	return q.Selector != nil || q.Fields != nil || q.Node != ""
+}
+
+// selectKey parses a key and says whether the query wants it, by what the
+// key says (namespace ns, "" for every one, and names).
+func (q Query) selectKey(layout Layout, ns, key string) (KeyInfo, bool) {
+	info, ok := layout.Parse(key)
+	if !ok || (ns != "" && info.Namespace != ns) || (len(q.Names) > 0 && !contains(q.Names, info.Name)) {
+		return info, false
+	}
+	// Keep the resolved resource (kind, short names): Parse only knows
+	// what the key says.
+	if info.Resource.StoragePath == q.Resource.StoragePath {
+		info.Resource = q.Resource
+	}
+	return info, true
+}
+
+// keep applies the selectors that need the decoded object. Items that do
+// not decode, and encrypted ones, are kept, flagged: the user must hear
+// about them.
+func (q Query) keep(item *Item) bool {
+	switch {
+	case item.untouched:
+		return true
+	case item.DecodeErr != nil:
+		item.Object = nil
+		item.DecodeErr = fmt.Errorf("%s: %w", item.KeyInfo, item.DecodeErr)
+		return true
+	case item.Encrypted():
+		return true
+	case q.Selector != nil && !q.Selector.Matches(labels.Set(item.Object.Meta.Labels)):
+		return false
+	case q.Fields != nil && !q.Fields.Matches(fieldSet(item.KeyInfo, item.Object)):
+		return false
+	case q.Node != "" && PodNode(item.Object) != q.Node:
+		return false
+	}
+	return true
+}
+
 // Count is how many keys the query's list would read (before selectors on
 // the decoded object), with one count-only range, as kube-apiserver counts
 // the objects of a resource.
@@ -256,4 +321,14 @@ func PodNode(obj *codec.Object) string {
 		return pod.Spec.NodeName
 	}
 	return obj.NestedString("spec", "nodeName")
+}
+
+// DeletionRequested is when a deletion was asked for: the apiserver stores
+// deletionTimestamp as that moment plus the grace period (the time the
+// object may be removed), which lies in the future during the grace period.
+func DeletionRequested(deletionTimestamp time.Time, gracePeriodSeconds *int64) time.Time {
+	if gracePeriodSeconds == nil {
+		return deletionTimestamp
+	}
+	return deletionTimestamp.Add(-time.Duration(*gracePeriodSeconds) * time.Second)
 }

@@ -115,13 +115,36 @@ func (s *Store) Scan(ctx context.Context, keyPrefix string, fn func(Record) erro
 	})
 }
 
+// ScanItems is Scan a page of items at a time: each decoded (on every core)
+// when it can be, its KeyInfo parsed when its key names an object. It is
+// what `lifeboat ls` and the TUI's :keys show of raw keys.
+func (s *Store) ScanItems(ctx context.Context, keyPrefix string, fn func([]Item) error) (int64, error) {
+	return s.scanPages(ctx, keyPrefix, func(kvs []*mvccpb.KeyValue) error {
+		for len(kvs) > 0 {
+			chunk := kvs[:min(ScanPageSize, len(kvs))]
+			kvs = kvs[len(chunk):]
+			page := make([]Item, len(chunk))
+			for i, kv := range chunk {
+				page[i] = Item{Record: recordOf(kv)}
+				page[i].KeyInfo, _ = s.layout.Parse(page[i].Key)
+			}
+			s.decodeAll(ctx, page)
+			if err := fn(page); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // scanPages is Scan a page at a time.
 func (s *Store) scanPages(ctx context.Context, keyPrefix string, fn func([]*mvccpb.KeyValue) error) (int64, error) {
 	return s.scanPagesAt(ctx, keyPrefix, 0, fn)
 }
 
-// scanPagesAt is scanPages at revision rev (0: now).
-func (s *Store) scanPagesAt(ctx context.Context, keyPrefix string, rev int64, fn func([]*mvccpb.KeyValue) error) (int64, error) {
+// scanPagesAt is scanPages at revision rev (0: now), each range with the
+// options extra (clientv3.WithKeysOnly) too.
+func (s *Store) scanPagesAt(ctx context.Context, keyPrefix string, rev int64, fn func([]*mvccpb.KeyValue) error, extra ...clientv3.OpOption) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// kine (k3s) serves a range as a listing of the "directory" its range
@@ -137,7 +160,7 @@ func (s *Store) scanPagesAt(ctx context.Context, keyPrefix string, rev int64, fn
 	fetch := func(key string, rev int64, limit int64) <-chan scanPage {
 		ch := make(chan scanPage, 1)
 		go func() {
-			opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(limit)}
+			opts := append([]clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(limit)}, extra...)
 			if rev > 0 {
 				opts = append(opts, clientv3.WithRev(rev))
 			}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/lifeboat-k8s/lifeboat/internal/suggest"
 )
 
 // Resource is a kind of object as kubectl names it, and where the apiserver
@@ -167,7 +169,7 @@ func ResolveResource(arg string) (Resource, error) {
 		}
 	}
 	if !qualified {
-		return Resource{}, usageErrorf("unknown resource %q: use kubectl's name (pods, nodes, svc, cm, ...) or <plural>.<group> for a custom resource", arg)
+		return Resource{}, usageErrorf("unknown resource %q: %suse kubectl's name (pods, nodes, svc, cm, ...) or <plural>.<group> for a custom resource", arg, didYouMean(name, resourceNames(builtinResources)))
 	}
 	return Resource{
 		Name:        name,
@@ -176,6 +178,28 @@ func ResolveResource(arg string) (Resource, error) {
 		StoragePath: group + "/" + name,
 		Custom:      true,
 	}, nil
+}
+
+// didYouMean is "did you mean X? " when X, one of names, is a small typo
+// away from typed, else "".
+func didYouMean(typed string, names []string) string {
+	if near := suggest.Closest(typed, names); near != "" {
+		return "did you mean " + near + "? "
+	}
+	return ""
+}
+
+// resourceNames are the names each of list may be given by.
+func resourceNames(list []Resource) []string {
+	var names []string
+	for _, r := range list {
+		names = append(names, r.Name, r.Singular)
+		names = append(names, r.ShortNames...)
+		if r.Custom {
+			names = append(names, r.String())
+		}
+	}
+	return names
 }
 
 // MustResolveResource resolves a resource name written in lifeboat's own

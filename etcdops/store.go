@@ -65,6 +65,8 @@ type Store struct {
 	// crypt is kube-apiserver's encryption at rest; nil without
 	// --encryption-config.
 	crypt *Encryption
+	// tls says why TLS fails, when it does.
+	tls tlsTarget
 	// snapshot is the file a store opened by OpenSnapshot reads; "" for
 	// a live etcd.
 	snapshot string
@@ -96,19 +98,20 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		user, password = name, pass
 	}
 	clientCfg.Username, clientCfg.Password = user, password
+	target := tlsTarget{cacert: cfg.CACert, cert: cfg.Cert, key: cfg.Key}
 	if cfg.CACert != "" || cfg.Cert != "" || cfg.Key != "" {
 		tlsCfg, err := tlsConfig(cfg)
 		if err != nil {
 			return nil, err
 		}
-		clientCfg.TLS = tlsCfg
+		clientCfg.TLS, target.config = tlsCfg, tlsCfg
 	}
 	cli, err := clientv3.New(clientCfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to etcd %s: %w", strings.Join(cfg.Endpoints, ","), err)
 	}
 	s := NewStore(cli, cfg.Prefix, cfg.ReadOnly)
-	s.endpoints = cfg.Endpoints
+	s.endpoints, s.tls = cfg.Endpoints, target
 	if cfg.EncryptionConfig != "" {
 		if s.crypt, err = LoadEncryption(ctx, cfg.EncryptionConfig); err != nil {
 			cli.Close()
@@ -145,6 +148,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if !reachable {
 		cli.Close()
+		if why := target.reason(ctx, cfg.Endpoints); why != nil {
+			return nil, why
+		}
 		return nil, fmt.Errorf("etcd %s unreachable within %s: %v (check --endpoints, TLS flags and that etcd is running)",
 			strings.Join(cfg.Endpoints, ","), cfg.DialTimeout, lastErr)
 	}
@@ -188,8 +194,13 @@ func (s *Store) requestContext(ctx context.Context) (context.Context, context.Ca
 }
 
 // describe turns a request that ran out of time into an error that names
-// the endpoint and says what to check.
+// the endpoint and says what to check: why TLS fails, when it does.
 func (s *Store) describe(err error) error {
+	if code := status.Code(err); code == codes.Unavailable || code == codes.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded) {
+		if why := s.tls.reason(context.Background(), s.endpoints); why != nil {
+			return why
+		}
+	}
 	if errors.Is(err, context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded {
 		return fmt.Errorf("etcd %s did not answer within %s (stalled, overloaded or gone; check it with 'etcdctl endpoint status', raise --command-timeout): %w",
 			strings.Join(s.endpoints, ","), s.timeout, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/lifeboat-k8s/lifeboat/codec"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -16,6 +17,9 @@ type WatchEvent struct {
 	// (the revision of the delete) are set.
 	Record  Record
 	Deleted bool
+	// Prev is the key as it was before the event (etcd's prev_kv), nil
+	// when the event created it or etcd no longer had it.
+	Prev *Record
 	// Revision is the etcd revision of the response that carried the event:
 	// the cluster revision the watcher has caught up to.
 	Revision int64
@@ -74,6 +78,10 @@ func (s *Store) Watch(ctx context.Context, keyPrefix string, fromRevision int64)
 					we.Deleted = true
 					we.Record = Record{Key: string(ev.Kv.Key), ModRevision: ev.Kv.ModRevision}
 				}
+				if ev.PrevKv != nil {
+					prev := s.record(ctx, ev.PrevKv)
+					we.Prev = &prev
+				}
 				if !send(we) {
 					return
 				}
@@ -85,6 +93,92 @@ func (s *Store) Watch(ctx context.Context, keyPrefix string, fromRevision int64)
 		// The client closes the channel when ctx ends or the client closes.
 		if ctx.Err() == nil {
 			send(WatchEvent{Err: fmt.Errorf("watch %s: etcd closed the watch (unreachable or no leader)", keyPrefix)})
+		}
+	}()
+	return out
+}
+
+// ItemEventType is what happened to an object, in the words of a
+// Kubernetes watch.
+type ItemEventType string
+
+const (
+	Added    ItemEventType = "ADDED"
+	Modified ItemEventType = "MODIFIED"
+	Deleted  ItemEventType = "DELETED"
+)
+
+// ItemEvent is one change to an object a query selects, or the error that
+// ended the watch.
+type ItemEvent struct {
+	Type ItemEventType
+	// Item is the object as written; for DELETED, as it was last (its
+	// ModRevision is the revision of the delete).
+	Item     Item
+	Revision int64
+	Err      error
+}
+
+// WatchItems follows the objects q selects from fromRevision on (0: now),
+// as a Kubernetes watch with the same selectors delivers them: an object
+// that starts to match is ADDED, one that stops matching (its labels
+// changed) is DELETED, as kube-apiserver's watch cache filters events.
+// Values that do not decode are delivered with DecodeErr set, as List
+// delivers them. The channel closes when ctx is done or after an event
+// with Err set. It never writes.
+func (s *Store) WatchItems(ctx context.Context, q Query, fromRevision int64) <-chan ItemEvent {
+	out := make(chan ItemEvent, 64)
+	if err := q.Validate(); err != nil {
+		out <- ItemEvent{Err: err}
+		close(out)
+		return out
+	}
+	ns := q.namespace()
+	prefix := s.layout.ResourcePrefix(q.Resource)
+	if ns != "" {
+		prefix = s.layout.NamespacePrefix(q.Resource, ns)
+	}
+	// item decodes a record the query's key selection wants and says
+	// whether the query keeps it.
+	item := func(rec *Record) (Item, bool) {
+		if rec == nil {
+			return Item{}, false
+		}
+		info, ok := q.selectKey(s.layout, ns, rec.Key)
+		if !ok {
+			return Item{}, false
+		}
+		it := Item{Record: *rec, KeyInfo: info}
+		it.Object, it.DecodeErr = codec.Decode(it.Value)
+		return it, q.keep(&it)
+	}
+	go func() {
+		defer close(out)
+		for ev := range s.Watch(ctx, prefix, fromRevision) {
+			ie := ItemEvent{Revision: ev.Revision, Err: ev.Err}
+			if ev.Err == nil {
+				prev, wasIn := item(ev.Prev)
+				cur, isIn := Item{}, false
+				if !ev.Deleted {
+					cur, isIn = item(&ev.Record)
+				}
+				switch {
+				case isIn && wasIn:
+					ie.Type, ie.Item = Modified, cur
+				case isIn:
+					ie.Type, ie.Item = Added, cur
+				case wasIn:
+					prev.ModRevision = ev.Record.ModRevision
+					ie.Type, ie.Item = Deleted, prev
+				default:
+					continue
+				}
+			}
+			select {
+			case out <- ie:
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 	return out

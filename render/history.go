@@ -27,7 +27,7 @@ func History(h *etcdops.History, showSecrets, color bool) string {
 		fmt.Fprintf(&b, "\nREVISION %d  %s%s\n", v.ModRevision, v.Event(prev), when(v))
 		diff, err := v.Diff(h.KeyInfo.String(), prev, showSecrets)
 		if err != nil {
-			fmt.Fprintf(&b, "(cannot show it: %s)\n", Safe(strings.Join(strings.Fields(err.Error()), " ")))
+			fmt.Fprintf(&b, "(cannot show it: %s)\n", Line(err.Error()))
 			continue
 		}
 		// Escape what etcd holds first: the colours are lifeboat's.

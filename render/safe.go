@@ -31,6 +31,14 @@ func Safe(s string) string {
 	return b.String()
 }
 
+// Line is s on one line and terminal-safe: each run of white space,
+// newlines included, becomes one space, then Safe escapes what is left.
+// It is what a warning, a skip line, an error or a status line prints of
+// an error or any text that may carry a key, a name or a value.
+func Line(s string) string {
+	return Safe(strings.Join(strings.Fields(s), " "))
+}
+
 func needsEscape(s string) bool {
 	for _, r := range s {
 		if unsafeRune(r) || r == unicode.ReplacementChar {

@@ -11,7 +11,6 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/render"
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/yaml"
 )
 
 // Every etcd read or write happens in one of these tea.Cmds; Update only
@@ -171,13 +170,13 @@ func yamlCmd(it etcdops.Item, opts yamlOptions) tea.Cmd {
 		}
 		switch {
 		case it.DecodeErr != nil:
-			d.content = styleBad.Render("This value cannot be decoded:") + "\n\n" + it.DecodeErr.Error() +
+			d.content = styleBad.Render("This value cannot be decoded:") + "\n\n" + render.Line(it.DecodeErr.Error()) +
 				"\n\nA kube-apiserver cannot LIST " + it.Resource.String() + " while it is there. Press r for the raw key facts."
 		default:
 			out, managed, err := objectYAML(it, opts)
 			d.managed = managed
 			if err != nil {
-				d.content = styleBad.Render(err.Error())
+				d.content = styleBad.Render(render.Line(err.Error()))
 			} else {
 				d.content = string(out)
 			}
@@ -195,9 +194,10 @@ func yamlCmd(it etcdops.Item, opts yamlOptions) tea.Cmd {
 	}
 }
 
-// objectYAML is the object as `kubectl get -o yaml` shows it:
-// metadata.managedFields left out unless asked for. managed says whether
-// the object has them.
+// objectYAML is the object as `lifeboat get -o yaml` prints it (what etcd
+// holds that could drive the terminal escaped: render.YAML), and as
+// `kubectl get -o yaml` shows it: metadata.managedFields left out unless
+// asked for. managed says whether the object has them.
 func objectYAML(it etcdops.Item, opts yamlOptions) (out []byte, managed bool, err error) {
 	obj, err := it.Object.Render(codec.RenderOptions{ResourceVersion: it.ModRevision, ShowSecrets: opts.showSecrets})
 	if err != nil {
@@ -209,7 +209,7 @@ func objectYAML(it etcdops.Item, opts yamlOptions) (out []byte, managed bool, er
 			delete(md, "managedFields")
 		}
 	}
-	out, err = yaml.Marshal(obj)
+	out, err = render.YAML(obj)
 	if err != nil {
 		return nil, managed, fmt.Errorf("yaml %s %s: %w", it.Object.APIVersion, it.Object.Kind, err)
 	}
@@ -218,7 +218,7 @@ func objectYAML(it etcdops.Item, opts yamlOptions) (out []byte, managed bool, er
 
 func rawFacts(it etcdops.Item) string {
 	var b strings.Builder
-	row := func(k, v string) { fmt.Fprintf(&b, "%-18s %s\n", k+":", v) }
+	row := func(k, v string) { fmt.Fprintf(&b, "%-18s %s\n", k+":", render.Safe(v)) }
 	row("key", it.Key)
 	if it.Name != "" {
 		row("resource", it.Resource.String())
@@ -227,8 +227,9 @@ func rawFacts(it etcdops.Item) string {
 		}
 		row("name", it.Name)
 	}
-	row("format", string(codec.DetectFormat(it.Value)))
-	row("size", fmt.Sprintf("%d bytes", len(it.Value)))
+	facts := render.KeyFactsOf(it)
+	row("format", facts.Format)
+	row("size", fmt.Sprintf("%d bytes", facts.Size))
 	row("mod_revision", fmt.Sprintf("%d (the object's resourceVersion)", it.ModRevision))
 	row("create_revision", fmt.Sprint(it.CreateRevision))
 	row("version", fmt.Sprintf("%d (writes since created)", it.Version))
@@ -239,7 +240,7 @@ func rawFacts(it etcdops.Item) string {
 	}
 	switch {
 	case it.DecodeErr != nil:
-		row("decode", styleBad.Render("malformed: "+it.DecodeErr.Error()))
+		fmt.Fprintf(&b, "%-18s %s\n", "decode:", styleBad.Render("malformed: "+render.Line(it.DecodeErr.Error())))
 		row("first bytes", fmt.Sprintf("%q", head(it.Value, 48)))
 	case it.Object != nil:
 		if it.Object.Encryption != nil {

@@ -98,7 +98,7 @@ func describeText(d *etcdops.Description, now time.Time) string {
 	field("Key", render.Safe(it.Key))
 	switch {
 	case it.DecodeErr != nil:
-		field("Value", styleBad.Render("cannot be decoded: "+render.Safe(oneLine(it.DecodeErr.Error()))))
+		field("Value", styleBad.Render("cannot be decoded: "+render.Line(it.DecodeErr.Error())))
 	case it.Encrypted():
 		field("Value", "encrypted at rest ("+render.Safe(it.Object.Encryption.String())+"): lifeboat has no key to read it")
 	default:
@@ -109,7 +109,7 @@ func describeText(d *etcdops.Description, now time.Time) string {
 		b.WriteString("\n" + styleTitle.Render("Conditions:") + "\n")
 		rows := [][]string{{"TYPE", "STATUS", "REASON", "SINCE", "MESSAGE"}}
 		for _, c := range d.Conditions {
-			rows = append(rows, []string{c.Type, c.Status, c.Reason, ago(c.LastTransition, now), oneLine(c.Message)})
+			rows = append(rows, []string{c.Type, c.Status, c.Reason, render.Ago(c.LastTransition, now), oneLine(c.Message)})
 		}
 		writeTable(&b, rows)
 	}
@@ -123,9 +123,9 @@ func describeText(d *etcdops.Description, now time.Time) string {
 		for _, t := range d.Node.Spec.Taints {
 			added := ""
 			if t.TimeAdded != nil {
-				added = ago(t.TimeAdded.Time, now)
+				added = render.Ago(t.TimeAdded.Time, now)
 			}
-			rows = append(rows, []string{etcdops.TaintString(t), added, taintEffect(t)})
+			rows = append(rows, []string{t.ToString(), added, taintEffect(t)})
 		}
 		writeTable(&b, rows)
 	}
@@ -143,7 +143,7 @@ func describeText(d *etcdops.Description, now time.Time) string {
 	b.WriteString("\n")
 	rows := [][]string{{"TYPE", "REASON", "AGE", "FROM", "MESSAGE"}}
 	for _, e := range d.Events {
-		age := ago(etcdops.EventTime(e), now)
+		age := render.Ago(etcdops.EventTime(e), now)
 		if e.Count > 1 {
 			age += fmt.Sprintf(" (x%d)", e.Count)
 		}
@@ -163,7 +163,7 @@ func objectFields(field func(name, value string), d *etcdops.Description, now ti
 	meta := obj.Meta
 	field("Kind", render.Safe(obj.Kind+" ("+obj.APIVersion+")"))
 	if !meta.CreationTimestamp.IsZero() {
-		field("Created", meta.CreationTimestamp.UTC().Format(time.RFC3339)+" ("+ago(meta.CreationTimestamp.Time, now)+")")
+		field("Created", meta.CreationTimestamp.UTC().Format(time.RFC3339)+" ("+render.Ago(meta.CreationTimestamp.Time, now)+")")
 	}
 	if len(meta.Labels) > 0 {
 		var labels []string
@@ -178,7 +178,7 @@ func objectFields(field func(name, value string), d *etcdops.Description, now ti
 		if s := meta.DeletionGracePeriodSeconds; s != nil {
 			grace = fmt.Sprintf(", grace %ds", *s)
 		}
-		field("Deleting", styleWarn.Render(fmt.Sprintf("since %s (%s)%s", ts.UTC().Format(time.RFC3339), ago(ts.Time, now), grace)))
+		field("Deleting", styleWarn.Render(fmt.Sprintf("since %s (%s)%s", ts.UTC().Format(time.RFC3339), render.Ago(ts.Time, now), grace)))
 	}
 	if len(meta.Finalizers) > 0 {
 		field("Finalizers", render.Safe(strings.Join(meta.Finalizers, ", ")))

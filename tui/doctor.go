@@ -153,7 +153,7 @@ func (d *doctorScreen) jumpTo(f etcdops.Finding) tea.Cmd {
 		m.list.rebuild(m.now(), m.bodyWidth())
 	}
 	if len(f.Fix) > 0 {
-		m.setStatus(false, "fix: %s", render.Safe(f.Fix[0]))
+		m.setStatus(false, "fix: %s", f.Fix[0])
 	}
 	return cmd
 }
@@ -175,7 +175,7 @@ func (d *doctorScreen) title() string {
 
 func (d *doctorScreen) body() string {
 	if d.err != nil {
-		return styleBad.Render(oneLine(d.err.Error()))
+		return styleBad.Render(render.Line(d.err.Error()))
 	}
 	if d.diagnosis == nil {
 		return styleMuted.Render("reading etcd…")

@@ -50,6 +50,9 @@ type harnessOptions struct {
 	height   int
 	// stall puts a StallProxy between the TUI and etcd (harness.stall).
 	stall bool
+	// encryptionConfig is kube-apiserver's EncryptionConfiguration for the
+	// store (--encryption-config).
+	encryptionConfig string
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
@@ -69,6 +72,14 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { store.Close() })
+	}
+	if o.encryptionConfig != "" {
+		crypt, err := etcdops.LoadEncryption(context.Background(), o.encryptionConfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		store.UseEncryption(crypt)
+		t.Cleanup(crypt.Close)
 	}
 	h := &harness{t: t, cli: cli, store: store, msgs: make(chan tea.Msg, 4096),
 		journal: filepath.Join(t.TempDir(), "session.jsonl"), stall: proxy, server: srv}
@@ -305,6 +316,16 @@ func (h *harness) visibleRow(pos int) *row {
 		h.t.Fatalf("no row %d of %d:\n%s", pos, len(h.m.list.visible), h.screen())
 	}
 	return h.m.list.items[h.m.list.visible[pos]]
+}
+
+// lookup reads a key's object from etcd; found is false when it is absent.
+func (h *harness) lookup(key string) (etcdops.Item, bool) {
+	h.t.Helper()
+	it, found, err := h.store.GetItem(context.Background(), key)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return it, found
 }
 
 // object reads a row's object from etcd: the rows keep none.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 	"k8s.io/apimachinery/pkg/util/duration"
 )
 
@@ -69,7 +70,7 @@ func (m *Model) headerView() string {
 	case m.etcd.err != nil:
 		// The reason last: it is long, and what matters at 80 columns is
 		// what the operator can do.
-		line4 = styleBadBold.Render("nothing can be written") + styleMuted.Render(" · retrying every 2s · ") + styleBad.Render(oneLine(m.etcd.err.Error()))
+		line4 = styleBadBold.Render("nothing can be written") + styleMuted.Render(" · retrying every 2s · ") + styleBad.Render(render.Line(m.etcd.err.Error()))
 	case m.headerOK && cm.Alive(m.now()):
 		line4 = styleBadBold.Render("⚠ kube-controller-manager is running: it re-taints nodes and evicts pods again. Stop it first.")
 	case m.readOnly:
@@ -106,7 +107,7 @@ func leaseView(name string, st etcdops.LeaseStatus, now time.Time) string {
 		age = duration.HumanDuration(st.Age(now))
 	}
 	if st.Alive(now) {
-		return fmt.Sprintf("%s %s %s", label, styleValue.Render(holder), styleGood.Render(age+" alive"))
+		return fmt.Sprintf("%s %s %s", label, styleValue.Render(render.Safe(holder)), styleGood.Render(age+" alive"))
 	}
-	return fmt.Sprintf("%s %s %s", label, holder, styleBadBold.Render(age+" STALE"))
+	return fmt.Sprintf("%s %s %s", label, render.Safe(holder), styleBadBold.Render(age+" STALE"))
 }

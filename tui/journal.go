@@ -181,7 +181,7 @@ func (j *journalScreen) body() string {
 	}
 	body := j.table.View()
 	if j.file != nil && j.file.Torn != nil {
-		body = styleWarn.Render(oneLine(j.file.Torn.Error())) + "\n" + body
+		body = styleWarn.Render(render.Line(j.file.Torn.Error())) + "\n" + body
 	}
 	return body
 }

@@ -8,6 +8,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
 // The TUI's data comes from etcd watches, and a watch whose etcd stopped
@@ -141,7 +142,7 @@ func (m *Model) ioError(err error) string {
 	if m.cancelledByOutage(err) {
 		return "etcd unreachable: nothing done"
 	}
-	return oneLine(err.Error())
+	return render.Line(err.Error())
 }
 
 // cancelledByOutage says whether err ended a read or a plan because etcd

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
 // Options configure the TUI.
@@ -272,8 +273,10 @@ func (m *Model) backToList() {
 	m.stack = nil
 }
 
+// setStatus sets the status line. Its text often carries keys, names or
+// errors about values: render.Line makes it one terminal-safe line.
 func (m *Model) setStatus(bad bool, format string, args ...any) {
-	m.status, m.statusBad = fmt.Sprintf(format, args...), bad
+	m.status, m.statusBad = render.Line(fmt.Sprintf(format, args...)), bad
 }
 
 // runCommand handles ":<what>".

@@ -43,7 +43,7 @@ func (p *previewState) preview(ctx context.Context, b *etcdops.Batch) error {
 			if etcdops.IsConflict(c.Skip) {
 				label = "CONFLICT"
 			}
-			fmt.Fprintf(&notes, "%s %s\n\n", styleBadBold.Render(label+":"), render.Safe(oneLine(c.Skip.Error())))
+			fmt.Fprintf(&notes, "%s %s\n\n", styleBadBold.Render(label+":"), render.Line(c.Skip.Error()))
 		case !c.Changed():
 			if unchanged++; unchanged <= previewLimit {
 				fmt.Fprintf(&notes, "%s %s: already fine, nothing to write\n\n", styleMuted.Render("unchanged:"), render.Safe(c.KeyInfo.String()))
@@ -74,7 +74,7 @@ func (p *previewState) preview(ctx context.Context, b *etcdops.Batch) error {
 				names = append(names[:10:10], fmt.Sprintf("… and %d more", g.Count-10))
 			}
 			fmt.Fprintf(&out, "%s %s\n%s\n", styleWarn.Render(fmt.Sprintf("%d %s:", g.Count, g.Example.Resource)),
-				strings.Join(g.Shape, ", "), styleMuted.Render(render.Safe(strings.Join(names, " "))))
+				render.Line(strings.Join(g.Shape, ", ")), styleMuted.Render(render.Safe(strings.Join(names, " "))))
 			if err := show(&g.Example); err != nil {
 				return err
 			}
@@ -128,7 +128,7 @@ func (p *previewState) head(w int, endpoint string) string {
 	}
 	wrap := lipgloss.NewStyle().Width(max(w, 20))
 	for _, warning := range p.warnings {
-		lines = append(lines, wrap.Render(styleBadBold.Render("warning: ")+styleBad.Render(warning)))
+		lines = append(lines, wrap.Render(styleBadBold.Render("warning: ")+styleBad.Render(render.Line(warning))))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -298,17 +298,17 @@ func (p *previewScreen) applied(msg applyDoneMsg) tea.Cmd {
 			fmt.Fprintf(&b, "%s %s: %s, resourceVersion %d -> %d%s\n", styleGood.Render("✓"), what, o.action, r.OldRevision, r.NewRevision, note)
 		case r.Conflict || etcdops.IsConflict(r.Err):
 			s.conflicts++
-			fmt.Fprintf(&b, "%s %s: %s\n", styleBadBold.Render("CONFLICT"), what, render.Safe(oneLine(r.Err.Error())))
+			fmt.Fprintf(&b, "%s %s: %s\n", styleBadBold.Render("CONFLICT"), what, render.Line(r.Err.Error()))
 		case r.Err != nil:
 			s.errors++
-			fmt.Fprintf(&b, "%s %s: %s\n", styleBad.Render("not done"), what, render.Safe(oneLine(r.Err.Error())))
+			fmt.Fprintf(&b, "%s %s: %s\n", styleBad.Render("not done"), what, render.Line(r.Err.Error()))
 		default:
 			s.unchanged++
 			fmt.Fprintf(&b, "%s %s: unchanged\n", styleMuted.Render("="), what)
 		}
 	}
 	if msg.err != nil {
-		fmt.Fprintf(&b, "\n%s %s\n", styleBadBold.Render("stopped:"), oneLine(msg.err.Error()))
+		fmt.Fprintf(&b, "\n%s %s\n", styleBadBold.Render("stopped:"), render.Line(msg.err.Error()))
 	}
 	if m.sessionJournal != nil {
 		fmt.Fprintf(&b, "\nJournal: %s\nUndo: press ctrl+j (or :journal), then u (one entry) or U (all); or run: lifeboat undo %s\n", m.sessionJournal.Path(), m.sessionJournal.Path())

@@ -1,14 +1,13 @@
 package tui
 
 import (
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unique"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -51,7 +50,7 @@ type nodeFacts struct {
 func rowSummarizer(res etcdops.Resource, now func() time.Time) func(etcdops.Item) *row {
 	return func(it etcdops.Item) *row {
 		r := &row{key: it.Key, namespace: intern(it.Namespace), name: it.Name, modRevision: it.ModRevision, malformed: it.DecodeErr != nil}
-		r.cells = etcdops.Row(res, it, true, now())
+		r.cells = render.Row(res, it, render.TableOptions{AllNamespaces: true, Compact: true}, now())
 		if it.Object != nil && !it.Encrypted() {
 			r.labels = newLabelSet(it.Object.Meta.Labels)
 		}
@@ -63,7 +62,7 @@ func rowSummarizer(res etcdops.Resource, now func() time.Time) func(etcdops.Item
 			}
 		}
 		switch {
-		case etcdops.ItemProblem(it) != "":
+		case render.ItemProblem(it) != "":
 		case res.Name == "pods":
 			if ts := it.Object.Meta.DeletionTimestamp; ts != nil {
 				r.terminating = true
@@ -71,7 +70,7 @@ func rowSummarizer(res etcdops.Resource, now func() time.Time) func(etcdops.Item
 				r.cells[agingCell(res)] = ""
 			}
 		case res.Name == "nodes":
-			if n, ok := it.Object.Typed.(*corev1.Node); ok {
+			if n, ok := it.Object.AsTyped().(*corev1.Node); ok {
 				r.node = &nodeFacts{ready: nodeReady(n), tainted: len(repairableTaints(n)) > 0, cordoned: n.Spec.Unschedulable}
 			}
 		case r.lease != nil:
@@ -86,21 +85,10 @@ func rowSummarizer(res etcdops.Resource, now func() time.Time) func(etcdops.Item
 // keyRowSummarizer is the summary of a raw key (:keys).
 func keyRowSummarizer(it etcdops.Item) *row {
 	r := &row{key: it.Key, namespace: intern(it.Namespace), name: it.Name, modRevision: it.ModRevision, malformed: it.DecodeErr != nil}
-	kind, format := "", "malformed"
-	switch {
-	case it.DecodeErr != nil:
-		kind = "<malformed>"
-	case it.Encrypted():
-		kind, format = "<"+it.Object.Encryption.String()+">", string(it.Object.Format)
-	default:
-		kind, format = it.Object.Kind, string(it.Object.Format)
+	if it.DecodeErr == nil && !it.Encrypted() {
 		r.labels = newLabelSet(it.Object.Meta.Labels)
 	}
-	lease := "-"
-	if it.Lease != 0 {
-		lease = fmt.Sprintf("%x", it.Lease)
-	}
-	r.cells = []string{it.Key, kind, format, strconv.Itoa(len(it.Value)), strconv.FormatInt(it.ModRevision, 10), lease}
+	r.cells = render.KeyFactsOf(it).Row()
 	r.finish()
 	return r
 }
@@ -119,7 +107,7 @@ func (r *row) finish() {
 // agingCell is the index, in a row's stored cells, of the cell that is
 // formatted from row.since when shown; -1 when there is none.
 func agingCell(res etcdops.Resource) int {
-	return slices.IndexFunc(etcdops.Columns(res, true), func(c string) bool {
+	return slices.IndexFunc(render.Columns(res, render.TableOptions{AllNamespaces: true, Compact: true}), func(c string) bool {
 		return (res.Name == "pods" && c == "TERMINATING-SINCE") || (res.Name == "leases" && c == "RENEWED")
 	})
 }

@@ -299,7 +299,7 @@ func TestNodesUntaintUncordon(t *testing.T) {
 	h.press(":", "nodes", "enter")
 	h.waitFor("nodes", func() bool { return h.m.list.isNodes() && h.m.list.loaded })
 	s := h.screen()
-	for _, want := range []string{"KUBELET-LEASE", "STALE", "node.kubernetes.io/unreachable:NoExecute", "UNSCHEDULABLE"} {
+	for _, want := range []string{"KUBELET-LEASE", "STALE", "node.kubernetes.io/unreachable:NoExecute", "SchedulingDisabled"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("nodes view lacks %q:\n%s", want, s)
 		}
@@ -314,7 +314,7 @@ func TestNodesUntaintUncordon(t *testing.T) {
 	for _, n := range []string{"worker-1", "worker-2", "worker-3", "worker-4", "worker-5"} {
 		for _, taint := range h.node(n).Spec.Taints {
 			if taint.Key == corev1.TaintNodeUnreachable {
-				t.Errorf("%s still has %s", n, etcdops.TaintString(taint))
+				t.Errorf("%s still has %s", n, taint.ToString())
 			}
 		}
 	}

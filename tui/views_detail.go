@@ -153,9 +153,9 @@ func (d *detailScreen) title() string {
 // key when it names no object.
 func itemName(it etcdops.Item) string {
 	if it.Name != "" {
-		return it.KeyInfo.String()
+		return render.Safe(it.KeyInfo.String())
 	}
-	return it.Key
+	return render.Safe(it.Key)
 }
 
 func (d *detailScreen) body() string { return d.pager.view() }

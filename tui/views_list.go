@@ -156,9 +156,9 @@ func (l *listState) resize(w, h int) {
 // columns are the headings: a mark column, then those `get` prints.
 func (l *listState) columns() []string {
 	if l.view.keys {
-		return []string{"KEY", "KIND", "FORMAT", "SIZE", "REVISION", "LEASE"}
+		return render.KeyColumns()
 	}
-	cols := etcdops.Columns(l.view.res, l.view.namespace == "")
+	cols := render.Columns(l.view.res, render.TableOptions{AllNamespaces: l.view.namespace == "", Compact: true})
 	if l.isNodes() {
 		cols = append(cols, "KUBELET-LEASE")
 	}
@@ -180,9 +180,9 @@ func (l *listState) cell(r *row, col int, now time.Time) string {
 	i := col + l.skipped()
 	if i < len(r.cells) {
 		if col == l.agingCol() && !r.since.IsZero() {
-			return ago(r.since, now)
+			return render.Ago(r.since, now)
 		}
-		return r.cells[i]
+		return render.Safe(r.cells[i])
 	}
 	if l.isNodes() && col == len(l.cols)-1 {
 		return leaseCell(l.nodeLeases[r.name], now)
@@ -199,14 +199,6 @@ func (l *listState) agingCol() int {
 		return i - l.skipped()
 	}
 	return -1
-}
-
-// ago is "3m ago"; "" for no time.
-func ago(t, now time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return duration.HumanDuration(now.Sub(t)) + " ago"
 }
 
 // tableRow is a row as the table shows it: the mark, then the columns.
@@ -469,7 +461,7 @@ func (l *listState) headings(col int) []string {
 
 // minWidths keep what identifies a row readable in 80 columns.
 var minWidths = map[string]int{
-	"NAME": 34, "KEY": 34, "OBJECT": 34, "NAMESPACE": 10, "NODE": 8, "PHASE": 7, "READY": 7,
+	"NAME": 34, "KEY": 34, "OBJECT": 34, "NAMESPACE": 10, "NODE": 8, "STATUS": 11,
 	"TERMINATING-SINCE": 6, "KIND": 11, "ACTION": 13, "REVISION": 8, "STATE": 9, "TIME": 8,
 }
 
@@ -834,7 +826,7 @@ func actionTitle(op etcdops.Operation) string {
 
 // title is the crumb above the table.
 func (l *listScreen) title() string {
-	name := l.view.String()
+	name := render.Safe(l.view.String()) // a custom resource's names come from etcd
 	if scope := l.view.scope(); scope != "" {
 		name += "(" + scope + ")"
 	}

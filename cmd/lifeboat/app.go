@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/internal/suggest"
 	"github.com/urfave/cli/v3"
 )
 
@@ -17,11 +19,16 @@ func newApp(std streams) *cli.Command {
 		Usage: "read and repair Kubernetes objects straight in etcd when the control plane is down",
 		Description: "Every write is previewed as a diff, journaled (before-image, fsynced) and made with the\n" +
 			"apiserver's own compare-and-swap, so a running kube-apiserver sees it and `lifeboat undo` reverts it.",
-		Reader:                std.in,
-		Writer:                std.out,
-		ErrWriter:             std.err,
-		HideHelpCommand:       true,
-		EnableShellCompletion: true,
+		Reader:                          std.in,
+		Writer:                          std.out,
+		ErrWriter:                       std.err,
+		HideHelpCommand:                 true,
+		EnableShellCompletion:           true,
+		ConfigureShellCompletionCommand: configureCompletion,
+		Version:                         readBuildVersion().String(),
+		// Typos get a "did you mean": commands and flags by urfave/cli's
+		// own suggestions (unknownCommand, flagSuggestion).
+		Suggest: true,
 		// Errors are printed and mapped to exit codes by run, once.
 		ExitErrHandler:  func(context.Context, *cli.Command, error) {},
 		CommandNotFound: func(_ context.Context, cmd *cli.Command, name string) {},
@@ -45,10 +52,11 @@ func newApp(std streams) *cli.Command {
 			restoreCommand(std),
 			demoCommand(std),
 			tuiCommand(std),
+			versionCommand(std),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Present() {
-				return usagef("unknown command %q: run 'lifeboat --help' for the list", cmd.Args().First())
+				return unknownCommand(cmd)
 			}
 			if interactive(std) {
 				return openTUI(ctx, std, cmd, "pods")
@@ -65,14 +73,19 @@ func newApp(std streams) *cli.Command {
 // handler is per command in urfave/cli v3, so every command gets it.
 func onUsageError(cmd *cli.Command) {
 	cmd.OnUsageError = func(_ context.Context, c *cli.Command, err error, _ bool) error {
-		return usagef("%v (see '%s --help')", err, c.FullName())
+		// "pods undelet -A": the misspelt command is the mistake, not a
+		// flag it would have taken.
+		if len(c.Commands) > 0 && c.Args().Present() && c.Command(c.Args().First()) == nil {
+			return unknownCommand(c)
+		}
+		return usagef("%v%s (see '%s --help')", err, flagSuggestion(c, err), c.FullName())
 	}
 	// Command groups (pods, nodes, finalizers) would otherwise fall back
 	// to urfave/cli's help action and exit 1 on an unknown subcommand.
 	if len(cmd.Commands) > 0 && cmd.Action == nil {
 		cmd.Action = func(_ context.Context, c *cli.Command) error {
 			if c.Args().Present() {
-				return usagef("unknown command %q: run '%s --help' for the list", c.Args().First(), c.FullName())
+				return unknownCommand(c)
 			}
 			return cli.ShowSubcommandHelp(c)
 		}
@@ -80,6 +93,32 @@ func onUsageError(cmd *cli.Command) {
 	for _, sub := range cmd.Commands {
 		onUsageError(sub)
 	}
+}
+
+// unknownCommand is the error for a command name c does not have, with
+// the one urfave/cli suggests when it is a small typo away.
+func unknownCommand(c *cli.Command) error {
+	name := c.Args().First()
+	hint := ""
+	if near := cli.SuggestCommand(c.Commands, name); near != "" && near != "help" && near != "h" && suggest.Near(name, near) {
+		hint = fmt.Sprintf(": did you mean '%s %s'?", c.FullName(), near)
+	}
+	return usagef("unknown command %q%s (run '%s --help' for the list)", name, hint, c.FullName())
+}
+
+// flagSuggestion is ": did you mean --x?" for an unknown flag that urfave/cli
+// finds a small typo away from one of c's flags (its own and the global
+// ones), else "".
+func flagSuggestion(c *cli.Command, err error) string {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -")
+	if !ok || !c.Suggest && !c.Root().Suggest {
+		return ""
+	}
+	near := cli.SuggestFlag(append(c.VisibleFlags(), c.Root().VisibleFlags()...), name, true)
+	if near == "" || !suggest.Near(name, strings.TrimLeft(near, "-")) {
+		return ""
+	}
+	return fmt.Sprintf(": did you mean %s?", near)
 }
 
 // connectionFlags mirror etcdctl's flags and ETCDCTL_* variables, so an SRE
@@ -172,6 +211,9 @@ var (
 	selectorFlag = func() cli.Flag {
 		return &cli.StringFlag{Name: "selector", Aliases: []string{"l"}, Usage: "label selector, e.g. app=web,tier!=db"}
 	}
+	fieldSelectorFlag = func() cli.Flag {
+		return &cli.StringFlag{Name: "field-selector", Usage: "field selector, as kube-apiserver evaluates it, e.g. status.phase=Running,spec.nodeName=worker-1 (metadata.name, metadata.namespace; pods: spec.nodeName, status.phase, ...)"}
+	}
 	outputFlag = func(def string, allowed ...string) cli.Flag {
 		return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: def, Usage: strings.Join(allowed, "|"),
 			Validator: func(v string) error {
@@ -218,6 +260,9 @@ func query(cmd *cli.Command, res etcdops.Resource, names []string) (etcdops.Quer
 	if cmd.IsSet("node") {
 		q.Node = cmd.String("node")
 	}
+	if q.Fields, err = etcdops.ParseFieldSelector(res, cmd.String("field-selector")); err != nil {
+		return etcdops.Query{}, err
+	}
 	return q, q.Validate()
 }
 
@@ -241,6 +286,18 @@ func resourceQuery(ctx context.Context, cmd *cli.Command, example string) (etcdo
 		return etcdops.Query{}, err
 	}
 	return query(cmd, res, cmd.Args().Tail())
+}
+
+// queryNamespace is the one namespace q reads, as kubectl names it in its
+// messages: "" for every namespace or a cluster-scoped resource.
+func queryNamespace(q etcdops.Query) string {
+	switch {
+	case !q.Resource.Namespaced || q.AllNamespaces:
+		return ""
+	case q.Namespace == "":
+		return "default"
+	}
+	return q.Namespace
 }
 
 func noArgs(cmd *cli.Command) error {

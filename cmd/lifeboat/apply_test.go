@@ -84,15 +84,22 @@ func TestApplyExamplePlan(t *testing.T) {
 // runs, so a mistake in the last one writes nothing at all.
 func TestApplyRejectsBadPlans(t *testing.T) {
 	c := capsized(t)
-	cases := []struct{ file, want string }{
-		{"plan-unknown-action.yaml", "undelete-everything"},
-		{"plan-unknown-field.yaml", "nmaespace"},
-		{"plan-field-not-for-action.yaml", "keys"},
-		{"plan-bad-selector.yaml", "selector"},
-		{"plan-unknown-resource.yaml", "widgets"},
-		{"plan-bad-effect.yaml", "Sometimes"},
-		{"plan-no-target.yaml", "all"},
-		{"plan-misspelt-key.yaml", "operation"},
+	// Each error names the operation (index and action), the field, and
+	// what was most likely meant.
+	cases := []struct {
+		file string
+		want []string
+	}{
+		{"plan-unknown-action.yaml", []string{"operations[2] (undelete-everything)", `unknown action "undelete-everything"`}},
+		{"plan-unknown-field.yaml", []string{"operations[2] (uncordon-nodes)", `unknown field "nmaespace"`, "uncordon-nodes takes names, all, selector"}},
+		{"plan-misspelt-field.yaml", []string{"operations[1] (undelete-pods)", `unknown field "allNamespace"`, "did you mean allNamespaces?"}},
+		{"plan-names-string.yaml", []string{"operations[1] (uncordon-nodes)", "field names must be a list", `not the string "worker-1"`}},
+		{"plan-field-not-for-action.yaml", []string{"operations[2] (undelete-pods)", `field "keys" does not apply to undelete-pods`}},
+		{"plan-bad-selector.yaml", []string{"operations[2]", "selector"}},
+		{"plan-unknown-resource.yaml", []string{"operations[2] (remove-finalizers)", "widgets"}},
+		{"plan-bad-effect.yaml", []string{"operations[2] (untaint-nodes)", "Sometimes"}},
+		{"plan-no-target.yaml", []string{"operations[2] (uncordon-nodes)", "all"}},
+		{"plan-misspelt-key.yaml", []string{`unknown field "operation"`, "did you mean operations?"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
@@ -104,8 +111,10 @@ func TestApplyRejectsBadPlans(t *testing.T) {
 					t.Errorf("%s: want exit 2, got %s", mode, r)
 				}
 				c.assertUnchanged(rev, r)
-				if !strings.Contains(r.errOut, tc.want) {
-					t.Errorf("%s: error does not mention %q:\n%s", mode, tc.want, r)
+				for _, want := range tc.want {
+					if !strings.Contains(r.errOut, want) || len(lines(r.errOut)) != 1 || strings.Contains(r.errOut, "json:") {
+						t.Errorf("%s: error is not one line saying %q:\n%s", mode, want, r)
+					}
 				}
 				if r.out != "" {
 					t.Errorf("%s: something was previewed before the plan was validated:\n%s", mode, r)
@@ -326,5 +335,46 @@ func (c *cluster) checkPlanExampleApplied(t *testing.T, before map[string]kv, al
 	after, _ := c.snapshot()
 	if got, want := len(diffKeys(before, after)), len(onWorker1)+5; got != want {
 		t.Errorf("%d keys written, want %d (pods on worker-1 and 5 tainted nodes)", got, want)
+	}
+}
+
+// TestApplyObjectsPlan: edit, delete and create in a plan file go through
+// the same path as the commands: a dry run writes nothing, the run writes
+// all three, and undo puts the cluster back.
+func TestApplyObjectsPlan(t *testing.T) {
+	c := newCluster(t, demo.Options{})
+	const edited, deleted, created = "/registry/configmaps/shop/frontend-config", "/registry/configmaps/shop/checkout-config", "/registry/configmaps/shop/cart-config"
+	before, rev := c.snapshot()
+	if _, ok := before[created]; ok {
+		t.Fatalf("seed: %s exists", created)
+	}
+	r := c.run("apply", "-f", "testdata/plan-objects.yaml", "--dry-run")
+	wantCode(t, r, exitOK)
+	c.assertUnchanged(rev, r)
+	for _, want := range []string{"+  LOG_LEVEL: debug", "configmaps/shop/checkout-config", "+  UPSTREAM_URL: http://cart.shop.svc.cluster.local:8080"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("the dry run does not show %q:\n%s", want, r)
+		}
+	}
+
+	j := c.journal("objects.jsonl")
+	wantCode(t, c.run("apply", "-f", "testdata/plan-objects.yaml", "--yes", "--journal", j), exitOK)
+	after, _ := c.snapshot()
+	if _, ok := after[deleted]; ok {
+		t.Errorf("%s not deleted", deleted)
+	}
+	if _, ok := after[created]; !ok {
+		t.Errorf("%s not created", created)
+	}
+	if !strings.Contains(decodeObject(t, edited, after[edited].Value).(*corev1.ConfigMap).Data["LOG_LEVEL"], "debug") {
+		t.Errorf("%s not edited", edited)
+	}
+
+	wantCode(t, c.run("undo", j, "--yes"), exitOK)
+	undone, _ := c.snapshot()
+	for _, key := range []string{edited, deleted, created} {
+		if undone[key].Value != before[key].Value {
+			t.Errorf("undo did not put %s back", key)
+		}
 	}
 }

@@ -39,6 +39,8 @@ func demoCommand(std streams) *cli.Command {
 				}
 				defer os.RemoveAll(tmp)
 				dir = tmp
+			} else if err := os.MkdirAll(dir, 0o700); err != nil {
+				return fmt.Errorf("demo: --data-dir: %w", err)
 			}
 			srv, err := embedetcd.Start(dir)
 			if err != nil {

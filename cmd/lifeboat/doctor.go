@@ -28,7 +28,7 @@ func doctorCommand(std streams) *cli.Command {
 				return err
 			}
 			if cmd.String("output") == "json" {
-				enc := json.NewEncoder(std.out)
+				enc := json.NewEncoder(render.JSONWriter(std.out))
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(d); err != nil {
 					return err

@@ -30,6 +30,7 @@ func editCommand(std streams) *cli.Command {
 			&cli.StringFlag{Name: "filename", Aliases: []string{"f"}, Usage: "a merge patch in a YAML or JSON file (- for stdin)", TakesFile: true},
 			&cli.BoolFlag{Name: "allow-field-loss", Usage: "edit an object carrying fields this lifeboat does not know, dropping them"},
 		}, writeFlags()...),
+		ShellComplete: completeObjects(std),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			q, err := resourceQuery(ctx, cmd, "lifeboat edit configmaps NAME -n NAMESPACE")
 			if err != nil {

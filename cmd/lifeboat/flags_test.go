@@ -162,6 +162,13 @@ func TestUsageErrors(t *testing.T) {
 		{"undo without a journal", []string{"undo", "--yes"}, "journal"},
 		{"finalizers remove without a resource", []string{"finalizers", "remove", "--yes"}, "resource"},
 		{"finalizers remove without names or selector", []string{"finalizers", "remove", "pods", "-n", "shop", "--yes"}, "name"},
+		{"a misspelt resource", []string{"get", "podz", "-A"}, "did you mean pods?"},
+		{"a misspelt custom resource", []string{"get", "crontbas", "-A"}, "did you mean crontabs?"},
+		{"a misspelt command", []string{"gett", "pods"}, "did you mean 'lifeboat get'?"},
+		{"a misspelt subcommand", []string{"pods", "undelet", "-A"}, "did you mean 'lifeboat pods undelete'?"},
+		{"a misspelt flag", []string{"get", "pods", "--namspace", "shop"}, "did you mean --namespace?"},
+		{"a misspelt global flag", []string{"--endpoint", "x", "get", "pods"}, "did you mean --endpoints?"},
+		{"a misspelt field", []string{"get", "pods", "-A", "--field-selector", "spec.nodename=worker-1"}, "did you mean spec.nodeName?"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,6 +185,16 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("stdout not empty on a usage error:\n%s", r)
 			}
 		})
+	}
+}
+
+// TestNoGuessForWhatIsNearNothing: "did you mean" only for small typos.
+func TestNoGuessForWhatIsNearNothing(t *testing.T) {
+	for _, args := range [][]string{{"bogus"}, {"pods", "frobnicate"}, {"get", "widgets"}, {"get", "pods", "--xyzzy"}} {
+		r := lifeboat(t, nil, append([]string{"--endpoints", "127.0.0.1:1", "--dial-timeout", "1s"}, args...)...)
+		if r.code != exitUsage || strings.Contains(r.errOut, "did you mean") {
+			t.Errorf("%v: want exit 2 and no guess, got %s", args, r)
+		}
 	}
 }
 

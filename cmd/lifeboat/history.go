@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -28,6 +29,7 @@ func historyCommand(std streams) *cli.Command {
 			"no write times. Put a version back with 'lifeboat restore <resource> NAME --revision R'.",
 		Flags: []cli.Flag{namespaceFlag(), allNamespacesFlag(), outputFlag("text", "text", "json"), showSecretsFlag(), snapshotFlag(),
 			&cli.BoolFlag{Name: "deleted", Usage: "list the objects of the resource deleted since etcd's compacted revision"}},
+		ShellComplete: completeObjects(std),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			q, err := resourceQuery(ctx, cmd, "lifeboat history configmaps NAME -n NAMESPACE")
 			if err != nil {
@@ -62,9 +64,19 @@ func historyCommand(std streams) *cli.Command {
 				return fmt.Errorf("%s: no version in etcd's history (no key %s%s): check the name and -n, or --prefix", info, h.Key, compactedNote(h.CompactedAt))
 			}
 			if cmd.String("output") == "json" {
-				return printHistoryJSON(std, h, cmd.Bool("show-secrets"))
+				err = printHistoryJSON(std, h, cmd.Bool("show-secrets"))
+			} else {
+				err = printHistory(std, h, cmd.Bool("show-secrets"))
 			}
-			return printHistory(std, h, cmd.Bool("show-secrets"))
+			if err != nil {
+				return err
+			}
+			// Versions that do not decode are shown as what they are, and
+			// end the command with exit 3, as get and ls do (undecodable).
+			if n := undecodableVersions(h); n > 0 {
+				return &partialError{msg: fmt.Sprintf("%d version(s) of %s could not be decoded (shown as bytes that do not decode)", n, info)}
+			}
+			return nil
 		},
 	}
 }
@@ -87,6 +99,18 @@ func compactedNote(compactedAt int64) string {
 func printHistory(std streams, h *etcdops.History, showSecrets bool) error {
 	_, err := fmt.Fprint(std.out, render.History(h, showSecrets, std.outTTY))
 	return err
+}
+
+// undecodableVersions counts the versions of h, other than deletions, whose
+// value does not decode.
+func undecodableVersions(h *etcdops.History) int {
+	n := 0
+	for _, v := range h.Versions {
+		if _, err := codec.Decode(v.Value); !v.Deleted && errors.Is(err, codec.ErrMalformed) {
+			n++
+		}
+	}
+	return n
 }
 
 // historyJSON is `history -o json`.
@@ -178,7 +202,7 @@ func runDeleted(ctx context.Context, std streams, store *etcdops.Store, q etcdop
 		}
 	}
 	if asJSON {
-		enc := json.NewEncoder(std.out)
+		enc := json.NewEncoder(render.JSONWriter(std.out))
 		for _, d := range dels {
 			enc.Encode(deletedJSON{Key: d.Prev.Key, Resource: q.Resource.String(), Namespace: d.Namespace, Name: d.Name,
 				DeletedAt: d.Revision, LastRevision: d.Prev.ModRevision, Exists: exists[d.Prev.Key]})
@@ -193,16 +217,16 @@ func runDeleted(ctx context.Context, std streams, store *etcdops.Store, q etcdop
 		fmt.Fprintf(std.err, "No %s deleted%s %s.\n", q.Resource, inNamespace(q), since)
 		return nil
 	}
-	table := newAlignedTable(std.out)
-	table.row([]string{"NAMESPACE", "NAME", "DELETED-AT", "LAST-REVISION", "NOW"})
+	table := render.NewTable(std.out)
+	table.Row([]string{"NAMESPACE", "NAME", "DELETED-AT", "LAST-REVISION", "NOW"})
 	for _, d := range dels {
 		now := "absent"
 		if exists[d.Prev.Key] {
 			now = "exists"
 		}
-		table.row([]string{orDash(d.Namespace), render.Safe(d.Name), fmt.Sprint(d.Revision), fmt.Sprint(d.Prev.ModRevision), now})
+		table.Row([]string{orDash(d.Namespace), d.Name, fmt.Sprint(d.Revision), fmt.Sprint(d.Prev.ModRevision), now})
 	}
-	if err := table.flush(); err != nil {
+	if err := table.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(std.err, "%d deletion(s) of %s%s %s. Put one back: lifeboat restore %s NAME -n NAMESPACE --revision LAST-REVISION\n",
@@ -225,6 +249,7 @@ func restoreCommand(std streams) *cli.Command {
 			&cli.Int64Flag{Name: "revision", Usage: "the etcd revision to restore the object as of (a mod_revision 'lifeboat history' lists); with --from-snapshot, default the snapshot's newest"},
 			&cli.StringFlag{Name: "from-snapshot", Usage: "read the object from this etcd snapshot or member db file, and put it back into the live etcd", TakesFile: true},
 		}, writeFlags()...),
+		ShellComplete: completeObjects(std),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			q, err := resourceQuery(ctx, cmd, "lifeboat restore configmaps NAME -n NAMESPACE --revision R")
 			if err != nil {
@@ -276,4 +301,11 @@ func restoreSource(ctx context.Context, live *etcdops.Store, snapshot string, in
 		return etcdops.Record{}, "", fmt.Errorf("snapshot %s: %w", snapshot, err)
 	}
 	return want, "snapshot " + snapshot, nil
+}
+
+func inNamespace(q etcdops.Query) string {
+	if ns := queryNamespace(q); ns != "" {
+		return " in namespace " + ns
+	}
+	return ""
 }

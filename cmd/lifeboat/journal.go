@@ -33,7 +33,7 @@ func journalCommand(std streams) *cli.Command {
 						return err
 					}
 					if cmd.String("output") == "json" {
-						enc := json.NewEncoder(std.out)
+						enc := json.NewEncoder(render.JSONWriter(std.out))
 						for _, s := range list {
 							line := journalLine{Path: s.Path, Started: s.Started.UTC().Format("2006-01-02T15:04:05Z"), Command: s.Command,
 								Keys: s.Keys, Written: s.Written, Undone: s.Undone, Torn: s.Torn}
@@ -86,7 +86,7 @@ func journalCommand(std streams) *cli.Command {
 					}
 					writes := jf.Writes()
 					if cmd.String("output") == "json" {
-						enc := json.NewEncoder(std.out)
+						enc := json.NewEncoder(render.JSONWriter(std.out))
 						for _, w := range writes {
 							enc.Encode(writeLine{Time: w.Time.UTC().Format("2006-01-02T15:04:05Z"), Key: w.Key, Resource: w.Resource,
 								Namespace: w.Namespace, Name: w.Name, Action: string(w.Action),
@@ -160,7 +160,7 @@ func readJournal(std streams, cmd *cli.Command, arg string) (*etcdops.JournalFil
 		return nil, err
 	}
 	if jf.Torn != nil {
-		fmt.Fprintf(std.err, "warning: %s\n", oneLine(jf.Torn.Error()))
+		warn(std.err, "%v", jf.Torn)
 	}
 	return jf, nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 	"golang.org/x/term"
 	"k8s.io/apiserver/pkg/features"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
@@ -26,7 +27,7 @@ const (
 	exitOK       = 0
 	exitError    = 1
 	exitUsage    = 2
-	exitPartial  = 3 // a conflict, or keys skipped or failed
+	exitPartial  = 3 // a conflict, keys skipped or failed, or values read that do not decode
 	exitSignaled = 130
 )
 
@@ -69,7 +70,7 @@ func run(ctx context.Context, args []string, std streams) int {
 	code := exitCode(err)
 	var partial *partialError
 	if !errors.As(err, &partial) || partial.msg != "" {
-		fmt.Fprintf(std.err, "lifeboat: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(std.err, "lifeboat: %s\n", render.Line(err.Error()))
 	}
 	if ctx.Err() != nil && code == exitError {
 		return exitSignaled
@@ -104,6 +105,12 @@ func exitCode(err error) int {
 		return exitUsage
 	}
 	return exitError
+}
+
+// warn prints one warning on stderr. Warnings carry keys, names and
+// errors about values: render.Line makes them one terminal-safe line.
+func warn(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, "warning: %s\n", render.Line(fmt.Sprintf(format, args...)))
 }
 
 func oneLine(s string) string {

@@ -1,7 +1,8 @@
 package main
 
-// The printers of get: a table, a streamed List (JSON or YAML) or one
-// object, each fed a page of objects at a time.
+// The printers of get: a table, names, a streamed List (JSON or YAML), one
+// object, or (with --watch) a stream of objects, each fed a page of
+// objects at a time.
 
 import (
 	"bufio"
@@ -14,36 +15,116 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
-	"sigs.k8s.io/yaml"
+	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
-// objectPrinter prints the objects of a get a page at a time.
+// objectPrinter prints the objects of a get a page at a time: those a
+// list read (event ADDED), then with --watch each change.
 type objectPrinter interface {
-	add([]etcdops.Item) error
+	add(event etcdops.ItemEventType, items []etcdops.Item) error
+	// finish ends what was added: it writes it all out. A watch calls it
+	// after each change.
 	finish() error
 }
 
 // tablePrinter keeps only the rows' text, for the columns' alignment.
 type tablePrinter struct {
-	table *alignedTable
-	q     etcdops.Query
-	now   time.Time
+	table  *render.Table
+	res    etcdops.Resource
+	opts   render.TableOptions
+	events bool
+	now    func() time.Time
 }
 
-func newTablePrinter(w io.Writer, q etcdops.Query, now time.Time) *tablePrinter {
-	p := &tablePrinter{table: newAlignedTable(w), q: q, now: now}
-	p.table.row(etcdops.Columns(q.Resource, q.AllNamespaces))
+func newTablePrinter(w io.Writer, res etcdops.Resource, opts render.TableOptions, events bool, now func() time.Time) *tablePrinter {
+	p := &tablePrinter{table: render.NewTable(w), res: res, opts: opts, events: events, now: now}
+	cols := render.Columns(res, opts)
+	if events {
+		cols = append([]string{"EVENT"}, cols...)
+		p.table.MinWidth(0, len(etcdops.Modified))
+	}
+	p.table.Row(cols)
 	return p
 }
 
-func (p *tablePrinter) add(items []etcdops.Item) error {
+func (p *tablePrinter) add(event etcdops.ItemEventType, items []etcdops.Item) error {
+	now := p.now()
 	for _, it := range items {
-		p.table.row(etcdops.Row(p.q.Resource, it, p.q.AllNamespaces, p.now))
+		row := render.Row(p.res, it, p.opts, now)
+		if p.events {
+			row = append([]string{string(event)}, row...)
+		}
+		p.table.Row(row)
 	}
 	return nil
 }
 
-func (p *tablePrinter) finish() error { return p.table.flush() }
+// finish prints the rows so far. The table keeps its column widths: rows
+// a watch adds later line up with those above them.
+func (p *tablePrinter) finish() error { return p.table.Flush() }
+
+// namePrinter prints kubectl's -o name: one "<kind>[.<group>]/<name>" a
+// line.
+type namePrinter struct {
+	w      *bufio.Writer
+	events bool
+}
+
+func newNamePrinter(w io.Writer, events bool) *namePrinter {
+	return &namePrinter{w: bufio.NewWriter(w), events: events}
+}
+
+func (p *namePrinter) add(event etcdops.ItemEventType, items []etcdops.Item) error {
+	for _, it := range items {
+		if p.events {
+			p.w.WriteString(string(event) + " ")
+		}
+		// Names come from keys: escaped, as every name that reaches a
+		// terminal.
+		p.w.WriteString(render.Safe(render.ObjectName(it)) + "\n")
+	}
+	return nil
+}
+
+func (p *namePrinter) finish() error { return p.w.Flush() }
+
+// streamPrinter prints each object as a document of its own, as kubectl
+// get --watch does: JSON objects one after the other, YAML documents
+// separated by "---"; with events, each wrapped as a watch event
+// {type, object}.
+type streamPrinter struct {
+	w                   *bufio.Writer
+	output              string // json or yaml
+	events, showSecrets bool
+	n                   int
+}
+
+func newStreamPrinter(w io.Writer, output string, events, showSecrets bool) *streamPrinter {
+	return &streamPrinter{w: bufio.NewWriter(w), output: output, events: events, showSecrets: showSecrets}
+}
+
+func (p *streamPrinter) add(event etcdops.ItemEventType, items []etcdops.Item) error {
+	for _, it := range items {
+		m, err := renderItem(it, p.showSecrets)
+		if err != nil {
+			return err
+		}
+		var doc any = m
+		if p.events {
+			doc = map[string]any{"type": string(event), "object": m}
+		}
+		if p.output == "yaml" && p.n > 0 {
+			p.w.WriteString("---\n")
+		}
+		p.n++
+		if err := printDoc(p.w, p.output, doc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *streamPrinter) finish() error { return p.w.Flush() }
 
 // listPrinter streams a kind: List exactly as kubectl prints the whole List
 // (json.MarshalIndent, keys sorted: apiVersion, items, kind, metadata; or
@@ -55,9 +136,13 @@ type listPrinter struct {
 	n           int
 }
 
+func newListPrinter(w io.Writer, yaml, showSecrets bool) *listPrinter {
+	return &listPrinter{w: bufio.NewWriterSize(w, 256<<10), yaml: yaml, showSecrets: showSecrets}
+}
+
 const jsonItemIndent = "        "
 
-func (p *listPrinter) add(items []etcdops.Item) error {
+func (p *listPrinter) add(_ etcdops.ItemEventType, items []etcdops.Item) error {
 	docs := make([][]byte, len(items))
 	errs := make([]error, len(items))
 	parallel.For(len(items), func(i int) {
@@ -111,10 +196,10 @@ type docPrinter struct {
 	w           io.Writer
 	output      string
 	showSecrets bool
-	objs        []any
+	objs        []any // one at most: the query names one object
 }
 
-func (p *docPrinter) add(items []etcdops.Item) error {
+func (p *docPrinter) add(_ etcdops.ItemEventType, items []etcdops.Item) error {
 	for _, it := range items {
 		m, err := renderItem(it, p.showSecrets)
 		if err != nil {
@@ -125,15 +210,13 @@ func (p *docPrinter) add(items []etcdops.Item) error {
 	return nil
 }
 
+// finish prints the object, or nothing when it could not be rendered
+// (the reason goes to stderr): an empty List would say it does not exist.
 func (p *docPrinter) finish() error {
-	if len(p.objs) == 1 {
-		return printDoc(p.w, p.output, p.objs[0])
+	if len(p.objs) == 0 {
+		return nil
 	}
-	objs := p.objs
-	if objs == nil {
-		objs = []any{}
-	}
-	return printDoc(p.w, p.output, map[string]any{"apiVersion": "v1", "kind": "List", "metadata": map[string]any{"resourceVersion": ""}, "items": objs})
+	return printDoc(p.w, p.output, p.objs[0])
 }
 
 // itemJSON is one item of a JSON List, indented for its place in it.
@@ -143,7 +226,7 @@ func itemJSON(it etcdops.Item, showSecrets bool) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
 		}
-		return b, nil
+		return render.SafeJSON(b), nil
 	}
 	m, err := renderItem(it, showSecrets)
 	if err != nil {
@@ -153,7 +236,7 @@ func itemJSON(it etcdops.Item, showSecrets bool) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
 	}
-	return b, nil
+	return render.SafeJSON(b), nil
 }
 
 // itemYAML is one object as an item of a YAML List: a sequence of one, so
@@ -163,7 +246,7 @@ func itemYAML(it etcdops.Item, showSecrets bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := yaml.Marshal([]any{m})
+	b, err := render.YAML([]any{m})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
 	}
@@ -175,9 +258,9 @@ func printDoc(w io.Writer, output string, doc any) error {
 	var err error
 	if output == "json" {
 		out, err = json.MarshalIndent(doc, "", "    ")
-		out = append(out, '\n')
+		out = append(render.SafeJSON(out), '\n')
 	} else {
-		out, err = yaml.Marshal(doc)
+		out, err = render.YAML(doc)
 	}
 	if err != nil {
 		return err

@@ -58,7 +58,7 @@ func (w *writeRun) quarantine(ctx context.Context, plan *etcdops.QuarantinePlan)
 	out := w.previewStream()
 	for i, c := range plan.Deletes.Changes {
 		fmt.Fprintf(out, "move %s (%d bytes, lease %d: %s)\n  to %s\n", render.Safe(c.Before.Key), len(c.Before.Value), c.Lease,
-			render.Safe(oneLine(plan.Reasons[i])), render.Safe(plan.Copies.Changes[i].Before.Key))
+			render.Line(plan.Reasons[i]), render.Safe(plan.Copies.Changes[i].Before.Key))
 	}
 	n := len(plan.Deletes.Changes)
 	if w.dryRun {
@@ -89,7 +89,7 @@ func listQuarantined(ctx context.Context, std streams, store *etcdops.Store, out
 		return err
 	}
 	if output == "json" {
-		enc := json.NewEncoder(std.out)
+		enc := json.NewEncoder(render.JSONWriter(std.out))
 		for _, q := range list {
 			if err := enc.Encode(q); err != nil {
 				return err
@@ -101,14 +101,14 @@ func listQuarantined(ctx context.Context, std streams, store *etcdops.Store, out
 		fmt.Fprintln(std.err, "Nothing is quarantined.")
 		return nil
 	}
-	table := newAlignedTable(std.out)
-	table.row([]string{"KEY", "FROM", "SIZE", "QUARANTINED-AT", "FROM-KEY-NOW"})
+	table := render.NewTable(std.out)
+	table.Row([]string{"KEY", "FROM", "SIZE", "QUARANTINED-AT", "FROM-KEY-NOW"})
 	for _, q := range list {
 		now := "absent"
 		if q.OriginalExists {
 			now = "exists"
 		}
-		table.row([]string{render.Safe(q.Key), render.Safe(q.Original), strconv.Itoa(q.Size), strconv.FormatInt(q.ModRevision, 10), now})
+		table.Row([]string{q.Key, q.Original, strconv.Itoa(q.Size), strconv.FormatInt(q.ModRevision, 10), now})
 	}
-	return table.flush()
+	return table.Flush()
 }

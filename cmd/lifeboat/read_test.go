@@ -8,11 +8,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	cborserializer "k8s.io/apimachinery/pkg/runtime/serializer/cbor"
+	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
@@ -203,30 +208,6 @@ func TestGetJSON(t *testing.T) {
 	c.assertUnchanged(rev, result{})
 }
 
-// TestGetTable: the columns an SRE needs.
-func TestGetTable(t *testing.T) {
-	c := capsized(t)
-	r := c.run("get", "pods", "-A")
-	wantCode(t, r, exitPartial)
-	header := strings.Fields(lines(r.out)[0])
-	if strings.Join(header, " ") != "NAMESPACE NAME NODE PHASE TERMINATING-SINCE FINALIZERS" {
-		t.Errorf("pods header %v", header)
-	}
-	if !strings.Contains(r.out, "poison") || !strings.Contains(r.out, "<malformed>") {
-		t.Errorf("the poison pod has no row saying it is malformed:\n%s", r)
-	}
-	r = c.run("get", "nodes")
-	wantCode(t, r, exitOK)
-	if h := strings.Join(strings.Fields(lines(r.out)[0]), " "); h != "NAME READY TAINTS UNSCHEDULABLE" {
-		t.Errorf("nodes header %q", h)
-	}
-	for _, l := range lines(r.out) {
-		if strings.HasPrefix(l, "worker-3 ") && !strings.HasSuffix(l, "true") {
-			t.Errorf("worker-3 row: %q", l)
-		}
-	}
-}
-
 // TestDecode: a stored value on stdin or in a file decodes to YAML.
 func TestDecode(t *testing.T) {
 	c := capsized(t)
@@ -290,7 +271,7 @@ func TestDecode(t *testing.T) {
 	} {
 		t.Run(bad.name, func(t *testing.T) {
 			r := lifeboat(t, []byte(bad.in), "decode")
-			wantCode(t, r, exitError)
+			wantCode(t, r, exitPartial)
 			if !strings.Contains(r.errOut, "malformed") || len(lines(r.errOut)) != 1 {
 				t.Errorf("want one line saying malformed: %s", r)
 			}
@@ -310,7 +291,10 @@ func TestLs(t *testing.T) {
 	snap, _ := c.snapshot()
 
 	r := c.run("ls", "-o", "json")
-	wantCode(t, r, exitOK)
+	wantCode(t, r, exitPartial) // the poison pod
+	if !strings.Contains(r.errOut, "warning: "+poisonKey+": malformed value") {
+		t.Errorf("ls -o json does not warn about the poison pod:\n%s", r)
+	}
 	type row struct {
 		Key         string `json:"key"`
 		Resource    string `json:"resource"`
@@ -490,4 +474,96 @@ func withObjectField(t *testing.T, value, field []byte) []byte {
 		body = body[n+m:]
 	}
 	return out
+}
+
+// TestUndecodableValuesExit3: every read command keeps one rule. When what
+// it was asked for holds a value it cannot decode, it shows what it can,
+// names the value on stderr and exits 3; when not, it exits 0.
+func TestUndecodableValuesExit3(t *testing.T) {
+	c := capsized(t) // default/poison holds "not an object"
+	poison := []byte(c.get(poisonKey).Value)
+	healthy := []byte(c.get("/registry/pods/kube-system/" + corednsPod(t, c)).Value)
+	for _, tt := range []struct {
+		args  []string
+		stdin []byte
+		code  int
+		note  string // on stderr
+	}{
+		{args: []string{"get", "pods", "-A"}, code: exitPartial, note: "pods/default/poison: malformed value"},
+		{args: []string{"get", "pods", "-A", "-o", "json"}, code: exitPartial, note: "pods/default/poison: malformed value"},
+		{args: []string{"get", "pods", "poison", "-o", "yaml"}, code: exitPartial, note: "pods/default/poison: malformed value"},
+		{args: []string{"get", "pods", "-n", "shop"}, code: exitOK},
+		{args: []string{"ls"}, code: exitPartial, note: "1 value(s) could not be decoded"},
+		{args: []string{"ls", "/registry/pods/default/", "-o", "json"}, code: exitPartial, note: "warning: " + poisonKey + ": malformed value"},
+		{args: []string{"ls", "/registry/pods/shop/"}, code: exitOK},
+		{args: []string{"decode"}, stdin: poison, code: exitPartial, note: "lifeboat: stdin: malformed value: not protobuf, JSON or CBOR"},
+		{args: []string{"decode"}, stdin: healthy, code: exitOK},
+		{args: []string{"history", "pods", "poison"}, code: exitPartial, note: "1 version(s) of pods/default/poison could not be decoded"},
+		{args: []string{"history", "pods", "poison", "-o", "json"}, code: exitPartial, note: "1 version(s) of pods/default/poison could not be decoded"},
+		{args: []string{"history", "nodes", "worker-1"}, code: exitOK},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := c.runIn(tt.stdin, tt.args...)
+			wantCode(t, r, tt.code)
+			if tt.note != "" && !strings.Contains(r.errOut, tt.note) {
+				t.Errorf("stderr does not say %q:\n%s", tt.note, r)
+			}
+			if tt.code == exitOK && r.errOut != "" {
+				t.Errorf("exit 0 with something on stderr:\n%s", r)
+			}
+		})
+	}
+}
+
+// TestNodesStoredAsJSONOrCBOR: a Node that a kube-apiserver stored as JSON
+// or CBOR (another --storage-media-type) shows its STATUS and TAINTS as a
+// protobuf one does, in get's table and in doctor.
+func TestNodesStoredAsJSONOrCBOR(t *testing.T) {
+	c := newCluster(t, demo.Options{})
+	node := func(name string) *corev1.Node {
+		return &corev1.Node{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: corev1.NodeSpec{Unschedulable: true, Taints: []corev1.Taint{
+				{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoExecute},
+				{Key: "dedicated", Value: "gpu", Effect: corev1.TaintEffectNoSchedule},
+			}},
+			Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionFalse}}},
+		}
+	}
+	jsonValue, err := codec.EncodeStorageJSON(node("json-node"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cborValue bytes.Buffer
+	if err := cborserializer.NewSerializer(scheme.Scheme, scheme.Scheme).Encode(node("cbor-node"), &cborValue); err != nil {
+		t.Fatal(err)
+	}
+	for name, value := range map[string][]byte{"json-node": jsonValue, "cbor-node": cborValue.Bytes()} {
+		if _, err := c.cli.Put(context.Background(), "/registry/minions/"+name, string(value)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	r := c.run("get", "nodes")
+	wantCode(t, r, exitOK)
+	for _, name := range []string{"json-node", "cbor-node"} {
+		var row []string
+		for _, l := range lines(r.out) {
+			if f := strings.Fields(l); f[0] == name {
+				row = f
+			}
+		}
+		// NAME STATUS ROLES AGE VERSION (none: no cell) TAINTS
+		want := []string{name, "NotReady,SchedulingDisabled", "<none>", "<unknown>", "node.kubernetes.io/unreachable:NoExecute,dedicated=gpu:NoSchedule"}
+		if !slices.Equal(row, want) {
+			t.Errorf("%s: row %q, want %q\n%s", name, row, want, r)
+		}
+	}
+	r = c.run("doctor")
+	for _, name := range []string{"json-node", "cbor-node"} {
+		if !strings.Contains(r.out, name+": no kubelet lease, Ready=False, tainted node.kubernetes.io/unreachable:NoExecute") {
+			t.Errorf("doctor does not see %s:\n%s", name, r)
+		}
+	}
 }

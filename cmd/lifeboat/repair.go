@@ -22,6 +22,7 @@ func podsCommand(std streams) *cli.Command {
 				"Finalizers are left alone. Stop kube-controller-manager first, or it evicts the pods again.",
 			Flags: append([]cli.Flag{namespaceFlag(), allNamespacesFlag(), selectorFlag(),
 				&cli.StringFlag{Name: "node", Usage: "only pods bound to this node"}}, writeFlags()...),
+			ShellComplete: completeNamesOf("pods"),
 			Action: func(ctx context.Context, cmd *cli.Command) error {
 				q, err := query(cmd, etcdops.MustResolveResource("pods"), cmd.Args().Slice())
 				if err != nil {
@@ -57,6 +58,7 @@ func nodesCommand(std streams) *cli.Command {
 					&cli.StringSliceFlag{Name: "key", Aliases: []string{"taint-key"}, Usage: "taint key to remove (repeatable)"},
 					&cli.StringFlag{Name: "effect", Usage: "only taints with this effect: NoSchedule, PreferNoSchedule or NoExecute"},
 				),
+				ShellComplete: completeNamesOf("nodes"),
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					op, err := nodeOp(cmd, etcdops.UntaintNodes)
 					if err != nil {
@@ -67,11 +69,12 @@ func nodesCommand(std streams) *cli.Command {
 				},
 			},
 			{
-				Name:        "uncordon",
-				Usage:       "set spec.unschedulable to false",
-				ArgsUsage:   "[NAME... | --all]",
-				Description: "lifeboat nodes uncordon worker-3 --yes\n   lifeboat nodes uncordon --all --dry-run",
-				Flags:       nodeFlags(),
+				Name:          "uncordon",
+				Usage:         "set spec.unschedulable to false",
+				ArgsUsage:     "[NAME... | --all]",
+				Description:   "lifeboat nodes uncordon worker-3 --yes\n   lifeboat nodes uncordon --all --dry-run",
+				Flags:         nodeFlags(),
+				ShellComplete: completeNamesOf("nodes"),
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					op, err := nodeOp(cmd, etcdops.UncordonNodes)
 					if err != nil {
@@ -96,6 +99,7 @@ func finalizersCommand(std streams) *cli.Command {
 				"   lifeboat finalizers remove pods -n shop -l app=cart --dry-run",
 			Flags: append([]cli.Flag{namespaceFlag(), allNamespacesFlag(), selectorFlag(),
 				&cli.StringSliceFlag{Name: "finalizer", Usage: "finalizer to remove (repeatable); default every finalizer"}}, writeFlags()...),
+			ShellComplete: completeObjects(std),
 			Action: func(ctx context.Context, cmd *cli.Command) error {
 				q, err := resourceQuery(ctx, cmd, "lifeboat finalizers remove pods NAME -n NS")
 				if err != nil {
@@ -118,7 +122,8 @@ func deleteCommand(std streams) *cli.Command {
 			"lets the apiserver finish the deletion itself. 'lifeboat undo JOURNAL' re-creates the objects\n" +
 			"where their keys still do not exist.\n\n" +
 			"   lifeboat delete configmaps stale-config -n shop --dry-run",
-		Flags: append([]cli.Flag{namespaceFlag()}, writeFlags()...),
+		Flags:         append([]cli.Flag{namespaceFlag()}, writeFlags()...),
+		ShellComplete: completeObjects(std),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			q, err := resourceQuery(ctx, cmd, "lifeboat delete configmaps NAME -n NAMESPACE")
 			if err != nil {

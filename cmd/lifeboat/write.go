@@ -82,7 +82,7 @@ func (w *writeRun) operations(ctx context.Context, ops []etcdops.Operation) erro
 		return err
 	}
 	for _, warning := range b.Warnings {
-		fmt.Fprintf(w.std.err, "warning: %s\n", warning)
+		warn(w.std.err, "%s", warning)
 	}
 	return w.batch(ctx, b)
 }
@@ -106,7 +106,7 @@ func (w *writeRun) batch(ctx context.Context, b *etcdops.Batch) error {
 	groups := etcdops.NewChangeGroups(maxDiffs)
 	err := b.Preview(ctx, func(_ int, c *etcdops.Change) error {
 		if c.Skip != nil {
-			fmt.Fprintf(w.std.err, "skip: %s\n", render.Safe(oneLine(c.Skip.Error())))
+			fmt.Fprintf(w.std.err, "skip: %s\n", render.Line(c.Skip.Error()))
 			planned.Add(c.Skip, etcdops.IsConflict(c.Skip), true)
 		} else if c.Changed() {
 			groups.Add(c)
@@ -168,7 +168,7 @@ func (w *writeRun) run(ctx context.Context, b *etcdops.Batch) error {
 	err := b.Run(ctx, etcdops.ApplyOptions{Journal: w.journal, Progress: out.progress}, func(_ int, c *etcdops.Change, r *etcdops.Result) error {
 		switch {
 		case c.Skip != nil:
-			fmt.Fprintf(w.std.err, "skip: %s\n", render.Safe(oneLine(c.Skip.Error())))
+			fmt.Fprintf(w.std.err, "skip: %s\n", render.Line(c.Skip.Error()))
 		case c.Changed():
 			groups.Add(c)
 			planned++
@@ -307,7 +307,7 @@ func (w *writeRun) preview(groups *etcdops.ChangeGroups) error {
 		return nil
 	}
 	for _, g := range groups.Groups() {
-		fmt.Fprintf(out, "=== %d %s: %s\n", g.Count, g.Example.Resource, strings.Join(g.Shape, ", "))
+		fmt.Fprintf(out, "=== %d %s: %s\n", g.Count, g.Example.Resource, render.Line(strings.Join(g.Shape, ", ")))
 		names, more := g.Names, g.Count-len(g.Names)
 		if !w.showAll && len(names) > shownNames {
 			names, more = names[:shownNames], g.Count-shownNames
@@ -399,7 +399,7 @@ func (w *writeRun) reportPlanned(c *etcdops.Change) {
 		line.Error = oneLine(c.Skip.Error())
 		line.Conflict = etcdops.IsConflict(c.Skip)
 	}
-	json.NewEncoder(w.std.out).Encode(line)
+	json.NewEncoder(render.JSONWriter(w.std.out)).Encode(line)
 }
 
 // reportResult prints what happened to one key: a line of text, or JSON.
@@ -410,7 +410,7 @@ func (w *writeRun) reportResult(c *etcdops.Change, r etcdops.Result) {
 		line.Error = oneLine(r.Err.Error())
 	}
 	if w.json {
-		json.NewEncoder(w.std.out).Encode(line)
+		json.NewEncoder(render.JSONWriter(w.std.out)).Encode(line)
 		return
 	}
 	what := render.Safe(c.KeyInfo.String())

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
 )
 
@@ -40,10 +41,23 @@ type Server struct {
 // that sync endpoints). Start instead asks the kernel for free ports, gives
 // them to etcd for both listening and advertising, and picks again if one was
 // taken in between.
-func Start(dir string) (*Server, error) {
+func Start(dir string) (*Server, error) { return StartTLS(dir, TLS{}) }
+
+// TLS has a server serve its clients over TLS (the zero TLS: plain HTTP).
+type TLS struct {
+	// CertFile and KeyFile are the server's certificate and key.
+	CertFile, KeyFile string
+	// ClientCAFile, when set, makes the server require a client
+	// certificate signed by this CA (etcd's --client-cert-auth).
+	ClientCAFile string
+}
+
+// StartTLS is Start with the client URL served over tls, when tls names a
+// certificate: the endpoint is then https://127.0.0.1:PORT.
+func StartTLS(dir string, tls TLS) (*Server, error) {
 	var lastErr error
 	for range bindAttempts {
-		s, err := start(dir)
+		s, err := start(dir, tls)
 		if err == nil {
 			return s, nil
 		}
@@ -55,12 +69,15 @@ func Start(dir string) (*Server, error) {
 	return nil, fmt.Errorf("start embedded etcd in %s: no free loopback ports after %d attempts: %w", dir, bindAttempts, lastErr)
 }
 
-func start(dir string) (*Server, error) {
+func start(dir string, tls TLS) (*Server, error) {
 	ports, err := FreePorts(2)
 	if err != nil {
 		return nil, fmt.Errorf("start embedded etcd in %s: %w", dir, err)
 	}
 	clientURL := url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", ports[0])}
+	if tls.CertFile != "" {
+		clientURL.Scheme = "https"
+	}
 	peerURL := url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", ports[1])}
 
 	cfg := embed.NewConfig()
@@ -71,6 +88,10 @@ func start(dir string) (*Server, error) {
 	cfg.ListenPeerUrls = []url.URL{peerURL}
 	cfg.AdvertisePeerUrls = []url.URL{peerURL}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	if tls.CertFile != "" {
+		cfg.ClientTLSInfo = transport.TLSInfo{CertFile: tls.CertFile, KeyFile: tls.KeyFile,
+			TrustedCAFile: tls.ClientCAFile, ClientCertAuth: tls.ClientCAFile != ""}
+	}
 	// NewConfig leaves ListenMetricsUrls empty: /metrics is served only on the
 	// loopback client URL, never on another interface.
 	cfg.ListenMetricsUrls = nil
@@ -96,7 +117,7 @@ func start(dir string) (*Server, error) {
 	}
 	return &Server{
 		etcd:     e,
-		endpoint: "http://" + e.Clients[0].Addr().String(),
+		endpoint: clientURL.Scheme + "://" + e.Clients[0].Addr().String(),
 	}, nil
 }
 
@@ -120,8 +141,9 @@ func FreePorts(n int) ([]string, error) {
 	return ports, nil
 }
 
-// Endpoint is the client URL the server is bound to, "http://127.0.0.1:PORT",
-// as etcdctl's --endpoints and clientv3.Config.Endpoints take it.
+// Endpoint is the client URL the server is bound to, "http://127.0.0.1:PORT"
+// ("https://" with TLS), as etcdctl's --endpoints and
+// clientv3.Config.Endpoints take it.
 func (s *Server) Endpoint() string { return s.endpoint }
 
 // Close stops the server and waits for it to release its ports and data

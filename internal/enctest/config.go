@@ -77,7 +77,11 @@ func ConfigYAML(rules ...Rule) string {
 	var b strings.Builder
 	b.WriteString("apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n")
 	for _, r := range rules {
-		fmt.Fprintf(&b, "- resources: [%s]\n  providers:\n", strings.Join(r.Resources, ", "))
+		quoted := make([]string, len(r.Resources))
+		for i, res := range r.Resources {
+			quoted[i] = fmt.Sprintf("%q", res) // "*.*" is no YAML alias
+		}
+		fmt.Fprintf(&b, "- resources: [%s]\n  providers:\n", strings.Join(quoted, ", "))
 		for _, p := range r.Providers {
 			b.WriteString(p.yaml())
 		}

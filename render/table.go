@@ -1,4 +1,4 @@
-package main
+package render
 
 import (
 	"bufio"
@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// alignedTable prints rows with their columns aligned exactly as
+// Table prints rows with their columns aligned exactly as
 // text/tabwriter.NewWriter(w, 0, 8, 3, ' ', 0) aligns a table whose rows all
 // have the same number of cells (kubectl's format): every cell but a row's
 // last is padded to its column's widest cell plus three spaces.
@@ -18,18 +18,25 @@ import (
 // straight to stdout: millions of write syscalls, a quarter of `get`'s CPU.
 // Like tabwriter it must hold every row until the last: the widths depend
 // on all of them.
-type alignedTable struct {
+type Table struct {
 	w      io.Writer
 	rows   []string // cells joined by '\t'
 	widths []int    // in runes, as tabwriter counts them
 }
 
-func newAlignedTable(w io.Writer) *alignedTable { return &alignedTable{w: w} }
+// NewTable is a table that prints to w when flushed.
+func NewTable(w io.Writer) *Table { return &Table{w: w} }
 
-// row adds a row. A tab in a cell separates cells, as in tabwriter.
-func (t *alignedTable) row(cells []string) {
-	line := strings.Join(cells, "\t")
-	for i, cell := range strings.Split(line, "\t") {
+// Row adds a row. Every cell is made terminal-safe (Safe): cells show
+// keys, names and values, which may hold anything. So a tab in a cell is
+// shown escaped, and never separates cells.
+func (t *Table) Row(cells []string) {
+	safe := make([]string, len(cells))
+	for i, cell := range cells {
+		safe[i] = Safe(cell)
+	}
+	line := strings.Join(safe, "\t")
+	for i, cell := range safe {
 		if i == len(t.widths) {
 			t.widths = append(t.widths, 0)
 		}
@@ -38,8 +45,17 @@ func (t *alignedTable) row(cells []string) {
 	t.rows = append(t.rows, line)
 }
 
-// flush writes every row and forgets them.
-func (t *alignedTable) flush() error {
+// MinWidth makes column col at least width runes wide: rows printed
+// later (a watch's) line up with those before as long as none is wider.
+func (t *Table) MinWidth(col, width int) {
+	for len(t.widths) <= col {
+		t.widths = append(t.widths, 0)
+	}
+	t.widths[col] = max(t.widths[col], width)
+}
+
+// Flush writes every row and forgets them; the column widths stay.
+func (t *Table) Flush() error {
 	const padding = 3
 	bw := bufio.NewWriterSize(t.w, 64<<10)
 	spaces := strings.Repeat(" ", padding+widest(t.widths))
