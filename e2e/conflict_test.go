@@ -66,7 +66,7 @@ func testConflict(t *testing.T, c *cluster) {
 		tty.Close()
 		eventually(t, "lifeboat waits for confirmation", 30*time.Second, func() (bool, string) {
 			s := stderr.String()
-			return strings.Contains(s, "Type 'yes'"), fmt.Sprintf("%d bytes on stderr", len(s))
+			return strings.Contains(s, "[y/N]"), fmt.Sprintf("%d bytes on stderr", len(s))
 		})
 		patched := c.patchLabel(t, "e2e-conflict", "raced", "changed-by", "api")
 		t.Logf("while lifeboat waited (it read resourceVersion %s), a label patch through the API moved the pod to %s", p.ResourceVersion, patched.ResourceVersion)

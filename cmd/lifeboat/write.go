@@ -355,7 +355,7 @@ func (w *writeRun) confirm(n int) error {
 	if !w.std.inTTY {
 		return fmt.Errorf("no terminal to confirm %d write(s) and no --yes: nothing written (add --yes to write, or --dry-run to preview)", n)
 	}
-	fmt.Fprintf(w.std.err, "Write %d object(s) to etcd %s? Type 'yes' to continue: ", n, strings.Join(w.store.Endpoints(), ","))
+	fmt.Fprintf(w.std.err, "Write %d object(s) to etcd %s? [y/N]: ", n, strings.Join(w.store.Endpoints(), ","))
 	line, _ := bufio.NewReader(w.std.in).ReadString('\n')
 	if answer := strings.TrimSpace(strings.ToLower(line)); answer != "yes" && answer != "y" {
 		return fmt.Errorf("not confirmed (answered %q): nothing written", strings.TrimSpace(line))

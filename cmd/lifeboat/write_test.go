@@ -674,7 +674,8 @@ func TestJournalFile(t *testing.T) {
 	}
 }
 
-// TestConfirmOnTerminal: on a terminal, lifeboat asks and only "yes" writes.
+// TestConfirmOnTerminal: on a terminal, lifeboat asks [y/N] and only y
+// (or yes) writes.
 func TestConfirmOnTerminal(t *testing.T) {
 	c := capsized(t)
 	tty := func(answer string) result {
@@ -689,10 +690,10 @@ func TestConfirmOnTerminal(t *testing.T) {
 	r := tty("no\n")
 	wantCode(t, r, exitError)
 	c.assertUnchanged(rev, r)
-	if !strings.Contains(r.errOut, "yes") {
+	if !strings.Contains(r.errOut, "? [y/N]: ") {
 		t.Errorf("no question asked:\n%s", r)
 	}
-	r = tty("yes\n")
+	r = tty("y\n")
 	wantCode(t, r, exitOK)
 	if c.node("worker-3").Spec.Unschedulable {
 		t.Errorf("answered yes, worker-3 still cordoned:\n%s", r)
