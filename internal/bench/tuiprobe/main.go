@@ -148,7 +148,8 @@ func probe(ctx context.Context, bin, endpoint, pod, label string, size *pty.Wins
 	if res.PeakRSSKiB, err = peakRSS(cmd.Process.Pid); err != nil {
 		return res, err
 	}
-	if _, err := io.WriteString(tty, "q"); err != nil {
+	// ctrl+c quits from any screen, as in k9s (q goes back).
+	if _, err := io.WriteString(tty, "\x03"); err != nil {
 		return res, fmt.Errorf("quit: %w", err)
 	}
 	select {
@@ -157,7 +158,7 @@ func probe(ctx context.Context, bin, endpoint, pod, label string, size *pty.Wins
 			return res, fmt.Errorf("lifeboat exited: %w; screen:\n%s", err, out.tail())
 		}
 	case <-time.After(10 * time.Second):
-		return res, errors.New("lifeboat did not quit within 10s of q")
+		return res, errors.New("lifeboat did not quit within 10s of ctrl+c")
 	}
 	return res, nil
 }
