@@ -33,6 +33,7 @@ require (
 	k8s.io/apiserver v0.36.3
 	k8s.io/component-base v0.36.3
 	k8s.io/kms v0.36.3
+	k8s.io/kube-aggregator v0.36.3
 )
 
 require (
