@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	apiextensionsv1beta1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -75,11 +77,25 @@ func TestEncodeForStorageVersions(t *testing.T) {
 		{"v1 CRD stored as v1beta1", crdV1, "apiextensions.k8s.io/v1beta1", "apiextensions.k8s.io/v1beta1", FormatJSON},
 		{"CRD in its own version", crdV1, "", "apiextensions.k8s.io/v1", FormatJSON},
 		{"ConfigMap", map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "x"}}, "v1", "v1", FormatProtobuf},
-		{"Deployment in another version", map[string]any{"apiVersion": "apps/v1beta2", "kind": "Deployment", "metadata": map[string]any{"name": "x"}}, "apps/v1", "", ""},
+		{"Deployment in a version of the same shape", map[string]any{"apiVersion": "apps/v1beta2", "kind": "Deployment", "metadata": map[string]any{"name": "x"}}, "apps/v1", "apps/v1", FormatProtobuf},
+		{"a field the stored version lacks", map[string]any{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": map[string]any{"name": "x"},
+			"spec": map[string]any{"ingressClassName": "nginx", "defaultBackend": map[string]any{"service": map[string]any{"name": "web", "port": map[string]any{"number": int64(80)}}}}}, "networking.k8s.io/v1beta1", "", ""},
+		{"Pod into another group", map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "x"}}, "apps/v1", "", ""},
 		{"custom resource in another version", map[string]any{"apiVersion": "example.com/v2", "kind": "Widget", "metadata": map[string]any{"name": "x"}}, "example.com/v1", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			value, err := EncodeForStorage(tc.obj, tc.storage)
+			st := Storage{Format: tc.format}
+			if tc.storage != "" {
+				gv, err := schema.ParseGroupVersion(tc.storage)
+				if err != nil {
+					t.Fatal(err)
+				}
+				st.Version = gv
+			}
+			if tc.format == "" {
+				st.Format = FormatProtobuf
+			}
+			value, err := EncodeForStorage(tc.obj, st)
 			if tc.want == "" {
 				var verr *VersionError
 				if !errors.As(err, &verr) || !strings.Contains(err.Error(), tc.storage) {

@@ -3,12 +3,14 @@ package codec
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"maps"
 
+	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
@@ -98,29 +100,36 @@ func encodeJSON(obj map[string]any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Storage is how kube-apiserver stores a resource: the apiVersion its
+// objects carry in etcd, and the media type.
+type Storage struct {
+	Version schema.GroupVersion
+	Format  Format // FormatProtobuf or FormatJSON
+}
+
 // EncodeForStorage encodes an object given as a map (a file a user wrote,
 // a backup from `kubectl get -o yaml`) as kube-apiserver stores it: a kind
 // lifeboat has a Go type for is decoded strictly into it (a field the type
-// does not have is an error, as kubectl create says) and stored as
-// protobuf, or as JSON for CustomResourceDefinitions; any other kind (a
-// custom resource) is stored as JSON. resourceVersion and selfLink are
-// cleared, as the apiserver does. storageVersion is the apiVersion the
-// apiserver stores the resource in ("": the object's own); an object in
-// another version is converted where kube-apiserver's own conversions are
-// linked in (CustomResourceDefinitions, which `kubectl get` shows as v1 and
-// the apiserver stores as v1beta1), and refused otherwise.
-func EncodeForStorage(obj map[string]any, storageVersion string) ([]byte, error) {
+// does not have is an error, as kubectl create says) and encoded in the
+// media type st names; any other kind (a custom resource) is stored as
+// JSON. resourceVersion and selfLink are cleared, as the apiserver does.
+//
+// An object in another version than st.Version is converted: a
+// CustomResourceDefinition through apiextensions' own conversions (kubectl
+// shows v1, kube-apiserver stores v1beta1), any other kind only where the
+// two versions have the same shape, proven by decoding it strictly into
+// the stored version's type and getting back exactly the same fields (a
+// resource promoted from v1beta1 to v1 unchanged). Anything else is a
+// VersionError. A zero st.Version keeps the object's own version.
+func EncodeForStorage(obj map[string]any, st Storage) ([]byte, error) {
 	u := &unstructured.Unstructured{Object: obj}
 	gvk := u.GroupVersionKind()
 	if gvk.Kind == "" || gvk.Version == "" {
 		return nil, fmt.Errorf("the object has no apiVersion or kind")
 	}
-	if storageVersion == "" {
-		storageVersion = u.GetAPIVersion()
-	}
-	target, err := schema.ParseGroupVersion(storageVersion)
-	if err != nil {
-		return nil, err
+	target := st.Version
+	if target.Version == "" {
+		target = gvk.GroupVersion()
 	}
 	if !storageScheme.Recognizes(gvk) {
 		if target != gvk.GroupVersion() {
@@ -128,6 +137,24 @@ func EncodeForStorage(obj map[string]any, storageVersion string) ([]byte, error)
 		}
 		return EncodeJSON(obj)
 	}
+	typed, err := decodeStrict(obj, gvk)
+	if err != nil {
+		return nil, err
+	}
+	if target != gvk.GroupVersion() {
+		if typed, err = convert(typed, obj, gvk, target); err != nil {
+			return nil, err
+		}
+	}
+	if st.Format == FormatJSON {
+		return EncodeStorageJSON(typed)
+	}
+	return EncodeProtobuf(typed)
+}
+
+// decodeStrict decodes obj into gvk's Go type, refusing fields it does not
+// have.
+func decodeStrict(obj map[string]any, gvk schema.GroupVersionKind) (runtime.Object, error) {
 	typed, err := storageScheme.New(gvk)
 	if err != nil {
 		return nil, err
@@ -136,12 +163,16 @@ func EncodeForStorage(obj map[string]any, storageVersion string) ([]byte, error)
 		return nil, fmt.Errorf("%s %s: %w", gvk.GroupVersion(), gvk.Kind, err)
 	}
 	typed.GetObjectKind().SetGroupVersionKind(gvk)
-	if target != gvk.GroupVersion() {
-		// Only apiextensions' internal types are linked in: other groups'
-		// versions do not convert here.
-		if gvk.Group != apiextensionsinternal.GroupName || !storageScheme.Recognizes(target.WithKind(gvk.Kind)) {
-			return nil, &VersionError{Have: gvk.GroupVersion(), Stored: target}
-		}
+	return typed, nil
+}
+
+// convert turns typed (obj as gvk) into target's version of its kind.
+func convert(typed runtime.Object, obj map[string]any, gvk schema.GroupVersionKind, target schema.GroupVersion) (runtime.Object, error) {
+	to := target.WithKind(gvk.Kind)
+	if target.Group != gvk.Group || !storageScheme.Recognizes(to) {
+		return nil, &VersionError{Have: gvk.GroupVersion(), Stored: target}
+	}
+	if gvk.Group == apiextensionsinternal.GroupName {
 		// Through the internal version, as the apiserver's codecs convert.
 		internal, err := storageScheme.ConvertToVersion(typed, schema.GroupVersion{Group: gvk.Group, Version: runtime.APIVersionInternal})
 		if err == nil {
@@ -150,19 +181,40 @@ func EncodeForStorage(obj map[string]any, storageVersion string) ([]byte, error)
 		if err != nil {
 			return nil, fmt.Errorf("convert %s %s to %s: %w", gvk.GroupVersion(), gvk.Kind, target, err)
 		}
+		return typed, nil
 	}
-	if gvk.Group == apiextensionsinternal.GroupName {
-		return EncodeStorageJSON(typed)
+	// Other groups' conversions live in kube-apiserver, not in lifeboat:
+	// convert only what both versions spell the same way.
+	moved := maps.Clone(obj)
+	moved["apiVersion"] = target.String()
+	converted, err := decodeStrict(moved, to)
+	if err != nil {
+		return nil, &VersionError{Have: gvk.GroupVersion(), Stored: target, Reason: err.Error()}
 	}
-	return EncodeProtobuf(typed)
+	from, err1 := runtime.DefaultUnstructuredConverter.ToUnstructured(typed)
+	back, err2 := runtime.DefaultUnstructuredConverter.ToUnstructured(converted)
+	if err1 != nil || err2 != nil {
+		return nil, &VersionError{Have: gvk.GroupVersion(), Stored: target, Reason: fmt.Sprint(errors.Join(err1, err2))}
+	}
+	delete(from, "apiVersion")
+	delete(back, "apiVersion")
+	if !equality.Semantic.DeepEqual(from, back) {
+		return nil, &VersionError{Have: gvk.GroupVersion(), Stored: target, Reason: "the two versions do not hold the same fields"}
+	}
+	return converted, nil
 }
 
 // VersionError says an object is not in the version kube-apiserver stores
 // its resource in, and lifeboat cannot convert it.
 type VersionError struct {
 	Have, Stored schema.GroupVersion
+	Reason       string // why lifeboat cannot convert it, when it tried
 }
 
 func (e *VersionError) Error() string {
-	return fmt.Sprintf("kube-apiserver stores it as %s, not %s: convert it first (kubectl convert, or get it in that version)", e.Stored, e.Have)
+	msg := fmt.Sprintf("kube-apiserver stores it as %s, not %s", e.Stored, e.Have)
+	if e.Reason != "" {
+		msg += " (lifeboat cannot convert it: " + e.Reason + ")"
+	}
+	return msg + ": convert it first (kubectl convert, or get it in that version)"
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
 )
 
@@ -154,7 +153,7 @@ func (inf *Informer[T]) item(rec Record) (Item, bool) {
 	it := Item{Record: rec}
 	if inf.raw {
 		it.KeyInfo, _ = inf.store.layout.Parse(rec.Key)
-		it.Object, it.DecodeErr = codec.Decode(rec.Value)
+		it.Object, it.DecodeErr = DecodeStored(it.Resource, rec.Value)
 		if it.DecodeErr != nil {
 			it.Object = nil
 		}
@@ -168,7 +167,7 @@ func (inf *Informer[T]) item(rec Record) (Item, bool) {
 		info.Resource = inf.res
 	}
 	it.KeyInfo = info
-	it.Object, it.DecodeErr = codec.Decode(rec.Value)
+	it.Object, it.DecodeErr = DecodeStored(info.Resource, rec.Value)
 	if it.DecodeErr != nil {
 		it.Object = nil
 		it.DecodeErr = fmt.Errorf("%s: %w", info, it.DecodeErr)

@@ -8,6 +8,10 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"go.etcd.io/etcd/api/v3/mvccpb"
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/version"
 )
 
 var crdsResource = MustResolveResource("customresourcedefinitions")
@@ -103,6 +107,7 @@ func crdResource(obj *codec.Object) (Resource, bool) {
 		Group:       group,
 		Namespaced:  obj.NestedString("spec", "scope") != "Cluster",
 		StoragePath: group + "/" + plural,
+		Format:      codec.FormatJSON,
 		Custom:      true,
 	}
 	c, err := obj.Content()
@@ -116,12 +121,62 @@ func crdResource(obj *codec.Object) (Resource, bool) {
 			r.ShortNames = append(r.ShortNames, strings.ToLower(s))
 		}
 	}
+	// A v1beta1 CRD may name a single version in spec.version instead.
+	if v := obj.NestedString("spec", "version"); v != "" && len(asSlice(spec["versions"])) == 0 {
+		r.Versions = append(r.Versions, ServedVersion{Name: v})
+		r.Storage = schema.GroupVersion{Group: group, Version: v}
+	}
 	for _, v := range asSlice(spec["versions"]) {
-		if m, ok := v.(map[string]any); ok && m["storage"] == true {
-			r.Version, _ = m["name"].(string)
+		m, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		name, _ := m["name"].(string)
+		if name == "" {
+			continue
+		}
+		// Every version a CRD lists converts to its storage version, served
+		// or not: a stored object in any of them is readable.
+		r.Versions = append(r.Versions, ServedVersion{Name: name})
+		if m["storage"] == true {
+			r.Storage = schema.GroupVersion{Group: group, Version: name}
 		}
 	}
+	r.PrinterColumns = printerColumns(obj, r.Versions)
 	return r, true
+}
+
+// printerColumns are the columns kube-apiserver serves kubectl for a CRD's
+// objects: those of its preferred version (discovery's first, by
+// Kubernetes' version order), through apiextensions' own rule
+// (GetColumnsForVersion: per-version or top-level columns, an Age column
+// when there are none). A CRD lifeboat cannot read gives none.
+func printerColumns(obj *codec.Object, versions []ServedVersion) []apiextensionsv1.CustomResourceColumnDefinition {
+	typed := obj.AsTyped()
+	if typed == nil || len(versions) == 0 {
+		return nil
+	}
+	var internal apiextensions.CustomResourceDefinition
+	if err := codec.ConvertToInternal(typed, &internal); err != nil {
+		return nil
+	}
+	preferred := ""
+	for _, v := range internal.Spec.Versions {
+		if v.Served && (preferred == "" || version.CompareKubeAwareVersionStrings(v.Name, preferred) > 0) {
+			preferred = v.Name
+		}
+	}
+	columns, err := apiextensions.GetColumnsForVersion(&internal, preferred)
+	if err != nil {
+		return nil
+	}
+	out := make([]apiextensionsv1.CustomResourceColumnDefinition, len(columns))
+	for i := range columns {
+		if err := apiextensionsv1.Convert_apiextensions_CustomResourceColumnDefinition_To_v1_CustomResourceColumnDefinition(&columns[i], &out[i], nil); err != nil {
+			return nil
+		}
+	}
+	return out
 }
 
 func asSlice(v any) []any {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // TestResolveCustomResourceNames: the names a CRD in etcd declares resolve
@@ -22,8 +23,8 @@ func TestResolveCustomResourceNames(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := etcdops.Resource{Name: "crontabs", Singular: "crontab", ShortNames: []string{"ct"}, Group: "stable.example.com",
-				Version: "v1", Kind: "CronTab", Namespaced: true, StoragePath: "stable.example.com/crontabs", Custom: true}
-			if r.String() != want.String() || r.Kind != want.Kind || r.Version != want.Version || r.Namespaced != want.Namespaced ||
+				Storage: schema.GroupVersion{Group: "stable.example.com", Version: "v1"}, Kind: "CronTab", Namespaced: true, StoragePath: "stable.example.com/crontabs", Custom: true}
+			if r.String() != want.String() || r.Kind != want.Kind || r.Storage != want.Storage || r.Namespaced != want.Namespaced ||
 				r.StoragePath != want.StoragePath || r.Singular != want.Singular || len(r.ShortNames) != 1 {
 				t.Errorf("%s resolved to %+v, want %+v", arg, r, want)
 			}

@@ -18,12 +18,12 @@ import (
 const CreateObjects Action = "create"
 
 // PlanCreate plans writing objects given as maps (one file's documents) as
-// kube-apiserver stores them (codec.EncodeForStorage: the resource's media
-// type; resourceVersion cleared), each under the key its resource,
-// namespace and name give, only where that key does not exist: the write is
-// the apiserver's Create Txn (ModRevision == 0). An object in another
-// apiVersion than the resource's storage version is refused (lifeboat does
-// not convert). Missing uid and creationTimestamp are filled as the
+// this cluster's kube-apiserver stores them (storageFor: the version and
+// media type its objects of the resource show, or one its release serves;
+// codec.EncodeForStorage converts between versions of the same shape and
+// refuses others; resourceVersion cleared), each under the key its
+// resource, namespace and name give, only where that key does not exist:
+// the write is the apiserver's Create Txn (ModRevision == 0). Missing uid and creationTimestamp are filled as the
 // apiserver's create fills them; given ones are kept, as a restore wants.
 // namespace applies to namespaced objects that name none ("default" when
 // empty). An object that cannot be written makes the whole plan an error,
@@ -64,9 +64,13 @@ func (s *Store) PlanCreate(ctx context.Context, objects []map[string]any, namesp
 		if created := u.GetCreationTimestamp(); created.IsZero() {
 			u.SetCreationTimestamp(metav1.NewTime(now.UTC().Truncate(time.Second)))
 		}
-		value, err := codec.EncodeForStorage(u.Object, res.StorageVersion())
+		st, err := s.storageFor(ctx, res, gvk.GroupVersion())
 		if err != nil {
-			return nil, usageErrorf("%s: %v", what, err)
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		value, err := codec.EncodeForStorage(u.Object, st.Storage)
+		if err != nil {
+			return nil, usageErrorf("%s: %v (this cluster stores %s as %s: %s)", what, err, res, st.Version, st.why)
 		}
 		info := KeyInfo{Resource: res, Namespace: ns, Name: u.GetName()}
 		key := s.layout.Key(res, ns, u.GetName())

@@ -74,11 +74,6 @@ func (c *census) add(it *Item) {
 		c.encrypted[it.Object.Encryption.String()]++
 		return
 	}
-	if err := checkKind(it.Resource, it.Object.APIVersion, it.Object.Kind); err != nil {
-		it.DecodeErr = err
-		c.broken = append(c.broken, *it)
-		return
-	}
 	ns := it.Namespace + "/" + it.Name
 	switch obj := it.Object.AsTyped().(type) {
 	case *coordinationv1.Lease:

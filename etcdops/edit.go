@@ -9,6 +9,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // EditObject replaces one object with an edited version of it: `lifeboat
@@ -26,6 +27,8 @@ type EditSource struct {
 	Newer []codec.NewerField
 	// readAt is the etcd revision the object was read at.
 	readAt int64
+	// storage is how the object is stored: the edit is stored the same way.
+	storage codec.Storage
 }
 
 // ReadForEdit reads one object to edit. Undecodable and encrypted values
@@ -39,7 +42,7 @@ func (s *Store) ReadForEdit(ctx context.Context, info KeyInfo) (*EditSource, err
 	case !found:
 		return nil, &NotFoundError{Key: key, What: info}
 	}
-	obj, err := codec.Decode(rec.Value)
+	obj, err := DecodeStored(info.Resource, rec.Value)
 	switch {
 	case err != nil:
 		return nil, usageErrorf("%s cannot be decoded (%v): edit it as bytes is not possible; 'lifeboat quarantine %s' moves it out of the way", info, err, key)
@@ -50,7 +53,12 @@ func (s *Store) ReadForEdit(ctx context.Context, info KeyInfo) (*EditSource, err
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", info, err)
 	}
-	return &EditSource{Info: info, Record: rec, Object: m, Newer: codec.NewerFields(rec.Value, obj), readAt: readAt}, nil
+	gv, err := schema.ParseGroupVersion(obj.APIVersion)
+	if err != nil {
+		return nil, fmt.Errorf("%s: stored apiVersion %q: %w", info, obj.APIVersion, err)
+	}
+	return &EditSource{Info: info, Record: rec, Object: m, Newer: codec.NewerFields(rec.Value, obj), readAt: readAt,
+		storage: codec.Storage{Version: gv, Format: obj.Format}}, nil
 }
 
 // FieldLossError says an edit would drop fields a newer Kubernetes wrote:
@@ -120,7 +128,9 @@ func (s *Store) PlanEdit(e *EditSource, edited map[string]any, allowFieldLoss bo
 	if ns, _ := md["namespace"].(string); ns != e.Info.Namespace {
 		return nil, usageErrorf("%s: the edit moves it to namespace %q: create the new one, delete the old", e.Info, ns)
 	}
-	value, err := codec.EncodeForStorage(edited, e.Info.Resource.StorageVersion())
+	// The object keeps the version and media type it is stored in: the
+	// cluster's kube-apiserver wrote them, whatever lifeboat's table says.
+	value, err := codec.EncodeForStorage(edited, e.storage)
 	if err != nil {
 		return nil, usageErrorf("%s: %v", e.Info, err)
 	}

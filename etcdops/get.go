@@ -3,8 +3,6 @@ package etcdops
 import (
 	"context"
 	"fmt"
-
-	"github.com/lifeboat-k8s/lifeboat/codec"
 )
 
 // GetItem reads one key and decodes it as List would: a front end that
@@ -18,7 +16,7 @@ func (s *Store) GetItem(ctx context.Context, key string) (it Item, found bool, e
 	}
 	it = Item{Record: rec}
 	it.KeyInfo, _ = s.layout.Parse(key)
-	it.Object, it.DecodeErr = codec.Decode(rec.Value)
+	it.Object, it.DecodeErr = DecodeStored(it.Resource, rec.Value)
 	if it.DecodeErr != nil {
 		it.Object = nil
 		it.DecodeErr = fmt.Errorf("%s: %w", key, it.DecodeErr)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Change is what one operation does to one key: the value as read and the
@@ -122,7 +121,7 @@ func (s *Store) PlanPages(ctx context.Context, op Operation, fn func([]Change) e
 	if op.Query.Selector == nil && op.Query.Node == "" && len(edits) > 0 {
 		untouched = func(it *Item) bool {
 			apiVersion, kind, ok := codec.Untouched(it.Value, edits...)
-			return ok && checkKind(it.Resource, apiVersion, kind) == nil
+			return ok && it.Resource.holds(apiVersion, kind) == nil
 		}
 	}
 	return s.listPages(ctx, op.Query, untouched, func(items []Item) error {
@@ -185,10 +184,6 @@ func planChange(it Item, action Action, edits []codec.Edit) Change {
 		c.Skip = fmt.Errorf("%s: encrypted at rest (%s): not changed (lifeboat never writes plaintext over ciphertext): %s", it.KeyInfo, it.Object.Encryption, encryptedReason(it.Record))
 		return c
 	}
-	if err := checkKind(it.Resource, it.Object.APIVersion, it.Object.Kind); err != nil {
-		c.Skip = fmt.Errorf("%s: %w: kube-apiserver cannot read it as %s; left alone (see 'lifeboat decode %s')", it.KeyInfo, err, it.Resource, it.Key)
-		return c
-	}
 	if action == DeleteObjects {
 		// Deleted only while the key holds exactly what was read: a value
 		// someone rewrote since is theirs (a conflict, not a re-plan).
@@ -224,28 +219,9 @@ func (c *Change) replan(layout Layout, current Record, found bool) (Change, erro
 	info, _ := layout.Parse(current.Key)
 	info.Resource = c.Resource
 	it := Item{Record: current, KeyInfo: info}
-	it.Object, it.DecodeErr = codec.Decode(current.Value)
+	it.Object, it.DecodeErr = DecodeStored(it.Resource, current.Value)
 	next = planChange(it, c.Action, c.edits)
 	return next, next.Skip
-}
-
-// checkKind says whether obj is what kube-apiserver stores under res: its
-// group and kind, in a version the apiserver knows. Anything else under a
-// resource's prefix (a Node among pods, a "v9" Pod) is unreadable to the
-// apiserver, and lifeboat edits only what the apiserver can read.
-func checkKind(res Resource, apiVersion, kind string) error {
-	gv, err := schema.ParseGroupVersion(apiVersion)
-	if err != nil || apiVersion == "" || kind == "" {
-		return fmt.Errorf("stored apiVersion %q kind %q is not a Kubernetes object type", apiVersion, kind)
-	}
-	if gv.Group != res.Group || (res.Kind != "" && kind != res.Kind) {
-		want := res.Kind
-		if want == "" {
-			want = "any kind"
-		}
-		return fmt.Errorf("stored object is %s %s, not %s (group %q)", apiVersion, kind, want, res.Group)
-	}
-	return codec.CheckVersion(apiVersion, kind)
 }
 
 var errConflict = errors.New("conflict")

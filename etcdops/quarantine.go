@@ -95,15 +95,12 @@ func (s *Store) unreadable(info KeyInfo, rec Record) (string, error) {
 	if rec.DecryptErr != nil {
 		return rec.DecryptErr.Error(), nil
 	}
-	obj, err := codec.Decode(rec.Value)
+	obj, err := DecodeStored(info.Resource, rec.Value)
 	switch {
 	case err != nil:
 		return err.Error(), nil
 	case obj.Format == codec.FormatEncrypted:
 		return "", &UsageError{Err: fmt.Errorf("%s is encrypted at rest (%s): kube-apiserver may read it with its key, so quarantine leaves it; pass --encryption-config FILE (its --encryption-provider-config) to check", info, obj.Encryption)}
-	}
-	if err := checkKind(info.Resource, obj.APIVersion, obj.Kind); err != nil {
-		return err.Error(), nil
 	}
 	return "", &UsageError{Err: fmt.Errorf("%s decodes as %s %s: kube-apiserver can read it, so quarantine leaves it (repair it, or see 'lifeboat doctor')", info, obj.APIVersion, obj.Kind)}
 }

@@ -93,6 +93,9 @@ func (q Query) namespace() string {
 
 // Validate rejects selections that cannot mean what the user wants.
 func (q Query) Validate() error {
+	if q.Resource.Name != "" && !q.Resource.Stored() {
+		return usageErrorf("%s are not stored in etcd: kube-apiserver works them out when asked (componentstatuses asks each component for its health), so there is nothing here to read", q.Resource)
+	}
 	if q.Node != "" && q.Resource.Name != "pods" {
 		return usageErrorf("--node selects pods by spec.nodeName; it does not apply to %s", q.Resource)
 	}
@@ -142,7 +145,7 @@ func (s *Store) listPages(ctx context.Context, q Query, untouched func(*Item) bo
 			it := &items[i]
 			s.open(ctx, &it.Record)
 			if it.untouched = untouched != nil && untouched(it); !it.untouched {
-				it.Object, it.DecodeErr = codec.Decode(it.Value)
+				it.Object, it.DecodeErr = DecodeStored(it.Resource, it.Value)
 				it.Newer = codec.NewerFields(it.Value, it.Object)
 			}
 		})
@@ -301,7 +304,7 @@ func (s *Store) Count(ctx context.Context, q Query) (int, error) {
 func (s *Store) decodeAll(ctx context.Context, items []Item) {
 	parallel.For(len(items), func(i int) {
 		s.open(ctx, &items[i].Record)
-		items[i].Object, items[i].DecodeErr = codec.Decode(items[i].Value)
+		items[i].Object, items[i].DecodeErr = DecodeStored(items[i].Resource, items[i].Value)
 	})
 }
 

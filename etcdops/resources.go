@@ -5,132 +5,134 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/internal/suggest"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// Resource is a kind of object as kubectl names it, and where the apiserver
-// keeps it in etcd.
+//go:generate sh -c "cd ../e2e && go test -mod=mod -count=1 -run TestGroundTruth/generated . -update"
+
+// Resource is a kind of object as kubectl names it, and where and how the
+// apiserver keeps it in etcd. The built-in ones come from
+// resources_generated.go, read from a real kube-apiserver; custom
+// resources from their CustomResourceDefinitions.
 type Resource struct {
 	Name       string // plural, as kubectl and the API path spell it: "pods"
 	Singular   string
 	ShortNames []string
-	Group      string // "" for the core group
-	// Version is the version kube-apiserver stores the resource in (its
-	// storage version: v1beta1 for CustomResourceDefinitions, the CRD's
-	// storage version for custom resources); "" when not known.
-	Version string
-	Kind    string
-	// Namespaced is false for cluster-scoped resources. For custom resources
-	// that lifeboat only knows by name it is true and keys are parsed by depth.
+	// Categories are the groupings kubectl get accepts for several
+	// resources at once ("all").
+	Categories []string
+	Group      string // the API group it is served in: "" for the core group
+	Kind       string
 	Namespaced bool
+	// Versions are the versions kube-apiserver serves the resource in, the
+	// preferred one first.
+	Versions []ServedVersion
 	// StoragePath is the key segment(s) under the etcd prefix: "pods",
-	// "minions", "services/specs", "example.com/widgets".
+	// "minions", "services/specs", "example.com/widgets". "" for a
+	// resource kube-apiserver does not store (componentstatuses).
 	StoragePath string
-	// Custom is set for resources resolved from "<plural>.<group>" that are
-	// not built in (custom resources, stored as JSON or CBOR).
+	// Storage is the group and version of the objects kube-apiserver stores:
+	// their apiVersion in etcd. Its group is Group, except where a resource
+	// shares the storage of another (events.k8s.io Events are stored as
+	// core v1 Events). Zero when not known: a custom resource known only
+	// by the name typed, or a key of a resource lifeboat does not know.
+	Storage schema.GroupVersion
+	// Format is the media type its objects are stored in: protobuf for
+	// built-in kinds, JSON for CRDs, APIServices and custom resources.
+	Format codec.Format
+	// Reads are the group/version/kinds kube-apiserver's storage decoder
+	// reads under StoragePath: those its scheme converts into the
+	// resource's type, served or not (extensions/v1beta1 Deployments).
+	// Empty when not known.
+	Reads []schema.GroupVersionKind
+	// Custom is set for custom resources (stored as JSON or CBOR).
 	Custom bool
+	// PrinterColumns are a custom resource's columns in kubectl get, as its
+	// CRD defines them for the version kubectl reads (its preferred one).
+	PrinterColumns []apiextensionsv1.CustomResourceColumnDefinition
 }
 
-// String names the resource the way kubectl accepts it back.
+// ServedVersion is one version a resource is served in.
+type ServedVersion struct {
+	Name string
+	// Introduced is the first Kubernetes minor that serves it ("1.33");
+	// Removed the first one that no longer does ("" when no removal is
+	// planned). Both come from upstream's storage test data.
+	Introduced, Removed string
+}
+
+// String names the resource the way kubectl accepts it back: its plural,
+// qualified with its group for custom resources and for a built-in whose
+// plural another group's resource takes first (events.events.k8s.io).
 func (r Resource) String() string {
-	if r.Group == "" || !r.Custom {
+	if r.Group == "" || !r.Custom && !r.shadowed() {
 		return r.Name
 	}
 	return r.Name + "." + r.Group
 }
 
-// StorageVersion is the group/version kube-apiserver stores the resource
-// in; "" when lifeboat does not know it.
-func (r Resource) StorageVersion() string {
-	if r.Version == "" {
-		return ""
-	}
-	return r.APIVersion()
-}
-
-// APIVersion is the resource's group/version (its storage version).
-func (r Resource) APIVersion() string {
-	if r.Group == "" {
-		return r.Version
-	}
-	return r.Group + "/" + r.Version
-}
-
-// builtinResources are the kinds kube-apiserver (and its in-process
-// apiextensions and aggregator servers) serve, with kubectl's short names.
-//
-// Storage paths follow kube-apiserver's default storage factory: the resource
-// name, except SpecialDefaultResourcePrefixes (kubernetes
-// pkg/kubeapiserver/default_storage_factory_builder.go): nodes -> minions,
-// services -> services/specs, endpoints -> services/endpoints,
-// replicationcontrollers -> controllers, ingresses -> ingress. CRDs and
-// APIServices live in servers that prefix the group.
-var builtinResources = withStoragePaths([]Resource{
-	{Name: "pods", Singular: "pod", ShortNames: []string{"po"}, Version: "v1", Kind: "Pod", Namespaced: true},
-	{Name: "nodes", Singular: "node", ShortNames: []string{"no"}, Version: "v1", Kind: "Node", StoragePath: "minions"},
-	{Name: "services", Singular: "service", ShortNames: []string{"svc"}, Version: "v1", Kind: "Service", Namespaced: true, StoragePath: "services/specs"},
-	{Name: "endpoints", Singular: "endpoints", ShortNames: []string{"ep"}, Version: "v1", Kind: "Endpoints", Namespaced: true, StoragePath: "services/endpoints"},
-	{Name: "replicationcontrollers", Singular: "replicationcontroller", ShortNames: []string{"rc"}, Version: "v1", Kind: "ReplicationController", Namespaced: true, StoragePath: "controllers"},
-	{Name: "configmaps", Singular: "configmap", ShortNames: []string{"cm"}, Version: "v1", Kind: "ConfigMap", Namespaced: true},
-	{Name: "secrets", Singular: "secret", Version: "v1", Kind: "Secret", Namespaced: true},
-	{Name: "namespaces", Singular: "namespace", ShortNames: []string{"ns"}, Version: "v1", Kind: "Namespace"},
-	{Name: "events", Singular: "event", ShortNames: []string{"ev"}, Version: "v1", Kind: "Event", Namespaced: true},
-	{Name: "serviceaccounts", Singular: "serviceaccount", ShortNames: []string{"sa"}, Version: "v1", Kind: "ServiceAccount", Namespaced: true},
-	{Name: "persistentvolumes", Singular: "persistentvolume", ShortNames: []string{"pv"}, Version: "v1", Kind: "PersistentVolume"},
-	{Name: "persistentvolumeclaims", Singular: "persistentvolumeclaim", ShortNames: []string{"pvc"}, Version: "v1", Kind: "PersistentVolumeClaim", Namespaced: true},
-	{Name: "limitranges", Singular: "limitrange", ShortNames: []string{"limits"}, Version: "v1", Kind: "LimitRange", Namespaced: true},
-	{Name: "resourcequotas", Singular: "resourcequota", ShortNames: []string{"quota"}, Version: "v1", Kind: "ResourceQuota", Namespaced: true},
-	{Name: "podtemplates", Singular: "podtemplate", Version: "v1", Kind: "PodTemplate", Namespaced: true},
-	{Name: "deployments", Singular: "deployment", ShortNames: []string{"deploy"}, Group: "apps", Version: "v1", Kind: "Deployment", Namespaced: true},
-	{Name: "replicasets", Singular: "replicaset", ShortNames: []string{"rs"}, Group: "apps", Version: "v1", Kind: "ReplicaSet", Namespaced: true},
-	{Name: "statefulsets", Singular: "statefulset", ShortNames: []string{"sts"}, Group: "apps", Version: "v1", Kind: "StatefulSet", Namespaced: true},
-	{Name: "daemonsets", Singular: "daemonset", ShortNames: []string{"ds"}, Group: "apps", Version: "v1", Kind: "DaemonSet", Namespaced: true},
-	{Name: "controllerrevisions", Singular: "controllerrevision", Group: "apps", Version: "v1", Kind: "ControllerRevision", Namespaced: true},
-	{Name: "jobs", Singular: "job", Group: "batch", Version: "v1", Kind: "Job", Namespaced: true},
-	{Name: "cronjobs", Singular: "cronjob", ShortNames: []string{"cj"}, Group: "batch", Version: "v1", Kind: "CronJob", Namespaced: true},
-	{Name: "leases", Singular: "lease", Group: "coordination.k8s.io", Version: "v1", Kind: "Lease", Namespaced: true},
-	{Name: "ingresses", Singular: "ingress", ShortNames: []string{"ing"}, Group: "networking.k8s.io", Version: "v1", Kind: "Ingress", Namespaced: true, StoragePath: "ingress"},
-	{Name: "ingressclasses", Singular: "ingressclass", Group: "networking.k8s.io", Version: "v1", Kind: "IngressClass"},
-	{Name: "networkpolicies", Singular: "networkpolicy", ShortNames: []string{"netpol"}, Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy", Namespaced: true},
-	{Name: "endpointslices", Singular: "endpointslice", Group: "discovery.k8s.io", Version: "v1", Kind: "EndpointSlice", Namespaced: true},
-	{Name: "poddisruptionbudgets", Singular: "poddisruptionbudget", ShortNames: []string{"pdb"}, Group: "policy", Version: "v1", Kind: "PodDisruptionBudget", Namespaced: true},
-	{Name: "horizontalpodautoscalers", Singular: "horizontalpodautoscaler", ShortNames: []string{"hpa"}, Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler", Namespaced: true},
-	{Name: "roles", Singular: "role", Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "Role", Namespaced: true},
-	{Name: "rolebindings", Singular: "rolebinding", Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "RoleBinding", Namespaced: true},
-	{Name: "clusterroles", Singular: "clusterrole", Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRole"},
-	{Name: "clusterrolebindings", Singular: "clusterrolebinding", Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRoleBinding"},
-	{Name: "storageclasses", Singular: "storageclass", ShortNames: []string{"sc"}, Group: "storage.k8s.io", Version: "v1", Kind: "StorageClass"},
-	{Name: "csidrivers", Singular: "csidriver", Group: "storage.k8s.io", Version: "v1", Kind: "CSIDriver"},
-	{Name: "csinodes", Singular: "csinode", Group: "storage.k8s.io", Version: "v1", Kind: "CSINode"},
-	{Name: "volumeattachments", Singular: "volumeattachment", Group: "storage.k8s.io", Version: "v1", Kind: "VolumeAttachment"},
-	{Name: "priorityclasses", Singular: "priorityclass", ShortNames: []string{"pc"}, Group: "scheduling.k8s.io", Version: "v1", Kind: "PriorityClass"},
-	{Name: "runtimeclasses", Singular: "runtimeclass", Group: "node.k8s.io", Version: "v1", Kind: "RuntimeClass"},
-	{Name: "certificatesigningrequests", Singular: "certificatesigningrequest", ShortNames: []string{"csr"}, Group: "certificates.k8s.io", Version: "v1", Kind: "CertificateSigningRequest"},
-	{Name: "mutatingwebhookconfigurations", Singular: "mutatingwebhookconfiguration", Group: "admissionregistration.k8s.io", Version: "v1", Kind: "MutatingWebhookConfiguration"},
-	{Name: "validatingwebhookconfigurations", Singular: "validatingwebhookconfiguration", Group: "admissionregistration.k8s.io", Version: "v1", Kind: "ValidatingWebhookConfiguration"},
-	{Name: "flowschemas", Singular: "flowschema", Group: "flowcontrol.apiserver.k8s.io", Version: "v1", Kind: "FlowSchema"},
-	{Name: "prioritylevelconfigurations", Singular: "prioritylevelconfiguration", Group: "flowcontrol.apiserver.k8s.io", Version: "v1", Kind: "PriorityLevelConfiguration"},
-	{Name: "customresourcedefinitions", Singular: "customresourcedefinition", ShortNames: []string{"crd", "crds"}, Group: "apiextensions.k8s.io", Version: "v1beta1", Kind: "CustomResourceDefinition", StoragePath: "apiextensions.k8s.io/customresourcedefinitions"},
-	{Name: "apiservices", Singular: "apiservice", Group: "apiregistration.k8s.io", Version: "v1", Kind: "APIService", StoragePath: "apiregistration.k8s.io/apiservices"},
-})
-
-// withStoragePaths defaults each storage path to the resource name. It runs
-// in the variable's initializer, so package-level values that resolve a
-// resource (leasesResource) see complete entries whatever the file order.
-func withStoragePaths(list []Resource) []Resource {
-	for i := range list {
-		if list[i].StoragePath == "" {
-			list[i].StoragePath = list[i].Name
+// shadowed reports whether a plain name resolves to another resource of
+// the same plural: kubectl's "events" is the core group's.
+func (r Resource) shadowed() bool {
+	for _, b := range builtinResources {
+		if b.Name == r.Name {
+			return b.Group != r.Group
 		}
 	}
-	return list
+	return false
 }
 
-// Builtins lists the built-in resources lifeboat knows, sorted by name.
+// Stored reports whether kube-apiserver keeps objects of r in etcd.
+func (r Resource) Stored() bool { return r.StoragePath != "" }
+
+// StorageVersion is the apiVersion kube-apiserver stores the resource as;
+// "" when lifeboat does not know it.
+func (r Resource) StorageVersion() string {
+	if r.Storage.Version == "" {
+		return ""
+	}
+	return r.Storage.String()
+}
+
+// Serves reports whether version is one kube-apiserver serves r in.
+func (r Resource) Serves(version string) bool {
+	for _, v := range r.Versions {
+		if v.Name == version {
+			return true
+		}
+	}
+	return false
+}
+
+// Builtins lists the built-in resources kube-apiserver serves, sorted by
+// name (then group).
 func Builtins() []Resource {
 	out := append([]Resource(nil), builtinResources...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].Group < out[j].Group
+	})
 	return out
+}
+
+// KubernetesVersion is the kube-apiserver release lifeboat's resource table
+// was read from.
+func KubernetesVersion() string { return builtinFrom }
+
+// builtinGroup reports whether group is served by kube-apiserver itself:
+// a name in it is never a custom resource.
+func builtinGroup(group string) bool {
+	for _, r := range builtinResources {
+		if r.Group == group {
+			return true
+		}
+	}
+	return false
 }
 
 // UsageError marks bad input from the user (unknown resource, bad selector,
@@ -146,7 +148,8 @@ func usageErrorf(format string, args ...any) error {
 
 // ResolveResource maps what a user types (kubectl's plural, singular, short
 // name or kind, optionally qualified "<name>.<group>", or "<plural>.<group>"
-// for a custom resource) to a Resource.
+// for a custom resource) to a Resource. A plain name resolves to the core
+// group's resource first, as kubectl's does ("events").
 func ResolveResource(arg string) (Resource, error) {
 	name := strings.ToLower(strings.TrimSpace(arg))
 	if name == "" {
@@ -171,11 +174,23 @@ func ResolveResource(arg string) (Resource, error) {
 	if !qualified {
 		return Resource{}, usageErrorf("unknown resource %q: %suse kubectl's name (pods, nodes, svc, cm, ...) or <plural>.<group> for a custom resource", arg, didYouMean(name, resourceNames(builtinResources)))
 	}
+	if builtinGroup(group) {
+		// kube-apiserver serves this group itself: no CRD can add to it,
+		// and guessing a custom resource would read keys nothing writes.
+		var names []string
+		for _, r := range builtinResources {
+			if r.Group == group {
+				names = append(names, r.Name)
+			}
+		}
+		return Resource{}, usageErrorf("unknown resource %q: kube-apiserver %s serves no %s in %s (it serves %s)", arg, builtinFrom, name, group, strings.Join(names, ", "))
+	}
 	return Resource{
 		Name:        name,
 		Group:       group,
 		Namespaced:  true,
 		StoragePath: group + "/" + name,
+		Format:      codec.FormatJSON,
 		Custom:      true,
 	}, nil
 }
@@ -289,11 +304,16 @@ func (l Layout) Parse(key string) (KeyInfo, bool) {
 	if !ok || rest == "" {
 		return KeyInfo{}, false
 	}
-	// Longest storage path first: "services/specs" before a resource "services".
+	// Longest storage path first: "services/specs" before a resource
+	// "services". Of resources sharing a path, the one stored in its own
+	// group owns the key (core events, not events.k8s.io's).
 	var best *Resource
 	for i := range builtinResources {
 		r := &builtinResources[i]
-		if strings.HasPrefix(rest, r.StoragePath+"/") && (best == nil || len(r.StoragePath) > len(best.StoragePath)) {
+		if !r.Stored() || !strings.HasPrefix(rest, r.StoragePath+"/") || r.Storage.Group != r.Group {
+			continue
+		}
+		if best == nil || len(r.StoragePath) > len(best.StoragePath) {
 			best = r
 		}
 	}

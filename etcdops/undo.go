@@ -139,16 +139,16 @@ func (s *Store) planRestore(ctx context.Context, journalPath string, chain []Jou
 }
 
 // checkStorable says whether value is something kube-apiserver could read
-// under res: it decodes, is not encrypted, and is of res's kind.
+// under res: DecodeStored reads it, and it is not encrypted.
 func checkStorable(res Resource, value []byte) error {
-	obj, err := codec.Decode(value)
+	obj, err := DecodeStored(res, value)
 	if err != nil {
 		return err
 	}
 	if obj.Format == codec.FormatEncrypted {
 		return fmt.Errorf("encrypted at rest (%s)", obj.Encryption)
 	}
-	return checkKind(res, obj.APIVersion, obj.Kind)
+	return nil
 }
 
 // undoChains keeps, per key, the newest unbroken chain of writes: each

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/lifeboat-k8s/lifeboat/codec"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -149,7 +148,7 @@ func (s *Store) WatchItems(ctx context.Context, q Query, fromRevision int64) <-c
 			return Item{}, false
 		}
 		it := Item{Record: *rec, KeyInfo: info}
-		it.Object, it.DecodeErr = codec.Decode(it.Value)
+		it.Object, it.DecodeErr = DecodeStored(it.Resource, it.Value)
 		return it, q.keep(&it)
 	}
 	go func() {

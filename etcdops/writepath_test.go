@@ -77,8 +77,10 @@ func TestEveryObjectItsOwnRevision(t *testing.T) {
 }
 
 // TestWrongKindIsNotRepaired: a value under a resource's prefix is repaired
-// only if it is what kube-apiserver stores there (group, version, kind);
-// anything else is skipped and reported by key, never "already fine".
+// only if it is what kube-apiserver stores there (its group and kind);
+// anything else is skipped and reported by key, never "already fine". A
+// version no Kubernetes lifeboat knows serves is a newer one's: repaired
+// like any pod, as the apiserver that wrote it reads it.
 func TestWrongKindIsNotRepaired(t *testing.T) {
 	ctx := context.Background()
 	store, cli, _ := capsized(t, demo.Options{})
@@ -103,7 +105,6 @@ func TestWrongKindIsNotRepaired(t *testing.T) {
 	bad := map[string][]byte{
 		"/registry/pods/odd/a-node":        nodeBytes,
 		"/registry/pods/odd/running-node":  runningNode,
-		"/registry/pods/odd/v9-pod":        withTypeMeta(t, podBytes, "v9", "Pod"),
 		"/registry/pods/odd/node-envelope": withTypeMeta(t, podBytes, "v1", "Node"),
 	}
 	for key, value := range bad {
@@ -111,15 +112,25 @@ func TestWrongKindIsNotRepaired(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	const newer = "/registry/pods/odd/v9-pod"
+	if _, err := cli.Put(ctx, newer, string(withTypeMeta(t, podBytes, "v9", "Pod"))); err != nil {
+		t.Fatal(err)
+	}
 	before := snapshot(t, cli)
 	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "odd"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(plan.Changes) != len(bad) {
-		t.Fatalf("plan has %d changes, want %d", len(plan.Changes), len(bad))
+	if len(plan.Changes) != len(bad)+1 {
+		t.Fatalf("plan has %d changes, want %d", len(plan.Changes), len(bad)+1)
 	}
 	for _, c := range plan.Changes {
+		if c.Before.Key == newer {
+			if !c.Changed() {
+				t.Errorf("%s: a newer Kubernetes' version of a Pod: %v, want it undeleted", newer, c.Skip)
+			}
+			continue
+		}
 		if c.Skip == nil || c.Changed() {
 			t.Errorf("%s: planned as %v (changed %v), want skipped", c.Before.Key, c.Skip, c.Changed())
 			continue
@@ -136,6 +147,9 @@ func TestWrongKindIsNotRepaired(t *testing.T) {
 		if after[key].ModRevision != before[key].ModRevision {
 			t.Errorf("%s: written although kube-apiserver cannot read it as a pod", key)
 		}
+	}
+	if after[newer].ModRevision == before[newer].ModRevision {
+		t.Errorf("%s: not written", newer)
 	}
 }
 

@@ -1,15 +1,25 @@
 package render
 
 import (
-	"slices"
+	"context"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render/printers"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apiextensions-apiserver/pkg/registry/customresource/tableconvertor"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/duration"
+	"k8s.io/apiserver/pkg/registry/rest"
 )
 
 // TableOptions choose the columns of a table of objects.
@@ -17,22 +27,22 @@ type TableOptions struct {
 	// AllNamespaces puts a NAMESPACE column first, for namespaced resources.
 	AllNamespaces bool
 	// Wide adds the columns kubectl adds for -o wide, and lifeboat's own
-	// (finalizers) after them.
+	// after them: how each object is stored (FORMAT, SIZE, REVISION), and
+	// a pod's finalizers, a node's taints, a lease's last renewal.
 	Wide bool
-	// Compact leaves out the kubectl columns that a screen shared with a
-	// header and a status line has no room for (READY, RESTARTS, AGE,
-	// ROLES, VERSION), and keeps what triage needs: the TUI's table.
+	// Compact is the TUI's table: kubectl's columns and the outage's own
+	// (when a pod's deletion was asked for, a node's taints, a lease's
+	// last renewal), without finalizers and the storage facts.
 	Compact bool
 }
 
-// shown says in which tables a column is.
+// shown says in which tables one of lifeboat's own columns is.
 type shown uint8
 
 const (
 	inCompact shown = 1 << iota
 	inDefault
 	inWide
-	always = inCompact | inDefault | inWide
 )
 
 func (o TableOptions) table() shown {
@@ -45,104 +55,275 @@ func (o TableOptions) table() shown {
 	return inDefault
 }
 
-// sheet is the table of one kind of resource: every column, and in which
-// tables each shows.
-type sheet struct {
-	columns []string
-	shown   []shown
-	// problem is the column that says why an item cannot be shown.
-	problem int
-	cells   func(it etcdops.Item, now time.Time) []string
+// extraColumn is one of lifeboat's columns, after kubectl's.
+type extraColumn struct {
+	name  string
+	shown shown
+	cell  func(it etcdops.Item, now time.Time) string
+	// record: the cell reads only what etcd holds, not the object, so a
+	// value that cannot be read has it too.
+	record bool
 }
 
-// The columns are kubectl's (k8s.io/kubernetes pkg/printers/internalversion
-// printers.go: printPod, printNode, printLease), with what an SRE triaging
-// an outage from etcd needs next to them: since when a pod is terminating
-// and what holds it, a node's taints, when a lease was last renewed, how
-// an object is stored.
+// Outage columns next to kubectl's: since when a pod is terminating and
+// what holds it, a node's taints, when a lease was last renewed.
 var (
-	podSheet = sheet{
-		columns: []string{"NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE", "READINESS GATES", "TERMINATING-SINCE", "FINALIZERS"},
-		shown:   []shown{always, inDefault | inWide, always, inDefault | inWide, inDefault | inWide, inWide, always, inWide, inWide, always, inCompact | inWide},
-		problem: 2,
-		cells:   podCells,
+	podExtras = []extraColumn{
+		{"TERMINATING-SINCE", inCompact | inDefault | inWide, terminatingSince, false},
+		{"FINALIZERS", inWide, func(it etcdops.Item, _ time.Time) string {
+			return orNone(strings.Join(it.Object.Meta.Finalizers, ","))
+		}, false},
 	}
-	nodeSheet = sheet{
-		columns: []string{"NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME", "TAINTS"},
-		shown:   []shown{always, always, inDefault | inWide, inDefault | inWide, inDefault | inWide, inWide, inWide, inWide, inWide, inWide, always},
-		problem: 1,
-		cells:   nodeCells,
-	}
-	leaseSheet = sheet{
-		columns: []string{"NAME", "HOLDER", "AGE", "RENEWED"},
-		shown:   []shown{always, always, inDefault | inWide, always},
-		problem: 1,
-		cells:   leaseCells,
-	}
-	objectSheet = sheet{
-		columns: []string{"NAME", "KIND", "FORMAT", "SIZE", "REVISION", "AGE"},
-		shown:   []shown{always, always, always, always, always, inDefault | inWide},
-		problem: 1,
-		cells:   objectCells,
+	nodeExtras  = []extraColumn{{"TAINTS", inCompact | inWide, nodeTaints, false}}
+	leaseExtras = []extraColumn{{"RENEWED", inCompact | inWide, leaseRenewed, false}}
+	// storageExtras say how every object is stored: -o wide only.
+	storageExtras = []extraColumn{
+		{"FORMAT", inWide, func(it etcdops.Item, _ time.Time) string { return string(codec.DetectFormat(it.Raw())) }, true},
+		{"SIZE", inWide, func(it etcdops.Item, _ time.Time) string { return strconv.Itoa(len(it.Raw())) }, true},
+		{"REVISION", inWide, func(it etcdops.Item, _ time.Time) string { return strconv.FormatInt(it.ModRevision, 10) }, true},
 	}
 )
 
-func sheetOf(r etcdops.Resource) *sheet {
+// Sheet is the table of one resource; its methods may be called from
+// several goroutines at once: kube-apiserver's columns for its
+// kind, the ones kubectl get prints (render/printers for built-in kinds;
+// the CRD's additionalPrinterColumns, through apiextensions' own table
+// convertor, for custom resources), then lifeboat's.
+type Sheet struct {
+	res  etcdops.Resource
+	opts TableOptions
+	// kube are kube-apiserver's columns, wide ones included; show the
+	// indexes of those this table prints.
+	kube []metav1.TableColumnDefinition
+	show []int
+	// custom converts a custom resource to its row; nil for built-ins. Its
+	// JSONPaths keep state while they evaluate: one row at a time.
+	custom   rest.TableConvertor
+	customMu sync.Mutex
+	// defaultTable: kube-apiserver serves the default table for the
+	// resource (Name, Created At), whatever printer its kind has.
+	defaultTable bool
+	extra        []extraColumn
+}
+
+// NewSheet is the table of r that o asks for.
+func NewSheet(r etcdops.Resource, o TableOptions) *Sheet {
+	sh := &Sheet{res: r, opts: o}
 	switch {
 	case r.Custom:
-		return &objectSheet
-	case r.Name == "pods":
-		return &podSheet
-	case r.Name == "nodes":
-		return &nodeSheet
-	case r.Name == "leases":
-		return &leaseSheet
+		if conv, err := tableconvertor.New(r.PrinterColumns); err == nil {
+			sh.custom = conv
+			sh.kube = customColumns(r.PrinterColumns)
+		} else {
+			sh.kube = printers.DefaultColumns()
+		}
+	default:
+		cols, ok := printers.Columns(schema.GroupKind{Group: r.Group, Kind: r.Kind})
+		if !ok || printers.ServesDefaultTable(schema.GroupResource{Group: r.Group, Resource: r.Name}) {
+			cols, sh.defaultTable = printers.DefaultColumns(), true
+		}
+		sh.kube = cols
 	}
-	return &objectSheet
+	for i, c := range sh.kube {
+		if c.Priority == 0 || o.Wide {
+			sh.show = append(sh.show, i)
+		}
+	}
+	var extra []extraColumn
+	switch {
+	case r.Custom:
+	case r.Name == "pods" && r.Group == "":
+		extra = podExtras
+	case r.Name == "nodes" && r.Group == "":
+		extra = nodeExtras
+	case r.Name == "leases" && r.Group == "coordination.k8s.io":
+		extra = leaseExtras
+	}
+	for _, e := range append(extra, storageExtras...) {
+		if e.shown&o.table() != 0 {
+			sh.extra = append(sh.extra, e)
+		}
+	}
+	return sh
 }
 
-// Columns are the headings of a table of r. NAMESPACE leads when rows span
-// namespaces.
-func Columns(r etcdops.Resource, o TableOptions) []string {
+// customColumns are the columns of a custom resource without an object:
+// Name, then the CRD's.
+func customColumns(crd []apiextensionsv1.CustomResourceColumnDefinition) []metav1.TableColumnDefinition {
+	cols := []metav1.TableColumnDefinition{{Name: "Name", Type: "string", Format: "name"}}
+	for _, c := range crd {
+		cols = append(cols, metav1.TableColumnDefinition{Name: c.Name, Type: c.Type, Format: c.Format, Priority: c.Priority})
+	}
+	return cols
+}
+
+// Columns are the headings, kubectl's in upper case as kubectl prints them,
+// NAMESPACE first when rows span namespaces.
+func (sh *Sheet) Columns() []string {
 	var cols []string
-	if r.Namespaced && o.AllNamespaces {
+	if sh.res.Namespaced && sh.opts.AllNamespaces {
 		cols = append(cols, "NAMESPACE")
 	}
-	return append(cols, sheetOf(r).pick(sheetOf(r).columns, o)...)
+	for _, i := range sh.show {
+		cols = append(cols, strings.ToUpper(sh.kube[i].Name))
+	}
+	for _, e := range sh.extra {
+		cols = append(cols, e.name)
+	}
+	return cols
 }
 
-// Row is one item under Columns(r, o), its ages as seen at now.
-func Row(r etcdops.Resource, it etcdops.Item, o TableOptions, now time.Time) []string {
-	var row []string
-	if r.Namespaced && o.AllNamespaces {
+// Row is one item under Columns, its ages as seen at now. A value that
+// cannot be read still gets a row, which says why where kubectl's second
+// column is: exactly what the operator needs to see.
+func (sh *Sheet) Row(it etcdops.Item, now time.Time) []string {
+	row := make([]string, 0, len(sh.show)+len(sh.extra)+1)
+	if sh.res.Namespaced && sh.opts.AllNamespaces {
 		row = append(row, it.Namespace)
 	}
-	sh := sheetOf(r)
-	var cells []string
 	if problem := ItemProblem(it); problem != "" {
-		// A value lifeboat cannot read still gets a row: it is exactly what
-		// the operator needs to see. The full reason goes to stderr.
-		cells = make([]string, len(sh.columns))
-		cells[0], cells[sh.problem] = it.Name, problem
-		if sh == &objectSheet {
-			cells[2], cells[3], cells[4] = string(codec.DetectFormat(it.Raw())), strconv.Itoa(len(it.Raw())), strconv.FormatInt(it.ModRevision, 10)
+		at := sh.problemColumn()
+		for n := range sh.show {
+			switch n {
+			case 0:
+				row = append(row, it.Name)
+			case at:
+				row = append(row, problem)
+			default:
+				row = append(row, "")
+			}
 		}
-	} else {
-		cells = sh.cells(it, now)
+		if len(sh.show) == 1 {
+			row = append(row[:len(row)-1], it.Name+" "+problem)
+		}
+		for _, e := range sh.extra {
+			if e.record {
+				row = append(row, e.cell(it, now))
+			} else {
+				row = append(row, "")
+			}
+		}
+		return row
 	}
-	return append(row, sh.pick(cells, o)...)
+	cells, err := sh.cells(it, now)
+	for n, i := range sh.show {
+		switch {
+		case err != nil && n == 0:
+			row = append(row, it.Name)
+		case err != nil && n == 1:
+			row = append(row, "<"+oneLine(err.Error())+">")
+		case i < len(cells):
+			row = append(row, Cell(cells[i]))
+		default:
+			row = append(row, "")
+		}
+	}
+	for _, e := range sh.extra {
+		row = append(row, e.cell(it, now))
+	}
+	return row
 }
 
-// pick keeps the cells of a full row that the table o asks for shows.
-func (sh *sheet) pick(cells []string, o TableOptions) []string {
-	table := o.table()
-	out := make([]string, 0, len(cells))
-	for i, c := range cells {
-		if sh.shown[i]&table != 0 {
-			out = append(out, c)
+// Less orders two items as kube-apiserver's list printer orders the rows
+// of the resource; nil when it keeps the list's order (every resource but
+// FlowSchemas).
+func (sh *Sheet) Less() func(a, b etcdops.Item) bool {
+	if sh.custom != nil || sh.defaultTable {
+		return nil
+	}
+	less := printers.Less(schema.GroupKind{Group: sh.res.Group, Kind: sh.res.Kind})
+	if less == nil {
+		return nil
+	}
+	return func(a, b etcdops.Item) bool {
+		ta, tb := typedOf(a), typedOf(b)
+		if ta == nil || tb == nil {
+			return ta != nil // what cannot be read goes last
+		}
+		return less(ta, tb)
+	}
+}
+
+func typedOf(it etcdops.Item) runtime.Object {
+	if it.Object == nil || ItemProblem(it) != "" {
+		return nil
+	}
+	return it.Object.AsTyped()
+}
+
+// problemColumn is where a row says why its value cannot be read: the
+// STATUS column, where kubectl's readers look first, else the second.
+func (sh *Sheet) problemColumn() int {
+	for n, i := range sh.show {
+		if strings.EqualFold(sh.kube[i].Name, "Status") {
+			return n
 		}
 	}
-	return out
+	return 1
+}
+
+// cells are kube-apiserver's cells of the item's object, every column.
+func (sh *Sheet) cells(it etcdops.Item, now time.Time) ([]any, error) {
+	if sh.custom != nil {
+		content, err := it.Object.Content()
+		if err != nil {
+			return nil, err
+		}
+		sh.customMu.Lock()
+		table, err := sh.custom.ConvertToTable(context.Background(), &unstructured.Unstructured{Object: content}, nil)
+		sh.customMu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		if len(table.Rows) != 1 {
+			return nil, fmt.Errorf("%d rows for one object", len(table.Rows))
+		}
+		return table.Rows[0].Cells, nil
+	}
+	typed := it.Object.AsTyped()
+	if typed == nil {
+		return nil, fmt.Errorf("%s %s: no Go type in lifeboat's Kubernetes %s", it.Object.APIVersion, it.Object.Kind, etcdops.KubernetesVersion())
+	}
+	if sh.defaultTable {
+		return printers.DefaultCells(typed)
+	}
+	if cells, ok, err := printers.Cells(printers.ReadDefaults(typed), now); ok || err != nil {
+		return cells, err
+	}
+	if _, ok := printers.Columns(schema.GroupKind{Group: sh.res.Group, Kind: sh.res.Kind}); ok {
+		// A version kube-apiserver reads but no longer serves
+		// (extensions/v1beta1): it converts before printing; lifeboat
+		// cannot.
+		return nil, fmt.Errorf("stored as %s, which kubectl's columns are not worked out for", it.Object.APIVersion)
+	}
+	return printers.DefaultCells(typed)
+}
+
+// Cell is a table cell as kubectl prints it (k8s.io/cli-runtime
+// printers.printTable): nothing for nil, a string cut at its first line
+// break with "...", anything else as fmt prints it; then escaped for a
+// terminal (Safe).
+func Cell(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		if i := strings.IndexAny(v, "\f\n\r"); i >= 0 {
+			return Safe(v[:i]) + "..."
+		}
+		return Safe(v)
+	default:
+		return Safe(fmt.Sprint(v))
+	}
+}
+
+// Columns are the headings of a table of r (NewSheet(r, o).Columns()).
+func Columns(r etcdops.Resource, o TableOptions) []string { return NewSheet(r, o).Columns() }
+
+// Row is one item under Columns(r, o) (NewSheet(r, o).Row): a table of
+// many rows makes its Sheet once.
+func Row(r etcdops.Resource, it etcdops.Item, o TableOptions, now time.Time) []string {
+	return NewSheet(r, o).Row(it, now)
 }
 
 // ItemProblem is a short description of why an item cannot be shown or
@@ -157,85 +338,32 @@ func ItemProblem(it etcdops.Item) string {
 	return ""
 }
 
-func objectCells(it etcdops.Item, now time.Time) []string {
-	obj := it.Object
-	return []string{it.Name, obj.Kind, string(obj.Format), strconv.Itoa(len(it.Raw())), strconv.FormatInt(it.ModRevision, 10), Age(obj.Meta.CreationTimestamp.Time, now)}
-}
-
-func leaseCells(it etcdops.Item, now time.Time) []string {
-	st, err := etcdops.LeaseStatusOf(it)
-	if err != nil {
-		return []string{it.Name, "<" + err.Error() + ">", Age(it.Object.Meta.CreationTimestamp.Time, now), ""}
+func terminatingSince(it etcdops.Item, now time.Time) string {
+	ts := it.Object.Meta.DeletionTimestamp
+	if ts == nil {
+		return "<none>"
 	}
-	return []string{it.Name, st.Holder, Age(it.Object.Meta.CreationTimestamp.Time, now), Ago(st.RenewTime, now)}
+	return Ago(etcdops.DeletionRequested(ts.Time, it.Object.Meta.DeletionGracePeriodSeconds), now)
 }
 
-func nodeCells(it etcdops.Item, now time.Time) []string {
+func nodeTaints(it etcdops.Item, _ time.Time) string {
 	node, ok := it.Object.AsTyped().(*corev1.Node)
 	if !ok {
-		return []string{it.Name, "<unknown>", "", Age(it.Object.Meta.CreationTimestamp.Time, now), "", "", "", "", "", "", ""}
-	}
-	info := node.Status.NodeInfo
-	kernel := orUnknown(info.KernelVersion)
-	if info.Architecture != "" {
-		kernel += " (" + info.Architecture + ")"
+		return ""
 	}
 	taints := make([]string, len(node.Spec.Taints))
 	for i := range node.Spec.Taints {
 		taints[i] = node.Spec.Taints[i].ToString()
 	}
-	return []string{
-		node.Name, NodeStatus(node), orNone(strings.Join(NodeRoles(node), ",")), Age(node.CreationTimestamp.Time, now), info.KubeletVersion,
-		nodeAddress(node, corev1.NodeInternalIP), nodeAddress(node, corev1.NodeExternalIP), orUnknown(info.OSImage), kernel, orUnknown(info.ContainerRuntimeVersion),
-		orNone(strings.Join(taints, ",")),
-	}
+	return orNone(strings.Join(taints, ","))
 }
 
-// NodeStatus is kubectl's STATUS of a node: Ready, NotReady or Unknown
-// from its Ready condition, then SchedulingDisabled when cordoned.
-func NodeStatus(node *corev1.Node) string {
-	status := "Unknown"
-	for _, c := range node.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			status = string(c.Type)
-			if c.Status != corev1.ConditionTrue {
-				status = "Not" + status
-			}
-		}
+func leaseRenewed(it etcdops.Item, now time.Time) string {
+	st, err := etcdops.LeaseStatusOf(it)
+	if err != nil {
+		return ""
 	}
-	if node.Spec.Unschedulable {
-		status += ",SchedulingDisabled"
-	}
-	return status
-}
-
-// NodeRoles are the roles kubectl reads from a node's labels, sorted:
-// node-role.kubernetes.io/<role> and kubernetes.io/role=<role>.
-func NodeRoles(node *corev1.Node) []string {
-	seen := map[string]bool{}
-	for k, v := range node.Labels {
-		switch role, ok := strings.CutPrefix(k, "node-role.kubernetes.io/"); {
-		case ok && role != "":
-			seen[role] = true
-		case k == "kubernetes.io/role" && v != "":
-			seen[v] = true
-		}
-	}
-	roles := make([]string, 0, len(seen))
-	for r := range seen {
-		roles = append(roles, r)
-	}
-	slices.Sort(roles)
-	return roles
-}
-
-func nodeAddress(node *corev1.Node, t corev1.NodeAddressType) string {
-	for _, a := range node.Status.Addresses {
-		if a.Type == t {
-			return a.Address
-		}
-	}
-	return "<none>"
+	return Ago(st.RenewTime, now)
 }
 
 // Age is kubectl's AGE: how long ago t was, in kubectl's short form

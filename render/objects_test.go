@@ -11,6 +11,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -45,123 +46,6 @@ func pod(phase corev1.PodPhase, mutate func(*corev1.Pod)) *corev1.Pod {
 	return p
 }
 
-// TestPodColumns: READY, STATUS and RESTARTS as kubectl's printPod
-// computes them.
-func TestPodColumns(t *testing.T) {
-	always := corev1.ContainerRestartPolicyAlways
-	deleting := func(p *corev1.Pod) { p.DeletionTimestamp = &metav1.Time{Time: now.Add(10 * time.Second)} }
-	tests := []struct {
-		name                    string
-		pod                     *corev1.Pod
-		ready, status, restarts string
-	}{
-		{"running and ready", pod(corev1.PodRunning, func(p *corev1.Pod) {
-			p.Status.ContainerStatuses = []corev1.ContainerStatus{running(true, 0)}
-		}), "1/1", "Running", "0"},
-		{"pending, no status yet", pod(corev1.PodPending, nil), "0/1", "Pending", "0"},
-		{"the pod's reason wins over the phase", pod(corev1.PodFailed, func(p *corev1.Pod) { p.Status.Reason = "Evicted" }), "0/1", "Evicted", "0"},
-		{"crash loop, with when it last restarted", pod(corev1.PodRunning, func(p *corev1.Pod) {
-			p.Status.ContainerStatuses = []corev1.ContainerStatus{waiting("CrashLoopBackOff", 7)}
-		}), "0/1", "CrashLoopBackOff", "7 (2m ago)"},
-		{"completed", pod(corev1.PodSucceeded, func(p *corev1.Pod) {
-			p.Status.ContainerStatuses = []corev1.ContainerStatus{terminated("Completed", 0, 0)}
-		}), "0/1", "Completed", "0"},
-		{"exit code without a reason", pod(corev1.PodFailed, func(p *corev1.Pod) {
-			p.Status.ContainerStatuses = []corev1.ContainerStatus{terminated("", 137, 0)}
-		}), "0/1", "ExitCode:137", "0"},
-		{"signal without a reason", pod(corev1.PodFailed, func(p *corev1.Pod) {
-			p.Status.ContainerStatuses = []corev1.ContainerStatus{terminated("", 0, 9)}
-		}), "0/1", "Signal:9", "0"},
-		{"completed, but another container still runs ready", pod(corev1.PodRunning, func(p *corev1.Pod) {
-			p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "sidecar"})
-			p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
-			p.Status.ContainerStatuses = []corev1.ContainerStatus{running(true, 0), terminated("Completed", 0, 0)}
-		}), "1/2", "Running", "0"},
-		{"completed, another running but the pod not ready", pod(corev1.PodRunning, func(p *corev1.Pod) {
-			p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: "sidecar"})
-			p.Status.ContainerStatuses = []corev1.ContainerStatus{running(true, 0), terminated("Completed", 0, 0)}
-		}), "1/2", "NotReady", "0"},
-		{"init container waiting", pod(corev1.PodPending, func(p *corev1.Pod) {
-			p.Spec.InitContainers = []corev1.Container{{Name: "migrate"}}
-			p.Status.InitContainerStatuses = []corev1.ContainerStatus{{Name: "migrate", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff"}}}}
-		}), "0/1", "Init:ImagePullBackOff", "0"},
-		{"init container failed", pod(corev1.PodPending, func(p *corev1.Pod) {
-			p.Spec.InitContainers = []corev1.Container{{Name: "migrate"}}
-			p.Status.InitContainerStatuses = []corev1.ContainerStatus{{Name: "migrate", RestartCount: 2, State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 3}}}}
-		}), "0/1", "Init:ExitCode:3", "2"},
-		{"second of two init containers running", pod(corev1.PodPending, func(p *corev1.Pod) {
-			p.Spec.InitContainers = []corev1.Container{{Name: "a"}, {Name: "b"}}
-			p.Status.InitContainerStatuses = []corev1.ContainerStatus{
-				{Name: "a", State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed"}}},
-				{Name: "b", State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}},
-			}
-		}), "0/1", "Init:1/2", "0"},
-		{"a started sidecar counts as a container", pod(corev1.PodRunning, func(p *corev1.Pod) {
-			started := true
-			p.Spec.InitContainers = []corev1.Container{{Name: "proxy", RestartPolicy: &always}}
-			p.Status.InitContainerStatuses = []corev1.ContainerStatus{{Name: "proxy", Ready: true, Started: &started, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}}
-			p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodInitialized, Status: corev1.ConditionTrue}}
-			p.Status.ContainerStatuses = []corev1.ContainerStatus{running(true, 0)}
-		}), "2/2", "Running", "0"},
-		{"scheduling gated", pod(corev1.PodPending, func(p *corev1.Pod) {
-			p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Reason: corev1.PodReasonSchedulingGated}}
-		}), "0/1", "SchedulingGated", "0"},
-		{"deletion asked: Terminating", pod(corev1.PodRunning, func(p *corev1.Pod) {
-			deleting(p)
-			p.Status.ContainerStatuses = []corev1.ContainerStatus{running(true, 0)}
-		}), "1/1", "Terminating", "0"},
-		{"deletion asked of a finished pod: its phase stays", pod(corev1.PodSucceeded, func(p *corev1.Pod) {
-			deleting(p)
-			p.Status.ContainerStatuses = []corev1.ContainerStatus{terminated("Completed", 0, 0)}
-		}), "0/1", "Completed", "0"},
-		{"deletion asked of a pod on a lost node: Unknown", pod(corev1.PodRunning, func(p *corev1.Pod) {
-			deleting(p)
-			p.Status.Reason = "NodeLost"
-		}), "0/1", "Unknown", "0"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := Pod(tt.pod, now)
-			if got.Ready != tt.ready || got.Status != tt.status || got.Restarts != tt.restarts {
-				t.Errorf("READY %q STATUS %q RESTARTS %q, want %q %q %q", got.Ready, got.Status, got.Restarts, tt.ready, tt.status, tt.restarts)
-			}
-		})
-	}
-}
-
-func TestNodeStatusAndRoles(t *testing.T) {
-	node := func(ready corev1.ConditionStatus, unschedulable bool, labels map[string]string) *corev1.Node {
-		n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "worker-1", Labels: labels}, Spec: corev1.NodeSpec{Unschedulable: unschedulable}}
-		if ready != "" {
-			n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeMemoryPressure, Status: corev1.ConditionFalse}, {Type: corev1.NodeReady, Status: ready}}
-		}
-		return n
-	}
-	tests := []struct {
-		name   string
-		node   *corev1.Node
-		status string
-		roles  []string
-	}{
-		{"ready", node(corev1.ConditionTrue, false, nil), "Ready", []string{}},
-		{"not ready", node(corev1.ConditionFalse, false, nil), "NotReady", []string{}},
-		{"kubelet stopped reporting", node(corev1.ConditionUnknown, false, nil), "NotReady", []string{}},
-		{"no Ready condition", node("", false, nil), "Unknown", []string{}},
-		{"cordoned", node(corev1.ConditionUnknown, true, nil), "NotReady,SchedulingDisabled", []string{}},
-		{"roles from both labels, sorted", node(corev1.ConditionTrue, false, map[string]string{
-			"node-role.kubernetes.io/worker": "", "node-role.kubernetes.io/control-plane": "", "kubernetes.io/role": "edge", "node-role.kubernetes.io/": "x",
-		}), "Ready", []string{"control-plane", "edge", "worker"}},
-	}
-	for _, tt := range tests {
-		if got := NodeStatus(tt.node); got != tt.status {
-			t.Errorf("%s: STATUS %q, want %q", tt.name, got, tt.status)
-		}
-		if got := NodeRoles(tt.node); !slices.Equal(got, tt.roles) {
-			t.Errorf("%s: ROLES %q, want %q", tt.name, got, tt.roles)
-		}
-	}
-}
-
 // item is what etcdops hands over for a stored object.
 func item(t *testing.T, res string, obj runtime.Object, namespace, name string) etcdops.Item {
 	t.Helper()
@@ -187,13 +71,15 @@ func TestColumnsAndRows(t *testing.T) {
 		p.DeletionGracePeriodSeconds = &grace
 		p.Finalizers = []string{"shop.example.com/drain"}
 		p.Status.PodIPs = []corev1.PodIP{{IP: "10.244.1.7"}}
+		p.Status.PodIP = "10.244.1.7"
 		p.Status.ContainerStatuses = []corev1.ContainerStatus{running(true, 0)}
 	})
 	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "worker-1", CreationTimestamp: ago(40 * 24 * time.Hour)},
 		Spec: corev1.NodeSpec{Taints: []corev1.Taint{{Key: "node.kubernetes.io/unreachable", Effect: corev1.TaintEffectNoExecute}, {Key: "dedicated", Value: "gpu", Effect: corev1.TaintEffectNoSchedule}}},
 		Status: corev1.NodeStatus{NodeInfo: corev1.NodeSystemInfo{KubeletVersion: "v1.36.3", OSImage: "Ubuntu", KernelVersion: "6.8", Architecture: "amd64"},
 			Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "10.0.0.21"}}}}
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cfg", Namespace: "shop", CreationTimestamp: ago(5 * time.Minute)}}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cfg", Namespace: "shop", CreationTimestamp: ago(5 * time.Minute)}, Data: map[string]string{"a": "1", "b": "2"}}
+	cmItem := item(t, "configmaps", cm, "shop", "cfg")
 	tests := []struct {
 		name    string
 		it      etcdops.Item
@@ -201,27 +87,33 @@ func TestColumnsAndRows(t *testing.T) {
 		columns string
 		row     string
 	}{
-		{"pods", item(t, "pods", p, "shop", "web-0"), TableOptions{},
-			"NAME|READY|STATUS|RESTARTS|AGE|NODE|TERMINATING-SINCE",
-			"web-0|1/1|Terminating|0|3d|worker-1|90s ago"},
+		{"pods: kubectl's columns, and since when the deletion was asked", item(t, "pods", p, "shop", "web-0"), TableOptions{},
+			"NAME|READY|STATUS|RESTARTS|AGE|TERMINATING-SINCE",
+			"web-0|1/1|Terminating|0|3d|90s ago"},
 		{"pods, every namespace, wide", item(t, "pods", p, "shop", "web-0"), TableOptions{AllNamespaces: true, Wide: true},
-			"NAMESPACE|NAME|READY|STATUS|RESTARTS|AGE|IP|NODE|NOMINATED NODE|READINESS GATES|TERMINATING-SINCE|FINALIZERS",
-			"shop|web-0|1/1|Terminating|0|3d|10.244.1.7|worker-1|<none>|<none>|90s ago|shop.example.com/drain"},
+			"NAMESPACE|NAME|READY|STATUS|RESTARTS|AGE|IP|NODE|NOMINATED NODE|READINESS GATES|TERMINATING-SINCE|FINALIZERS|FORMAT|SIZE|REVISION",
+			"shop|web-0|1/1|Terminating|0|3d|10.244.1.7|worker-1|<none>|<none>|90s ago|shop.example.com/drain|protobuf|" + strconv.Itoa(len(item(t, "pods", p, "shop", "web-0").Value)) + "|42"},
 		{"pods, compact (the TUI)", item(t, "pods", p, "shop", "web-0"), TableOptions{AllNamespaces: true, Compact: true},
-			"NAMESPACE|NAME|STATUS|NODE|TERMINATING-SINCE|FINALIZERS",
-			"shop|web-0|Terminating|worker-1|90s ago|shop.example.com/drain"},
+			"NAMESPACE|NAME|READY|STATUS|RESTARTS|AGE|TERMINATING-SINCE",
+			"shop|web-0|1/1|Terminating|0|3d|90s ago"},
 		{"nodes", item(t, "nodes", n, "", "worker-1"), TableOptions{AllNamespaces: true},
+			"NAME|STATUS|ROLES|AGE|VERSION",
+			"worker-1|Unknown|<none>|40d|v1.36.3"},
+		{"nodes, wide: the taints after kubectl's", item(t, "nodes", n, "", "worker-1"), TableOptions{Wide: true},
+			"NAME|STATUS|ROLES|AGE|VERSION|INTERNAL-IP|EXTERNAL-IP|OS-IMAGE|KERNEL-VERSION|CONTAINER-RUNTIME|TAINTS|FORMAT|SIZE|REVISION",
+			"worker-1|Unknown|<none>|40d|v1.36.3|10.0.0.21|<none>|Ubuntu|6.8 (amd64)|<unknown>|node.kubernetes.io/unreachable:NoExecute,dedicated=gpu:NoSchedule|protobuf|" + strconv.Itoa(len(item(t, "nodes", n, "", "worker-1").Value)) + "|42"},
+		{"nodes, compact", item(t, "nodes", n, "", "worker-1"), TableOptions{Compact: true},
 			"NAME|STATUS|ROLES|AGE|VERSION|TAINTS",
 			"worker-1|Unknown|<none>|40d|v1.36.3|node.kubernetes.io/unreachable:NoExecute,dedicated=gpu:NoSchedule"},
-		{"nodes, wide", item(t, "nodes", n, "", "worker-1"), TableOptions{Wide: true},
-			"NAME|STATUS|ROLES|AGE|VERSION|INTERNAL-IP|EXTERNAL-IP|OS-IMAGE|KERNEL-VERSION|CONTAINER-RUNTIME|TAINTS",
-			"worker-1|Unknown|<none>|40d|v1.36.3|10.0.0.21|<none>|Ubuntu|6.8 (amd64)|<unknown>|node.kubernetes.io/unreachable:NoExecute,dedicated=gpu:NoSchedule"},
-		{"nodes, compact", item(t, "nodes", n, "", "worker-1"), TableOptions{Compact: true},
-			"NAME|STATUS|TAINTS",
-			"worker-1|Unknown|node.kubernetes.io/unreachable:NoExecute,dedicated=gpu:NoSchedule"},
-		{"any other resource", item(t, "configmaps", cm, "shop", "cfg"), TableOptions{Wide: true},
-			"NAME|KIND|FORMAT|SIZE|REVISION|AGE",
-			"cfg|ConfigMap|protobuf|" + strconv.Itoa(len(item(t, "configmaps", cm, "shop", "cfg").Value)) + "|42|5m"},
+		{"configmaps", cmItem, TableOptions{},
+			"NAME|DATA|AGE",
+			"cfg|2|5m"},
+		{"configmaps, wide: how it is stored", cmItem, TableOptions{Wide: true},
+			"NAME|DATA|AGE|FORMAT|SIZE|REVISION",
+			"cfg|2|5m|protobuf|" + strconv.Itoa(len(cmItem.Value)) + "|42"},
+		{"a kind without printer: the apiserver's default columns", item(t, "roles", &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "shop", CreationTimestamp: metav1.NewTime(now)}}, "shop", "r"), TableOptions{},
+			"NAME|CREATED AT",
+			"r|" + now.Format(time.RFC3339)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,6 +125,26 @@ func TestColumnsAndRows(t *testing.T) {
 				t.Errorf("row\n got %s\nwant %s", got, tt.row)
 			}
 		})
+	}
+}
+
+// TestCell: cells as kubectl's table printer writes them.
+func TestCell(t *testing.T) {
+	for _, tt := range []struct {
+		in   any
+		want string
+	}{
+		{nil, ""},
+		{"Running", "Running"},
+		{int64(3), "3"},
+		{int32(0), "0"},
+		{true, "true"},
+		{"first line\nsecond", "first line..."},
+		{"bell\a", `bell\x07`},
+	} {
+		if got := Cell(tt.in); got != tt.want {
+			t.Errorf("Cell(%#v) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
 
@@ -248,9 +160,12 @@ func TestRowOfAValueThatDoesNotDecode(t *testing.T) {
 			if len(row) != len(cols) || row[0] != "poison" {
 				t.Errorf("%s (%+v): row %q under %q", res, opts, row, cols)
 			}
-			status := slices.IndexFunc(cols, func(c string) bool { return c == "STATUS" || c == "HOLDER" || c == "KIND" })
-			if row[status] != "<malformed>" {
-				t.Errorf("%s: %s is %q, want <malformed>", res, cols[status], row[status])
+			at := slices.Index(cols, "STATUS")
+			if at < 0 {
+				at = 1
+			}
+			if row[at] != "<malformed>" {
+				t.Errorf("%s: %s is %q, want <malformed> in STATUS, else kubectl's second column", res, cols[at], row[at])
 			}
 		}
 	}

@@ -429,10 +429,13 @@ func (l *listState) headings(col int) []string {
 	return out
 }
 
-// minWidths keep what identifies a row readable in 80 columns.
+// minWidths keep what identifies a row readable in 80 columns, with
+// kubectl's pod columns beside it (READY, RESTARTS and AGE fit in three)
+// and since when a pod is terminating.
 var minWidths = map[string]int{
 	"NAME": 34, "KEY": 34, "OBJECT": 34, "NAMESPACE": 10, "NODE": 8, "STATUS": 11,
-	"TERMINATING-SINCE": 6, "KIND": 11, "ACTION": 13, "REVISION": 8, "STATE": 9, "TIME": 8,
+	"READY": 3, "RESTARTS": 3, "AGE": 3,
+	"TERMINATING-SINCE": 7, "KIND": 11, "ACTION": 13, "REVISION": 8, "STATE": 9, "TIME": 8,
 }
 
 // cellPadding is the space after each cell (the styles pad right by one).

@@ -48,9 +48,11 @@ type nodeFacts struct {
 // the informer's goroutines. now only fills cells that are replaced when
 // shown.
 func rowSummarizer(res etcdops.Resource, now func() time.Time) func(etcdops.Item) *row {
+	sheet := render.NewSheet(res, render.TableOptions{AllNamespaces: true, Compact: true})
+	aging := agingCell(res)
 	return func(it etcdops.Item) *row {
 		r := &row{key: it.Key, namespace: intern(it.Namespace), name: it.Name, modRevision: it.ModRevision, malformed: it.DecodeErr != nil}
-		r.cells = render.Row(res, it, render.TableOptions{AllNamespaces: true, Compact: true}, now())
+		r.cells = sheet.Row(it, now())
 		if it.Object != nil && !it.Encrypted() {
 			r.labels = newLabelSet(it.Object.Meta.Labels)
 		}
@@ -67,7 +69,7 @@ func rowSummarizer(res etcdops.Resource, now func() time.Time) func(etcdops.Item
 			if ts := it.Object.Meta.DeletionTimestamp; ts != nil {
 				r.terminating = true
 				r.since = etcdops.DeletionRequested(ts.Time, it.Object.Meta.DeletionGracePeriodSeconds)
-				r.cells[agingCell(res)] = ""
+				r.cells[aging] = ""
 			}
 		case res.Name == "nodes":
 			if n, ok := it.Object.AsTyped().(*corev1.Node); ok {
@@ -75,7 +77,7 @@ func rowSummarizer(res etcdops.Resource, now func() time.Time) func(etcdops.Item
 			}
 		case r.lease != nil:
 			r.since = r.lease.RenewTime
-			r.cells[agingCell(res)] = ""
+			r.cells[aging] = ""
 		}
 		r.finish()
 		return r

@@ -299,7 +299,7 @@ func TestNodesUntaintUncordon(t *testing.T) {
 	h.press(":", "nodes", "enter")
 	h.waitFor("nodes", func() bool { return h.m.list.isNodes() && h.m.list.loaded })
 	s := h.screen()
-	for _, want := range []string{"KUBELET-LEASE", "STALE", "node.kubernetes.io/unreachable:NoExecute", "SchedulingDisabled"} {
+	for _, want := range []string{"KUBELET-LEASE", "STALE", "node.kubernetes.io/unreachable:NoSchedule", "SchedulingDisabled"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("nodes view lacks %q:\n%s", want, s)
 		}

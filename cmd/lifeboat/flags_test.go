@@ -52,7 +52,7 @@ func TestFlagsAnywhere(t *testing.T) {
 	}{
 		{"global flag after command", nil, []string{"get", "pods", "-A", "--endpoints", ep}, name},
 		{"global flag before command", nil, []string{"--endpoints", ep, "get", "nodes"}, "worker-5"},
-		{"global flag between command and name", nil, []string{"get", "--endpoints", ep, "nodes", "worker-5"}, "dedicated=gpu:NoSchedule"},
+		{"global flag between command and name", nil, []string{"get", "--endpoints", ep, "nodes", "worker-5", "-o", "wide"}, "dedicated=gpu:NoSchedule"},
 		{"ETCDCTL_ENDPOINTS", []string{"ETCDCTL_ENDPOINTS=" + ep}, []string{"get", "nodes"}, "worker-3"},
 		{"ETCDCTL_ENDPOINTS with several endpoints", []string{"ETCDCTL_ENDPOINTS=127.0.0.1:1," + ep}, []string{"get", "nodes", "--dial-timeout", "2s"}, "worker-3"},
 		{"several --endpoints, comma separated", nil, []string{"get", "nodes", "--endpoints", ep + ",127.0.0.1:1"}, "worker-3"},

@@ -77,7 +77,7 @@ func TestGetPodsStatusLikeKubectl(t *testing.T) {
 	c := capsized(t)
 	r := c.run("get", "pods", "-A")
 	wantCode(t, r, exitPartial) // the poison pod
-	if h := strings.Join(strings.Fields(lines(r.out)[0]), " "); h != "NAMESPACE NAME READY STATUS RESTARTS AGE NODE TERMINATING-SINCE" {
+	if h := strings.Join(strings.Fields(lines(r.out)[0]), " "); h != "NAMESPACE NAME READY STATUS RESTARTS AGE TERMINATING-SINCE" {
 		t.Errorf("header %q", h)
 	}
 	var grepped []string
@@ -136,7 +136,7 @@ func TestGetOutputs(t *testing.T) {
 		check  func(t *testing.T, r result)
 	}{
 		{"pods -o wide", []string{"get", "pods", "-n", "shop", "-o", "wide"},
-			"NAME READY STATUS RESTARTS AGE IP NODE NOMINATED NODE READINESS GATES TERMINATING-SINCE FINALIZERS",
+			"NAME READY STATUS RESTARTS AGE IP NODE NOMINATED NODE READINESS GATES TERMINATING-SINCE FINALIZERS FORMAT SIZE REVISION",
 			func(t *testing.T, r result) {
 				ip, node := column(t, r.out, "IP"), column(t, r.out, "NODE")
 				for k, p := range shop {
@@ -145,7 +145,7 @@ func TestGetOutputs(t *testing.T) {
 					}
 				}
 			}},
-		{"nodes", []string{"get", "nodes"}, "NAME STATUS ROLES AGE VERSION TAINTS",
+		{"nodes", []string{"get", "nodes"}, "NAME STATUS ROLES AGE VERSION",
 			func(t *testing.T, r result) {
 				status, roles := column(t, r.out, "STATUS"), column(t, r.out, "ROLES")
 				want := map[string]string{"control-plane-1": "Ready", "worker-1": "NotReady", "worker-3": "NotReady,SchedulingDisabled", "worker-6": "Ready"}
@@ -159,7 +159,7 @@ func TestGetOutputs(t *testing.T) {
 				}
 			}},
 		{"nodes -o wide", []string{"get", "nodes", "-o", "wide"},
-			"NAME STATUS ROLES AGE VERSION INTERNAL-IP EXTERNAL-IP OS-IMAGE KERNEL-VERSION CONTAINER-RUNTIME TAINTS",
+			"NAME STATUS ROLES AGE VERSION INTERNAL-IP EXTERNAL-IP OS-IMAGE KERNEL-VERSION CONTAINER-RUNTIME TAINTS FORMAT SIZE REVISION",
 			func(t *testing.T, r result) {
 				for name, ip := range column(t, r.out, "INTERNAL-IP") {
 					if want := c.node(name).Status.Addresses[0].Address; ip != want {

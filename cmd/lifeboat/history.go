@@ -106,7 +106,7 @@ func printHistory(std streams, h *etcdops.History, showSecrets bool) error {
 func undecodableVersions(h *etcdops.History) int {
 	n := 0
 	for _, v := range h.Versions {
-		if _, err := codec.Decode(v.Value); !v.Deleted && errors.Is(err, codec.ErrMalformed) {
+		if _, err := etcdops.DecodeStored(h.Resource, v.Value); !v.Deleted && errors.Is(err, codec.ErrMalformed) {
 			n++
 		}
 	}
@@ -157,7 +157,7 @@ func printHistoryJSON(std streams, h *etcdops.History, showSecrets bool) error {
 			line.Error = oneLine(err.Error())
 		}
 		if !v.Deleted {
-			if obj, derr := codec.Decode(v.Value); derr == nil {
+			if obj, derr := etcdops.DecodeStored(h.Resource, v.Value); derr == nil {
 				line.Object, _ = obj.Render(codec.RenderOptions{ResourceVersion: v.ModRevision, ShowSecrets: showSecrets})
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"time"
 
@@ -30,15 +31,24 @@ type objectPrinter interface {
 // tablePrinter keeps only the rows' text, for the columns' alignment.
 type tablePrinter struct {
 	table  *render.Table
-	res    etcdops.Resource
-	opts   render.TableOptions
+	sheet  *render.Sheet
 	events bool
 	now    func() time.Time
+	// less orders the rows as kube-apiserver's list printer does (the
+	// FlowSchemas'); the items wait in held until finish then.
+	less func(a, b etcdops.Item) bool
+	held []heldItem
+}
+
+type heldItem struct {
+	event etcdops.ItemEventType
+	item  etcdops.Item
 }
 
 func newTablePrinter(w io.Writer, res etcdops.Resource, opts render.TableOptions, events bool, now func() time.Time) *tablePrinter {
-	p := &tablePrinter{table: render.NewTable(w), res: res, opts: opts, events: events, now: now}
-	cols := render.Columns(res, opts)
+	p := &tablePrinter{table: render.NewTable(w), sheet: render.NewSheet(res, opts), events: events, now: now}
+	p.less = p.sheet.Less()
+	cols := p.sheet.Columns()
 	if events {
 		cols = append([]string{"EVENT"}, cols...)
 		p.table.MinWidth(0, len(etcdops.Modified))
@@ -48,20 +58,37 @@ func newTablePrinter(w io.Writer, res etcdops.Resource, opts render.TableOptions
 }
 
 func (p *tablePrinter) add(event etcdops.ItemEventType, items []etcdops.Item) error {
+	if p.less != nil {
+		for _, it := range items {
+			p.held = append(p.held, heldItem{event, it})
+		}
+		return nil
+	}
+	p.rows(event, items)
+	return nil
+}
+
+func (p *tablePrinter) rows(event etcdops.ItemEventType, items []etcdops.Item) {
 	now := p.now()
 	for _, it := range items {
-		row := render.Row(p.res, it, p.opts, now)
+		row := p.sheet.Row(it, now)
 		if p.events {
 			row = append([]string{string(event)}, row...)
 		}
 		p.table.Row(row)
 	}
-	return nil
 }
 
 // finish prints the rows so far. The table keeps its column widths: rows
 // a watch adds later line up with those above them.
-func (p *tablePrinter) finish() error { return p.table.Flush() }
+func (p *tablePrinter) finish() error {
+	sort.SliceStable(p.held, func(i, j int) bool { return p.less(p.held[i].item, p.held[j].item) })
+	for _, h := range p.held {
+		p.rows(h.event, []etcdops.Item{h.item})
+	}
+	p.held = p.held[:0]
+	return p.table.Flush()
+}
 
 // namePrinter prints kubectl's -o name: one "<kind>[.<group>]/<name>" a
 // line.
@@ -282,7 +309,7 @@ func renderItem(it etcdops.Item, showSecrets bool) (map[string]any, error) {
 		}
 		m["metadata"] = meta
 		if it.Resource.Kind != "" {
-			m["apiVersion"], m["kind"] = it.Resource.APIVersion(), it.Resource.Kind
+			m["apiVersion"], m["kind"] = it.Resource.StorageVersion(), it.Resource.Kind
 		}
 	}
 	return m, nil

@@ -126,8 +126,8 @@ func TestCapsized(t *testing.T) {
 			continue
 		}
 		obj := decode(t, kv.Key, kv.Value)
-		if got := obj.GetObjectKind().GroupVersionKind(); got.Kind != info.Resource.Kind || got.GroupVersion().String() != info.Resource.APIVersion() {
-			t.Errorf("%s: stored as %v, want %s %s", kv.Key, got, info.Resource.APIVersion(), info.Resource.Kind)
+		if got := obj.GetObjectKind().GroupVersionKind(); got.Kind != info.Resource.Kind || got.GroupVersion().String() != info.Resource.StorageVersion() {
+			t.Errorf("%s: stored as %v, want %s %s", kv.Key, got, info.Resource.StorageVersion(), info.Resource.Kind)
 		}
 		m, err := meta.Accessor(obj)
 		if err != nil {
