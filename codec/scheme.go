@@ -1,12 +1,8 @@
 package codec
 
 import (
-	"fmt"
-	"strings"
-
 	apiextensionsinstall "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/install"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	apiregistrationinstall "k8s.io/kube-aggregator/pkg/apis/apiregistration/install"
@@ -34,25 +30,4 @@ func newStorageScheme() *runtime.Scheme {
 // type lifeboat links in (CustomResourceDefinitions) into out.
 func ConvertToInternal(in runtime.Object, out runtime.Object) error {
 	return storageScheme.Convert(in, out, nil)
-}
-
-// CheckVersion reports an error when lifeboat knows the group and kind of
-// apiVersion/kind but not that version: kube-apiserver, which knows the
-// same versions, could not read the value ("v9", "apps/v0"). Kinds lifeboat
-// has no Go type for pass: their versions are not known here.
-func CheckVersion(apiVersion, kind string) error {
-	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
-	if storageScheme.Recognizes(gvk) {
-		return nil
-	}
-	var known []string
-	for _, gv := range storageScheme.PrioritizedVersionsForGroup(gvk.Group) {
-		if storageScheme.Recognizes(gv.WithKind(kind)) {
-			known = append(known, gv.String())
-		}
-	}
-	if len(known) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%s %s is not a version kube-apiserver stores (known: %s)", apiVersion, kind, strings.Join(known, ", "))
 }

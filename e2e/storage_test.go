@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -120,21 +121,16 @@ func TestSeedStoresWhatTheAPIServerStores(t *testing.T) {
 	}
 }
 
-// resourceOf is the resource part of a key below the prefix: the storage
-// path, without namespace and name ("services/specs", "pods",
-// "apiextensions.k8s.io/customresourcedefinitions", "<group>/<plural>" for
-// custom resources, all of which are counted as one).
+// resourceOf is the resource of a key below the prefix, by lifeboat's
+// layout (read from the apiserver: etcdops/resources_generated.go); custom
+// resources count as one.
 func resourceOf(rest string) string {
-	parts := strings.Split(rest, "/")
+	info, ok := etcdops.Layout{Prefix: "/"}.Parse("/" + rest)
 	switch {
-	case len(parts) < 2:
+	case !ok:
 		return ""
-	case strings.Contains(parts[0], ".") && parts[0] != "apiextensions.k8s.io" && parts[0] != "apiregistration.k8s.io":
+	case info.Resource.Custom:
 		return "custom resources"
-	case parts[0] == "services":
-		return parts[0] + "/" + parts[1]
-	case strings.Contains(parts[0], "."):
-		return parts[0] + "/" + parts[1]
 	}
-	return parts[0]
+	return info.Resource.StoragePath
 }

@@ -165,3 +165,39 @@ func TestQuarantineRefusesWhatTheAPIServerReads(t *testing.T) {
 		t.Errorf("doctor's undecodable values: %q, want only %s", undecodable, poison)
 	}
 }
+
+// TestANewerKubernetesResourceIsReadable: a key of a resource lifeboat's
+// table lacks (a newer Kubernetes added it) holding an object of a kind
+// lifeboat has no Go type for is read by its own apiVersion and kind, never
+// called broken: ls names its kind, quarantine refuses it.
+func TestANewerKubernetesResourceIsReadable(t *testing.T) {
+	ctx := context.Background()
+	gt, err := kubefixtures.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var configMap []byte
+	for _, o := range gt.Objects {
+		if o.Resource == "configmaps" {
+			configMap = o.Value
+		}
+	}
+	const key = "/registry/gizmos/shop/g1"
+	gizmo := withTypeMeta(t, configMap, "future.k8s.io/v1", "Gizmo")
+	_, cli := etcdtest.Start(t)
+	if _, err := cli.Put(ctx, key, string(gizmo)); err != nil {
+		t.Fatal(err)
+	}
+	store := etcdops.NewStore(cli, "/registry", false)
+	it, found, err := store.GetItem(ctx, key)
+	if err != nil || !found {
+		t.Fatal(found, err)
+	}
+	if it.DecodeErr != nil || it.Object.Kind != "Gizmo" || it.Object.APIVersion != "future.k8s.io/v1" {
+		t.Errorf("%s: %v %v, want it read as future.k8s.io/v1 Gizmo", key, it.Object, it.DecodeErr)
+	}
+	var usage *etcdops.UsageError
+	if _, err := store.PlanQuarantine(ctx, []string{key}); !errors.As(err, &usage) || !strings.Contains(err.Error(), "can read it") {
+		t.Errorf("quarantine %s: %v, want it refused as readable", key, err)
+	}
+}
