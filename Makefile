@@ -41,21 +41,26 @@ bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) ./codec/ ./etcdops/
 	GO=$(GO) $(GO) run ./internal/bench $(BENCHARGS)
 
-# Fuzz codec's decoding and every edit, FUZZTIME each (go test takes one
-# -fuzz target per run): about 1.5 minutes at the default, once the
-# instrumented test binary is built (the first run compiles it: minutes).
-# A failing input is saved under codec/testdata/fuzz/, where plain go test
-# replays it from then on. Every package is instrumented, k8s.io/api
-# included, so inputs run slowly: minimizing each new one for the default
-# 60 s would leave no time to fuzz. On a shared machine: FUZZFLAGS="-parallel 1".
+# Fuzz codec's decoding and every edit, and etcdops' readers of the files a
+# user names (a snapshot, a journal, a plan), FUZZTIME each (go test takes
+# one -fuzz target per run, so FUZZTARGETS are package:target pairs): under
+# 2 minutes at the default, once the instrumented test binaries are built
+# (the first run compiles them: minutes). A failing input is saved under the
+# package's testdata/fuzz/, where plain go test replays it from then on.
+# Every package is instrumented, k8s.io/api included, so inputs run slowly:
+# minimizing each new one for the default 60 s would leave no time to fuzz.
+# On a shared machine: FUZZFLAGS="-parallel 1".
 FUZZTIME    ?= 10s
 FUZZFLAGS   ?=
-FUZZTARGETS := FuzzDecode FuzzClearDeletion FuzzRemoveFinalizers FuzzRemoveTaints FuzzSetUnschedulable
+FUZZTARGETS := ./codec:FuzzDecode ./codec:FuzzClearDeletion ./codec:FuzzRemoveFinalizers \
+	./codec:FuzzRemoveTaints ./codec:FuzzSetUnschedulable \
+	./etcdops:FuzzSnapshot ./etcdops:FuzzJournal ./etcdops:FuzzPlanFile
 
 fuzz:
-	@set -e; for t in $(FUZZTARGETS); do \
-		echo "fuzz $$t for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x $(FUZZFLAGS) ./codec/; \
+	@set -e; for pt in $(FUZZTARGETS); do \
+		pkg=$${pt%%:*}; t=$${pt#*:}; \
+		echo "fuzz $$t in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x $(FUZZFLAGS) $$pkg; \
 	done
 
 # An embedded etcd seeded with a capsized cluster: make demo ARGS="--serve"

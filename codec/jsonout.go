@@ -17,8 +17,7 @@ import (
 // those of the map), and the compact result is re-indented with its keys
 // sorted, without building the map.
 func (o *Object) AppendJSON(dst []byte, opts RenderOptions, prefix, indent string) ([]byte, error) {
-	secret := o.Kind == "Secret" && o.APIVersion == "v1"
-	if o.Typed == nil || (secret && !opts.ShowSecrets) {
+	if o.Typed == nil || (o.isSecret() && !opts.ShowSecrets) {
 		m, err := o.Render(opts)
 		if err != nil {
 			return dst, err

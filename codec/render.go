@@ -17,8 +17,17 @@ type RenderOptions struct {
 	// k8s.io/apiserver pkg/storage/api_object_versioner.go).
 	ResourceVersion int64
 	// ShowSecrets shows the values of a Secret's data and stringData.
-	// By default they are replaced by "<redacted: N bytes>".
+	// By default they are replaced by "<redacted: N bytes>", and so is every
+	// annotation that holds a copy of one.
 	ShowSecrets bool
+	// Redact holds more secret values whose copies a Secret's annotations
+	// must not show: those of the other versions of the object shown with
+	// it (SecretValues). A version whose data no longer holds a value, or
+	// does not hold it yet, can still copy it into an annotation: an edit
+	// that adds an annotation holding the old data, or drops the data and
+	// keeps the annotation. A diff redacts both sides with both sides'
+	// values (DiffStored); a history, every version with every version's.
+	Redact []string
 }
 
 // Render returns a deep copy of Content with the options applied, for
@@ -37,10 +46,28 @@ func (o *Object) Render(opts RenderOptions) (map[string]any, error) {
 		}
 		md["resourceVersion"] = strconv.FormatInt(opts.ResourceVersion, 10)
 	}
-	if !opts.ShowSecrets && o.Kind == "Secret" && o.APIVersion == "v1" {
-		redactSecret(m)
+	if !opts.ShowSecrets && o.isSecret() {
+		redactSecret(m, opts.Redact)
 	}
 	return m, nil
+}
+
+func (o *Object) isSecret() bool { return o.Kind == "Secret" && o.APIVersion == "v1" }
+
+// SecretValues are the values of a v1 Secret's data and stringData, each
+// as stored and in its other encoding (data holds base64, stringData plain
+// text): what an annotation may copy, for RenderOptions.Redact. Nil for
+// any other object, and for one whose content does not decode (rendering
+// it fails anyway).
+func (o *Object) SecretValues() []string {
+	if !o.isSecret() {
+		return nil
+	}
+	c, err := o.Content()
+	if err != nil {
+		return nil
+	}
+	return secretValues(c)
 }
 
 // YAML renders the object as kubectl get -o yaml would.
@@ -64,21 +91,44 @@ const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 // shorter ones ("1", "true") would redact what is not a copy.
 const minCopied = 4
 
-// redactSecret replaces a Secret's values by their size, and every
-// annotation that holds a copy of them: kubectl apply's last-applied
-// configuration always, any other annotation that contains a value
-// (decoded or in base64). data holds base64 (the map form of []byte),
-// stringData plain strings.
-func redactSecret(m map[string]any) {
+// secretValues are what a Secret's content holds in data and stringData,
+// each also in its other encoding. data holds base64 (the map form of
+// []byte), stringData plain strings.
+func secretValues(m map[string]any) []string {
 	var values []string
+	if data, ok := m["data"].(map[string]any); ok {
+		for _, v := range data {
+			if s, ok := v.(string); ok {
+				values = append(values, s)
+				if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+					values = append(values, string(b))
+				}
+			}
+		}
+	}
+	if data, ok := m["stringData"].(map[string]any); ok {
+		for _, v := range data {
+			if s, ok := v.(string); ok {
+				values = append(values, s, base64.StdEncoding.EncodeToString([]byte(s)))
+			}
+		}
+	}
+	return values
+}
+
+// redactSecret replaces a Secret's values by their size, and every
+// annotation that holds a copy of them or of more (the other versions'
+// values, RenderOptions.Redact): kubectl apply's last-applied
+// configuration always, any other annotation that contains a value
+// (decoded or in base64).
+func redactSecret(m map[string]any, more []string) {
+	values := append(secretValues(m), more...)
 	if data, ok := m["data"].(map[string]any); ok {
 		for k, v := range data {
 			n := 0
 			if s, ok := v.(string); ok {
-				values = append(values, s)
 				if b, err := base64.StdEncoding.DecodeString(s); err == nil {
 					n = len(b)
-					values = append(values, string(b))
 				} else {
 					n = len(s)
 				}
@@ -89,7 +139,6 @@ func redactSecret(m map[string]any) {
 	if data, ok := m["stringData"].(map[string]any); ok {
 		for k, v := range data {
 			s, _ := v.(string)
-			values = append(values, s, base64.StdEncoding.EncodeToString([]byte(s)))
 			data[k] = redacted(len(s))
 		}
 	}

@@ -48,6 +48,9 @@ type groundTruth struct {
 	// objects are the objects written, one per served resource that the
 	// apiserver persists.
 	objects []*observed
+	// nameRules say which names kube-apiserver accepts for each resource
+	// (nameRule).
+	nameRules map[schema.GroupResource]string
 	// custom are the resources of the CRDs created.
 	custom map[schema.GroupResource]bool
 	// otherKeys are the keys under the prefix that hold no object written
@@ -187,6 +190,15 @@ func newGroundTruth(t *testing.T) *groundTruth {
 		}
 		gt.objects = append(gt.objects, o)
 	}
+	gt.nameRules = map[schema.GroupResource]string{}
+	for _, s := range gt.served {
+		d, ok := data[s.GVR]
+		gr := s.GVR.GroupResource()
+		if _, done := gt.nameRules[gr]; done || !ok || d.Stub == "" || !s.Preferred || !hasVerb(s.Verbs, "create") {
+			continue
+		}
+		gt.nameRules[gr] = gt.nameRule(ctx, mapper, s, d.Stub)
+	}
 	for _, o := range gt.objects {
 		if err := gt.table(ctx, o); err != nil {
 			t.Fatalf("%s %s: table: %v", o.Served.GVR, o.Name, err)
@@ -197,6 +209,53 @@ func newGroundTruth(t *testing.T) *groundTruth {
 	}
 	t.Logf("ground truth: %d resources served, %d objects written, %d other keys", len(gt.served), len(gt.objects), len(gt.otherKeys))
 	return gt
+}
+
+// Name rules, as nameRule finds them: the name validation each resource's
+// strategy runs (k8s.io/apimachinery pkg/api/validation).
+const (
+	nameDNSLabel     = "dns-label"     // NameIsDNSLabel: lower case, no dot
+	nameDNSSubdomain = "dns-subdomain" // NameIsDNSSubdomain: lower case, dots
+	namePathSegment  = "path-segment"  // path.ValidatePathSegmentName: no "/", "%", "." or ".."
+	nameOwn          = "own"           // a rule of its own (an IP address, plural.group)
+)
+
+// nameRule finds which names kube-apiserver accepts for a resource by
+// asking it: the stub is created with dryRun=All under probe names that
+// tell the rules apart.
+func (gt *groundTruth) nameRule(ctx context.Context, mapper meta.RESTMapper, s servedResource, stub string) string {
+	accepts := func(name string) bool {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(stub), &m); err != nil {
+			return false
+		}
+		md, _ := m["metadata"].(map[string]any)
+		md["name"] = name
+		b, _ := json.Marshal(m)
+		gvk, err := mapper.KindFor(s.GVR)
+		if err != nil {
+			return false
+		}
+		mapping, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			return false
+		}
+		client, obj, err := upstream.JSONToUnstructured(string(b), groundTruthNamespace, mapping, gt.c.dyn)
+		if err != nil {
+			return false
+		}
+		_, err = client.Create(ctx, obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		return err == nil
+	}
+	switch {
+	case !accepts("lifeboat-name-probe"):
+		return nameOwn
+	case accepts("Lifeboat:Name-Probe"):
+		return namePathSegment
+	case accepts("lifeboat.name-probe"):
+		return nameDNSSubdomain
+	}
+	return nameDNSLabel
 }
 
 // cachedDiscovery adapts a discovery client for the deferred REST mapper,

@@ -81,6 +81,7 @@ type groupResource struct {
 	gr      schema.GroupResource
 	served  []servedResource
 	objects []*observed
+	rules   map[schema.GroupResource]string
 }
 
 // resourceTable is the Go source of etcdops' resource table.
@@ -94,7 +95,7 @@ func resourceTable(t *testing.T, gt *groundTruth) []byte {
 			continue // not built in: lifeboat reads custom resources from their CRDs
 		}
 		if byGR[gr] == nil {
-			byGR[gr] = &groupResource{gr: gr}
+			byGR[gr] = &groupResource{gr: gr, rules: gt.nameRules}
 			order = append(order, gr)
 		}
 		byGR[gr].served = append(byGR[gr].served, s)
@@ -140,6 +141,15 @@ var builtinResources = []Resource{
 		}
 	}
 	b.WriteString("}\n")
+	custom := gt.nameRules[schema.GroupResource{Group: "stable.example.com", Resource: "crontabs"}]
+	if custom == "" {
+		t.Fatal("no name rule found for the custom resource crontabs.stable.example.com")
+	}
+	fmt.Fprintf(&b, `
+// customNameRule is the name rule kube-apiserver runs for custom resources,
+// as it answered for one (crontabs.stable.example.com).
+const customNameRule = %q
+`, custom)
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		t.Fatalf("generated table does not parse: %v\n%s", err, b.String())
@@ -197,6 +207,9 @@ func (g *groupResource) source(t *testing.T) string {
 		versions = append(versions, v+"}")
 	}
 	add("Versions", "[]ServedVersion{"+strings.Join(versions, ", ")+"}")
+	if rule, ok := g.nameRule(); ok {
+		add("NameRule", strconv.Quote(rule))
+	}
 	if len(g.objects) > 0 {
 		o := g.objects[0]
 		for _, other := range g.objects[1:] {
@@ -223,6 +236,12 @@ func (g *groupResource) source(t *testing.T) string {
 		add("Reads", "[]schema.GroupVersionKind{"+strings.Join(reads, ", ")+"}")
 	}
 	return "\t{" + strings.Join(f, ", ") + "},\n"
+}
+
+// nameRule is the resource's name rule, as its preferred version showed it.
+func (g *groupResource) nameRule() (string, bool) {
+	rule, ok := g.rules[g.gr]
+	return rule, ok
 }
 
 func quotedList(list []string) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -22,7 +23,11 @@ type Result struct {
 	NewRevision int64 // mod_revision after = the object's new resourceVersion; 0 if nothing was written
 	Conflict    bool  // someone else changed the key; it was left as they wrote it
 	Replanned   bool  // the first compare failed; the edit was re-applied to a fresh read
-	Err         error // skip reason, conflict or failure; nil when done or nothing to do
+	// InDoubt, when set, says that etcd did not report whether a Txn for
+	// this key was applied (a leader change, a lost connection, a
+	// timeout), and how reading the key settled it.
+	InDoubt Resolution
+	Err     error // skip reason, conflict or failure; nil when done or nothing to do
 }
 
 // plannedResult is the result of a change before any write: a skip's
@@ -65,16 +70,28 @@ const DefaultWindow = 64
 // key whose compare fails is re-planned once against the value etcd returned
 // and reported as a conflict if it changes again; nothing is written blind.
 //
+// A Txn whose outcome etcd does not report (its leader failed, its
+// connection was reset, its deadline passed) is settled by reading its key
+// (resolve): written, not written and sent again, or someone else's
+// conflict; the result's InDoubt and the journal's "resolved" line say
+// which. While etcd has no leader, those reads wait for one, up to
+// DoubtWaits command timeouts: a leader change is routine, and the batch
+// rides through it.
+//
 // A key etcd refuses (too large, invalid) is reported in its result and
 // never stops the others. The error is for failures that stop the batch:
-// read-only store, journal not writable, etcd unreachable, or ctx canceled.
-// Cancelling ctx lets the Txns in flight finish (their outcome is journaled)
-// and starts no new ones. Results are in plan order.
+// read-only store, journal not writable, etcd unreachable (or without a
+// leader past that wait), or ctx canceled. Cancelling ctx lets the Txns in
+// flight finish (their outcome is journaled) and starts no new ones.
+// Results are in plan order.
 func (s *Store) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) ([]Result, error) {
 	results := make([]Result, len(plan.Changes))
 	var pending []int
 	for i := range plan.Changes {
 		c := &plan.Changes[i]
+		if err := c.checkWrite(); err != nil {
+			c.Skip = err
+		}
 		results[i] = plannedResult(c)
 		if c.Changed() {
 			pending = append(pending, i)
@@ -93,7 +110,8 @@ func (s *Store) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) ([]Res
 	if window <= 0 {
 		window = DefaultWindow
 	}
-	w := &windowWriter{store: s, journal: opts.Journal}
+	w := &windowWriter{store: s, journal: opts.Journal, ctx: ctx}
+	s.seedFloor(ctx, plan.Changes, pending)
 	// Txns in flight finish even when ctx is cancelled: their outcome must
 	// reach the journal. Each has its own deadline.
 	txnCtx := context.WithoutCancel(ctx)
@@ -152,6 +170,9 @@ func (s *Store) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) ([]Res
 type windowWriter struct {
 	store   *Store
 	journal *Journal
+	// ctx is Apply's: the Txns run without its cancellation, but no new
+	// one starts, and no wait for etcd goes on, once it ends.
+	ctx context.Context
 
 	mu      sync.Mutex
 	commits []JournalEntry
@@ -215,65 +236,126 @@ func (r *windowRun) wait() error {
 }
 
 // applyOne writes one change; on a failed compare it re-plans once from the
-// value etcd returned. A returned error stops the batch; a failure of this
-// key alone is put in res.
+// value etcd returned. A Txn whose outcome is unknown is settled by reading
+// the key (resolve) and, if it was not written, sent again. A returned
+// error stops the batch; a failure of this key alone is put in res.
 func (w *windowWriter) applyOne(ctx context.Context, c *Change, res *Result) error {
 	s := w.store
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			if err := w.journal.append([]JournalEntry{writeEntry(w.journal.now, c)}); err != nil {
-				return err
-			}
-		}
+	replanned := false
+	var d *doubt // set once a Txn for c has an unknown outcome
+	for {
+		floor := s.seen.Load()
 		s.hookBeforeTxn(c.Before.Key)
 		resp, err := s.txn(ctx, c)
-		if err != nil {
-			if keyLevel(err) {
-				res.Err = fmt.Errorf("%s: etcd refused the write: %w", c.KeyInfo, err)
-				return nil
-			}
+		switch {
+		case err == nil:
+			s.noteRevision(resp.Header.Revision)
+		case keyLevel(err):
+			res.Err = fmt.Errorf("%s: etcd refused the write: %w", c.KeyInfo, err)
+			return nil
+		case !outcomeUnknown(err):
 			return fmt.Errorf("%s: write: %w", c.KeyInfo, s.describe(err))
 		}
-		if resp.Succeeded {
-			w.addCommit(JournalEntry{Type: entryCommitted, Time: w.journal.now().UTC(), Key: c.Before.Key, AfterRevision: resp.Header.Revision})
-			res.Changed, res.NewRevision, res.Err = true, resp.Header.Revision, nil
+		switch {
+		case err == nil && resp.Succeeded:
+			w.committed(c, res, resp.Header.Revision)
+			return nil
+		case err == nil && d == nil:
+			// A failed compare: someone else wrote the key.
+			next, again, err := w.replan(ctx, c, res, resp, replanned)
+			if !again {
+				return err
+			}
+			*c, replanned = next, true
+			continue
+		case d == nil:
+			d = &doubt{floor: floor, deadline: time.Now().Add(s.doubtWait()), err: err}
+		case err != nil && time.Now().After(d.deadline):
+			return s.noAnswer(c, d, err)
+		}
+		// This Txn's outcome is unknown, or it was sent again after one
+		// whose outcome was unknown and failed its compare: the first may
+		// have applied since the read that sent this one. Either way, the
+		// key says what happened.
+		st, rerr := w.resolve(w.ctx, c, d)
+		if rerr != nil {
+			if errors.Is(rerr, errUnsettled) {
+				res.Err = rerr
+				return nil
+			}
+			return rerr
+		}
+		if st.how == ResolvedRetried && err == nil {
+			// A resend failed its compare, and the key is back as read:
+			// someone else created and deleted it meanwhile.
+			st = settled{how: ResolvedConflict, why: fmt.Errorf("%s: %w: written by someone else while the outcome of lifeboat's write was unknown; left as they wrote it", c.KeyInfo, errConflict)}
+		}
+		if st.how == ResolvedRetried && w.ctx.Err() != nil {
+			res.Err = fmt.Errorf("%s: not written: its outcome was unknown, and lifeboat stopped before sending it again", c.KeyInfo)
 			return nil
 		}
-		if c.creates() {
-			// A Create carries no get on failure: the key exists now.
-			res.Conflict = true
-			res.Err = fmt.Errorf("%s: %w: created by someone else since lifeboat found it absent; left as they wrote it", c.KeyInfo, errConflict)
+		res.InDoubt = st.how
+		w.addEntry(JournalEntry{Type: entryResolved, Time: w.journal.now().UTC(), Key: c.Before.Key, Resolution: st.how, AfterRevision: st.revision})
+		switch st.how {
+		case ResolvedWritten:
+			w.committed(c, res, st.revision)
+			return nil
+		case ResolvedConflict:
+			res.Conflict, res.Err = true, st.why
 			return nil
 		}
-		if attempt == 1 {
-			res.Conflict = true
-			res.Err = fmt.Errorf("%s: %w: changed again by someone else while lifeboat re-planned; left as they wrote it (re-run to retry)", c.KeyInfo, errConflict)
-			return nil
-		}
-		var current Record
-		found := false
-		if rr := resp.Responses[0].GetResponseRange(); rr != nil && len(rr.Kvs) > 0 {
-			current, found = s.record(ctx, rr.Kvs[0]), true
-		}
-		next, err := c.replan(s.layout, current, found)
-		res.Replanned = true
-		res.OldRevision = current.ModRevision
-		if err != nil {
-			res.Conflict = true
-			res.Err = fmt.Errorf("%w: %w", errConflict, err)
-			return nil
-		}
-		if !next.Changed() {
-			// Someone else already made the change: nothing left to do.
-			res.Err = nil
-			return nil
-		}
-		if err := s.seal(ctx, &next); err != nil {
-			res.Err = err
-			return nil
-		}
-		*c = next
 	}
+}
+
+// committed records that etcd took a change's write at rev.
+func (w *windowWriter) committed(c *Change, res *Result, rev int64) {
+	w.addEntry(JournalEntry{Type: entryCommitted, Time: w.journal.now().UTC(), Key: c.Before.Key, AfterRevision: rev})
+	res.Changed, res.NewRevision, res.Err = true, rev, nil
+}
+
+// replan handles a failed compare: someone else wrote the key since it was
+// read. The edit is applied once to the value etcd returned; again says
+// whether there is a next change to send, journaled; an error (the journal
+// failed) stops the batch. A second failure is a conflict.
+func (w *windowWriter) replan(ctx context.Context, c *Change, res *Result, resp *clientv3.TxnResponse, replanned bool) (next Change, again bool, err error) {
+	s := w.store
+	if c.creates() {
+		// A Create carries no get on failure: the key exists now.
+		res.Conflict = true
+		res.Err = fmt.Errorf("%s: %w: created by someone else since lifeboat found it absent; left as they wrote it", c.KeyInfo, errConflict)
+		return Change{}, false, nil
+	}
+	if replanned {
+		res.Conflict = true
+		res.Err = fmt.Errorf("%s: %w: changed again by someone else while lifeboat re-planned; left as they wrote it (re-run to retry)", c.KeyInfo, errConflict)
+		return Change{}, false, nil
+	}
+	var current Record
+	found := false
+	if rr := resp.Responses[0].GetResponseRange(); rr != nil && len(rr.Kvs) > 0 {
+		current, found = s.record(ctx, rr.Kvs[0]), true
+	}
+	next, err = c.replan(s.layout, current, found)
+	res.Replanned = true
+	res.OldRevision = current.ModRevision
+	if err != nil {
+		res.Conflict = true
+		res.Err = fmt.Errorf("%w: %w", errConflict, err)
+		return Change{}, false, nil
+	}
+	if !next.Changed() {
+		// Someone else already made the change: nothing left to do.
+		res.Err = nil
+		return Change{}, false, nil
+	}
+	if err := s.seal(ctx, &next); err != nil {
+		res.Err = err
+		return Change{}, false, nil
+	}
+	if err := w.journal.append([]JournalEntry{writeEntry(w.journal.now, &next)}); err != nil {
+		return Change{}, false, err
+	}
+	return next, true, nil
 }
 
 // txn is kube-apiserver's Txn for one change, with its own deadline:
@@ -321,7 +403,8 @@ func writeEntry(now timeFunc, c *Change) JournalEntry {
 	}
 }
 
-func (w *windowWriter) addCommit(e JournalEntry) {
+// addEntry queues a "committed" or "resolved" entry for the next fsync.
+func (w *windowWriter) addEntry(e JournalEntry) {
 	w.mu.Lock()
 	w.commits = append(w.commits, e)
 	w.mu.Unlock()
@@ -335,7 +418,7 @@ func (w *windowWriter) takeCommits() []JournalEntry {
 	return out
 }
 
-// flushCommits journals the commits not yet written.
+// flushCommits journals the commits (and resolutions) not yet written.
 func (w *windowWriter) flushCommits() error {
 	if entries := w.takeCommits(); len(entries) > 0 {
 		return w.journal.append(entries)
@@ -350,6 +433,23 @@ func (c *Change) put() clientv3.Op {
 		return clientv3.OpPut(c.Before.Key, string(c.written()), clientv3.WithLease(clientv3.LeaseID(c.Lease)))
 	}
 	return clientv3.OpPut(c.Before.Key, string(c.written()))
+}
+
+// seedFloor makes sure, before a plan with deletes is sent, that the store
+// has seen a revision: settling a delete whose outcome is unknown reads the
+// key's history from there (firstChange). Any later response raises it.
+func (s *Store) seedFloor(ctx context.Context, changes []Change, pending []int) {
+	if s.seen.Load() > 0 {
+		return
+	}
+	for _, idx := range pending {
+		if changes[idx].deletes() {
+			// Best effort: without it, the history is read from each
+			// key's own mod_revision, which etcd may have compacted.
+			s.Revision(ctx)
+			return
+		}
+	}
 }
 
 // IsConflict reports whether err is a compare-and-swap conflict.

@@ -31,6 +31,9 @@ func (s *Store) ResolveResource(ctx context.Context, arg string) (Resource, erro
 	if i := strings.IndexByte(name, '.'); i >= 0 {
 		name, group = name[:i], name[i+1:]
 	}
+	if group != "" && builtinGroup(group) {
+		return res, err // no CRD adds to a group kube-apiserver serves itself
+	}
 	crds, rerr := s.customResources(ctx)
 	if rerr != nil {
 		if err == nil {
@@ -108,6 +111,7 @@ func crdResource(obj *codec.Object) (Resource, bool) {
 		Namespaced:  obj.NestedString("spec", "scope") != "Cluster",
 		StoragePath: group + "/" + plural,
 		Format:      codec.FormatJSON,
+		NameRule:    customNameRule,
 		Custom:      true,
 	}
 	c, err := obj.Content()

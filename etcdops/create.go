@@ -10,6 +10,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -46,10 +47,18 @@ func (s *Store) PlanCreate(ctx context.Context, objects []map[string]any, namesp
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
+		if res.Custom && res.Storage.Version == "" {
+			// No apiserver serves it, so none would read what is written.
+			return nil, usageErrorf("%s: no CustomResourceDefinition in etcd declares %s: kube-apiserver would neither serve nor read it; create its CRD first ('lifeboat get crd' lists them)", what, res)
+		}
 		ns := ""
 		if res.Namespaced {
 			if ns = u.GetNamespace(); ns == "" {
 				ns = namespace
+			}
+			if namespace != "" && ns != namespace {
+				// kubectl refuses the same: -n names where to write.
+				return nil, usageErrorf("%s: the namespace from the object, %q, does not match -n %q: pass -n %s, or change the object", what, ns, namespace, ns)
 			}
 			if ns == "" {
 				ns = "default"
@@ -63,6 +72,13 @@ func (s *Store) PlanCreate(ctx context.Context, objects []map[string]any, namesp
 		}
 		if created := u.GetCreationTimestamp(); created.IsZero() {
 			u.SetCreationTimestamp(metav1.NewTime(now.UTC().Truncate(time.Second)))
+		}
+		var meta metav1.ObjectMeta
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object["metadata"].(map[string]any), &meta); err != nil {
+			return nil, usageErrorf("%s: metadata: %v", what, err)
+		}
+		if err := checkCreate(res, &meta); err != nil {
+			return nil, usageErrorf("%s: %v", what, err)
 		}
 		st, err := s.storageFor(ctx, res, gvk.GroupVersion())
 		if err != nil {

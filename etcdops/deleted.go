@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -17,10 +19,8 @@ type Deletion struct {
 	Prev     Record // the last version before the delete
 }
 
-// progressPoll is how often Deletions asks etcd whether its watch has
-// caught up: etcd answers a progress request only once the watcher has
-// sent every event up to the current revision (3.4 and 3.5+ alike; kine
-// answers it too), and says nothing while it is still catching up.
+// progressPoll is how often Deletions asks kine whether its watch has
+// caught up: kine answers a progress request once the watch is synced.
 const progressPoll = 50 * time.Millisecond
 
 // Deletions lists the deletes of key, or of every key under it when prefix
@@ -31,8 +31,18 @@ const progressPoll = 50 * time.Millisecond
 // etcd has no request that lists deleted keys; a watch does, replaying
 // history: a watch from revision 1 tells the compacted revision (its first
 // response carries CompactRevision), a second one from there replays every
-// event with its prev_kv. The replay ends when a progress notification
-// says the watcher has caught up to upTo.
+// event with its prev_kv. The replay must know when it has seen every
+// event up to upTo, and a watch of the key alone cannot tell: after its last
+// event it is silent, and a progress notification is no proof (etcd 3.4
+// may send one before the watcher caught up, and lifeboat then missed
+// deletes in most runs). So on etcd the replay watches every key and ends on
+// upTo's own event, which exists (upTo is a revision etcd reported, and
+// every revision is a write) and comes after every event before it; it
+// keeps key's deletes. That reads the whole history etcd keeps, which
+// kube-apiserver compacts every five minutes and which is quiet while it
+// is down. kine (k3s) serves a watch of one prefix only; there the replay
+// ends on kine's progress answer, which kine sends only once the watch is
+// synced.
 func (s *Store) Deletions(ctx context.Context, key string, prefix bool, upTo int64) (dels []Deletion, compacted int64, err error) {
 	from := int64(1)
 	for range 3 {
@@ -56,16 +66,33 @@ func (s *Store) replayDeletes(ctx context.Context, key string, prefix bool, from
 	// on the stream has caught up, and the TUI's informers watch on the
 	// shared one. gRPC sends metadata only as printable ASCII, and a key
 	// may hold any bytes: escaped, it still tells the streams apart.
+	if from > upTo {
+		return nil, 0, nil
+	}
 	ctx = metadata.AppendToOutgoingContext(ctx, "lifeboat-replay", url.PathEscape(key))
 	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
 	defer cancel()
+	kine := s.servesOnlyPrefixWatches(ctx)
+	wanted := func(k []byte) bool { return string(k) == key || prefix && strings.HasPrefix(string(k), key) }
 	opts := []clientv3.OpOption{clientv3.WithRev(from), clientv3.WithPrevKV()}
-	if prefix {
-		opts = append(opts, clientv3.WithPrefix())
+	watched := key
+	switch {
+	case !kine:
+		// Every key: the replay ends on upTo's event, whatever its key.
+		watched = "\x00"
+		opts = append(opts, clientv3.WithFromKey())
+	case prefix:
+		opts = append(opts, clientv3.WithPrefix(), clientv3.WithProgressNotify())
+	default:
+		// kine sends progress only to watches that ask for it.
+		opts = append(opts, clientv3.WithProgressNotify())
 	}
-	wch := s.client.Watch(ctx, key, opts...)
+	wch := s.client.Watch(ctx, watched, opts...)
 	poll := time.NewTicker(progressPoll)
 	defer poll.Stop()
+	if !kine {
+		poll.Stop()
+	}
 	idle := time.NewTimer(s.timeout)
 	defer idle.Stop()
 	for {
@@ -93,7 +120,11 @@ func (s *Store) replayDeletes(ctx context.Context, key string, prefix bool, from
 				if ev.Kv.ModRevision > upTo {
 					return dels, 0, nil
 				}
-				if ev.Type != clientv3.EventTypeDelete {
+				done := ev.Kv.ModRevision == upTo && !kine
+				if ev.Type != clientv3.EventTypeDelete || !wanted(ev.Kv.Key) {
+					if done && lastOfRevision(resp.Events, ev) {
+						return dels, 0, nil
+					}
 					continue
 				}
 				d := Deletion{Revision: ev.Kv.ModRevision}
@@ -104,10 +135,36 @@ func (s *Store) replayDeletes(ctx context.Context, key string, prefix bool, from
 					d.Prev = Record{Key: string(ev.Kv.Key)}
 				}
 				dels = append(dels, d)
+				if done && lastOfRevision(resp.Events, ev) {
+					return dels, 0, nil
+				}
 			}
-			if resp.IsProgressNotify() && resp.Header.Revision >= upTo {
+			if kine && resp.IsProgressNotify() && resp.Header.Revision >= upTo {
 				return dels, 0, nil
 			}
 		}
 	}
+}
+
+// lastOfRevision reports whether ev is the last event of its revision in
+// events: a Txn's events share a revision and arrive in one response.
+func lastOfRevision(events []*clientv3.Event, ev *clientv3.Event) bool {
+	return events[len(events)-1] == ev || events[slices.Index(events, ev)+1].Kv.ModRevision != ev.Kv.ModRevision
+}
+
+// servesOnlyPrefixWatches reports whether the store is kine (k3s), which
+// watches one prefix. An etcd member's Status names a raft term (at least
+// one election happened); kine answers Status without raft, or fails it.
+func (s *Store) servesOnlyPrefixWatches(ctx context.Context) bool {
+	s.kineOnce.Do(func() {
+		ctx, cancel := s.requestContext(ctx)
+		defer cancel()
+		for _, ep := range s.client.Endpoints() {
+			if st, err := s.client.Status(ctx, ep); err == nil && st.RaftTerm > 0 {
+				return
+			}
+		}
+		s.kine = true
+	})
+	return s.kine
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -29,6 +30,9 @@ type EditSource struct {
 	readAt int64
 	// storage is how the object is stored: the edit is stored the same way.
 	storage codec.Storage
+	// meta is the object's metadata as read: an update keeps what the
+	// apiserver keeps immutable.
+	meta metav1.ObjectMeta
 }
 
 // ReadForEdit reads one object to edit. Undecodable and encrypted values
@@ -58,7 +62,7 @@ func (s *Store) ReadForEdit(ctx context.Context, info KeyInfo) (*EditSource, err
 		return nil, fmt.Errorf("%s: stored apiVersion %q: %w", info, obj.APIVersion, err)
 	}
 	return &EditSource{Info: info, Record: rec, Object: m, Newer: codec.NewerFields(rec.Value, obj), readAt: readAt,
-		storage: codec.Storage{Version: gv, Format: obj.Format}}, nil
+		storage: codec.Storage{Version: gv, Format: obj.Format}, meta: obj.Meta}, nil
 }
 
 // FieldLossError says an edit would drop fields a newer Kubernetes wrote:
@@ -134,6 +138,9 @@ func (s *Store) PlanEdit(e *EditSource, edited map[string]any, allowFieldLoss bo
 	if err != nil {
 		return nil, usageErrorf("%s: %v", e.Info, err)
 	}
+	if err := checkEdit(e, value); err != nil {
+		return nil, usageErrorf("%s: %v", e.Info, err)
+	}
 	plan := &Plan{Operation: Operation{Action: EditObject}, Revision: max(e.readAt, e.Record.ModRevision)}
 	c := Change{KeyInfo: e.Info, Action: EditObject, Before: e.Record, Lease: e.Record.Lease}
 	if !bytes.Equal(value, e.Record.Value) {
@@ -142,4 +149,19 @@ func (s *Store) PlanEdit(e *EditSource, edited map[string]any, allowFieldLoss bo
 	}
 	plan.Changes = append(plan.Changes, c)
 	return plan, nil
+}
+
+// checkEdit is the validation step of an edit: the new value is still the
+// key's object, and kube-apiserver's update would accept it in place of the
+// one read (checkUpdate: no new uid, which would orphan every dependent to
+// the garbage collector, no other creationTimestamp, no deletion added).
+func checkEdit(e *EditSource, value []byte) error {
+	if err := checkKey(e.Info, value); err != nil {
+		return err
+	}
+	edited, err := DecodeStored(e.Info.Resource, value)
+	if err != nil {
+		return err
+	}
+	return checkUpdate(e.Info.Resource, &edited.Meta, &e.meta)
 }

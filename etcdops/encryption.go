@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
+	"github.com/lifeboat-k8s/lifeboat/internal/regularfile"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
 	"k8s.io/apiserver/pkg/server/options/encryptionconfig"
@@ -48,12 +48,20 @@ func (p provider) String() string {
 	return p.kind
 }
 
+// maxEncryptionConfig bounds the EncryptionConfiguration read: one with
+// dozens of resources and keys is a few KiB.
+const maxEncryptionConfig = 1 << 20
+
 // LoadEncryption reads an EncryptionConfiguration as kube-apiserver does.
 // KMS v2 plugins are asked for their key once here; one that does not answer
 // is asked again in the background, and until it answers its values are
 // shown encrypted and never written. The probes run until Close.
 func LoadEncryption(ctx context.Context, path string) (*Encryption, error) {
-	data, err := os.ReadFile(path)
+	// Read as a regular file of a bounded size: a named pipe would block
+	// here, and kube-apiserver's loader below, forever; a device would be
+	// read until memory runs out. The loader reads the path again itself
+	// (it takes no bytes): it finds what was checked here a moment ago.
+	data, err := regularfile.Read(path, maxEncryptionConfig)
 	if err != nil {
 		return nil, fmt.Errorf("--encryption-config: %w", err)
 	}
@@ -217,6 +225,10 @@ func (s *Store) seal(ctx context.Context, c *Change) error {
 	}
 	stored, err := s.crypt.encrypt(ctx, groupResource(info), c.Before.Key, c.After)
 	if err != nil {
+		return fmt.Errorf("%s: %w", c.KeyInfo, err)
+	}
+	// The key encrypts: is it the cluster's?
+	if err := s.proveKeys(ctx, info.Resource); err != nil {
 		return fmt.Errorf("%s: %w", c.KeyInfo, err)
 	}
 	if !bytes.Equal(stored, c.After) {

@@ -284,7 +284,13 @@ func TestEncryptionRefusals(t *testing.T) {
 			case tc.readable && err != nil:
 				t.Fatalf("edit: %v", err)
 			case tc.readable:
-				plan, err := store.PlanEdit(src, secretManifest("hunter3"), false)
+				// The edit keeps the metadata kube-apiserver keeps
+				// immutable: only the data changes.
+				edited, err := src.MergePatch([]byte(`{"data":{"password":"aHVudGVyMw=="}}`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				plan, err := store.PlanEdit(src, edited, false)
 				if err != nil {
 					t.Fatal(err)
 				}

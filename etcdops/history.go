@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
@@ -42,6 +42,15 @@ type History struct {
 	// CompactedAt is etcd's compacted revision when the history reaches
 	// back to it: versions before it are gone. 0 when nothing was lost.
 	CompactedAt int64
+	secretsOnce sync.Once
+	secrets     []string // secretValues
+}
+
+// first reports whether v is the first version of its key's life: etcd
+// counts versions from 1; kine counts none (Version 0), and there the first
+// is the one written at the key's create revision.
+func (v Version) first() bool {
+	return v.Version == 1 || v.Version == 0 && !v.Deleted && v.ModRevision == v.CreateRevision
 }
 
 // Exists reports whether the key exists at h.Revision.
@@ -118,7 +127,7 @@ func (s *Store) History(ctx context.Context, info KeyInfo) (*History, error) {
 	for i := range h.Versions {
 		h.Versions[i].Time, h.Versions[i].TimeSource = versionTime(h.Versions[i])
 	}
-	if h.CompactedAt > 0 && len(h.Versions) > 0 && h.Versions[0].Version == 1 {
+	if h.CompactedAt > 0 && len(h.Versions) > 0 && h.Versions[0].first() {
 		// The oldest version is the key's creation: nothing of this key
 		// was lost to compaction, whatever else was.
 		h.CompactedAt = 0
@@ -131,7 +140,7 @@ func (s *Store) History(ctx context.Context, info KeyInfo) (*History, error) {
 // rpctypes.ErrCompacted), or to a version already in seen.
 func (s *Store) walkBack(ctx context.Context, rec Record, seen map[int64]bool) ([]Record, error) {
 	out := []Record{rec}
-	for rec.Version > 1 && rec.ModRevision > rec.CreateRevision {
+	for rec.ModRevision > rec.CreateRevision && rec.Version != 1 {
 		prev, found, _, err := s.getAt(ctx, rec.Key, rec.ModRevision-1)
 		if err != nil {
 			return out, err
@@ -160,7 +169,7 @@ func versionTime(v Version) (time.Time, string) {
 	}
 	meta := obj.Meta
 	created := meta.CreationTimestamp.Time
-	if v.Version == 1 && !created.IsZero() {
+	if v.first() && !created.IsZero() {
 		return created.UTC(), TimeCreation
 	}
 	var newest time.Time
@@ -185,7 +194,7 @@ func (v Version) Event(prev *Version) string {
 	switch {
 	case v.Deleted:
 		return "deleted"
-	case v.Version == 1:
+	case v.first():
 		return "created"
 	case prev == nil:
 		return "oldest version kept"
@@ -193,11 +202,17 @@ func (v Version) Event(prev *Version) string {
 	return "modified"
 }
 
-// Diff is the unified YAML diff from the version before v (nil: none) to v,
-// as Change.Diff renders it. A deletion diffs to nothing.
-func (v Version) Diff(name string, before *Version, showSecrets bool) (string, error) {
+// Diff is the unified YAML diff from the version before version i (none
+// for the first) to it, as Change.Diff renders it; a deletion diffs to
+// nothing. Without showSecrets, Secrets are redacted with the values of
+// every version: a later version may copy an earlier one's data into an
+// annotation, where a diff of two versions alone would show it.
+func (h *History) Diff(i int, showSecrets bool) (string, error) {
+	v := h.Versions[i]
 	var b []byte
-	if before != nil && !before.Deleted {
+	var before *Version
+	if i > 0 && !h.Versions[i-1].Deleted {
+		before = &h.Versions[i-1]
 		b = before.Value
 	}
 	if v.Deleted && len(b) == 0 {
@@ -210,35 +225,36 @@ func (v Version) Diff(name string, before *Version, showSecrets bool) (string, e
 	} else {
 		a = v.Value
 	}
+	opts := codec.RenderOptions{ResourceVersion: rv, ShowSecrets: showSecrets}
+	if !showSecrets {
+		opts.Redact = h.secretValues()
+	}
 	// Both sides show one resourceVersion, so only the edit shows.
-	return diffValues(name, b, a, codec.RenderOptions{ResourceVersion: rv, ShowSecrets: showSecrets})
+	return diffValues(h.KeyInfo.String(), b, a, opts)
+}
+
+// secretValues are the Secret values every version holds, as stored and
+// encoded, once.
+func (h *History) secretValues() []string {
+	h.secretsOnce.Do(func() {
+		for _, v := range h.Versions {
+			if v.Deleted {
+				continue
+			}
+			if obj, err := DecodeStored(h.Resource, v.Value); err == nil {
+				h.secrets = append(h.secrets, obj.SecretValues()...)
+			}
+		}
+	})
+	return h.secrets
 }
 
 // diffValues is the unified YAML diff between two stored values; an empty
-// value is an absent key (before a creation, after a deletion).
-// A value that does not decode (a quarantine and its undo move such values)
-// shows as one comment line saying so.
+// value is an absent key (before a creation, after a deletion). A value
+// that does not decode (a quarantine and its undo move such values) shows
+// as one comment line saying so. Secrets are redacted on both sides with
+// the values of both (codec.DiffStored): a value only one side holds must
+// not show where the other copied it.
 func diffValues(name string, before, after []byte, opts codec.RenderOptions) (string, error) {
-	side := func(value []byte) ([]byte, error) {
-		if len(value) == 0 {
-			return nil, nil
-		}
-		y, err := renderYAML(value, opts)
-		if errors.Is(err, codec.ErrMalformed) {
-			return fmt.Appendf(nil, "# %d bytes that do not decode: %s\n", len(value), strings.Join(strings.Fields(err.Error()), " ")), nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		return y, nil
-	}
-	b, err := side(before)
-	if err != nil {
-		return "", err
-	}
-	a, err := side(after)
-	if err != nil {
-		return "", err
-	}
-	return codec.UnifiedDiff(name, b, a), nil
+	return codec.DiffStored(name, before, after, opts)
 }

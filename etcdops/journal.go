@@ -14,18 +14,22 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/lifeboat-k8s/lifeboat/internal/regularfile"
 )
 
 // A journal is an append-only JSON Lines file of every write lifeboat makes
 // (format: docs/design.md, "The journal"). Its first line is a "begin" entry
 // naming the command; before each compare-and-swap comes one "write" entry
 // with the before-image and the after-image, fsynced; after it, one
-// "committed" entry with the new revision. Undo reads it back. Values are
-// base64 (encoding/json's []byte).
+// "committed" entry with the new revision. A write whose outcome etcd did
+// not report also gets a "resolved" entry saying how reading its key
+// settled it. Undo reads it back. Values are base64 (encoding/json's
+// []byte).
 
 // JournalEntry is one line of a journal.
 type JournalEntry struct {
-	Type           string    `json:"type"` // "begin", "write" before the etcd write, "committed" after it
+	Type           string    `json:"type"` // "begin", "write" before the etcd write, "committed" after it, "resolved"
 	Time           time.Time `json:"time"`
 	Key            string    `json:"key,omitempty"`
 	Resource       string    `json:"resource,omitempty"`
@@ -37,6 +41,9 @@ type JournalEntry struct {
 	Lease          int64     `json:"lease,omitempty"`
 	After          []byte    `json:"after,omitempty"`
 	AfterRevision  int64     `json:"afterRevision,omitempty"`
+	// Resolution, on a resolved entry, is how a write whose outcome etcd
+	// did not report was settled.
+	Resolution Resolution `json:"resolution,omitempty"`
 	// Begin entries only.
 	Command   string   `json:"command,omitempty"`
 	Endpoints []string `json:"endpoints,omitempty"`
@@ -50,6 +57,10 @@ const (
 	entryBegin     = "begin"
 	entryWrite     = "write"
 	entryCommitted = "committed"
+	// entryResolved follows a write whose Txn's outcome was unknown: it
+	// says what reading the key found. A write found written also gets
+	// its "committed" entry, so every reader of commits sees it.
+	entryResolved = "resolved"
 )
 
 type timeFunc func() time.Time
@@ -204,11 +215,14 @@ type JournalFile struct {
 // ReadJournal reads a journal file. A torn last line is reported in Torn
 // and ignored; any other line that is not a journal entry is an error.
 func ReadJournal(path string) (*JournalFile, error) {
-	f, err := os.Open(path)
+	f, err := regularfile.Open(path)
 	if err != nil {
 		return nil, &UsageError{Err: fmt.Errorf("journal %s: %w", path, err)}
 	}
 	defer f.Close()
+	if err := trustJournal(path, f); err != nil {
+		return nil, err
+	}
 	jf, err := readJournal(path, f)
 	if err != nil {
 		return nil, err
@@ -258,8 +272,10 @@ func parseEntry(line []byte) (JournalEntry, error) {
 	}
 	switch {
 	case e.Type == entryBegin:
-	case e.Key == "" || (e.Type != entryWrite && e.Type != entryCommitted):
+	case e.Key == "" || (e.Type != entryWrite && e.Type != entryCommitted && e.Type != entryResolved):
 		return e, fmt.Errorf("not a lifeboat journal entry (type %q, key %q)", e.Type, e.Key)
+	case e.Type == entryResolved && e.Resolution != ResolvedWritten && e.Resolution != ResolvedRetried && e.Resolution != ResolvedConflict:
+		return e, fmt.Errorf("not a lifeboat journal entry (resolution %q, key %q)", e.Resolution, e.Key)
 	}
 	return e, nil
 }
@@ -277,6 +293,9 @@ const (
 type JournalWrite struct {
 	JournalEntry            // the write entry; AfterRevision filled from its commit
 	State        WriteState // as far as this journal knows
+	// InDoubt, when set, is how lifeboat settled this write after etcd
+	// did not report its outcome (the last time, if more than once).
+	InDoubt Resolution
 }
 
 // Writes pairs write entries with their commits, in the order they were
@@ -303,6 +322,16 @@ func (jf *JournalFile) Writes() []JournalWrite {
 			if i, ok := lastWrite[e.Key]; ok {
 				writes[i].AfterRevision = e.AfterRevision
 				writes[i].State = WriteCommitted
+			}
+		case entryResolved:
+			if i, ok := lastWrite[e.Key]; ok {
+				writes[i].InDoubt = e.Resolution
+				if e.Resolution == ResolvedWritten {
+					// Its "committed" line follows in the same append;
+					// this one says as much on its own.
+					writes[i].AfterRevision = e.AfterRevision
+					writes[i].State = WriteCommitted
+				}
 			}
 		}
 	}
@@ -362,7 +391,7 @@ func ListJournals(dir string) ([]JournalSummary, error) {
 	undoneElsewhere := map[string]map[string]bool{} // journal path -> keys restored from it
 	for _, path := range names {
 		s := JournalSummary{Path: path}
-		f, err := os.Open(path)
+		f, err := regularfile.Open(path)
 		if err != nil {
 			s.Err = err
 			out = append(out, s)

@@ -28,6 +28,25 @@ type Change struct {
 	edits  []codec.Edit // re-applied to a fresh read after a conflict
 	expect []byte       // restores only: the value the key must still hold (checked here, not in the Txn)
 	undoes string       // restores only: the journal they undo
+	// unreadable: a quarantined value going back where it was, written
+	// although it does not decode (its quarantine copy vouches for it).
+	unreadable bool
+}
+
+// checkWrite is the write path's last guard (the validation step, see
+// validate.go): a whole object written under a key (a create, an edit, a
+// restore, an undo) must be what the apiserver stores there and carry the
+// key's name and namespace. Repairs edit fields of the object read from
+// the key itself, which keep both; deletes and quarantine's own moves write
+// no object.
+func (c *Change) checkWrite() error {
+	if !c.Changed() || c.deletes() || c.edits != nil || c.unreadable || isQuarantineKey(c.Before.Key) {
+		return nil
+	}
+	if err := checkKey(c.KeyInfo, c.After); err != nil {
+		return fmt.Errorf("%s: not written: %w", c.KeyInfo, err)
+	}
+	return nil
 }
 
 // written is what the change puts in etcd.
@@ -50,14 +69,6 @@ func (c *Change) Diff(showSecrets bool) (string, error) {
 	// Both sides carry the same resourceVersion so the diff shows only the edit.
 	opts := codec.RenderOptions{ResourceVersion: c.Before.ModRevision, ShowSecrets: showSecrets}
 	return diffValues(c.KeyInfo.String(), c.Before.Value, c.After, opts)
-}
-
-func renderYAML(value []byte, opts codec.RenderOptions) ([]byte, error) {
-	obj, err := codec.Decode(value)
-	if err != nil {
-		return nil, err
-	}
-	return obj.YAML(opts)
 }
 
 // Plan is an operation worked out against one snapshot of etcd, ready to be
@@ -205,7 +216,7 @@ func planChange(it Item, action Action, edits []codec.Edit) Change {
 // compare-and-swap found that someone else wrote it. Restores never adapt:
 // the key must still hold exactly what lifeboat wrote.
 func (c *Change) replan(layout Layout, current Record, found bool) (Change, error) {
-	next := Change{KeyInfo: c.KeyInfo, Action: c.Action, Before: current, Lease: current.Lease, edits: c.edits, expect: c.expect, undoes: c.undoes}
+	next := Change{KeyInfo: c.KeyInfo, Action: c.Action, Before: current, Lease: current.Lease, edits: c.edits, expect: c.expect, undoes: c.undoes, unreadable: c.unreadable}
 	if !found {
 		return next, fmt.Errorf("%s: deleted by someone else since it was read at revision %d", c.KeyInfo, c.Before.ModRevision)
 	}

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lifeboat-k8s/lifeboat/codec"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 )
 
@@ -128,6 +130,11 @@ func parsePlanOperation(raw json.RawMessage) (planOperation, error) {
 			}
 			return po, usageErrorf("unknown field %q: %s%s takes %s", k, didYouMean(k, valid), po.Action, strings.Join(valid, ", "))
 		}
+		if k == "objects" {
+			if err := checkObjectsField(fields[k]); err != nil {
+				return po, err
+			}
+		}
 		// One field alone: a type error is then about this field.
 		one, _ := json.Marshal(map[string]json.RawMessage{k: fields[k]})
 		dec := json.NewDecoder(bytes.NewReader(one))
@@ -197,6 +204,15 @@ func (po planOperation) operation() (Operation, error) {
 		}
 	}
 	if po.Action == CreateObjects {
+		for i, obj := range po.Objects {
+			if err := CheckManifest(obj); err != nil {
+				what := fmt.Sprintf("objects[%d]", i)
+				if name := ManifestName(obj); name != "" {
+					what += " (" + name + ")"
+				}
+				return Operation{}, usageErrorf("%s: %v", what, err)
+			}
+		}
 		return Operation{Action: CreateObjects, Objects: po.Objects, Query: Query{Namespace: po.Namespace}}, nil
 	}
 	resource := map[Action]string{UndeletePods: "pods", UntaintNodes: "nodes", UncordonNodes: "nodes"}[po.Action]
@@ -233,4 +249,84 @@ func (po planOperation) operation() (Operation, error) {
 		Patch:          patch,
 		AllowFieldLoss: po.AllowFieldLoss,
 	}, nil
+}
+
+// checkObjectsField refuses, naming it, an item of a create's objects that
+// is not a manifest: decoded as a whole, the list would only say that one
+// of them is wrong, or (null) let it through as an empty object.
+func checkObjectsField(raw json.RawMessage) error {
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) != nil {
+		return nil // not a list: the field's own decoding says so
+	}
+	for i, item := range items {
+		if d := describeJSON(item); d != "a map" {
+			return usageErrorf("objects[%d] must be a manifest, a map such as {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}, not %s", i, d)
+		}
+	}
+	return nil
+}
+
+// MaxValueBytes is the largest value lifeboat creates: etcd's default
+// limit on a request, which the Txn putting a value must fit in
+// (--max-request-bytes, DefaultMaxRequestBytes = 1.5 MiB in
+// go.etcd.io/etcd/server/v3/embed/config.go; EtcdServer.processInternalRaftRequestOnce
+// refuses a larger request with "etcdserver: request is too large").
+// kube-apiserver writes through that etcd: it could not have stored a
+// larger object, so a larger manifest is no backup of one.
+const MaxValueBytes = 1536 << 10
+
+// CheckManifest refuses an object of a manifest (create -f, a plan's
+// create) that could never be created, before anything of its file is
+// read from etcd or written: one without apiVersion, kind or
+// metadata.name; one its kind does not decode strictly (a field the kind
+// does not have); one larger, as kube-apiserver stores it (the media type
+// lifeboat's resource table gives its kind, in the manifest's version),
+// than MaxValueBytes. Create refuses the same objects later; refusing them
+// here keeps the rest of the file, and the operations around it, unwritten.
+func CheckManifest(obj map[string]any) error {
+	u := &unstructured.Unstructured{Object: obj}
+	gvk := u.GroupVersionKind()
+	if gvk.Kind == "" || gvk.Version == "" || u.GetName() == "" {
+		return usageErrorf("it needs apiVersion, kind and metadata.name")
+	}
+	// Custom resources are stored as JSON; a kind of lifeboat's table in
+	// its media type. The cluster's storage version may differ from the
+	// manifest's: create converts only between versions of the same
+	// fields, whose encodings differ by a few bytes.
+	st := codec.Storage{Format: codec.FormatJSON}
+	arg := strings.ToLower(gvk.Kind)
+	if gvk.Group != "" {
+		arg += "." + gvk.Group
+	}
+	if res, err := ResolveResource(arg); err == nil && !res.Custom && res.Format != "" {
+		st.Format = res.Format
+	}
+	value, err := codec.EncodeForStorage(obj, st)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	if len(value) > MaxValueBytes {
+		return usageErrorf("%s as kube-apiserver stores it (%s), more than %s, etcd's default request limit (--max-request-bytes): kube-apiserver could not have stored it",
+			byteSize(len(value)), st.Format, byteSize(MaxValueBytes))
+	}
+	return nil
+}
+
+// ManifestName is how an error names an object of a manifest, by what it
+// gives of its apiVersion, kind, namespace and name: "v1 ConfigMap
+// shop/web"; "" when it gives none.
+func ManifestName(obj map[string]any) string {
+	u := &unstructured.Unstructured{Object: obj}
+	name := u.GetName()
+	if ns := u.GetNamespace(); ns != "" {
+		name = ns + "/" + name
+	}
+	return strings.Join(strings.Fields(u.GetAPIVersion()+" "+u.GetKind()+" "+name), " ")
+}
+
+// byteSize is n bytes for people, exactly and in MiB: "10485760 bytes
+// (10.0 MiB)".
+func byteSize(n int) string {
+	return fmt.Sprintf("%d bytes (%.1f MiB)", n, float64(n)/(1<<20))
 }

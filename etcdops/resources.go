@@ -48,6 +48,11 @@ type Resource struct {
 	// resource's type, served or not (extensions/v1beta1 Deployments).
 	// Empty when not known.
 	Reads []schema.GroupVersionKind
+	// NameRule is the name validation kube-apiserver runs for the resource,
+	// as it answered probe names: "dns-label", "dns-subdomain",
+	// "path-segment", "own" (a rule of its own: an IP address, a CRD's
+	// plural.group); "" when not known.
+	NameRule string
 	// Custom is set for custom resources (stored as JSON or CBOR).
 	Custom bool
 	// PrinterColumns are a custom resource's columns in kubectl get, as its

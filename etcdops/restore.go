@@ -77,6 +77,10 @@ func (s *Store) PlanRestore(ctx context.Context, info KeyInfo, want Record, sour
 			c.Skip = fmt.Errorf("%s: the version from %s cannot be restored: %w", info, source, err)
 			break
 		}
+		if err := checkKey(info, want.Value); err != nil {
+			c.Skip = fmt.Errorf("%s: the version from %s cannot be restored under its key: %w", info, source, err)
+			break
+		}
 		if err := s.checkClusterReads(ctx, info.Resource, want.Value); err != nil {
 			c.Skip = fmt.Errorf("%s: the version from %s cannot be restored: %w", info, source, err)
 			break

@@ -39,6 +39,9 @@ func (b *Batch) Run(ctx context.Context, opts ApplyOptions, fn func(op int, c *C
 	if err != nil {
 		return err
 	}
+	if err := b.validate(ctx); err != nil {
+		return err
+	}
 	progress := opts.Progress
 	opts.Progress = nil
 	read := 0
@@ -172,4 +175,30 @@ func (b *Batch) count(ctx context.Context) (int, error) {
 		total += n
 	}
 	return total, nil
+}
+
+// validate makes sure, before Run's first write, that every operation can
+// run: its named objects exist, its edits and creates plan. Preview plans
+// every operation before anything is written, so a dry run and a prompt
+// refuse such a batch whole; Run writes as it reads, and without this
+// would write the operations before the one that fails.
+func (b *Batch) validate(ctx context.Context) error {
+	for _, t := range b.Ops {
+		op := t.Operation
+		if op.wholePlanned() {
+			if _, err := b.store.planWhole(ctx, op); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, name := range op.Query.Names {
+			key := b.store.layout.Key(op.Query.Resource, op.Query.namespace(), name)
+			if _, found, err := b.store.Get(ctx, key); err != nil {
+				return err
+			} else if !found {
+				return &NotFoundError{Key: key, What: KeyInfo{Resource: op.Query.Resource, Namespace: op.Query.namespace(), Name: name}}
+			}
+		}
+	}
+	return nil
 }

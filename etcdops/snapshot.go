@@ -3,8 +3,10 @@ package etcdops
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"time"
 
@@ -31,7 +33,7 @@ import (
 // revision: 100 MB for 500,000 keys of 4 revisions); values are read from
 // the file when asked for.
 func OpenSnapshot(ctx context.Context, path, prefix string) (*Store, error) {
-	snap, err := openSnapshotKV(path)
+	snap, err := openSnapshotKV(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -60,25 +62,60 @@ type snapshotRev struct {
 	tombstone bool
 }
 
-func openSnapshotKV(path string) (*snapshotKV, error) {
-	db, err := bolt.Open(path, 0o400, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+// openSnapshotKV checks the file (snapshotFile.check), opens it with bbolt
+// and indexes it. Every read of the file's memory map goes through guard.
+func openSnapshotKV(ctx context.Context, path string) (*snapshotKV, error) {
+	sf, err := openSnapshotFile(path)
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, &UsageError{Err: fmt.Errorf("snapshot %s: locked by a running etcd: stop it, or read a copy ('etcdctl snapshot save')", path)}
-		}
-		return nil, &UsageError{Err: fmt.Errorf("snapshot %s: %w (give a file from 'etcdctl snapshot save' or a member's member/snap/db)", path, err)}
-	}
-	s := &snapshotKV{path: path, db: db, revs: map[string][]snapshotRev{}}
-	if err := db.View(s.index); err != nil {
-		db.Close()
 		return nil, err
 	}
-	sort.Strings(s.keys)
-	return s, nil
+	defer sf.unmap()
+	s := &snapshotKV{path: path, revs: map[string][]snapshotRev{}}
+	bboltOpened := false
+	err = sf.check(ctx, func() error {
+		bboltOpened = true
+		db, err := bolt.Open(path, 0o400, &bolt.Options{
+			ReadOnly: true,
+			Timeout:  time.Second,
+			// The file checked, still locked: bbolt closes it, even
+			// when it fails to open it.
+			OpenFile: func(string, int, os.FileMode) (*os.File, error) { return sf.f, nil },
+		})
+		if err != nil {
+			return damaged(path, "bbolt cannot open it: %v", err)
+		}
+		s.db = db
+		return guard(path, func() error {
+			return db.View(func(tx *bolt.Tx) error {
+				if uint64(tx.ID()) != sf.txid {
+					return damaged(path, "bbolt reads transaction %d, lifeboat checked transaction %d", tx.ID(), sf.txid)
+				}
+				return s.index(tx)
+			})
+		})
+	})
+	switch {
+	case err == nil:
+		sort.Strings(s.keys)
+		return s, nil
+	case s.db != nil:
+		s.db.Close()
+	case !bboltOpened:
+		sf.f.Close()
+	}
+	return nil, err
 }
 
+// maxRevision bounds the revisions lifeboat believes: 2^53, a million
+// writes a second for 285 years. etcd counts revisions from 1 in an int64; a
+// larger one, or a negative one, is a bit flipped in a revision's high
+// bytes.
+const maxRevision = 1 << 53
+
 // index reads every revision of bucket "key" once, and the compacted
-// revision from bucket "meta".
+// revision from bucket "meta", and checks each record against what etcd
+// writes (server/storage/mvcc/kvstore_txn.go): revisions in order, each
+// value a KeyValue of its own revision.
 func (s *snapshotKV) index(tx *bolt.Tx) error {
 	keys := tx.Bucket(schema.Key.Name())
 	if keys == nil {
@@ -86,34 +123,94 @@ func (s *snapshotKV) index(tx *bolt.Tx) error {
 	}
 	if meta := tx.Bucket(schema.Meta.Name()); meta != nil {
 		for _, name := range [][]byte{schema.ScheduledCompactKeyName, schema.FinishedCompactKeyName} {
-			if v := meta.Get(name); validRevision(v) {
-				s.compacted = max(s.compacted, mvcc.BytesToRev(v).Main)
+			v := meta.Get(name)
+			if v == nil {
+				continue
 			}
+			r, tombstone, ok := parseRevision(v)
+			if !ok || tombstone {
+				return damaged(s.path, "bucket meta's %s holds %x, not a revision", name, v)
+			}
+			s.compacted = max(s.compacted, r.Main)
 		}
 	}
-	return keys.ForEach(func(k, v []byte) error {
-		if !validRevision(k) {
-			return fmt.Errorf("snapshot %s: bucket key holds %x, not an etcd revision: the file is damaged", s.path, k)
+	var prev []byte
+	err := keys.ForEach(func(k, v []byte) error {
+		r, tombstone, ok := parseRevision(k)
+		switch {
+		case !ok || r.Main < 1:
+			return damaged(s.path, "bucket key holds %x, not an etcd revision", k)
+		case prev != nil && bytes.Equal(prev[:revBytesLen], k[:revBytesLen]):
+			return damaged(s.path, "revision %d.%d is stored twice", r.Main, r.Sub)
+		case v == nil:
+			return damaged(s.path, "revision %d.%d is a bucket, not a value", r.Main, r.Sub)
 		}
+		prev = k
 		var kv mvccpb.KeyValue
 		if err := kv.Unmarshal(v); err != nil {
-			return fmt.Errorf("snapshot %s: revision %d: %w: the file is damaged", s.path, mvcc.BytesToRev(k).Main, err)
+			return damaged(s.path, "revision %d: %v", r.Main, err)
+		}
+		if err := checkRecord(r, tombstone, &kv); err != nil {
+			return damaged(s.path, "revision %d of %q: %v", r.Main, kv.Key, err)
 		}
 		key := string(kv.Key)
 		if _, ok := s.revs[key]; !ok {
 			s.keys = append(s.keys, key)
 		}
-		r := snapshotRev{Revision: mvcc.BytesToRev(k), tombstone: mvcc.IsTombstone(k)}
-		s.revs[key] = append(s.revs[key], r)
+		s.revs[key] = append(s.revs[key], snapshotRev{Revision: r, tombstone: tombstone})
 		s.current = max(s.current, r.Main)
 		return nil
 	})
+	// etcd's current revision starts at 1, and is never below the
+	// compacted one, even when the compaction removed every key at it
+	// (mvcc NewStore, kvstore.restore): a snapshot of an etcd nobody wrote
+	// to has no key, and is at revision 1. Watchers wait for a progress
+	// notification at a revision, which 0 is not.
+	s.current = max(s.current, s.compacted, 1)
+	return err
 }
 
-// validRevision reports whether b is an etcd revision key, which
-// mvcc.BytesToRev would otherwise panic on.
-func validRevision(b []byte) bool {
-	return (len(b) == 17 || len(b) == 18) && b[8] == '_'
+// revBytesLen is the length of a revision key without its tombstone mark.
+const revBytesLen = 17
+
+// parseRevision reads an etcd revision key (8 bytes main, '_', 8 bytes
+// sub, and 't' for a tombstone: mvcc/revision.go), which mvcc.BytesToRev
+// would read without a check; ok is false for anything else, and for a
+// revision past maxRevision (main or sub negative included).
+func parseRevision(b []byte) (r mvcc.Revision, tombstone, ok bool) {
+	switch {
+	case len(b) == revBytesLen+1 && b[revBytesLen] == 't':
+		tombstone = true
+	case len(b) != revBytesLen:
+		return r, false, false
+	}
+	if b[8] != '_' {
+		return r, false, false
+	}
+	main, sub := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[9:17])
+	if main > maxRevision || sub > maxRevision {
+		return r, false, false
+	}
+	return mvcc.Revision{Main: int64(main), Sub: int64(sub)}, tombstone, true
+}
+
+// checkRecord checks the KeyValue stored at revision r: a key, and for a
+// put (a tombstone holds only the key) its own revision as mod_revision,
+// a create_revision up to it and a version from 1.
+func checkRecord(r mvcc.Revision, tombstone bool, kv *mvccpb.KeyValue) error {
+	switch {
+	case len(kv.Key) == 0:
+		return errors.New("no key")
+	case tombstone:
+		return nil
+	case kv.ModRevision != r.Main:
+		return fmt.Errorf("its value says it was written at revision %d", kv.ModRevision)
+	case kv.CreateRevision < 1 || kv.CreateRevision > r.Main:
+		return fmt.Errorf("its value says it was created at revision %d", kv.CreateRevision)
+	case kv.Version < 1:
+		return fmt.Errorf("its value is of version %d", kv.Version)
+	}
+	return nil
 }
 
 // errSnapshotReadOnly refuses every write to a snapshot.
@@ -175,8 +272,7 @@ func (s *snapshotKV) Get(ctx context.Context, key string, opts ...clientv3.OpOpt
 		rev = s.current
 	}
 	resp := &clientv3.GetResponse{Header: s.header()}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		values := tx.Bucket(schema.Key.Name())
+	err := s.view(func(values *bolt.Bucket) error {
 		for _, k := range s.keysIn([]byte(key), op.RangeBytes()) {
 			r, ok := s.at(k, rev)
 			if !ok {
@@ -186,7 +282,7 @@ func (s *snapshotKV) Get(ctx context.Context, key string, opts ...clientv3.OpOpt
 			if op.IsCountOnly() || (op.Limit() > 0 && int64(len(resp.Kvs)) >= op.Limit()) {
 				continue
 			}
-			kv, err := s.read(values, r)
+			kv, err := s.read(values, k, r)
 			if err != nil {
 				return err
 			}
@@ -239,15 +335,38 @@ func (s *snapshotKV) at(key string, rev int64) (snapshotRev, bool) {
 	return revs[i-1], true
 }
 
-// read reads the KeyValue written at r.
-func (s *snapshotKV) read(values *bolt.Bucket, r snapshotRev) (*mvccpb.KeyValue, error) {
+// view reads bucket "key" in a read transaction, guarded: the file was
+// checked whole when it was opened, but it may since have been cut short
+// or overwritten under lifeboat (another 'etcdctl snapshot save' to the
+// same path), which faults the reads of its map.
+func (s *snapshotKV) view(read func(values *bolt.Bucket) error) error {
+	return guard(s.path, func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			values := tx.Bucket(schema.Key.Name())
+			if values == nil {
+				return damaged(s.path, "its bucket key is gone: the file changed while lifeboat read it")
+			}
+			return read(values)
+		})
+	})
+}
+
+// read reads the KeyValue of key written at r, as index found it.
+func (s *snapshotKV) read(values *bolt.Bucket, key string, r snapshotRev) (*mvccpb.KeyValue, error) {
 	k := mvcc.RevToBytes(r.Revision, mvcc.NewRevBytes())
 	if r.tombstone {
 		k = append(k, 't')
 	}
+	v := values.Get(k)
+	if v == nil {
+		return nil, damaged(s.path, "revision %d of %q is gone: the file changed while lifeboat read it", r.Main, key)
+	}
 	var kv mvccpb.KeyValue
-	if err := kv.Unmarshal(values.Get(k)); err != nil {
-		return nil, fmt.Errorf("snapshot %s: revision %d: %w", s.path, r.Main, err)
+	if err := kv.Unmarshal(v); err != nil {
+		return nil, damaged(s.path, "revision %d of %q: %v: the file changed while lifeboat read it", r.Main, key, err)
+	}
+	if string(kv.Key) != key {
+		return nil, damaged(s.path, "revision %d holds %q, not %q: the file changed while lifeboat read it", r.Main, kv.Key, key)
 	}
 	return &kv, nil
 }
@@ -296,8 +415,7 @@ func (s *snapshotKV) replay(op clientv3.Op) []clientv3.WatchResponse {
 		return []clientv3.WatchResponse{{Header: *s.header(), CompactRevision: s.compacted}}
 	}
 	var events []*clientv3.Event
-	err := s.db.View(func(tx *bolt.Tx) error {
-		values := tx.Bucket(schema.Key.Name())
+	err := s.view(func(values *bolt.Bucket) error {
 		for _, k := range s.keysIn(op.KeyBytes(), op.RangeBytes()) {
 			revs := s.revs[k]
 			for i, r := range revs {
@@ -305,7 +423,7 @@ func (s *snapshotKV) replay(op clientv3.Op) []clientv3.WatchResponse {
 					continue
 				}
 				ev := &clientv3.Event{Type: mvccpb.PUT}
-				kv, err := s.read(values, r)
+				kv, err := s.read(values, k, r)
 				if err != nil {
 					return err
 				}
@@ -315,7 +433,7 @@ func (s *snapshotKV) replay(op clientv3.Op) []clientv3.WatchResponse {
 				}
 				ev.Kv = kv
 				if i > 0 && !revs[i-1].tombstone {
-					if ev.PrevKv, err = s.read(values, revs[i-1]); err != nil {
+					if ev.PrevKv, err = s.read(values, k, revs[i-1]); err != nil {
 						return err
 					}
 				}
@@ -325,8 +443,9 @@ func (s *snapshotKV) replay(op clientv3.Op) []clientv3.WatchResponse {
 		return nil
 	})
 	if err != nil {
-		// A damaged value: Watch closes the channel, as etcd ends a
-		// watch it cannot serve.
+		// The file changed under lifeboat (it was checked whole when
+		// opened): Watch closes the channel, as etcd ends a watch it
+		// cannot serve.
 		return nil
 	}
 	sort.SliceStable(events, func(i, j int) bool { return events[i].Kv.ModRevision < events[j].Kv.ModRevision })

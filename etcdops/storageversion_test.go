@@ -198,7 +198,11 @@ func TestRestoreRefusesAVersionTheClusterMayNotRead(t *testing.T) {
 		t.Errorf("restore of a v1 IPAddress into a 1.31 cluster storing v1beta1: skip %v, want it refused with the way out", c.Skip)
 	}
 	// The version the cluster stores is restored.
-	plan, err = store.PlanRestore(ctx, etcdops.KeyInfo{Resource: res, Name: "10.0.0.14"}, etcdops.Record{Value: olderValue}, "backup.db")
+	v1beta1, err := codec.EncodeForStorage(ipAddress("networking.k8s.io/v1beta1", "10.0.0.14"), codec.Storage{Format: codec.FormatProtobuf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err = store.PlanRestore(ctx, etcdops.KeyInfo{Resource: res, Name: "10.0.0.14"}, etcdops.Record{Value: v1beta1}, "backup.db")
 	if err != nil || !plan.Changes[0].Changed() {
 		t.Errorf("restore of a v1beta1 IPAddress: %v, %v", plan, err)
 	}

@@ -5,10 +5,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
@@ -27,7 +30,9 @@ type Config struct {
 	DialTimeout time.Duration
 	// CommandTimeout bounds every request to etcd once connected (etcdctl's
 	// --command-timeout): a stalled etcd ends the command with an error
-	// instead of a hang. Default DefaultCommandTimeout.
+	// instead of a hang. Default DefaultCommandTimeout. A write whose
+	// outcome etcd did not report is settled by reading its key, which
+	// may wait for a new leader, for up to DoubtWaits command timeouts.
 	CommandTimeout time.Duration
 	Prefix         string // kube-apiserver's --etcd-prefix
 	ReadOnly       bool   // refuse every write
@@ -70,6 +75,13 @@ type Store struct {
 	// snapshot is the file a store opened by OpenSnapshot reads; "" for
 	// a live etcd.
 	snapshot string
+	// kine is set once kineOnce found the store to be kine (k3s), which
+	// serves a narrower API: see servesOnlyPrefixWatches.
+	kineOnce sync.Once
+	kine     bool
+	// keysProven holds, per group/resource, whether the encryption config
+	// decrypts the resource's values in etcd (proveKeys): nil, or why not.
+	keysProven sync.Map
 	// rangeLimit is rangeLimit, smaller in tests that need many pages.
 	rangeLimit int64
 	// beforeTxn, when set by tests, runs before each compare-and-swap Txn
@@ -77,6 +89,10 @@ type Store struct {
 	// conflict.
 	beforeTxn func(key string)
 	hookMu    sync.Mutex
+	// seen is the highest etcd revision a response has shown: every
+	// write sent after it is applied, if at all, at a later revision.
+	// Settling an unknown delete reads the key's history from there.
+	seen atomic.Int64
 }
 
 // Open connects to etcd and checks it answers within the dial timeout, so
@@ -250,8 +266,79 @@ func (s *Store) Revision(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read etcd revision: %w", s.describe(err))
 	}
+	s.noteRevision(resp.Header.Revision)
 	return resp.Header.Revision, nil
 }
+
+// noteRevision records that etcd has reached rev.
+func (s *Store) noteRevision(rev int64) {
+	for {
+		seen := s.seen.Load()
+		if rev <= seen || s.seen.CompareAndSwap(seen, rev) {
+			return
+		}
+	}
+}
+
+// outcomeUnknown reports whether a write that failed with err may have been
+// applied all the same. etcd answers a request it refused with a definite
+// error (a failed compare is not an error at all); what it cannot answer
+// is a request it lost track of, and the client cannot tell a request that
+// never arrived from one whose response did not:
+//
+//   - the leader failed with the proposal in flight ("request timed out,
+//     possibly due to previous leader failure", "leader changed"), or a
+//     member had none to forward it to ("no leader"): codes.Unavailable;
+//   - the connection was reset, or the member stopped, while the request
+//     was in flight: codes.Unavailable from gRPC itself;
+//   - the request's own deadline (--command-timeout) passed:
+//     context.DeadlineExceeded, or codes.DeadlineExceeded;
+//   - the member was shutting down (a rolling restart): "etcdserver: server
+//     stopped" (codes.Unavailable); or, passed on by etcd without a code of
+//     their own (codes.Unknown), raft's "raft: stopped" under a proposal
+//     in flight and etcd's "etcdserver: request cancelled" for a request
+//     still waiting for its proposal;
+//   - a follower that knows no leader yet (an election) refused to forward
+//     the proposal: raft's "raft proposal dropped", also codes.Unknown.
+//
+// Some of these mean the write cannot have been applied ("no leader" is
+// refused before it is proposed), but the rule that settles them, reading
+// the key, is right for every one, so they are not told apart.
+func outcomeUnknown(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	// The client turns etcd's own errors into rpctypes.EtcdError, which
+	// keeps the gRPC code but is not a gRPC status.
+	var etcdErr rpctypes.EtcdError
+	if errors.As(err, &etcdErr) {
+		return etcdErr.Code() == codes.Unavailable || etcdErr.Code() == codes.DeadlineExceeded
+	}
+	st, _ := status.FromError(err)
+	switch st.Code() {
+	case codes.Unavailable, codes.DeadlineExceeded:
+		return true
+	case codes.Unknown:
+		return slices.Contains(unmappedUnknown, st.Message())
+	}
+	return false
+}
+
+// unmappedUnknown are the errors above that etcd sends as codes.Unknown,
+// with their own text: go.etcd.io/raft's ErrStopped and ErrProposalDropped,
+// and etcdserver's ErrCanceled (server/etcdserver/errors).
+var unmappedUnknown = []string{"raft: stopped", "raft proposal dropped", "etcdserver: request cancelled"}
+
+// DoubtWaits is how many command timeouts lifeboat waits, in all, for etcd
+// to settle whether one write was applied: long enough for a new leader
+// (an election takes a few election timeouts, 1 s each by default, and a
+// proposal lost with the old leader times out on the server after 7 s),
+// short enough that an etcd without quorum ends the command.
+const DoubtWaits = 3
+
+// doubtWait is how long lifeboat waits for etcd to settle one write whose
+// outcome it did not report.
+func (s *Store) doubtWait() time.Duration { return DoubtWaits * s.timeout }
 
 // healthKey is kube-apiserver's etcd health check key.
 func (s *Store) healthKey() string { return s.layout.prefix() + "/health" }

@@ -30,7 +30,40 @@ func (s *Store) PlanUndo(ctx context.Context, jf *JournalFile) (*Plan, error) {
 			plan.add(c)
 		}
 	}
+	if err := s.keepOrphanedCopies(ctx, plan); err != nil {
+		return nil, err
+	}
 	return plan, nil
+}
+
+// keepOrphanedCopies keeps a quarantine copy whose original undo does not
+// put back: someone re-created the original key since, so the copy is the
+// only place the quarantined value lives besides the journal. Deleting it
+// would lose it; it stays, with the reason.
+func (s *Store) keepOrphanedCopies(ctx context.Context, plan *Plan) error {
+	restored := map[string]bool{}
+	for _, c := range plan.Changes {
+		if c.Changed() && len(c.After) > 0 {
+			restored[c.Before.Key] = true
+		}
+	}
+	for i := range plan.Changes {
+		c := &plan.Changes[i]
+		orig, isCopy := quarantinedFrom(c.Before.Key)
+		if !isCopy || !c.deletes() || restored[orig] {
+			continue
+		}
+		current, found, err := s.Get(ctx, orig)
+		if err != nil {
+			return err
+		}
+		if found && bytes.Equal(current.Raw(), c.Before.Raw()) {
+			continue // the original holds the value again: the copy may go
+		}
+		c.After, c.expect = nil, nil
+		c.Skip = fmt.Errorf("%w: %s: kept: %s does not get the quarantined value back (someone wrote it since), so the copy is where it lives; see 'lifeboat quarantine ls'", errConflict, c.KeyInfo, orig)
+	}
+	return nil
 }
 
 // PlanUndoWrite works out how to undo exactly one write of a journal: its
@@ -102,6 +135,13 @@ func (s *Store) planRestore(ctx context.Context, journalPath string, chain []Jou
 	case holds(current, found, first.Before):
 		// Already as before lifeboat's writes (an undo ran, or the
 		// journal holds its own restores): writing would change nothing.
+	case held >= 0 && chain[held].State == WriteNotWritten:
+		// The run stopped before etcd confirmed this write, and the key
+		// holds what it would have written: this run may have written
+		// it, or another (a rerun writes the same bytes). Undo reverts
+		// only what it knows this run wrote.
+		c.Skip = fmt.Errorf("%w: %s: kept: the run stopped before etcd confirmed its write, and the key holds what it would have written, which another run may have written since; if it was this run's, 'lifeboat restore %s %s%s --revision %d' puts back the version before it",
+			errConflict, info, info.Resource, info.Name, namespaceFlag(info), first.BeforeRevision)
 	case held >= 0 && len(first.Before) == 0:
 		// lifeboat re-created the key (restore of a deleted object):
 		// delete it, only while it holds what lifeboat wrote.
@@ -118,8 +158,24 @@ func (s *Store) planRestore(ctx context.Context, journalPath string, chain []Jou
 			c.Lease = 0
 		}
 		// A quarantined value goes back as it was: unreadable, which is
-		// why it was moved, and what undoing the move means.
-		if err := checkStorable(info.Resource, before); err != nil && first.Action != QuarantineDelete {
+		// why it was moved, and what undoing the move means; but only the
+		// bytes its quarantine copy still holds, so that no journal line
+		// (one forged, one of another cluster) can make undo write
+		// anything else under a key.
+		var err error
+		switch {
+		case first.Action == QuarantineDelete:
+			err = s.checkQuarantineCopy(ctx, key, first.Before)
+			c.unreadable = true
+		case isQuarantineKey(key):
+			// The copy itself goes back as it was: outside the prefix.
+		default:
+			err = checkStorable(info.Resource, before)
+			if err == nil {
+				err = checkKey(info, before)
+			}
+		}
+		if err != nil {
 			if derr != nil {
 				err = derr
 			}
@@ -174,4 +230,34 @@ func undoChains(writes []JournalWrite) [][]JournalWrite {
 		chains = append(chains, byKey[order[i]])
 	}
 	return chains
+}
+
+func isQuarantineKey(key string) bool {
+	_, ok := quarantinedFrom(key)
+	return ok
+}
+
+// checkQuarantineCopy says why undo may not re-create key with value, the
+// before-image of a quarantine's delete: the quarantine copy of key must
+// still hold exactly those bytes.
+func (s *Store) checkQuarantineCopy(ctx context.Context, key string, value []byte) error {
+	copied, found, err := s.Get(ctx, QuarantineKey(key))
+	switch {
+	case err != nil:
+		return err
+	case !found:
+		return fmt.Errorf("its quarantine copy %s is gone: undo puts back only a value its quarantine copy holds", QuarantineKey(key))
+	case !bytes.Equal(copied.Raw(), value):
+		return fmt.Errorf("its quarantine copy %s holds other bytes than the journal: undo puts back only what the copy holds", QuarantineKey(key))
+	}
+	return nil
+}
+
+// namespaceFlag is " -n NAMESPACE" for a namespaced object, for commands
+// printed in messages.
+func namespaceFlag(info KeyInfo) string {
+	if info.Namespace == "" {
+		return ""
+	}
+	return " -n " + info.Namespace
 }

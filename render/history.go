@@ -25,7 +25,7 @@ func History(h *etcdops.History, showSecrets, color bool) string {
 			prev = &h.Versions[i-1]
 		}
 		fmt.Fprintf(&b, "\nREVISION %d  %s%s\n", v.ModRevision, v.Event(prev), when(v))
-		diff, err := v.Diff(h.KeyInfo.String(), prev, showSecrets)
+		diff, err := h.Diff(i, showSecrets)
 		if err != nil {
 			fmt.Fprintf(&b, "(cannot show it: %s)\n", Line(err.Error()))
 			continue

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/internal/regularfile"
 	"github.com/lifeboat-k8s/lifeboat/internal/suggest"
 	"github.com/urfave/cli/v3"
 )
@@ -126,19 +128,35 @@ func flagSuggestion(c *cli.Command, err error) string {
 func connectionFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "endpoints", Value: []string{"127.0.0.1:2379"}, Usage: "etcd endpoints, comma separated", Sources: cli.EnvVars("ETCDCTL_ENDPOINTS")},
-		&cli.StringFlag{Name: "cacert", Usage: "verify etcd's certificate with this CA bundle", Sources: cli.EnvVars("ETCDCTL_CACERT"), TakesFile: true},
-		&cli.StringFlag{Name: "cert", Usage: "client certificate for etcd", Sources: cli.EnvVars("ETCDCTL_CERT"), TakesFile: true},
-		&cli.StringFlag{Name: "key", Usage: "client key for etcd (for 'nodes untaint' give it before the command, or in ETCDCTL_KEY)", Sources: cli.EnvVars("ETCDCTL_KEY"), TakesFile: true},
+		&cli.StringFlag{Name: "cacert", Usage: "verify etcd's certificate with this CA bundle", Sources: cli.EnvVars("ETCDCTL_CACERT"), TakesFile: true, Validator: aFile},
+		&cli.StringFlag{Name: "cert", Usage: "client certificate for etcd", Sources: cli.EnvVars("ETCDCTL_CERT"), TakesFile: true, Validator: aFile},
+		&cli.StringFlag{Name: "key", Usage: "client key for etcd (for 'nodes untaint' give it before the command, or in ETCDCTL_KEY)", Sources: cli.EnvVars("ETCDCTL_KEY"), TakesFile: true, Validator: aFile},
 		&cli.StringFlag{Name: "user", Usage: "etcd user, name or name:password", Sources: cli.EnvVars("ETCDCTL_USER")},
 		&cli.StringFlag{Name: "password", Usage: "etcd password", Sources: cli.EnvVars("ETCDCTL_PASSWORD")},
 		&cli.DurationFlag{Name: "dial-timeout", Value: etcdops.DefaultDialTimeout, Usage: "give up on an unreachable etcd after this long", Sources: cli.EnvVars("ETCDCTL_DIAL_TIMEOUT")},
 		&cli.StringFlag{Name: "prefix", Value: etcdops.DefaultPrefix, Usage: "kube-apiserver's --etcd-prefix (OpenShift: /kubernetes.io)", Sources: cli.EnvVars("LIFEBOAT_PREFIX")},
-		&cli.StringFlag{Name: "encryption-config", Usage: "kube-apiserver's --encryption-provider-config file: decrypt what it encrypted at rest, and encrypt writes as it would", Sources: cli.EnvVars("LIFEBOAT_ENCRYPTION_CONFIG"), TakesFile: true},
+		&cli.StringFlag{Name: "encryption-config", Usage: "kube-apiserver's --encryption-provider-config file: decrypt what it encrypted at rest, and encrypt writes as it would", Sources: cli.EnvVars("LIFEBOAT_ENCRYPTION_CONFIG"), TakesFile: true, Validator: aFile},
 		&cli.BoolFlag{Name: "readonly", Usage: "refuse every write", Sources: cli.EnvVars("LIFEBOAT_READONLY")},
 		&cli.DurationFlag{Name: "command-timeout", Value: etcdops.DefaultCommandTimeout, Usage: "give up on each etcd request (a scan page, a write) after this long", Sources: cli.EnvVars("ETCDCTL_COMMAND_TIMEOUT")},
 		&cli.StringFlag{Name: "journal-dir", Usage: "directory of the journals of writes (default $XDG_STATE_HOME/lifeboat/journals or ~/.local/state/lifeboat/journals)", Sources: cli.EnvVars(etcdops.JournalDirEnv), TakesFile: true},
 		&cli.StringFlag{Name: "journal", Usage: "journal file for this run's writes: a new file (default <journal-dir>/<UTC time>-<command>.jsonl)", Sources: cli.EnvVars("LIFEBOAT_JOURNAL"), TakesFile: true},
 	}
+}
+
+// aFile refuses path if it is not a regular file, without blocking: a
+// named pipe would block the library that opens it (etcd's TLS loading,
+// kube-apiserver's encryption config) until a writer comes, and a device
+// would never end. A path that does not exist passes: where it is read,
+// the error says what it was for.
+func aFile(path string) error {
+	f, err := regularfile.Open(path)
+	if err == nil {
+		return f.Close()
+	}
+	if errors.Is(err, regularfile.ErrNotRegular) {
+		return err
+	}
+	return nil
 }
 
 // storeConfig reads the connection flags. They are read from the root so a

@@ -19,8 +19,9 @@ func editCommand(std streams) *cli.Command {
 			"what you edit). On save the object is decoded strictly into its kind (a misspelt field reopens\n" +
 			"the file with the error on top, as kubectl does), shown as a diff, confirmed, journaled and\n" +
 			"written with kube-apiserver's OptimisticPut, only while the key holds what was read. Saving the\n" +
-			"file unchanged cancels. An object with fields this lifeboat does not know is refused, naming\n" +
-			"them, unless --allow-field-loss.\n\n" +
+			"file unchanged, or empty, cancels; saving a reopened file as it was gives up, keeping it. An\n" +
+			"object with fields this lifeboat does not know is refused, naming them, unless --allow-field-loss.\n" +
+			"--readonly refuses an edit before the editor opens, unless --dry-run.\n\n" +
 			"   lifeboat edit cm app-config -n shop\n" +
 			"   lifeboat edit deploy web -n shop --patch '{\"spec\":{\"replicas\":0}}' --yes\n" +
 			"   lifeboat edit cm app-config -n shop -f patch.yaml --dry-run   # a merge patch in YAML or JSON",
@@ -32,6 +33,12 @@ func editCommand(std streams) *cli.Command {
 		}, writeFlags()...),
 		ShellComplete: completeObjects(std),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
+			// Refused before anything is read: the editor would get the
+			// object's Secret data in a file for an edit never written.
+			// A --dry-run writes nothing, as for every other command.
+			if cmd.Root().Bool("readonly") && !cmd.Bool("dry-run") {
+				return fmt.Errorf("%w; edit writes what you save, so it opens no editor (add --dry-run to only preview an edit)", etcdops.ErrReadOnly)
+			}
 			q, err := resourceQuery(ctx, cmd, "lifeboat edit configmaps NAME -n NAMESPACE")
 			if err != nil {
 				return err
@@ -82,7 +89,7 @@ func editCommand(std streams) *cli.Command {
 					return err
 				}
 				if plan = session.Plan; plan == nil {
-					fmt.Fprintln(std.err, "Edit cancelled, no changes made.")
+					fmt.Fprintln(std.err, session.Cancelled)
 					return nil
 				}
 			}

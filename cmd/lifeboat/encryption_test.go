@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +20,9 @@ import (
 func TestEncryptionConfig(t *testing.T) {
 	c := capsized(t)
 	const key = "/registry/secrets/shop/payment"
-	aescbc := enctest.AESCBC(t, "key1")
+	// Not key1: the demo's own Secret is encrypted with a key of that name,
+	// and a cluster has one key of a name.
+	aescbc := enctest.AESCBC(t, "key2")
 	config := enctest.WriteConfig(t, t.TempDir(), enctest.Rule{Resources: []string{"secrets"}, Providers: []enctest.Provider{aescbc, enctest.Identity()}})
 	plain := c.run("create", "-f", writeManifest(t, "payment", "aHVudGVyMg=="), "--yes") // hunter2, before encryption was on
 	wantCode(t, plain, exitOK)
@@ -72,8 +75,8 @@ func TestEncryptionConfig(t *testing.T) {
 	}
 
 	wantCode(t, enc("create", "-f", writeManifest(t, "payment-2", "eA=="), "--yes"), exitOK)
-	if v := c.get("/registry/secrets/shop/payment-2").Value; !strings.HasPrefix(v, "k8s:enc:aescbc:v1:key1:") {
-		t.Errorf("create wrote %.30q, want it encrypted with aescbc key1", v)
+	if v := c.get("/registry/secrets/shop/payment-2").Value; !strings.HasPrefix(v, "k8s:enc:aescbc:v1:key2:") {
+		t.Errorf("create wrote %.30q, want it encrypted with aescbc key2", v)
 	}
 
 	// A config whose keys do not decrypt: doctor says kube-apiserver with
@@ -116,4 +119,46 @@ func TestDemoEncryptedSecret(t *testing.T) {
 	if !strings.Contains(r.out, "kind: Secret") || !strings.Contains(r.out, "token: ") {
 		t.Errorf("the demo's config should decrypt the Secret:\n%s", r)
 	}
+}
+
+// TestAnotherKeyNamedLikeTheClustersIsRefused: an encryption config whose
+// key has the cluster's key's name but is another key: get says the values
+// could not be decrypted (exit 3, no library noise on stderr), and create
+// writes nothing, since kube-apiserver could not decrypt what it wrote.
+func TestAnotherKeyNamedLikeTheClustersIsRefused(t *testing.T) {
+	c := capsized(t)
+	const key = "/registry/secrets/shop/payment"
+	cluster := enctest.AESCBC(t, "key1")
+	wantCode(t, c.run("create", "-f", writeManifest(t, "payment", "aHVudGVyMg=="), "--yes"), exitOK)
+	if _, err := c.cli.Put(context.Background(), key, string(cluster.Encrypt(t, key, []byte(c.get(key).Value)))); err != nil {
+		t.Fatal(err)
+	}
+	other := enctest.WriteConfig(t, t.TempDir(), enctest.Rule{Resources: []string{"secrets"}, Providers: []enctest.Provider{enctest.AESCBC(t, "key1")}})
+
+	// What the process's libraries print goes where lifeboat's main sends it.
+	quietKubernetesLibraries()
+	stderr := os.Stderr
+	rpipe, wpipe, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Stderr = wpipe
+	r := c.run("--encryption-config", other, "get", "secrets", "-n", "shop")
+	os.Stderr = stderr
+	wpipe.Close()
+	noise, _ := io.ReadAll(rpipe)
+	wantCode(t, r, exitPartial)
+	if !strings.Contains(r.errOut, "could not be decrypted with --encryption-config") {
+		t.Errorf("get should say the config does not decrypt:\n%s", r)
+	}
+	if len(noise) > 0 {
+		t.Errorf("libraries wrote to stderr: %q", noise)
+	}
+
+	rev := c.revision()
+	r = c.run("--encryption-config", other, "create", "-f", writeManifest(t, "payment-2", "eA=="), "--yes")
+	if r.code == exitOK || !strings.Contains(r.errOut, "it is another key of that name") {
+		t.Errorf("create with another key: %s; want it refused", r)
+	}
+	c.assertUnchanged(rev, r)
 }

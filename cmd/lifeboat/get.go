@@ -146,6 +146,10 @@ type getRun struct {
 	// encrypted counts encrypted values a selector could not be matched
 	// against (no --encryption-config).
 	encrypted int
+	// undecrypted counts values the encryption config did not decrypt;
+	// undecryptedErr is the first one's reason.
+	undecrypted    int
+	undecryptedErr error
 }
 
 // maxUndecodable is how many undecodable keys a message names.
@@ -189,6 +193,15 @@ func (g *getRun) sift(items []etcdops.Item) []etcdops.Item {
 			if g.q.Filtered() || !g.o.lines() {
 				continue
 			}
+		case it.Encrypted() && it.DecryptErr != nil:
+			// The config given does not decrypt it: said at the end, with
+			// the reason, and the listing exits 3.
+			if g.undecrypted++; g.undecryptedErr == nil {
+				g.undecryptedErr = fmt.Errorf("%s: %w", it.KeyInfo, it.DecryptErr)
+			}
+			if g.q.Filtered() {
+				continue
+			}
 		case it.Encrypted() && g.q.Filtered():
 			g.encrypted++
 			continue
@@ -207,6 +220,14 @@ func (g *getRun) report() error {
 	if g.encrypted > 0 {
 		warn(g.std.err, "%d encrypted %s not listed: the selectors cannot be evaluated on them without --encryption-config", g.encrypted, g.q.Resource)
 		g.encrypted = 0
+	}
+	if g.undecrypted > 0 {
+		msg := fmt.Sprintf("%d encrypted %s could not be decrypted with --encryption-config (%v): is it the file this cluster's kube-apiserver's --encryption-provider-config names?", g.undecrypted, g.q.Resource, g.undecryptedErr)
+		g.undecrypted, g.undecryptedErr = 0, nil
+		if g.bad == 0 {
+			return &partialError{msg: msg}
+		}
+		warn(g.std.err, "%s", msg)
 	}
 	if g.bad == 0 {
 		return nil

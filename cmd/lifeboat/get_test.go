@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -557,4 +558,31 @@ func TestGetWatch(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestWatchSaysWhyItWaits: a watch of an etcd that froze says so on
+// stderr within seconds, and that it waits, rather than staying silent.
+func TestWatchSaysWhyItWaits(t *testing.T) {
+	c := capsized(t)
+	proxy := etcdtest.NewStallProxy(t, c.endpoint)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &watching{cancel: cancel, code: make(chan int, 1)}
+	go func() {
+		w.code <- run(ctx, []string{"lifeboat", "--endpoints", proxy.Endpoint(), "get", "cm", "-n", "shop", "-w"}, streams{
+			in: strings.NewReader(""), out: &w.out, err: &w.err, now: time.Now,
+		})
+	}()
+	w.waitFor(t, "frontend-config")
+	proxy.Freeze()
+	deadline := time.Now().Add(4 * livenessEvery)
+	for !strings.Contains(w.err.String(), "the watch is waiting") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no word on stderr %s after etcd froze:\n%s", 4*livenessEvery, w.err.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if code := w.stop(t); code != exitOK {
+		t.Errorf("Ctrl-C: exit %d, want 0", code)
+	}
 }

@@ -17,9 +17,10 @@ func historyCommand(std streams) *cli.Command {
 	return &cli.Command{
 		Name:      "history",
 		Usage:     "every version of an object still in etcd's history, with diffs; --deleted lists deleted objects",
-		ArgsUsage: "<resource> NAME | <resource> --deleted",
+		ArgsUsage: "<resource> NAME | <resource> [NAME] --deleted",
 		Description: "lifeboat history configmaps frontend-config -n shop\n" +
 			"   lifeboat history cm -n shop --deleted       (objects deleted since etcd's compacted revision)\n" +
+			"   lifeboat history cm cart-config -n shop --deleted   (the deletes of one object)\n" +
 			"   lifeboat history pods web-0 -n shop -o json\n" +
 			"   lifeboat history cm frontend-config -n shop --snapshot backup.db   (the history a snapshot kept)\n" +
 			"etcd keeps every version until it compacts (kube-apiserver asks every 5 minutes by default):\n" +
@@ -37,8 +38,8 @@ func historyCommand(std streams) *cli.Command {
 			}
 			deleted := cmd.Bool("deleted")
 			switch {
-			case deleted && len(q.Names) > 0:
-				return usagef("history --deleted lists every deleted %s: give no name (history %s NAME shows one object's versions)", q.Resource, q.Resource)
+			case deleted && len(q.Names) > 1:
+				return usagef("history --deleted takes one name (the deletes of that object) or none (every deleted %s), not %d", q.Resource, len(q.Names))
 			case !deleted && len(q.Names) != 1:
 				return usagef("history needs one object name, e.g. 'lifeboat history %s NAME -n NAMESPACE', or --deleted", q.Resource)
 			case !deleted && q.AllNamespaces:
@@ -141,6 +142,20 @@ type versionJSON struct {
 func printHistoryJSON(std streams, h *etcdops.History, showSecrets bool) error {
 	doc := historyJSON{Key: h.Key, Resource: h.Resource.String(), Namespace: h.Namespace, Name: h.Name,
 		Revision: h.Revision, CompactedAt: h.CompactedAt, Exists: h.Exists(), Versions: []versionJSON{}}
+	// Each version's object is redacted with every version's Secret
+	// values: a later version may copy an earlier one's data into an
+	// annotation.
+	objects := make([]*codec.Object, len(h.Versions))
+	var secrets []string
+	for i, v := range h.Versions {
+		if v.Deleted {
+			continue
+		}
+		if obj, err := etcdops.DecodeStored(h.Resource, v.Value); err == nil {
+			objects[i] = obj
+			secrets = append(secrets, obj.SecretValues()...)
+		}
+	}
 	for i := range h.Versions {
 		v := &h.Versions[i]
 		var prev *etcdops.Version
@@ -153,13 +168,11 @@ func printHistoryJSON(std streams, h *etcdops.History, showSecrets bool) error {
 			line.Time = v.Time.Format(time.RFC3339)
 		}
 		var err error
-		if line.Diff, err = v.Diff(h.KeyInfo.String(), prev, showSecrets); err != nil {
+		if line.Diff, err = h.Diff(i, showSecrets); err != nil {
 			line.Error = oneLine(err.Error())
 		}
-		if !v.Deleted {
-			if obj, derr := etcdops.DecodeStored(h.Resource, v.Value); derr == nil {
-				line.Object, _ = obj.Render(codec.RenderOptions{ResourceVersion: v.ModRevision, ShowSecrets: showSecrets})
-			}
+		if obj := objects[i]; obj != nil {
+			line.Object, _ = obj.Render(codec.RenderOptions{ResourceVersion: v.ModRevision, ShowSecrets: showSecrets, Redact: secrets})
 		}
 		doc.Versions = append(doc.Versions, line)
 	}
@@ -183,11 +196,15 @@ func runDeleted(ctx context.Context, std streams, store *etcdops.Store, q etcdop
 	if err != nil {
 		return err
 	}
-	prefix := store.Layout().ResourcePrefix(q.Resource)
-	if q.Resource.Namespaced && !q.AllNamespaces {
-		prefix = store.Layout().NamespacePrefix(q.Resource, namespaceOf(q))
+	key, under := store.Layout().ResourcePrefix(q.Resource), true
+	switch {
+	case len(q.Names) == 1:
+		// The form doctor prints: the deletes of one object.
+		key, under = store.Layout().Key(q.Resource, namespaceOf(q), q.Names[0]), false
+	case q.Resource.Namespaced && !q.AllNamespaces:
+		key = store.Layout().NamespacePrefix(q.Resource, namespaceOf(q))
 	}
-	dels, compacted, err := store.Deletions(ctx, prefix, true, rev)
+	dels, compacted, err := store.Deletions(ctx, key, under, rev)
 	if err != nil {
 		return err
 	}
@@ -214,7 +231,11 @@ func runDeleted(ctx context.Context, std streams, store *etcdops.Store, q etcdop
 		since = fmt.Sprintf("since revision %d (etcd compacted everything before it)", compacted)
 	}
 	if len(dels) == 0 {
-		fmt.Fprintf(std.err, "No %s deleted%s %s.\n", q.Resource, inNamespace(q), since)
+		what := fmt.Sprintf("No %s deleted%s", q.Resource, inNamespace(q))
+		if len(q.Names) == 1 {
+			what = fmt.Sprintf("No delete of %s %s%s", q.Resource, q.Names[0], inNamespace(q))
+		}
+		fmt.Fprintf(std.err, "%s %s.\n", what, since)
 		return nil
 	}
 	table := render.NewTable(std.out)

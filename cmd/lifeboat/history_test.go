@@ -110,6 +110,8 @@ func TestHistoryCommand(t *testing.T) {
 		for _, args := range [][]string{
 			{"history", "cm", "-n", "shop", "--deleted"},
 			{"history", "configmaps", "-A", "--deleted"},
+			// The form doctor prints: the deletes of one object.
+			{"history", "configmaps", "frontend-config", "-n", "shop", "--deleted"},
 		} {
 			r := c.run(args...)
 			wantCode(t, r, exitOK)
@@ -175,7 +177,7 @@ func TestHistoryBadInput(t *testing.T) {
 	}{
 		{[]string{"history", "cm", "-n", "shop"}, exitUsage, "needs one object name"},
 		{[]string{"history", "cm", "a", "b", "-n", "shop"}, exitUsage, "needs one object name"},
-		{[]string{"history", "cm", "frontend-config", "-n", "shop", "--deleted"}, exitUsage, "give no name"},
+		{[]string{"history", "cm", "frontend-config", "other", "-n", "shop", "--deleted"}, exitUsage, "takes one name"},
 		{[]string{"history", "cm", "frontend-config", "-A"}, exitUsage, "-n NAMESPACE"},
 		{[]string{"history", "widgets", "x"}, exitUsage, "unknown resource"},
 		{[]string{"history", "cm", "no-such-config", "-n", "shop"}, exitError, "configmaps/shop/no-such-config: no version in etcd's history"},

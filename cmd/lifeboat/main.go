@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -124,7 +125,13 @@ func oneLine(s string) string {
 // and accepts what the apiserver accepted (it never writes through KMS v1).
 // Those libraries log through klog; lifeboat reports their errors itself.
 func quietKubernetesLibraries() {
+	// klog copies errors to stderr whatever its output (stderrthreshold):
+	// the encryption transformers log every value they fail to decrypt.
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	for name, value := range map[string]string{"logtostderr": "false", "alsologtostderr": "false", "stderrthreshold": "FATAL"} {
+		_ = fs.Set(name, value)
+	}
 	klog.SetOutput(io.Discard)
-	klog.LogToStderr(false)
 	_ = utilfeature.DefaultMutableFeatureGate.Set(string(features.KMSv1) + "=true")
 }

@@ -4,12 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/internal/regularfile"
 	"github.com/lifeboat-k8s/lifeboat/render"
 	"github.com/urfave/cli/v3"
 )
@@ -113,14 +112,17 @@ func decodeCommand(std streams) *cli.Command {
 					return usagef("decode --snapshot %s takes one key, e.g. /registry/pods/shop/cart-0 (list them with 'lifeboat ls --snapshot %s')", snapshot, snapshot)
 				}
 				source = cmd.Args().First()
-				value, err = snapshotValue(ctx, cmd, source)
-			} else if err := noArgs(cmd); err != nil {
-				return err
+				if value, err = snapshotValue(ctx, cmd, source); err != nil {
+					return err // it names the snapshot, or the key not in it
+				}
+			} else if argsErr := noArgs(cmd); argsErr != nil {
+				// Its own name: err above is what every branch reads into.
+				return argsErr
 			} else if f := cmd.String("file"); f != "" {
 				source = f
-				value, err = os.ReadFile(f)
+				value, err = regularfile.Read(f, maxValue)
 			} else {
-				value, err = io.ReadAll(std.in)
+				value, err = regularfile.ReadFrom(std.in, "stdin", maxValue)
 			}
 			if err != nil {
 				return fmt.Errorf("read %s: %w", source, err)
@@ -148,6 +150,12 @@ func decodeCommand(std streams) *cli.Command {
 		},
 	}
 }
+
+// maxValue bounds the value decode reads from --file or stdin: etcd
+// refuses values over 1.5 MiB by default (--max-request-bytes), and its
+// largest sane setting is far below 64 MiB. A device, an endless pipe or
+// the wrong file is refused rather than read until memory runs out.
+const maxValue = 64 << 20
 
 // maxNewerWarnings bounds get's warnings about fields a newer Kubernetes
 // wrote: a cluster newer than lifeboat has them in every object.

@@ -2,10 +2,9 @@ package main
 
 import (
 	"context"
-	"io"
-	"os"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/internal/regularfile"
 	"github.com/urfave/cli/v3"
 )
 
@@ -209,16 +208,23 @@ func runOperations(ctx context.Context, std streams, cmd *cli.Command, ops ...et
 	return newWriteRun(std, cmd, store).operations(ctx, ops)
 }
 
+// maxFilename bounds a file given with -f (manifests, plans, patches): a
+// backup of many objects fits, and a device or an endless stdin is
+// refused rather than read until memory runs out.
+const maxFilename = 64 << 20
+
 // readFilename reads the file -f names, or stdin for "-"; what says what
-// the file is, for the one-line error.
+// the file is, for the one-line error. Only a regular file is opened (a
+// named pipe would block, a device never end), and neither is read past
+// maxFilename.
 func readFilename(std streams, cmd *cli.Command, what string) (string, []byte, error) {
 	name := cmd.String("filename")
 	var data []byte
 	var err error
 	if name == "-" {
-		data, err = io.ReadAll(std.in)
+		data, err = regularfile.ReadFrom(std.in, "standard input", maxFilename)
 	} else {
-		data, err = os.ReadFile(name)
+		data, err = regularfile.Read(name, maxFilename)
 	}
 	if err != nil {
 		return name, nil, usagef("%s %s: %v", what, name, err)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 )
@@ -19,7 +20,21 @@ func (g *getRun) watch(ctx context.Context, store *etcdops.Store, rev int64, out
 		warn(g.std.err, "%v", err)
 	}
 	warned := map[string]bool{}
-	for ev := range store.WatchItems(ctx, g.q, rev+1) {
+	liveness, stop := etcdLiveness(ctx, store, g.std.now)
+	defer stop()
+	events := store.WatchItems(ctx, g.q, rev+1)
+	for {
+		var ev etcdops.ItemEvent
+		select {
+		case msg := <-liveness:
+			warn(g.std.err, "%s", msg)
+			continue
+		case e, ok := <-events:
+			if !ok {
+				return nil
+			}
+			ev = e
+		}
 		if ev.Err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -45,5 +60,53 @@ func (g *getRun) watch(ctx context.Context, store *etcdops.Store, rev int64, out
 			return err
 		}
 	}
-	return nil
+}
+
+// livenessEvery is how often a watch asks etcd whether it still answers:
+// a watch of a killed or frozen etcd delivers nothing and says nothing,
+// and the operator must hear within seconds why nothing comes.
+const livenessEvery = 2 * time.Second
+
+// etcdLiveness reads etcd's revision every livenessEvery while a watch
+// runs and sends, once each time, a line saying that etcd stopped answering
+// (why, and that the watch waits for it) and that it answers again.
+func etcdLiveness(ctx context.Context, store *etcdops.Store, now func() time.Time) (<-chan string, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	out := make(chan string, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(livenessEvery)
+		defer tick.Stop()
+		var gone time.Time
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			pctx, pcancel := context.WithTimeout(ctx, livenessEvery)
+			rev, err := store.Revision(pctx)
+			pcancel()
+			var msg string
+			switch {
+			case ctx.Err() != nil:
+				return
+			case err != nil && gone.IsZero():
+				gone = now()
+				msg = fmt.Sprintf("the watch is waiting: %v; it goes on when etcd answers (Ctrl-C ends it)", err)
+			case err == nil && !gone.IsZero():
+				msg = fmt.Sprintf("etcd answers again (revision %d, after %s): the watch goes on", rev, now().Sub(gone).Round(time.Second))
+				gone = time.Time{}
+			default:
+				continue
+			}
+			select {
+			case out <- msg:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, func() { cancel(); <-done }
 }

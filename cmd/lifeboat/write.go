@@ -70,7 +70,10 @@ type resultLine struct {
 	OldRevision int64  `json:"oldRevision"`
 	NewRevision int64  `json:"newRevision"`
 	Conflict    bool   `json:"conflict"`
-	Error       string `json:"error"`
+	// InDoubt is how a write whose outcome etcd did not report was
+	// settled: "written", "retried" or "conflict".
+	InDoubt string `json:"inDoubt,omitempty"`
+	Error   string `json:"error"`
 }
 
 // operations previews every operation, asks once, then applies them:
@@ -164,27 +167,33 @@ func (w *writeRun) run(ctx context.Context, b *etcdops.Batch) error {
 	}
 	groups := etcdops.NewChangeGroups(maxDiffs)
 	planned := 0
+	written := make([]int, len(b.Ops))
 	out := w.newOutcome(etcdops.Tally{})
-	err := b.Run(ctx, etcdops.ApplyOptions{Journal: w.journal, Progress: out.progress}, func(_ int, c *etcdops.Change, r *etcdops.Result) error {
+	err := b.Run(ctx, etcdops.ApplyOptions{Journal: w.journal, Progress: out.progress}, func(op int, c *etcdops.Change, r *etcdops.Result) error {
 		switch {
 		case c.Skip != nil:
 			fmt.Fprintf(w.std.err, "skip: %s\n", render.Line(c.Skip.Error()))
 		case c.Changed():
-			groups.Add(c)
 			planned++
+			if r.Changed {
+				// Only what was written: a change someone else made first
+				// (a conflict, or nothing left to do) is not lifeboat's.
+				groups.Add(c)
+				written[op]++
+			}
 		}
 		out.add(c, r, w.json || c.Skip == nil)
 		return nil
 	})
 	out.endBar()
-	if planned > 0 {
-		// The preview, after the fact: what each change was.
+	if out.written > 0 {
+		// The preview, after the fact: what each write was.
 		fmt.Fprintln(w.previewStream(), "Changes written:")
 		if perr := w.preview(groups); perr != nil && err == nil {
 			err = perr
 		}
 	}
-	w.summary(b)
+	w.summaryWritten(b, written)
 	if planned == 0 && out.written == 0 && !errors.Is(err, etcdops.ErrStopped) {
 		// Nothing was journaled but the begin entry: leave no journal
 		// that undoes nothing.
@@ -204,6 +213,7 @@ func (w *writeRun) run(ctx context.Context, b *etcdops.Batch) error {
 type outcome struct {
 	w       *writeRun
 	done    etcdops.Tally
+	doubts  etcdops.Doubts
 	written int
 	bar     func(done, total int)
 }
@@ -228,6 +238,7 @@ func (o *outcome) add(c *etcdops.Change, r *etcdops.Result, report bool) {
 		o.w.reportResult(c, *r)
 	}
 	o.done.Add(r.Err, r.Conflict, c.Skip != nil)
+	o.doubts.Add(r)
 	if r.Changed {
 		o.written++
 	}
@@ -245,6 +256,11 @@ func (o *outcome) endBar() {
 // how many were written, for the stopped message.
 func (w *writeRun) finish(err error, out *outcome, written string) error {
 	w.flush()
+	if out.doubts.Total() > 0 {
+		// A leader change is routine, and the batch rode through it;
+		// say so, since each of these writes was checked, not assumed.
+		fmt.Fprintf(w.std.err, "In doubt: %s; the journal's \"resolved\" lines name them.\n", out.doubts)
+	}
 	fmt.Fprintf(w.std.err, "Journal: %s\nUndo with: lifeboat undo %s\n", w.journal.Path(), w.journal.Path())
 	if errors.Is(err, etcdops.ErrStopped) {
 		return &partialError{msg: fmt.Sprintf("stopped: %s written, the writes in flight finished and are journaled; run the same command again to carry on", written)}
@@ -347,6 +363,21 @@ func (w *writeRun) summary(b *etcdops.Batch) {
 	}
 }
 
+// summaryWritten is summary for a run confirmed in advance: what each
+// operation wrote, and what it planned but found someone else had written
+// first (a concurrent run, the apiserver).
+func (w *writeRun) summaryWritten(b *etcdops.Batch, written []int) {
+	w.flush()
+	for i, t := range b.Ops {
+		lost := ""
+		if n := t.Changed - written[i]; n > 0 {
+			lost = fmt.Sprintf(", %d not written (someone else wrote them first: the CONFLICT and 'not done' lines)", n)
+		}
+		fmt.Fprintf(w.std.err, "%s: %d changed%s, %d already fine, %d skipped (read at revision %d)\n",
+			t.Operation, written[i], lost, t.Unchanged, t.Skipped, b.Revision)
+	}
+}
+
 // confirm asks on a terminal; without one, --yes is the only way to write.
 func (w *writeRun) confirm(n int) error {
 	if w.yes {
@@ -406,6 +437,7 @@ func (w *writeRun) reportPlanned(c *etcdops.Change) {
 func (w *writeRun) reportResult(c *etcdops.Change, r etcdops.Result) {
 	line := w.line(c)
 	line.Changed, line.OldRevision, line.NewRevision, line.Conflict = r.Changed, r.OldRevision, r.NewRevision, r.Conflict
+	line.InDoubt = string(r.InDoubt)
 	if r.Err != nil {
 		line.Error = oneLine(r.Err.Error())
 	}
@@ -414,9 +446,16 @@ func (w *writeRun) reportResult(c *etcdops.Change, r etcdops.Result) {
 		return
 	}
 	what := render.Safe(c.KeyInfo.String())
+	var settled string
+	switch r.InDoubt {
+	case etcdops.ResolvedWritten:
+		settled = " (outcome was unknown: found written)"
+	case etcdops.ResolvedRetried:
+		settled = " (outcome was unknown: not written, sent again)"
+	}
 	switch {
 	case line.Changed:
-		fmt.Fprintf(w.std.out, "%s: %s, resourceVersion %d -> %d\n", what, c.Action, line.OldRevision, line.NewRevision)
+		fmt.Fprintf(w.std.out, "%s: %s, resourceVersion %d -> %d%s\n", what, c.Action, line.OldRevision, line.NewRevision, settled)
 	case line.Error != "" && line.Conflict:
 		fmt.Fprintf(w.std.out, "%s: CONFLICT: %s\n", what, render.Safe(line.Error))
 	case line.Error != "":

@@ -1,0 +1,147 @@
+package etcdtest
+
+import (
+	"net"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// CutProxy forwards loopback TCP connections to an etcd endpoint and, on
+// demand, makes the outcome of one request unknown to the client, in
+// either of the two ways a real one becomes unknown:
+//
+//   - LoseResponses, then Cut once etcd has applied the request: the
+//     request reached etcd, and its response never reached the client
+//     (a leader that applied a write and died before answering; a
+//     connection reset on the way back).
+//   - DropNextRequest: the request never reaches etcd, and the connection
+//     is cut under it (a connection reset on the way there).
+//
+// Either way the client sees its connection fail mid-request, and cannot
+// tell which happened. New connections after a cut are forwarded as
+// usual, so the client's next request goes through.
+type CutProxy struct {
+	ln     net.Listener
+	target string
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{} // both ends of every open connection
+	lose  bool                  // discard what etcd sends until Cut
+	drop  func()                // set: drop the next request, call it, cut
+}
+
+// minRequest tells a request from HTTP/2's own housekeeping, which a
+// DropNextRequest must let through: PING (17 bytes), WINDOW_UPDATE (13) and
+// SETTINGS acknowledgements (9) are smaller; a gRPC request's frames
+// (HEADERS and DATA, written together) are larger.
+const minRequest = 24
+
+// NewCutProxy listens on 127.0.0.1 and forwards to endpoint
+// ("http://127.0.0.1:PORT"). It is closed by t.Cleanup.
+func NewCutProxy(t testing.TB, endpoint string) *CutProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("cut proxy: %v", err)
+	}
+	p := &CutProxy{ln: ln, target: strings.TrimPrefix(endpoint, "http://"), conns: map[net.Conn]struct{}{}}
+	go p.serve()
+	t.Cleanup(func() {
+		ln.Close()
+		p.Cut()
+	})
+	return p
+}
+
+// Endpoint is the proxy's client URL.
+func (p *CutProxy) Endpoint() string { return "http://" + p.ln.Addr().String() }
+
+// LoseResponses discards everything etcd sends, on every connection open
+// now, until Cut: requests still reach etcd, and etcd applies them.
+func (p *CutProxy) LoseResponses() {
+	p.mu.Lock()
+	p.lose = true
+	p.mu.Unlock()
+}
+
+// DropNextRequest drops the next request a client sends (it never reaches
+// etcd); then it calls meanwhile, if set (what someone else does while the
+// client does not know the outcome), and cuts every connection.
+func (p *CutProxy) DropNextRequest(meanwhile func()) {
+	if meanwhile == nil {
+		meanwhile = func() {}
+	}
+	p.mu.Lock()
+	p.drop = meanwhile
+	p.mu.Unlock()
+}
+
+// Cut closes every connection, and forwards new ones as usual.
+func (p *CutProxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		c.Close()
+	}
+	clear(p.conns)
+	p.lose = false
+}
+
+func (p *CutProxy) serve() {
+	for {
+		client, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		server, err := net.Dial("tcp", p.target)
+		if err != nil {
+			client.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns[client], p.conns[server] = struct{}{}, struct{}{}
+		p.mu.Unlock()
+		go p.pipe(server, client, false)
+		go p.pipe(client, server, true)
+	}
+}
+
+// pipe copies src to dst, losing or dropping as armed. When either side
+// goes away, so does the other.
+func (p *CutProxy) pipe(dst, src net.Conn, fromEtcd bool) {
+	defer func() {
+		src.Close()
+		dst.Close()
+		p.mu.Lock()
+		delete(p.conns, src)
+		delete(p.conns, dst)
+		p.mu.Unlock()
+	}()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			lose := fromEtcd && p.lose
+			var meanwhile func()
+			if !fromEtcd && p.drop != nil && n >= minRequest {
+				meanwhile, p.drop = p.drop, nil
+			}
+			p.mu.Unlock()
+			if meanwhile != nil {
+				meanwhile()
+				p.Cut()
+				return
+			}
+			if !lose {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
