@@ -58,7 +58,7 @@ func (m *Model) addBaseCaches() {
 	m.caches = map[string]*cache{}
 	for _, name := range baseCaches {
 		res := etcdops.MustResolveResource(name)
-		m.caches[name] = &cache{key: name, inf: etcdops.NewInformer(m.store, res, "", rowSummarizer(res, m.now))}
+		m.caches[name] = &cache{key: name, inf: etcdops.NewInformer(m.store, res, "", m.guardSummary(rowSummarizer(res, m.now)))}
 	}
 }
 
@@ -87,9 +87,9 @@ func (m *Model) ensureCache(v listView) *cache {
 	}
 	c := &cache{key: key}
 	if v.keys {
-		c.inf = etcdops.NewKeyInformer(m.store, v.keyPrefix, keyRowSummarizer)
+		c.inf = etcdops.NewKeyInformer(m.store, v.keyPrefix, m.guardSummary(keyRowSummarizer))
 	} else {
-		c.inf = etcdops.NewInformer(m.store, v.res, v.namespace, rowSummarizer(v.res, m.now))
+		c.inf = etcdops.NewInformer(m.store, v.res, v.namespace, m.guardSummary(rowSummarizer(v.res, m.now)))
 	}
 	m.caches[key] = c
 	return c
@@ -107,6 +107,7 @@ func (m *Model) dropCache(key string) {
 // switchView shows another resource: at once from its cache when it has
 // one (pods, nodes, leases), else after its first list.
 func (m *Model) switchView(v listView) tea.Cmd {
+	m.viewGen++ // a name still read from the CRDs is asked for no more
 	old := m.list.cacheKey
 	m.list.setView(v)
 	c := m.ensureCache(v)

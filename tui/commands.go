@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -317,15 +318,26 @@ func (m *Model) plannedCmd(title string, undo bool, makePlan func(context.Contex
 	}
 }
 
-// startApply writes the previewed batch in a goroutine and streams its
-// progress, then its outcome, through the channel it returns
-// (waitApplyCmd reads it).
-func (m *Model) startApply(b *etcdops.Batch, journal *etcdops.Journal) <-chan tea.Msg {
+// applyFunc is etcdops.Batch.Apply.
+type applyFunc func(context.Context, etcdops.ApplyOptions, func(int, *etcdops.Change, etcdops.Result) error) error
+
+// startApply writes the previewed batch (apply is its Apply) in a
+// goroutine and streams its progress, then its outcome, through the
+// channel it returns (waitApplyCmd reads it).
+func (m *Model) startApply(apply applyFunc, journal *etcdops.Journal) <-chan tea.Msg {
 	ctx := m.ctx
 	ch := make(chan tea.Msg, 64)
 	go func() {
+		// No bubbletea recovery here: a panic would end the process with
+		// the terminal raw. What was written is in the journal.
+		defer func() {
+			if r := recover(); r != nil {
+				m.fail(r, debug.Stack())
+				close(ch)
+			}
+		}()
 		var done applyDoneMsg
-		done.err = b.Apply(ctx, etcdops.ApplyOptions{Journal: journal, Progress: func(n, total int) {
+		done.err = apply(ctx, etcdops.ApplyOptions{Journal: journal, Progress: func(n, total int) {
 			select {
 			case ch <- applyProgressMsg{done: n, total: total}:
 			default:

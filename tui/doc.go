@@ -8,7 +8,9 @@
 // (compare-and-swap); undo goes through Store.PlanUndo, an edit through
 // Store.PlanEdit, then the same preview and Apply. All etcd
 // I/O runs in tea.Cmds, never in Update or View, so the screen never blocks
-// on etcd. Views read informer caches (etcdops.Informer, cache.go): one
+// on etcd: even a name only a CRD declares (":ct") is looked up in the
+// CRDs in a tea.Cmd, and the view switches when it is found. Views read
+// informer caches (etcdops.Informer, cache.go): one
 // list per resource, then its etcd watch, applied entry by entry; they show
 // a change made by anyone within a second, without listing again. A cache
 // keeps one compact row per object (rows.go), never the object: the YAML
@@ -21,6 +23,12 @@
 // the caches, the header, the status and prompt lines, the session
 // journal) and the stack of screens esc goes back through.
 //
+// A panic anywhere the TUI's code runs (Update, View, a tea.Cmd, an
+// informer's summary, the goroutine writing a batch, the editor) is caught
+// (crash.go): the program quits the ordinary way, which restores the
+// terminal, and Run returns a *PanicError naming the session journal to
+// undo from; the command prints it and the stack.
+//
 // Files: model.go (the router: shared state, key routing, navigation),
 // screen.go (the screen interface), prompt.go (the bottom input line),
 // keys.go (bindings and help), help.go, cache.go (informer caches,
@@ -30,5 +38,11 @@
 // views_detail.go (YAML, raw key facts, history), edit.go (e: the object
 // in $EDITOR through internal/editor while tea.Exec suspends the UI),
 // preview.go (diff preview, progress, summary), journal.go (journal and
-// undo), doctor.go, commands.go (the tea.Cmds doing etcd I/O), styles.go.
+// undo), doctor.go, commands.go (the tea.Cmds doing etcd I/O), crash.go
+// (panics), run.go (the program on the terminal), styles.go.
+//
+// Tests drive the Model as bubbletea does (harness_test.go) against a real
+// embedded etcd seeded with the capsized cluster. TestMonkey presses
+// 100,000 random keys while etcd freezes and comes back and rows are
+// deleted under the cursor; -monkey.seed replays its keys.
 package tui

@@ -66,7 +66,7 @@ func (m *Model) onEditSource(msg editSourceMsg) tea.Cmd {
 	info := msg.src.Info
 	session := editor.New(m.store, msg.src, false)
 	m.setStatus(false, "editing %s in %s…", render.Safe(info.String()), render.Safe(editor.Name()))
-	return tea.Exec(session, func(err error) tea.Msg {
+	return tea.Exec(guardedExec{Session: session, m: m}, func(err error) tea.Msg {
 		return editedMsg{info: info, plan: session.Plan, err: err}
 	})
 }

@@ -5,9 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/pprof"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,10 +40,20 @@ type harness struct {
 	journal string
 	quit    bool
 	stall   *etcdtest.StallProxy
+	pause   *pauseProxy
 	// server is the embedded etcd, for tests that stop it.
 	server *embedetcd.Server
 	// terminal runs tea.Exec's commands (exec).
 	terminal *tea.Program
+	// updateLimit, when set, is how long one Update may take: a longer
+	// one fails the test (it waited for something, etcd say).
+	updateLimit time.Duration
+	// allowFailure lets a test see a panic the model caught (crash.go)
+	// instead of failing at it.
+	allowFailure bool
+	// inModel is when the Update or View running now started (Unix
+	// nanoseconds), 0 between them: what watchdog looks at.
+	inModel atomic.Int64
 }
 
 type harnessOptions struct {
@@ -53,6 +66,11 @@ type harnessOptions struct {
 	// encryptionConfig is kube-apiserver's EncryptionConfiguration for the
 	// store (--encryption-config).
 	encryptionConfig string
+	// resource is Options.Resource, the first view.
+	resource string
+	// pausable puts a pauseProxy between the TUI and etcd (harness.pause):
+	// etcd can go away and come back.
+	pausable bool
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
@@ -62,12 +80,21 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	c := etcdtest.Capsized(t, o.seed)
 	srv, cli, store := c.Server, c.Client, c.Store(o.readOnly)
 	var proxy *etcdtest.StallProxy
-	if o.stall {
+	var pause *pauseProxy
+	proxied := ""
+	switch {
+	case o.stall:
 		proxy = etcdtest.NewStallProxy(t, srv.Endpoint())
+		proxied = proxy.Endpoint()
+	case o.pausable:
+		pause = newPauseProxy(t, srv.Endpoint())
+		proxied = pause.endpoint()
+	}
+	if proxied != "" {
 		var err error
 		// The default command timeout: the TUI must not wait for it to
 		// show a frozen etcd.
-		store, err = etcdops.Open(context.Background(), etcdops.Config{Endpoints: []string{proxy.Endpoint()}, ReadOnly: o.readOnly})
+		store, err = etcdops.Open(context.Background(), etcdops.Config{Endpoints: []string{proxied}, ReadOnly: o.readOnly})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,8 +109,8 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 		t.Cleanup(crypt.Close)
 	}
 	h := &harness{t: t, cli: cli, store: store, msgs: make(chan tea.Msg, 4096),
-		journal: filepath.Join(t.TempDir(), "session.jsonl"), stall: proxy, server: srv}
-	m, err := New(store, Options{JournalPath: h.journal, Now: func() time.Time { return testNow }})
+		journal: filepath.Join(t.TempDir(), "session.jsonl"), stall: proxy, pause: pause, server: srv}
+	m, err := New(store, Options{JournalPath: h.journal, Resource: o.resource, Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,8 +146,24 @@ func (h *harness) send(msg tea.Msg) {
 	case tea.QuitMsg:
 		h.quit = true
 	default:
+		start := time.Now()
+		h.inModel.Store(start.UnixNano())
 		_, cmd := h.m.Update(msg)
+		h.inModel.Store(0)
+		if d := time.Since(start); h.updateLimit > 0 && d > h.updateLimit {
+			h.t.Errorf("Update(%T) took %s, longer than %s: %#v", msg, d.Round(time.Millisecond), h.updateLimit, msg)
+		}
+		h.checkFailure()
 		h.run(cmd)
+	}
+}
+
+// checkFailure fails the test at a panic the model caught: crash.go turns
+// it into the end of the program, which a test would only see time out.
+func (h *harness) checkFailure() {
+	h.t.Helper()
+	if f := h.m.failed.Load(); f != nil && !h.allowFailure {
+		h.t.Fatalf("the TUI failed: %v\n%s", f.Value, f.Stack)
 	}
 }
 
@@ -195,6 +238,32 @@ func (h *harness) press(keys ...string) {
 	}
 }
 
+// watchdog fails the test when one Update or View runs longer than limit:
+// one that never returns (a deadlock, or a wait for etcd) would otherwise
+// hang the test. The test goroutine is the one stuck, so the watchdog
+// reports from its own: every goroutine's stack, then a panic. about says
+// how to replay.
+func (h *harness) watchdog(limit time.Duration, about func() string) {
+	stop := make(chan struct{})
+	h.t.Cleanup(func() { close(stop) })
+	go func() {
+		tick := time.NewTicker(limit / 10)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			if start := h.inModel.Load(); start != 0 && time.Since(time.Unix(0, start)) > limit {
+				fmt.Fprintf(os.Stderr, "watchdog: an Update or View has run for more than %s: %s\n", limit, about())
+				pprof.Lookup("goroutine").WriteTo(os.Stderr, 2) //nolint:errcheck // the report's best effort
+				panic(fmt.Sprintf("watchdog: an Update or View has run for more than %s: %s", limit, about()))
+			}
+		}
+	}()
+}
+
 // waitFor handles messages until cond holds.
 func (h *harness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
@@ -223,7 +292,13 @@ func (h *harness) settle(d time.Duration) {
 }
 
 // screen is the rendered view without colours.
-func (h *harness) screen() string { return ansi.Strip(h.m.View()) }
+func (h *harness) screen() string {
+	h.inModel.Store(time.Now().UnixNano())
+	view := h.m.View()
+	h.inModel.Store(0)
+	h.checkFailure()
+	return ansi.Strip(view)
+}
 
 func (h *harness) waitScreen(want string) {
 	h.t.Helper()

@@ -79,17 +79,21 @@ func (m *Model) openJournal(path string) tea.Cmd {
 		j = &journalScreen{m: m}
 		m.push(j)
 	}
-	if path == "" {
+	find, dir := path != "", m.journalDir()
+	if !find {
 		if m.sessionJournal == nil {
 			j.set(nil, nil)
 			j.resize(m.bodyWidth(), m.bodyHeight())
 			return nil
 		}
 		path = m.sessionJournal.Path()
-	} else {
-		path = etcdops.FindJournal(m.journalDir(), path)
 	}
+	// Looking for the file (a stat) is in the Cmd too: Update touches no
+	// disk, which may hang as an etcd does.
 	return deliver(j, func() tea.Msg {
+		if find {
+			path = etcdops.FindJournal(dir, path)
+		}
 		jf, err := etcdops.ReadJournal(path)
 		return journalMsg{file: jf, err: err}
 	})

@@ -42,10 +42,14 @@ type listState struct {
 	marks           map[string]bool // by etcd key
 
 	cols       []string
+	aging      int   // agingCol
 	order      []int // indices into items, sorted by the sort column
 	sorted     bool  // order is sorted for items, sortCol and sortDesc
 	visible    []int // the filtered subset of order: display order
 	filteredBy filterKey
+	// reselect is the key of the row selected when load replaced the
+	// items: rebuild puts the cursor back on it when it is still there.
+	reselect string
 
 	tableRows            []table.Row // one per visible row; cells only in [filledFrom, filledTo)
 	filledFrom, filledTo int
@@ -55,7 +59,7 @@ type listState struct {
 }
 
 func newListState(k keyMap) listState {
-	return listState{table: newTable(k), marks: map[string]bool{}}
+	return listState{table: newTable(k), marks: map[string]bool{}, aging: -1}
 }
 
 // newTable is a bubbles table with lifeboat's keys and colours.
@@ -69,23 +73,36 @@ func newTable(k keyMap) table.Model {
 	return t
 }
 
+// setView empties the table for another view. The table too, at once: until
+// the view's rows are in, it shows the view's columns and no row, never
+// the rows of the view before under the new one's name.
 func (l *listState) setView(v listView) {
 	l.view = v
-	l.items, l.order, l.visible, l.nodeLeases = nil, nil, nil, nil
+	l.items, l.order, l.visible, l.nodeLeases, l.reselect = nil, nil, nil, nil, ""
 	l.sorted, l.loaded = false, false
 	l.marks = map[string]bool{}
 	l.filter, l.selector, l.selectorText = "", nil, ""
 	l.terminatingOnly = false
 	l.sortCol, l.sortDesc = 0, false
-	l.table.SetCursor(0)
+	l.cols, l.aging, l.natural, l.filteredBy = l.columns(), l.viewAgingCol(), nil, filterKey{}
+	l.layout(time.Time{}, l.width, 0) // no row: no time is shown
 }
 
-func (l *listState) isPods() bool  { return !l.view.keys && l.view.res.Name == "pods" }
-func (l *listState) isNodes() bool { return !l.view.keys && l.view.res.Name == "nodes" }
+func (l *listState) isPods() bool  { return !l.view.keys && is(l.view.res, podsResource) }
+func (l *listState) isNodes() bool { return !l.view.keys && is(l.view.res, nodesResource) }
 
+// load replaces the rows. order and visible are indices into the rows they
+// were built for: kept past this point, they would name other rows of the
+// new ones, or none when a delete shrank them (to nothing, after the last
+// row of a view is deleted). So they go with the old rows, and only the
+// selected row's key is kept, for rebuild to find it again.
 func (l *listState) load(items []*row, leases map[string]etcdops.LeaseStatus, rev int64) {
+	if k := l.selectedKey(); k != "" {
+		l.reselect = k
+	}
 	l.items, l.nodeLeases, l.revision, l.loaded = items, leases, rev, true
-	l.sorted = false
+	l.order, l.visible = l.order[:0], l.visible[:0]
+	l.sorted, l.filteredBy = false, filterKey{}
 	if len(l.marks) == 0 {
 		return
 	}
@@ -160,8 +177,11 @@ func (l *listState) cell(r *row, col int, now time.Time) string {
 	return ""
 }
 
-// agingCol is the column shown from row.since, -1 when none.
-func (l *listState) agingCol() int {
+// agingCol is the column shown from row.since, -1 when none. It is asked
+// for every cell and every comparison of a sort: setView works it out once.
+func (l *listState) agingCol() int { return l.aging }
+
+func (l *listState) viewAgingCol() int {
 	if l.view.keys {
 		return -1
 	}
@@ -199,7 +219,8 @@ func leaseCell(st etcdops.LeaseStatus, now time.Time) string {
 // rebuild sorts (when the rows or the sort changed), filters and lays out
 // the table, keeping the cursor on the same key when it is still visible.
 func (l *listState) rebuild(now time.Time, width int) {
-	selected := l.selectedKey()
+	selected := cmp.Or(l.selectedKey(), l.reselect)
+	l.reselect = ""
 	l.cols = l.columns()
 	// Typing one more character of a filter only narrows what is shown:
 	// look at those rows, not at all of them again.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -47,6 +49,9 @@ type Model struct {
 	// stack holds the screens above it, the top one last.
 	list  *listScreen
 	stack []screen
+	// firstView is Options.Resource when only the CRDs in etcd can say
+	// what it names: Init reads them, and the list starts on pods.
+	firstView string
 
 	header   headerData
 	headerOK bool
@@ -62,6 +67,10 @@ type Model struct {
 	refreshCost    time.Duration
 	ticks          int
 
+	// viewGen numbers the commands and view switches: a name read from
+	// the CRDs is shown only if nothing else was asked for since.
+	viewGen int
+
 	prompt  promptLine
 	spinner spinner.Model
 
@@ -69,6 +78,11 @@ type Model struct {
 	status         string
 	statusBad      bool
 	quitting       bool
+
+	// failed is the first panic caught (crash.go), from any goroutine;
+	// program, set by run, is woken by one caught outside Update.
+	failed  atomic.Pointer[PanicError]
+	program *tea.Program
 }
 
 // New builds the model over an open store. Close releases what it started.
@@ -98,6 +112,12 @@ func New(store *etcdops.Store, opts Options) (*Model, error) {
 	m.list = newListScreen(m)
 	m.addBaseCaches()
 	view, err := m.resolveView(first)
+	if errors.Is(err, errNeedsCRDs) {
+		// The CRDs are read by Init's commands, never here: the screen
+		// opens at once, on pods, even when etcd hangs.
+		m.firstView = first
+		view, err = m.resolveView("pods")
+	}
 	if err != nil {
 		cancel()
 		return nil, err
@@ -126,70 +146,93 @@ func (m *Model) JournalPath() string {
 
 func (m *Model) now() time.Time { return m.opts.Now() }
 
-// Init starts the first lists; each cache's watch follows its list.
-func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.resync(), m.spinner.Tick, tickCmd(clockTick, clockMsg{}))
+// Init starts the first lists (each cache's watch follows its list), and
+// resolves a first view only a CRD names.
+func (m *Model) Init() (cmd tea.Cmd) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.fail(r, debug.Stack())
+			m.quitting = true
+			cmd = tea.Quit
+		}
+	}()
+	var first tea.Cmd
+	if m.firstView != "" {
+		first = m.resolveCmd(m.firstView, true)
+	}
+	return m.guard(tea.Batch(m.resync(), first, m.spinner.Tick, tickCmd(clockTick, clockMsg{})))
 }
 
-// Update is bubbletea's event handler: it keeps the shared state (caches,
-// header, liveness) itself and routes keys and screen results to the
-// screens.
-func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+// Update is bubbletea's event handler (crash.go catches what it panics).
+func (m *Model) Update(msg tea.Msg) (model tea.Model, cmd tea.Cmd) {
+	if m.failed.Load() != nil {
+		m.quitting = true
+		return m, tea.Quit
+	}
+	defer m.recoverUpdate(&model, &cmd)
+	return m, m.guard(m.route(msg))
+}
+
+// route keeps the shared state (caches, header, liveness) itself and
+// routes keys and screen results to the screens.
+func (m *Model) route(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
-		return m, nil
+		return nil
 	case tea.KeyMsg:
-		return m, m.handleKey(msg)
+		return m.handleKey(msg)
 	case tea.MouseMsg:
-		return m, m.top().update(msg)
+		return m.top().update(msg)
 	case forScreen:
-		return m, msg.to.update(msg.msg)
+		return msg.to.update(msg.msg)
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		m.spinner, cmd = m.spinner.Update(msg)
-		return m, cmd
+		return cmd
 	case syncedMsg:
-		return m, m.onSynced(msg)
+		return m.onSynced(msg)
 	case cacheEventsMsg:
-		return m, m.onCacheEvents(msg)
+		return m.onCacheEvents(msg)
 	case refreshMsg:
 		m.refreshPending = false
-		return m, m.refresh()
+		return m.refresh()
 	case retryMsg:
-		return m, m.onRetry()
+		return m.onRetry()
 	case clockMsg:
-		return m, m.onClock()
+		return m.onClock()
 	case loadTickMsg:
-		return m, m.onLoadTick(msg)
+		return m.onLoadTick(msg)
 	case probeMsg:
-		return m, m.onProbe(msg)
+		return m.onProbe(msg)
 	case detailMsg:
 		m.showDetail(msg.detail)
-		return m, nil
+		return nil
 	case historyMsg:
 		m.showHistory(msg)
-		return m, nil
+		return nil
 	case describeMsg:
 		m.showDescription(msg)
-		return m, nil
+		return nil
 	case readErrMsg:
 		m.setStatus(true, "%s", m.ioError(msg.err))
-		return m, nil
+		return nil
+	case resolvedMsg:
+		return m.onResolved(msg)
 	case planMsg:
-		return m, m.onPlan(msg)
+		return m.onPlan(msg)
 	case editSourceMsg:
-		return m, m.onEditSource(msg)
+		return m.onEditSource(msg)
 	case editedMsg:
-		return m, m.onEdited(msg)
+		return m.onEdited(msg)
 	}
 	if m.prompt.open {
 		var cmd tea.Cmd
 		m.prompt.input, cmd = m.prompt.input.Update(msg) // cursor blink
-		return m, cmd
+		return cmd
 	}
-	return m, nil
+	return nil
 }
 
 // keyOwner is a screen that takes some of the keys the Model handles
@@ -279,8 +322,11 @@ func (m *Model) setStatus(bad bool, format string, args ...any) {
 	m.status, m.statusBad = render.Line(fmt.Sprintf(format, args...)), bad
 }
 
-// runCommand handles ":<what>".
+// runCommand handles ":<what>". The newest command wins: a name still
+// being read from the CRDs (resolveCmd) switches nothing once another
+// command ran.
 func (m *Model) runCommand(cmd string) tea.Cmd {
+	m.viewGen++
 	if name, ok := strings.CutPrefix(cmd, "journal "); ok {
 		return m.openJournal(strings.TrimSpace(name))
 	}
@@ -298,7 +344,10 @@ func (m *Model) runCommand(cmd string) tea.Cmd {
 		return nil
 	}
 	view, err := m.resolveView(cmd)
-	if err != nil {
+	switch {
+	case errors.Is(err, errNeedsCRDs):
+		return m.resolveCmd(cmd, false)
+	case err != nil:
 		m.setStatus(true, "%s", err)
 		return nil
 	}
@@ -307,6 +356,12 @@ func (m *Model) runCommand(cmd string) tea.Cmd {
 	return m.list.visit(view)
 }
 
+// errNeedsCRDs says a name is none lifeboat knows of itself: only the
+// CustomResourceDefinitions in etcd can say what it names (resolveCmd).
+var errNeedsCRDs = errors.New("a custom resource's name: the CRDs in etcd resolve it")
+
+// resolveView turns ":<arg>" into a view with no I/O; errNeedsCRDs when the
+// name must be looked up in the CRDs stored in etcd.
 func (m *Model) resolveView(arg string) (listView, error) {
 	fields := strings.Fields(arg)
 	if len(fields) == 0 {
@@ -321,15 +376,67 @@ func (m *Model) resolveView(arg string) (listView, error) {
 	}
 	res, err := etcdops.ResolveResource(fields[0])
 	if err != nil || res.Custom {
-		// A name only a CRD declares: ask the CRDs in etcd (a short read,
-		// on this rare path only).
-		ctx, cancel := m.ioContext()
-		res, err = m.store.ResolveResource(ctx, fields[0])
-		cancel()
+		return listView{}, errNeedsCRDs
 	}
-	if err != nil {
-		return listView{}, err
+	return viewOf(arg, fields, res)
+}
+
+// resolvedMsg is a resource name read from the CRDs in etcd, for the
+// command or view switch numbered gen (Model.viewGen).
+type resolvedMsg struct {
+	gen   int
+	first bool // the first view (Options.Resource): no view to go back to
+	view  listView
+	err   error
+}
+
+// resolveCmd looks up a name only a CRD declares ("crontabs", "ct") in the
+// CRDs stored in etcd, then switches to it (onResolved). The read is in the
+// Cmd: an etcd that hangs freezes no key, and the outage cancels it.
+func (m *Model) resolveCmd(arg string, first bool) tea.Cmd {
+	m.busy++
+	m.setStatus(false, "reading the custom resource definitions for %q…", arg)
+	store, gen := m.store, m.viewGen
+	ctx, cancel := m.ioContext()
+	return func() tea.Msg {
+		defer cancel()
+		fields := strings.Fields(arg)
+		res, err := store.ResolveResource(ctx, fields[0])
+		if err != nil {
+			return resolvedMsg{gen: gen, first: first, err: err}
+		}
+		view, err := viewOf(arg, fields, res)
+		return resolvedMsg{gen: gen, first: first, view: view, err: err}
 	}
+}
+
+// onResolved shows the view a name resolved to, unless another view was
+// asked for since.
+func (m *Model) onResolved(msg resolvedMsg) tea.Cmd {
+	m.busy = max(m.busy-1, 0)
+	if msg.gen != m.viewGen {
+		return nil
+	}
+	if msg.err != nil {
+		m.setStatus(true, "%s", m.ioError(msg.err))
+		return nil
+	}
+	if s, ok := m.top().(modal); ok && s.modal() {
+		// A preview opened since, or a write runs: leaving it would lose
+		// the diff the operator is reading, or the write's progress.
+		m.setStatus(false, "%s is not shown: a preview is open; close it and ask again", render.Safe(msg.view.String()))
+		return nil
+	}
+	m.backToList()
+	m.setStatus(false, "")
+	if msg.first {
+		return m.switchView(msg.view)
+	}
+	return m.list.visit(msg.view)
+}
+
+// viewOf is the view of res that ":<arg>" (split in fields) asks for.
+func viewOf(arg string, fields []string, res etcdops.Resource) (listView, error) {
 	// k9s: ":pods shop" is one namespace, ":pods" or ":pods all" every one.
 	ns := ""
 	switch {

@@ -209,7 +209,7 @@ func (p *previewScreen) apply() tea.Cmd {
 	}
 	p.applying = true
 	p.done, p.total = 0, p.changed
-	p.applyCh = m.startApply(p.batch, j)
+	p.applyCh = m.startApply(p.batch.Apply, j)
 	return deliver(p, waitApplyCmd(p.applyCh))
 }
 

@@ -44,19 +44,33 @@ type nodeFacts struct {
 	ready, tainted, cordoned bool
 }
 
+// The built-in resources whose rows carry more than their cells.
+var (
+	podsResource   = etcdops.MustResolveResource("pods")
+	nodesResource  = etcdops.MustResolveResource("nodes")
+	leasesResource = etcdops.MustResolveResource("leases")
+)
+
+// is says whether res is the built-in resource b. Not by its plural: a
+// CRD may declare pods.example.com, whose objects have no pod's columns
+// or fields. Their keys are elsewhere (the group is in the path), so the
+// storage path tells them apart, as the caches do (Model.cacheKey).
+func is(res, b etcdops.Resource) bool { return res.StoragePath == b.StoragePath }
+
 // rowSummarizer is the informer summary of a resource's items, computed on
 // the informer's goroutines. now only fills cells that are replaced when
 // shown.
 func rowSummarizer(res etcdops.Resource, now func() time.Time) func(etcdops.Item) *row {
 	sheet := render.NewSheet(res, render.TableOptions{AllNamespaces: true, Compact: true})
 	aging := agingCell(res)
+	pods, nodes, leases := is(res, podsResource), is(res, nodesResource), is(res, leasesResource)
 	return func(it etcdops.Item) *row {
 		r := &row{key: it.Key, namespace: intern(it.Namespace), name: it.Name, modRevision: it.ModRevision, malformed: it.DecodeErr != nil}
 		r.cells = sheet.Row(it, now())
 		if it.Object != nil && !it.Encrypted() {
 			r.labels = newLabelSet(it.Object.Meta.Labels)
 		}
-		if res.Name == "leases" {
+		if leases {
 			if st, err := etcdops.LeaseStatusOf(it); err != nil {
 				r.leaseErr = err
 			} else {
@@ -65,22 +79,30 @@ func rowSummarizer(res etcdops.Resource, now func() time.Time) func(etcdops.Item
 		}
 		switch {
 		case render.ItemProblem(it) != "":
-		case res.Name == "pods":
+		case pods:
 			if ts := it.Object.Meta.DeletionTimestamp; ts != nil {
 				r.terminating = true
 				r.since = etcdops.DeletionRequested(ts.Time, it.Object.Meta.DeletionGracePeriodSeconds)
-				r.cells[aging] = ""
+				blank(r.cells, aging)
 			}
-		case res.Name == "nodes":
+		case nodes:
 			if n, ok := it.Object.AsTyped().(*corev1.Node); ok {
 				r.node = &nodeFacts{ready: nodeReady(n), tainted: len(repairableTaints(n)) > 0, cordoned: n.Spec.Unschedulable}
 			}
 		case r.lease != nil:
 			r.since = r.lease.RenewTime
-			r.cells[aging] = ""
+			blank(r.cells, aging)
 		}
 		r.finish()
 		return r
+	}
+}
+
+// blank empties the aging cell, formatted when shown, if the printer has
+// one (render's columns are its own to change).
+func blank(cells []string, aging int) {
+	if aging >= 0 && aging < len(cells) {
+		cells[aging] = ""
 	}
 }
 
@@ -110,7 +132,7 @@ func (r *row) finish() {
 // formatted from row.since when shown; -1 when there is none.
 func agingCell(res etcdops.Resource) int {
 	return slices.IndexFunc(render.Columns(res, render.TableOptions{AllNamespaces: true, Compact: true}), func(c string) bool {
-		return (res.Name == "pods" && c == "TERMINATING-SINCE") || (res.Name == "leases" && c == "RENEWED")
+		return (is(res, podsResource) && c == "TERMINATING-SINCE") || (is(res, leasesResource) && c == "RENEWED")
 	})
 }
 

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"runtime/debug"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -11,10 +12,16 @@ import (
 // status line and the screen's key hints. Every line is cut to the
 // terminal width and the body to its height, so nothing wraps or scrolls
 // the terminal (no flicker).
-func (m *Model) View() string {
-	if m.quitting {
+func (m *Model) View() (view string) {
+	if m.quitting || m.failed.Load() != nil {
 		return ""
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			m.fail(r, debug.Stack()) // the next Update quits
+			view = ""
+		}
+	}()
 	top := m.top()
 	out := []string{m.headerView(), fit(top.title(), m.width, 1), fit(top.body(), m.width, m.bodyHeight()), m.statusLine(), fit(top.hints(), m.width, 1)}
 	return strings.Join(out, "\n")

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/tui"
@@ -47,7 +49,9 @@ func openTUI(ctx context.Context, std streams, cmd *cli.Command, resource string
 
 // runTUI runs the TUI on an open store (demo uses it on its own etcd).
 func runTUI(ctx context.Context, std streams, cmd *cli.Command, store *etcdops.Store, resource string) error {
-	if _, err := etcdops.ResolveResource(resource); err != nil && resource != "keys" {
+	// A name only a CRD in etcd declares (ct) is the TUI's to resolve, in
+	// the background; what no CRD can make right is refused here.
+	if _, err := etcdops.ResolveResource(resource); err != nil && resource != "keys" && strings.Contains(resource, ".") {
 		return err
 	}
 	path, err := tui.Run(ctx, store, tui.Options{
@@ -56,6 +60,16 @@ func runTUI(ctx context.Context, std streams, cmd *cli.Command, store *etcdops.S
 		Resource:    resource,
 		Now:         std.now,
 	}, std.in, std.out)
+	var failed *tui.PanicError
+	if errors.As(err, &failed) {
+		// The terminal is restored. The stack first, for a bug report;
+		// then run prints the failure and the journal to undo from, last
+		// on the operator's screen.
+		if len(failed.Stack) > 0 {
+			fmt.Fprintf(std.err, "lifeboat: the TUI's stack when it failed (for a bug report):\n%s\n", failed.Stack)
+		}
+		return err
+	}
 	if path != "" {
 		fmt.Fprintf(std.err, "Journal: %s\nUndo with: lifeboat undo %s\n", path, path)
 	}
