@@ -378,14 +378,23 @@ func (s *Store) txn(ctx context.Context, c *Change) (*clientv3.TxnResponse, erro
 }
 
 // keyLevel reports whether etcd refused one request for what it carries (a
-// value over --max-request-bytes, a key it rejects) rather than because it
-// is unreachable: the other keys can still be written.
+// value over --max-request-bytes, a key it rejects, the key's lease expired
+// since it was read: an Event's TTL ran out mid-batch) rather than because
+// it is unreachable: the other keys can still be written.
 func keyLevel(err error) bool {
 	if errors.Is(err, rpctypes.ErrRequestTooLarge) || errors.Is(err, rpctypes.ErrGRPCRequestTooLarge) ||
-		errors.Is(err, rpctypes.ErrTooManyOps) || errors.Is(err, rpctypes.ErrGRPCTooManyOps) {
+		errors.Is(err, rpctypes.ErrTooManyOps) || errors.Is(err, rpctypes.ErrGRPCTooManyOps) ||
+		errors.Is(err, rpctypes.ErrLeaseNotFound) || errors.Is(err, rpctypes.ErrGRPCLeaseNotFound) {
 		return true
 	}
-	switch status.Code(err) {
+	// The client turns etcd's own errors into rpctypes.EtcdError, whose
+	// gRPC code status.Code cannot see.
+	code := status.Code(err)
+	var etcdErr rpctypes.EtcdError
+	if errors.As(err, &etcdErr) {
+		code = etcdErr.Code()
+	}
+	switch code {
 	case codes.InvalidArgument, codes.ResourceExhausted, codes.FailedPrecondition, codes.OutOfRange:
 		// ResourceExhausted is also the client's own send limit
 		// (grpc: trying to send message larger than max).

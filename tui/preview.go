@@ -285,8 +285,10 @@ func (p *previewScreen) applied(msg applyDoneMsg) tea.Cmd {
 	m := p.m
 	s := summaryState{title: p.previewState.title, err: msg.err}
 	var b strings.Builder
+	var doubts etcdops.Doubts
 	for _, o := range msg.outcomes {
 		r, what := o.result, render.Safe(o.KeyInfo.String())
+		doubts.Add(&r)
 		switch {
 		case r.Changed:
 			s.changed++
@@ -306,6 +308,11 @@ func (p *previewScreen) applied(msg applyDoneMsg) tea.Cmd {
 			s.unchanged++
 			fmt.Fprintf(&b, "%s %s: unchanged\n", styleMuted.Render("="), what)
 		}
+	}
+	if doubts.Total() > 0 {
+		// A leader change mid-write is routine: each such write was
+		// checked by reading its key, not assumed.
+		fmt.Fprintf(&b, "\n%s %s\n", styleWarn.Render("In doubt:"), render.Line(doubts.String()))
 	}
 	if msg.err != nil {
 		fmt.Fprintf(&b, "\n%s %s\n", styleBadBold.Render("stopped:"), render.Line(msg.err.Error()))

@@ -90,7 +90,7 @@ func journalCommand(std streams) *cli.Command {
 						for _, w := range writes {
 							enc.Encode(writeLine{Time: w.Time.UTC().Format("2006-01-02T15:04:05Z"), Key: w.Key, Resource: w.Resource,
 								Namespace: w.Namespace, Name: w.Name, Action: string(w.Action),
-								BeforeRevision: w.BeforeRevision, AfterRevision: w.AfterRevision, State: string(w.State)})
+								BeforeRevision: w.BeforeRevision, AfterRevision: w.AfterRevision, State: string(w.State), InDoubt: string(w.InDoubt)})
 						}
 						return nil
 					}
@@ -106,8 +106,13 @@ func journalCommand(std streams) *cli.Command {
 						if w.AfterRevision != 0 {
 							after = fmt.Sprint(w.AfterRevision)
 						}
+						state := string(w.State)
+						if w.InDoubt != "" {
+							// etcd did not report the Txn's outcome; reading the key did.
+							state += " (in doubt: " + string(w.InDoubt) + ")"
+						}
 						fmt.Fprintf(tw, "%s\t%s\t%s\t%d -> %s\t%s\n", w.Time.Local().Format("15:04:05"), w.Action,
-							render.Safe(objectName(w.Resource, w.Namespace, w.Name, w.Key)), w.BeforeRevision, after, w.State)
+							render.Safe(objectName(w.Resource, w.Namespace, w.Name, w.Key)), w.BeforeRevision, after, state)
 					}
 					tw.Flush()
 					return nil
@@ -140,6 +145,7 @@ type writeLine struct {
 	BeforeRevision int64  `json:"beforeRevision"`
 	AfterRevision  int64  `json:"afterRevision"`
 	State          string `json:"state"`
+	InDoubt        string `json:"inDoubt,omitempty"` // written, retried or conflict: how a Txn etcd did not report was settled
 }
 
 func objectName(resource, namespace, name, key string) string {

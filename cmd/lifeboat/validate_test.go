@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -139,5 +140,38 @@ func TestConcurrentRunsCountOnlyTheirOwnWrites(t *testing.T) {
 	}
 	if left := len(c.terminatingPods("/registry/pods/")); left != 0 {
 		t.Errorf("%d pods still Terminating", left)
+	}
+}
+
+// TestJournalShowSaysWhatWasInDoubt: a write whose Txn outcome etcd did
+// not report, settled by reading its key, shows how in journal show.
+func TestJournalShowSaysWhatWasInDoubt(t *testing.T) {
+	c := capsized(t)
+	j := c.journal("doubt.jsonl")
+	wantCode(t, c.run("pods", "undelete", "-n", "shop", "--yes", "--journal", j), exitOK)
+	data, err := os.ReadFile(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	doubted := ""
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		out = append(out, l)
+		var e map[string]any
+		json.Unmarshal([]byte(l), &e)
+		if e["type"] == "write" && doubted == "" {
+			doubted = e["key"].(string)
+			out = append(out, fmt.Sprintf(`{"type":"resolved","time":"2026-11-22T03:00:00Z","key":%q,"resolution":"retried"}`, doubted))
+		}
+	}
+	writeFile(t, j, strings.Join(out, "\n")+"\n")
+	r := c.run("journal", "show", j)
+	wantCode(t, r, exitOK)
+	if !strings.Contains(r.out, "(in doubt: retried)") {
+		t.Errorf("journal show does not say %s was in doubt:\n%s", doubted, r)
+	}
+	r = c.run("journal", "show", j, "-o", "json")
+	if !strings.Contains(r.out, `"inDoubt":"retried"`) {
+		t.Errorf("journal show -o json does not say it:\n%s", r)
 	}
 }
