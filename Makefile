@@ -53,7 +53,8 @@ bench:
 FUZZTIME    ?= 10s
 FUZZFLAGS   ?=
 FUZZTARGETS := ./codec:FuzzDecode ./codec:FuzzClearDeletion ./codec:FuzzRemoveFinalizers \
-	./codec:FuzzRemoveTaints ./codec:FuzzSetUnschedulable \
+	./codec:FuzzRemoveTaints ./codec:FuzzSetUnschedulable ./codec:FuzzIgnoreWebhookFailures \
+	./codec:FuzzRemoveNamespaceFinalizers \
 	./etcdops:FuzzSnapshot ./etcdops:FuzzJournal ./etcdops:FuzzPlanFile
 
 fuzz:

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protowire"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 )
 
 // Field numbers used by the edits: ObjectMeta in k8s.io/apimachinery
@@ -22,6 +23,17 @@ const (
 
 	taintKey    protowire.Number = 1
 	taintEffect protowire.Number = 3
+)
+
+// Field numbers of the namespace and webhook edits: NamespaceSpec in
+// k8s.io/api core/v1/generated.proto; ValidatingWebhookConfiguration,
+// MutatingWebhookConfiguration and their webhooks in k8s.io/api
+// admissionregistration/v1/generated.proto, which v1beta1 numbers alike.
+const (
+	namespaceSpecFinalizers protowire.Number = 1
+
+	webhookConfigurationWebhooks protowire.Number = 2
+	webhookFailurePolicy         protowire.Number = 4
 )
 
 // Edit is one lossless repair. Each edit knows how to change a protobuf
@@ -271,6 +283,199 @@ func (e setUnschedulable) editMap(t typeInfo, obj map[string]any) (bool, error) 
 		delete(spec, "unschedulable")
 	}
 	return true, nil
+}
+
+// RemoveNamespaceFinalizers removes the named finalizers, or all of them
+// when none is named, from a Namespace's spec.finalizers: what the
+// namespace controller does through kube-apiserver's /finalize subresource
+// once it has emptied a namespace being deleted (k8s.io/kubernetes
+// pkg/controller/namespace/deletion/namespaced_resources_deleter.go,
+// finalizeNamespace). Only on a namespace being deleted (deletionTimestamp
+// set): on a live one the "kubernetes" finalizer is what makes a later
+// deletion empty the namespace before removing it. So removing every
+// finalizer leaves a live namespace's spec.finalizers alone, and naming one
+// it holds is an error.
+func RemoveNamespaceFinalizers(names ...string) Edit {
+	return removeNamespaceFinalizers{names: names}
+}
+
+// removeNamespaceFinalizers is no metaGuarded edit (skim.go): what it
+// removes is in the spec, which codec.Untouched does not look at.
+type removeNamespaceFinalizers struct{ names []string }
+
+func (e removeNamespaceFinalizers) String() string {
+	if len(e.names) == 0 {
+		return "remove all spec.finalizers of a namespace being deleted"
+	}
+	return "remove spec.finalizers " + strings.Join(e.names, ", ") + " of a namespace being deleted"
+}
+
+func (e removeNamespaceFinalizers) matches(name string) bool {
+	return len(e.names) == 0 || slices.Contains(e.names, name)
+}
+
+func (t typeInfo) isNamespace() bool { return t.apiVersion == "v1" && t.kind == "Namespace" }
+
+// keep says whether a namespace keeps spec finalizer name: an error when
+// the edit names it but the namespace is not being deleted.
+func (e removeNamespaceFinalizers) keep(name string, deleting bool) (bool, error) {
+	switch {
+	case !e.matches(name):
+		return true, nil
+	case deleting:
+		return false, nil
+	case len(e.names) == 0:
+		return true, nil
+	}
+	return true, fmt.Errorf("the namespace is not being deleted: spec.finalizers %q stays (it makes kube-apiserver wait, when the namespace is deleted, until the namespace controller has emptied it)", name)
+}
+
+func (e removeNamespaceFinalizers) editProtobuf(t typeInfo, obj *wireMessage) (bool, error) {
+	if !t.isNamespace() {
+		return false, fmt.Errorf("%s %s has no spec.finalizers (only v1 Namespace)", t.apiVersion, t.kind)
+	}
+	deleting, err := setsMeta(obj, metaDeletionTimestamp)
+	if err != nil {
+		return false, err
+	}
+	return obj.editSub(objectSpec, func(spec *wireMessage) (bool, error) {
+		n, err := spec.removeIf(namespaceSpecFinalizers, func(f wireField) (bool, error) {
+			if f.typ != protowire.BytesType {
+				return false, fmt.Errorf("spec.finalizers (field 1) is %s, want bytes", wireTypeName(f.typ))
+			}
+			keep, err := e.keep(string(f.payload()), deleting)
+			return !keep, err
+		})
+		// An emptied NamespaceSpec stays, with no content: the generated
+		// marshaler always writes the non-pointer spec (k8s.io/api core/v1
+		// generated.pb.go, Namespace.MarshalToSizedBuffer).
+		return n > 0, err
+	})
+}
+
+func (e removeNamespaceFinalizers) editMap(t typeInfo, obj map[string]any) (bool, error) {
+	if !t.isNamespace() {
+		return false, fmt.Errorf("%s %s has no spec.finalizers (only v1 Namespace)", t.apiVersion, t.kind)
+	}
+	md, err := metadataMap(obj)
+	if err != nil {
+		return false, err
+	}
+	deleting := md != nil && md["deletionTimestamp"] != nil
+	spec, err := specMap(obj)
+	if spec == nil || err != nil {
+		return false, err
+	}
+	return filterList(spec, "finalizers", "spec.finalizers", func(v any) (bool, error) {
+		s, ok := v.(string)
+		if !ok {
+			return false, fmt.Errorf("spec.finalizers holds %T, want strings", v)
+		}
+		keep, err := e.keep(s, deleting)
+		return !keep, err
+	})
+}
+
+// setsMeta reports whether the object's ObjectMeta (any occurrence:
+// protobuf merges them) sets field num.
+func setsMeta(obj *wireMessage, num protowire.Number) (bool, error) {
+	for _, f := range obj.fields {
+		if f.num != objectMetadata {
+			continue
+		}
+		if f.typ != protowire.BytesType {
+			return false, fmt.Errorf("metadata (field 1) is %s, want bytes", wireTypeName(f.typ))
+		}
+		md, err := parseWire(f.payload())
+		if err != nil {
+			return false, fmt.Errorf("metadata: %w", err)
+		}
+		if md.last(num) >= 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// IgnoreWebhookFailures sets failurePolicy Ignore on every webhook of a
+// ValidatingWebhookConfiguration or MutatingWebhookConfiguration:
+// kube-apiserver then admits a request whose webhook it cannot call, rather
+// than refusing it (k8s.io/apiserver pkg/admission/plugin/webhook, the
+// validating and mutating dispatchers' ignoreClientCallFailures). A webhook
+// without failurePolicy has the default of its version: Fail in v1, Ignore
+// in v1beta1 (k8s.io/kubernetes pkg/apis/admissionregistration/*/defaults.go).
+func IgnoreWebhookFailures() Edit { return ignoreWebhookFailures{} }
+
+type ignoreWebhookFailures struct{}
+
+// failurePolicyIgnore is admissionregistration's Ignore, the same in v1 and
+// v1beta1.
+const failurePolicyIgnore = string(admissionregistrationv1.Ignore)
+
+func (ignoreWebhookFailures) String() string { return "set failurePolicy Ignore on every webhook" }
+
+// check refuses every kind but the webhook configurations, and says
+// whether an unset failurePolicy already means Ignore.
+func (ignoreWebhookFailures) check(t typeInfo) (unsetIgnores bool, err error) {
+	switch {
+	case t.kind != "ValidatingWebhookConfiguration" && t.kind != "MutatingWebhookConfiguration",
+		t.apiVersion != "admissionregistration.k8s.io/v1" && t.apiVersion != "admissionregistration.k8s.io/v1beta1":
+		return false, fmt.Errorf("%s %s has no webhooks (only admissionregistration.k8s.io/v1 and v1beta1 ValidatingWebhookConfiguration and MutatingWebhookConfiguration)", t.apiVersion, t.kind)
+	}
+	return t.apiVersion == "admissionregistration.k8s.io/v1beta1", nil
+}
+
+func (e ignoreWebhookFailures) editProtobuf(t typeInfo, obj *wireMessage) (bool, error) {
+	unsetIgnores, err := e.check(t)
+	if err != nil {
+		return false, err
+	}
+	return obj.editSub(webhookConfigurationWebhooks, func(hook *wireMessage) (bool, error) {
+		// The last occurrence of a scalar field is its value.
+		i := hook.last(webhookFailurePolicy)
+		switch {
+		case i < 0 && unsetIgnores:
+			return false, nil
+		case i < 0:
+			hook.insertOrdered(newBytesField(webhookFailurePolicy, []byte(failurePolicyIgnore)))
+			return true, nil
+		case hook.fields[i].typ != protowire.BytesType:
+			return false, fmt.Errorf("webhooks[].failurePolicy (field 4) is %s, want bytes", wireTypeName(hook.fields[i].typ))
+		case string(hook.fields[i].payload()) == failurePolicyIgnore:
+			return false, nil
+		}
+		hook.setPayload(i, []byte(failurePolicyIgnore))
+		return true, nil
+	})
+}
+
+func (e ignoreWebhookFailures) editMap(t typeInfo, obj map[string]any) (bool, error) {
+	unsetIgnores, err := e.check(t)
+	if err != nil {
+		return false, err
+	}
+	v, ok := obj["webhooks"]
+	if !ok || v == nil {
+		return false, nil
+	}
+	hooks, ok := v.([]any)
+	if !ok {
+		return false, fmt.Errorf("webhooks is %T, want a list", v)
+	}
+	changed := false
+	for i, h := range hooks {
+		hook, ok := h.(map[string]any)
+		if !ok {
+			return false, fmt.Errorf("webhooks[%d] is %T, want an object", i, h)
+		}
+		policy, set := hook["failurePolicy"]
+		if set && policy == failurePolicyIgnore || !set && unsetIgnores {
+			continue
+		}
+		hook["failurePolicy"] = failurePolicyIgnore
+		changed = true
+	}
+	return changed, nil
 }
 
 // metadataMap returns obj.metadata, nil when absent.

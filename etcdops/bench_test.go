@@ -27,6 +27,7 @@ func benchStore(b *testing.B, n int) (*etcdops.Store, *clientv3.Client) {
 	if err := demo.TerminatingPods(context.Background(), cli, "/registry", n, testNow); err != nil {
 		b.Fatal(err)
 	}
+	loadNodes(b, cli)
 	return etcdops.NewStore(cli, "", false), cli
 }
 
@@ -150,6 +151,7 @@ func BenchmarkUndeleteOnBackends(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer store.Close()
+			loadNodes(b, be.Client)
 			benchUndelete(b, store, func() { seedOneByOne(b, be.Client, benchWritePods) })
 		})
 	}

@@ -17,7 +17,15 @@ type LeaseStatus struct {
 	RenewTime       time.Time
 	Duration        time.Duration
 	Found           bool
+	// Identity is the lease's apiserver.kubernetes.io/identity label:
+	// "kube-apiserver" on the identity lease each kube-apiserver renews
+	// (Kubernetes 1.26 and later).
+	Identity string
 }
+
+// IdentityLabel marks the identity leases of kube-apiservers (k8s.io/
+// kubernetes pkg/controlplane/apiserver IdentityLeaseComponentLabelKey).
+const IdentityLabel = "apiserver.kubernetes.io/identity"
 
 // Age is how long ago the lease was renewed.
 func (l LeaseStatus) Age(now time.Time) time.Duration {
@@ -64,6 +72,7 @@ func leaseStatusOf(namespace, name string, obj *codec.Object) (LeaseStatus, erro
 	if !ok {
 		return st, fmt.Errorf("leases/%s/%s: stored kind %s is not a Lease", namespace, name, obj.Kind)
 	}
+	st.Identity = lease.Labels[IdentityLabel]
 	if lease.Spec.HolderIdentity != nil {
 		st.Holder = *lease.Spec.HolderIdentity
 	}

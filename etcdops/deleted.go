@@ -44,9 +44,63 @@ const progressPoll = 50 * time.Millisecond
 // ends on kine's progress answer, which kine sends only once the watch is
 // synced.
 func (s *Store) Deletions(ctx context.Context, key string, prefix bool, upTo int64) (dels []Deletion, compacted int64, err error) {
+	return s.deletions(ctx, replayOf{key: key, prefix: prefix}, upTo)
+}
+
+// DeletionsOf lists the deletes of each of keys (those deleted only), as
+// Deletions does, in
+// one replay of etcd's history rather than one per key (on kine, which
+// watches one prefix at a time, one per key).
+func (s *Store) DeletionsOf(ctx context.Context, keys []string, upTo int64) (map[string][]Deletion, int64, error) {
+	out := map[string][]Deletion{}
+	if len(keys) == 0 {
+		return out, 0, nil
+	}
+	if s.servesOnlyPrefixWatches(ctx) {
+		var compacted int64
+		for _, key := range keys {
+			dels, c, err := s.Deletions(ctx, key, false, upTo)
+			if err != nil {
+				return nil, 0, err
+			}
+			if len(dels) > 0 {
+				out[key] = dels
+			}
+			compacted = max(compacted, c)
+		}
+		return out, compacted, nil
+	}
+	set := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		set[k] = true
+	}
+	dels, compacted, err := s.deletions(ctx, replayOf{key: fmt.Sprintf("%d keys", len(keys)), keys: set}, upTo)
+	for _, d := range dels {
+		out[d.Prev.Key] = append(out[d.Prev.Key], d)
+	}
+	return out, compacted, err
+}
+
+// replayOf is what a replay keeps the deletes of: key (and every key
+// under it, with prefix), or the keys of a set.
+type replayOf struct {
+	key    string
+	prefix bool
+	keys   map[string]bool
+}
+
+func (r replayOf) wanted(k []byte) bool {
+	if r.keys != nil {
+		return r.keys[string(k)]
+	}
+	return string(k) == r.key || r.prefix && strings.HasPrefix(string(k), r.key)
+}
+
+func (s *Store) deletions(ctx context.Context, of replayOf, upTo int64) (dels []Deletion, compacted int64, err error) {
+	key := of.key
 	from := int64(1)
 	for range 3 {
-		dels, past, err := s.replayDeletes(ctx, key, prefix, from, upTo)
+		dels, past, err := s.replayDeletes(ctx, of, from, upTo)
 		if err != nil || past == 0 {
 			return dels, compacted, err
 		}
@@ -60,7 +114,8 @@ func (s *Store) Deletions(ctx context.Context, key string, prefix bool, upTo int
 // replayDeletes replays the events of key from revision from up to upTo
 // and keeps the deletes. When etcd compacted past from, it returns the
 // compacted revision instead.
-func (s *Store) replayDeletes(ctx context.Context, key string, prefix bool, from, upTo int64) (dels []Deletion, compactedPast int64, err error) {
+func (s *Store) replayDeletes(ctx context.Context, of replayOf, from, upTo int64) (dels []Deletion, compactedPast int64, err error) {
+	key, prefix := of.key, of.prefix
 	// A gRPC watch stream of its own (clientv3 shares one per outgoing
 	// metadata): etcd answers a progress request only once every watcher
 	// on the stream has caught up, and the TUI's informers watch on the
@@ -73,7 +128,6 @@ func (s *Store) replayDeletes(ctx context.Context, key string, prefix bool, from
 	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
 	defer cancel()
 	kine := s.servesOnlyPrefixWatches(ctx)
-	wanted := func(k []byte) bool { return string(k) == key || prefix && strings.HasPrefix(string(k), key) }
 	opts := []clientv3.OpOption{clientv3.WithRev(from), clientv3.WithPrevKV()}
 	watched := key
 	switch {
@@ -121,7 +175,7 @@ func (s *Store) replayDeletes(ctx context.Context, key string, prefix bool, from
 					return dels, 0, nil
 				}
 				done := ev.Kv.ModRevision == upTo && !kine
-				if ev.Type != clientv3.EventTypeDelete || !wanted(ev.Kv.Key) {
+				if ev.Type != clientv3.EventTypeDelete || !of.wanted(ev.Kv.Key) {
 					if done && lastOfRevision(resp.Events, ev) {
 						return dels, 0, nil
 					}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/klog/v2"
 )
 
 // Description is what `kubectl describe` shows of an object, read from
@@ -29,6 +30,9 @@ type Description struct {
 	// Eviction is when the taint manager evicts the pod from its node; nil
 	// when no taint of the node evicts it (or it is deleted already).
 	Eviction *Eviction
+	// Webhooks are a webhook configuration's webhooks: what each one
+	// calls, whether that can answer, and what it does meanwhile.
+	Webhooks []Webhook
 	// Events are the events about the object, oldest first.
 	Events []*corev1.Event
 }
@@ -77,6 +81,11 @@ func (s *Store) Describe(ctx context.Context, info KeyInfo, now time.Time) (*Des
 			d.Node = obj
 			if d.NodeLease, err = s.Lease(ctx, "kube-node-lease", obj.Name); err != nil {
 				return nil, fmt.Errorf("describe %s: kubelet lease: %w", info, err)
+			}
+		}
+		if IsWebhookConfiguration(it.Resource) {
+			if err := s.describeWebhooks(ctx, d); err != nil {
+				return nil, fmt.Errorf("describe %s: %w", info, err)
 			}
 		}
 	}
@@ -133,17 +142,58 @@ func conditions(it Item) []Condition {
 }
 
 // EvictionIn is how long until the taint manager evicts pod from a node
-// with these taints: the earliest timeAdded + tolerationSeconds of the
-// NoExecute taints it does not tolerate for ever (the same reckoning as
-// Doctor's). ok is false when no taint evicts it.
+// with these taints (EvictionAfter). ok is false when no taint evicts it.
 func EvictionIn(pod *corev1.Pod, taints []corev1.Taint, now time.Time) (left time.Duration, ok bool) {
-	var noExecute []corev1.Taint
+	return EvictionAfter(pod.Spec.Tolerations, taints, now)
+}
+
+// EvictionAfter is how long until the taint manager evicts a pod with
+// these tolerations from a node with these taints, as k8s.io/kubernetes
+// pkg/controller/tainteviction reckons it (processPodOnNode,
+// getMinTolerationTime): a NoExecute taint the pod does not tolerate
+// evicts it at once; otherwise after the shortest tolerationSeconds of the
+// tolerations that matched, counted from when the taint came (its
+// timeAdded); tolerations without seconds tolerate for ever. ok is false
+// when no taint evicts it.
+func EvictionAfter(tolerations []corev1.Toleration, taints []corev1.Taint, now time.Time) (left time.Duration, ok bool) {
+	var since time.Time
+	allTolerated := true
+	var used []corev1.Toleration
 	for _, t := range taints {
-		if t.Effect == corev1.TaintEffectNoExecute {
-			noExecute = append(noExecute, t)
+		if t.Effect != corev1.TaintEffectNoExecute {
+			continue
+		}
+		if t.TimeAdded != nil && (since.IsZero() || t.TimeAdded.Time.Before(since)) {
+			since = t.TimeAdded.Time
+		}
+		matched := false
+		for i := range tolerations {
+			if tolerations[i].ToleratesTaint(klog.Background(), &t, false) {
+				used, matched = append(used, tolerations[i]), true
+				break
+			}
+		}
+		allTolerated = allTolerated && matched
+	}
+	if since.IsZero() {
+		return 0, false // no NoExecute taint, or none says when it came
+	}
+	if !allTolerated {
+		return 0, true
+	}
+	minSeconds, limited := int64(0), false
+	for _, tol := range used {
+		if tol.TolerationSeconds == nil {
+			continue
+		}
+		if secs := max(*tol.TolerationSeconds, 0); !limited || secs < minSeconds {
+			minSeconds, limited = secs, true
 		}
 	}
-	return evictionIn(podFactsOf("", pod), noExecute, now)
+	if !limited {
+		return 0, false // tolerated for ever
+	}
+	return max(since.Add(time.Duration(minSeconds)*time.Second).Sub(now), 0), true
 }
 
 // Events are the events about an object, oldest first: those in its

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
+	clientv3 "go.etcd.io/etcd/client/v3"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -97,5 +99,22 @@ func TestDescribe(t *testing.T) {
 	}
 	if _, err := store.Describe(context.Background(), etcdops.KeyInfo{Resource: pods, Namespace: "shop", Name: "gone"}, testNow); err == nil {
 		t.Error("describe of a missing pod: no error")
+	}
+}
+
+func tolerate(seconds int64) []corev1.Toleration {
+	var out []corev1.Toleration
+	for _, key := range []string{corev1.TaintNodeNotReady, corev1.TaintNodeUnreachable} {
+		out = append(out, corev1.Toleration{Key: key, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: &seconds})
+	}
+	return out
+}
+
+func put(t *testing.T, cli *clientv3.Client, objects map[string]runtime.Object) {
+	t.Helper()
+	for key, obj := range objects {
+		if err := demo.PutObject(context.Background(), cli, key, obj, clientv3.NoLease); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
+	"github.com/lifeboat-k8s/lifeboat/doctor"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 	"github.com/lifeboat-k8s/lifeboat/internal/kubefixtures"
@@ -151,13 +152,13 @@ func TestQuarantineRefusesWhatTheAPIServerReads(t *testing.T) {
 	}
 	t.Logf("quarantine refused %d readable values", refused)
 
-	d, err := store.Doctor(ctx, time.Now())
+	d, err := doctor.Diagnose(ctx, store, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var undecodable []string
 	for _, f := range d.Findings {
-		if strings.Contains(f.Title, "cannot decode") {
+		if f.ID == "undecodable-values" {
 			undecodable = append(undecodable, fmt.Sprintf("%s %v", f.Title, f.Keys))
 		}
 	}

@@ -51,6 +51,8 @@ func (g *ChangeGroups) Add(c *Change) {
 func (g *ChangeGroups) group(c *Change) {
 	var shape []string
 	switch {
+	case c.deletedBecause() != "":
+		shape = []string{c.deletedBecause()}
 	case c.deletes():
 		shape = []string{"deleted"}
 	case c.creates():

@@ -135,6 +135,23 @@ func (s *Store) History(ctx context.Context, info KeyInfo) (*History, error) {
 	return h, nil
 }
 
+// Versions returns the key's current version and the ones before it,
+// newest first, back to its creation or to etcd's compacted revision:
+// History since the key was last created, without the replay of the
+// whole history that finding its deletes takes. None when the key does
+// not exist.
+func (s *Store) Versions(ctx context.Context, key string) ([]Record, error) {
+	current, found, _, err := s.getAt(ctx, key, 0)
+	if err != nil || !found {
+		return nil, err
+	}
+	versions, err := s.walkBack(ctx, current, map[int64]bool{})
+	if errors.Is(err, rpctypes.ErrCompacted) {
+		err = nil // what is left is what there is
+	}
+	return versions, err
+}
+
 // walkBack returns rec and the versions before it, newest first, back to
 // the key's creation or to etcd's compacted revision (then with
 // rpctypes.ErrCompacted), or to a version already in seen.

@@ -272,6 +272,16 @@ func deleteAndFind(t *testing.T, b etcdtest.Backend, name string, earlier int) {
 	if len(dels) != earlier+1 || dels[earlier].Name != name {
 		t.Fatalf("%s: %d deletions found, want %d ending with %s", b.Version, len(dels), earlier+1, name)
 	}
+	// One replay for several keys finds the same deletes, each under its
+	// key; a key never deleted has none.
+	key := "/registry/configmaps/shop/" + name
+	byKey, _, err := store.DeletionsOf(ctx, []string{key, "/registry/configmaps/shop/never-deleted"}, rev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := byKey[key]; len(byKey) != 1 || len(got) != 1 || got[0].Revision != dels[earlier].Revision || got[0].Prev.ModRevision != dels[earlier].Prev.ModRevision {
+		t.Fatalf("%s: DeletionsOf %v, want the delete of %s at revision %d", b.Version, byKey, name, dels[earlier].Revision)
+	}
 	h, err := store.History(ctx, etcdops.KeyInfo{Resource: cms, Namespace: "shop", Name: name})
 	if err != nil {
 		t.Fatal(err)

@@ -40,6 +40,7 @@ func TestLeaderChangeMidBatch(t *testing.T) {
 				if err := demo.TerminatingPods(ctx, cluster.Client, "/registry", pods, testNow); err != nil {
 					t.Fatal(err)
 				}
+				loadNodes(t, cluster.Client)
 				before := podVersions(t, cluster.Client)
 				if len(before) != pods {
 					t.Fatalf("%d pods seeded, want %d", len(before), pods)

@@ -26,7 +26,7 @@ const (
 )
 
 // Actions lists the actions users can ask for, in the order help shows them.
-var Actions = []Action{UndeletePods, UntaintNodes, UncordonNodes, RemoveFinalizers, DeleteObjects, EditObject, CreateObjects}
+var Actions = []Action{UndeletePods, UntaintNodes, UncordonNodes, RemoveFinalizers, DisableWebhooks, DeleteObjects, EditObject, CreateObjects}
 
 // DefaultTaintKeys are the taints the node lifecycle controller adds when a
 // kubelet stops reporting (k8s.io/api core/v1 well_known_taints.go).
@@ -43,6 +43,12 @@ type Operation struct {
 	TaintKeys   []string // untaint-nodes; empty means DefaultTaintKeys
 	TaintEffect string   // untaint-nodes; "" means every effect
 	Finalizers  []string // remove-finalizers; empty means all
+
+	// WebhookKind is disable-webhooks' "validating" or "mutating"; ""
+	// takes whichever holds each name (Store.ResolveOperations).
+	WebhookKind string
+	// DeleteWebhooks makes disable-webhooks delete the configurations.
+	DeleteWebhooks bool
 
 	// Patch is edit's JSON merge patch, applied to each named object.
 	Patch []byte
@@ -75,6 +81,11 @@ func (op Operation) String() string {
 			return "remove all finalizers"
 		}
 		return "remove finalizers " + strings.Join(op.Finalizers, ",")
+	case DisableWebhooks:
+		if op.DeleteWebhooks {
+			return "delete webhook configurations"
+		}
+		return "disable webhooks (failurePolicy Ignore)"
 	}
 	return string(op.Action)
 }
@@ -118,8 +129,12 @@ func (op Operation) Validate() error {
 			return usageErrorf("remove-finalizers: name the objects or give a label selector")
 		}
 	case DeleteObjects:
-		if len(op.Query.Names) == 0 {
-			return usageErrorf("delete: name the objects (a selection is never deleted whole by accident)")
+		if err := op.Query.validateDelete(); err != nil {
+			return err
+		}
+	case DisableWebhooks:
+		if err := op.validateWebhooks(); err != nil {
+			return err
 		}
 	case EditObject:
 		if len(op.Query.Names) == 0 {
@@ -171,9 +186,39 @@ func (op Operation) edits() []codec.Edit {
 			codec.RemoveTaints([]string{corev1.TaintNodeUnschedulable}, string(corev1.TaintEffectNoSchedule)),
 		}
 	case RemoveFinalizers:
+		if r := op.Query.Resource; r.Group == "" && r.Name == "namespaces" {
+			// A namespace stuck Terminating waits on its spec.finalizers
+			// too: the "kubernetes" one, which the namespace controller
+			// removes through /finalize once the namespace is empty.
+			return []codec.Edit{codec.RemoveFinalizers(op.Finalizers...), codec.RemoveNamespaceFinalizers(op.Finalizers...)}
+		}
 		return []codec.Edit{codec.RemoveFinalizers(op.Finalizers...)}
+	case DisableWebhooks:
+		return []codec.Edit{codec.IgnoreWebhookFailures()}
 	case DeleteObjects, EditObject, CreateObjects:
 		return nil // not an edit: planChange deletes the key; planWhole plans the others
 	}
 	panic(fmt.Sprintf("etcdops: no edits for action %q", op.Action))
+}
+
+// validateDelete refuses a delete whose selection is empty: no names, no
+// selector, no --node and no -A never means "every object".
+func (q Query) validateDelete() error {
+	switch {
+	case len(q.Names) > 0 && q.AllNamespaces:
+		return usageErrorf("delete: names are looked up in one namespace: give -n NAMESPACE, not -A (kubectl refuses names with -A too)")
+	case len(q.Names) > 0 || q.Filtered():
+		return nil
+	case q.AllNamespaces && q.Resource.Namespaced:
+		return nil
+	}
+	how, plan := []string{"a label selector (-l app=web)", "a field selector (--field-selector)"}, []string{"names", "selector", "fieldSelector"}
+	if q.Resource.Name == "pods" {
+		how, plan = append(how, "--node NODE"), append(plan, "node")
+	}
+	if q.Resource.Namespaced {
+		how, plan = append(how, "-A for every one in every namespace"), append(plan, "allNamespaces")
+	}
+	return usageErrorf("delete %s: name the objects, or select them with %s (in a plan: %s); an empty selection never means everything",
+		q.Resource, strings.Join(how, ", "), strings.Join(plan, ", "))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // Change is what one operation does to one key: the value as read and the
@@ -68,7 +69,22 @@ func (c *Change) Diff(showSecrets bool) (string, error) {
 	}
 	// Both sides carry the same resourceVersion so the diff shows only the edit.
 	opts := codec.RenderOptions{ResourceVersion: c.Before.ModRevision, ShowSecrets: showSecrets}
-	return diffValues(c.KeyInfo.String(), c.Before.Value, c.After, opts)
+	diff, err := diffValues(c.KeyInfo.String(), c.Before.Value, c.After, opts)
+	if why := c.deletedBecause(); why != "" && err == nil {
+		// A repair that deletes is not what its name says: say so above
+		// the diff, which alone only shows every line going.
+		diff = "# " + c.KeyInfo.String() + ": " + why + "\n" + diff
+	}
+	return diff, err
+}
+
+// deletedBecause says why a change that is not a delete deletes its key,
+// or "" if it does not.
+func (c *Change) deletedBecause() string {
+	if c.deletes() && c.Action == RemoveFinalizers {
+		return "deleted: being deleted, and its last finalizer gone (kube-apiserver deletes it then)"
+	}
+	return ""
 }
 
 // Plan is an operation worked out against one snapshot of etcd, ready to be
@@ -117,6 +133,9 @@ func (s *Store) PlanPages(ctx context.Context, op Operation, fn func([]Change) e
 	if err := op.Validate(); err != nil {
 		return 0, err
 	}
+	if !op.resolved() {
+		return 0, fmt.Errorf("etcdops: %s planned before Store.ResolveOperations gave it its webhook configurations", op.Action)
+	}
 	if op.wholePlanned() {
 		plan, err := s.planWhole(ctx, op)
 		if err != nil {
@@ -135,10 +154,17 @@ func (s *Store) PlanPages(ctx context.Context, op Operation, fn func([]Change) e
 			return ok && it.Resource.holds(apiVersion, kind) == nil
 		}
 	}
+	guard, err := s.orphanGuard(ctx, op)
+	if err != nil {
+		return 0, err
+	}
 	return s.listPages(ctx, op.Query, untouched, func(items []Item) error {
 		changes := make([]Change, len(items))
 		parallel.For(len(items), func(i int) {
 			changes[i] = planChange(items[i], op.Action, edits)
+			if guard != nil {
+				guard(&changes[i], &items[i])
+			}
 		})
 		s.sealAll(ctx, changes)
 		return fn(changes)
@@ -208,8 +234,34 @@ func planChange(it Item, action Action, edits []codec.Edit) Change {
 	}
 	if changed {
 		c.After = after
+		if action == RemoveFinalizers && deletesOnUpdate(it.Resource, after) {
+			c.After = []byte{}
+		}
 	}
 	return c
+}
+
+// deletesOnUpdate reports whether kube-apiserver, asked to store value
+// as an update, deletes the key instead: an object being deleted whose
+// last finalizer goes, with no grace period left to wait (k8s.io/apiserver
+// pkg/registry/generic/registry/store.go ShouldDeleteDuringUpdate); a
+// namespace only once its spec.finalizers are empty too (k8s.io/kubernetes
+// pkg/registry/core/namespace/storage ShouldDeleteNamespaceDuringUpdate),
+// which is how /finalize ends a namespace stuck Terminating. A pod deleted
+// gracefully keeps its grace period: only its kubelet's delete removes it.
+func deletesOnUpdate(res Resource, value []byte) bool {
+	obj, err := DecodeStored(res, value)
+	if err != nil {
+		return false
+	}
+	m := obj.Meta
+	if m.DeletionTimestamp == nil || len(m.Finalizers) > 0 || m.DeletionGracePeriodSeconds != nil && *m.DeletionGracePeriodSeconds != 0 {
+		return false
+	}
+	if ns, ok := obj.AsTyped().(*corev1.Namespace); ok && len(ns.Spec.Finalizers) > 0 {
+		return false
+	}
+	return true
 }
 
 // replan works a change out again against the key's current value, after a

@@ -23,11 +23,16 @@ type planOperation struct {
 	Namespace     string   `json:"namespace,omitempty"`
 	AllNamespaces bool     `json:"allNamespaces,omitempty"`
 	Selector      string   `json:"selector,omitempty"`
+	FieldSelector string   `json:"fieldSelector,omitempty"`
 	Node          string   `json:"node,omitempty"`
 	All           bool     `json:"all,omitempty"`
 	Keys          []string `json:"keys,omitempty"`
 	Effect        string   `json:"effect,omitempty"`
 	Finalizers    []string `json:"finalizers,omitempty"`
+	// disable-webhooks: validating or mutating (else whichever holds each
+	// name), and delete to remove the configurations instead.
+	Kind   string `json:"kind,omitempty"`
+	Delete bool   `json:"delete,omitempty"`
 	// edit: a JSON merge patch, written as YAML or JSON.
 	Patch          map[string]any `json:"patch,omitempty"`
 	AllowFieldLoss bool           `json:"allowFieldLoss,omitempty"`
@@ -42,7 +47,8 @@ var actionFields = map[Action][]string{
 	UntaintNodes:     {"names", "all", "selector", "keys", "effect"},
 	UncordonNodes:    {"names", "all", "selector"},
 	RemoveFinalizers: {"resource", "names", "namespace", "allNamespaces", "selector", "finalizers"},
-	DeleteObjects:    {"resource", "names", "namespace"},
+	DisableWebhooks:  {"names", "kind", "delete"},
+	DeleteObjects:    {"resource", "names", "namespace", "allNamespaces", "selector", "fieldSelector", "node"},
 	EditObject:       {"resource", "names", "namespace", "patch", "allowFieldLoss"},
 	CreateObjects:    {"objects", "namespace"},
 }
@@ -198,6 +204,7 @@ func (po planOperation) operation() (Operation, error) {
 		"allNamespaces": po.AllNamespaces, "selector": po.Selector != "", "node": po.Node != "",
 		"all": po.All, "keys": len(po.Keys) > 0, "effect": po.Effect != "", "finalizers": len(po.Finalizers) > 0,
 		"patch": len(po.Patch) > 0, "allowFieldLoss": po.AllowFieldLoss, "objects": len(po.Objects) > 0,
+		"fieldSelector": po.FieldSelector != "", "kind": po.Kind != "", "delete": po.Delete,
 	} {
 		if set && !contains(fields, field) {
 			return Operation{}, usageErrorf("field %q does not apply to %s (it takes %s)", field, po.Action, strings.Join(fields, ", "))
@@ -214,6 +221,10 @@ func (po planOperation) operation() (Operation, error) {
 			}
 		}
 		return Operation{Action: CreateObjects, Objects: po.Objects, Query: Query{Namespace: po.Namespace}}, nil
+	}
+	if po.Action == DisableWebhooks {
+		// Which resource each name is, etcd says (Store.ResolveOperations).
+		return Operation{Action: DisableWebhooks, Query: Query{Names: po.Names}, WebhookKind: po.Kind, DeleteWebhooks: po.Delete}, nil
 	}
 	resource := map[Action]string{UndeletePods: "pods", UntaintNodes: "nodes", UncordonNodes: "nodes"}[po.Action]
 	if resource == "" {
@@ -236,11 +247,15 @@ func (po planOperation) operation() (Operation, error) {
 	if err != nil {
 		return Operation{}, err
 	}
+	fieldSel, err := ParseFieldSelector(res, po.FieldSelector)
+	if err != nil {
+		return Operation{}, err
+	}
 	return Operation{
 		Action: po.Action,
 		Query: Query{
 			Resource: res, Names: po.Names, Namespace: po.Namespace, AllNamespaces: po.AllNamespaces,
-			Selector: sel, Node: po.Node,
+			Selector: sel, Fields: fieldSel, Node: po.Node,
 		},
 		AllNodes:       po.All,
 		TaintKeys:      po.Keys,

@@ -257,6 +257,10 @@ func (l Layout) prefix() string {
 	return p
 }
 
+// Root is the prefix every key of the cluster is under, without its
+// trailing "/": "/registry".
+func (l Layout) Root() string { return l.prefix() }
+
 // ResourcePrefix is the key prefix of every object of r, ending in "/".
 func (l Layout) ResourcePrefix(r Resource) string {
 	return l.prefix() + "/" + r.StoragePath + "/"

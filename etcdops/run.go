@@ -191,6 +191,21 @@ func (b *Batch) validate(ctx context.Context) error {
 			}
 			continue
 		}
+		if op.Query.Resource.Namespaced && op.Query.namespace() == "" && len(op.Query.Names) > 0 {
+			// Names with -A: each is looked for in every namespace, as
+			// the plan looks for it.
+			found, err := b.store.Names(ctx, op.Query)
+			if err != nil {
+				return err
+			}
+			for _, name := range op.Query.Names {
+				if !contains(found, name) {
+					return &NotFoundError{Key: b.store.layout.ResourcePrefix(op.Query.Resource) + "<any namespace>/" + name,
+						What: KeyInfo{Resource: op.Query.Resource, Name: name}}
+				}
+			}
+			continue
+		}
 		for _, name := range op.Query.Names {
 			key := b.store.layout.Key(op.Query.Resource, op.Query.namespace(), name)
 			if _, found, err := b.store.Get(ctx, key); err != nil {

@@ -134,6 +134,7 @@ func TestRunStopsAfterTheWritesInFlight(t *testing.T) {
 	if err := demo.TerminatingPods(context.Background(), cli, "/registry", terminating, testNow); err != nil {
 		t.Fatal(err)
 	}
+	loadNodes(t, cli)
 	op := etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "bench-3"}}
 	ctx, cancel := context.WithCancel(context.Background())
 	var txns atomic.Int32

@@ -249,6 +249,37 @@ func (s *Store) ReadOnly() bool { return s.readOnly }
 // Endpoints are the etcd endpoints in use.
 func (s *Store) Endpoints() []string { return s.endpoints }
 
+// SnapshotFile is the file a store opened by OpenSnapshot reads; "" for a
+// live etcd.
+func (s *Store) SnapshotFile() string { return s.snapshot }
+
+// MemberStatus is what one endpoint says of its member.
+type MemberStatus struct {
+	Endpoint string
+	Status   *clientv3.StatusResponse // nil when Err is set
+	Err      error
+}
+
+// MemberStatuses asks every endpoint for its member's status (kine
+// answers one without raft, or none).
+func (s *Store) MemberStatuses(ctx context.Context) []MemberStatus {
+	out := make([]MemberStatus, 0, len(s.endpoints))
+	for _, ep := range s.endpoints {
+		rctx, cancel := s.requestContext(ctx)
+		st, err := s.client.Status(rctx, ep)
+		cancel()
+		out = append(out, MemberStatus{Endpoint: ep, Status: st, Err: err})
+	}
+	return out
+}
+
+// Alarms lists the cluster's alarms (NOSPACE, CORRUPT).
+func (s *Store) Alarms(ctx context.Context) (*clientv3.AlarmResponse, error) {
+	rctx, cancel := s.requestContext(ctx)
+	defer cancel()
+	return s.client.AlarmList(rctx)
+}
+
 // Revision is etcd's current revision: the resourceVersion a LIST would show.
 // Every response header carries it; reading one key (not a range, whose
 // count etcd computes over every key) keeps this cheap on large clusters.

@@ -30,6 +30,7 @@ func TestEveryObjectItsOwnRevision(t *testing.T) {
 	if err := demo.TerminatingPods(ctx, cli, "/registry", 300, testNow); err != nil {
 		t.Fatal(err)
 	}
+	loadNodes(t, cli)
 	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
 	if err != nil {
 		t.Fatal(err)

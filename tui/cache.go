@@ -335,6 +335,12 @@ func (m *Model) computeHeader() {
 		}
 		return true
 	})
+	m.caches[leasesCache].inf.Range(func(_ string, r *row) bool {
+		if r.lease != nil {
+			d.leases = append(d.leases, *r.lease)
+		}
+		return true
+	})
 	var err1, err2 error
 	d.controlPlane.ControllerManager, err1 = m.lease("kube-system", "kube-controller-manager")
 	d.controlPlane.Scheduler, err2 = m.lease("kube-system", "kube-scheduler")

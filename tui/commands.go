@@ -82,6 +82,8 @@ type headerData struct {
 	pods, terminating, malformed    int
 	controlPlane                    etcdops.ControlPlane
 	controlPlaneErr                 error
+	// leases are every lease's status, for the outage's timeline.
+	leases []etcdops.LeaseStatus
 }
 
 func nodeReady(n *corev1.Node) bool {

@@ -12,7 +12,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/render"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // d shows an object as `kubectl describe` does, read from etcd alone
@@ -112,6 +114,9 @@ func describeText(d *etcdops.Description, now time.Time) string {
 			rows = append(rows, []string{c.Type, c.Status, c.Reason, render.Ago(c.LastTransition, now), oneLine(c.Message)})
 		}
 		writeTable(&b, rows)
+	}
+	if etcdops.IsWebhookConfiguration(it.Resource) && it.Object != nil && !it.Encrypted() {
+		webhooksText(&b, it.Name, d.Webhooks)
 	}
 	if d.Node != nil && len(d.Node.Spec.Taints) > 0 {
 		title := "Taints:"
@@ -289,4 +294,106 @@ func writeTable(b *strings.Builder, rows [][]string) {
 	w.Flush()
 	heading, rest, _ := strings.Cut(t.String(), "\n")
 	b.WriteString(styleMuted.Render(heading) + "\n" + rest)
+}
+
+// webhooksText is a webhook configuration's webhooks, as describe shows
+// them: what each one is called for, what it calls and whether that can
+// answer, and what its failurePolicy does meanwhile.
+func webhooksText(b *strings.Builder, config string, hooks []etcdops.Webhook) {
+	b.WriteString("\n" + styleTitle.Render("Webhooks:"))
+	if len(hooks) == 0 {
+		b.WriteString(" <none>\n")
+		return
+	}
+	b.WriteString("\n")
+	for _, h := range hooks {
+		b.WriteString("  " + styleValue.Render(render.Safe(h.Name)) + "\n")
+		var t strings.Builder
+		w := tabwriter.NewWriter(&t, 0, 4, 2, ' ', 0)
+		field := func(name, value string) { fmt.Fprintf(w, "    %s:\t%s\n", name, value) }
+		policy := h.FailurePolicy
+		if h.FailurePolicyDefaulted {
+			policy += " (unset: its version's default)"
+		}
+		field("Failure policy", policy)
+		switch {
+		case h.Service != nil:
+			field("Calls", "service "+render.Safe(serviceRef(h.Service)))
+			field("Service", serviceState(h))
+		case h.URL != "":
+			field("Calls", "url "+render.Safe(h.URL))
+		}
+		for i, r := range h.Rules {
+			name := "Rules"
+			if i > 0 {
+				name = ""
+			}
+			field(name, render.Safe(ruleString(r)))
+		}
+		field("Namespace selector", render.Safe(selectorString(h.NamespaceSelector)))
+		field("Object selector", render.Safe(selectorString(h.ObjectSelector)))
+		field("Timeout", fmt.Sprintf("%ds", h.TimeoutSeconds))
+		w.Flush()
+		// Colour after the alignment: tabwriter counts escape sequences.
+		text := t.String()
+		if h.Blocks() {
+			text += "    " + styleBadBold.Render("refuses every request it matches while its service is down") +
+				" (i on the table, or 'lifeboat webhooks disable " + render.Safe(config) + "', sets Ignore)\n"
+		}
+		b.WriteString(text)
+	}
+}
+
+// serviceRef is namespace/name:port/path, as the apiserver calls it.
+func serviceRef(s *admissionregistrationv1.ServiceReference) string {
+	ref := s.Namespace + "/" + s.Name
+	if s.Port != nil {
+		ref += fmt.Sprintf(":%d", *s.Port)
+	}
+	if s.Path != nil {
+		ref += *s.Path
+	}
+	return ref
+}
+
+// serviceState says whether the Service a webhook calls can answer.
+func serviceState(h etcdops.Webhook) string {
+	switch {
+	case !h.ServiceFound:
+		return styleBad.Render("not in etcd")
+	case h.ReadyEndpoints == 0:
+		return "in etcd · " + styleBad.Render("no ready endpoint in its EndpointSlices")
+	}
+	return "in etcd · " + count(h.ReadyEndpoints, "ready endpoint", "ready endpoints") + " in its EndpointSlices"
+}
+
+// ruleString is one rule: the operations, then the resources with the
+// groups, versions and scope they are matched in.
+func ruleString(r admissionregistrationv1.RuleWithOperations) string {
+	ops := make([]string, len(r.Operations))
+	for i, op := range r.Operations {
+		ops[i] = string(op)
+	}
+	groups := make([]string, len(r.APIGroups))
+	for i, g := range r.APIGroups {
+		groups[i] = g
+		if g == "" {
+			groups[i] = `""`
+		}
+	}
+	s := fmt.Sprintf("%s %s (apiGroups %s, apiVersions %s", strings.Join(ops, ","), strings.Join(r.Resources, ","),
+		strings.Join(groups, ","), strings.Join(r.APIVersions, ","))
+	if r.Scope != nil {
+		s += ", scope " + string(*r.Scope)
+	}
+	return s + ")"
+}
+
+// selectorString is a label selector as kubectl writes it; nil or empty
+// selects everything.
+func selectorString(sel *metav1.LabelSelector) string {
+	if sel == nil || len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0 {
+		return "everything"
+	}
+	return metav1.FormatLabelSelector(sel)
 }

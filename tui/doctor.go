@@ -7,16 +7,18 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/table"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/lifeboat-k8s/lifeboat/doctor"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
-// doctorScreen is :doctor: etcdops.Doctor's findings, most severe first,
-// with the selected one's evidence and fixes under the table. Enter jumps
+// doctorScreen is :doctor: doctor.Diagnose's findings, most severe first,
+// under the outage's headline, with the selected one's evidence, advice and
+// fixes under the table. Enter jumps
 // to the objects a finding is about.
 type doctorScreen struct {
 	m         *Model
-	diagnosis *etcdops.Diagnosis
+	diagnosis *doctor.Diagnosis
 	err       error
 	loading   bool
 	table     table.Model
@@ -24,7 +26,7 @@ type doctorScreen struct {
 }
 
 type doctorMsg struct {
-	diagnosis *etcdops.Diagnosis
+	diagnosis *doctor.Diagnosis
 	err       error
 }
 
@@ -44,13 +46,13 @@ func (d *doctorScreen) diagnose() tea.Cmd {
 	d.resize(d.m.bodyWidth(), d.m.bodyHeight())
 	store, now, ctx := d.m.store, d.m.now(), d.m.etcd.ioCtx
 	return deliver(d, func() tea.Msg {
-		diagnosis, err := store.Doctor(ctx, now)
+		diagnosis, err := doctor.Diagnose(ctx, store, now)
 		return doctorMsg{diagnosis: diagnosis, err: err}
 	})
 }
 
 // doctorDetailLines is how many lines under the table show the selected
-// finding's evidence and fixes.
+// finding's evidence, advice and fixes; one line above it is the headline.
 const doctorDetailLines = 8
 
 func (d *doctorScreen) resize(w, h int) {
@@ -68,19 +70,19 @@ func (d *doctorScreen) resize(w, h int) {
 	d.table.SetColumns(fitColumns([]string{"SEVERITY", "AREA", "FINDING"}, rows, w))
 	d.table.SetRows(rows)
 	d.table.SetWidth(w)
-	d.table.SetHeight(max(h-doctorDetailLines, 3))
+	d.table.SetHeight(max(h-doctorDetailLines-1, 3))
 	if c := d.table.Cursor(); c < 0 || c >= len(rows) {
 		d.table.SetCursor(0)
 	}
 }
 
-func (d *doctorScreen) selectedFinding() (etcdops.Finding, bool) {
+func (d *doctorScreen) selectedFinding() (doctor.Finding, bool) {
 	if d.diagnosis == nil {
-		return etcdops.Finding{}, false
+		return doctor.Finding{}, false
 	}
 	c := d.table.Cursor()
 	if c < 0 || c >= len(d.diagnosis.Findings) {
-		return etcdops.Finding{}, false
+		return doctor.Finding{}, false
 	}
 	return d.diagnosis.Findings[c], true
 }
@@ -120,7 +122,7 @@ func (d *doctorScreen) update(msg tea.Msg) tea.Cmd {
 // jumpTo lists the objects a finding is about: their resource, in their
 // namespace when they share one, filtered to the one name when there is
 // one. The finding's fix is kept in the status line, to act on there.
-func (d *doctorScreen) jumpTo(f etcdops.Finding) tea.Cmd {
+func (d *doctorScreen) jumpTo(f doctor.Finding) tea.Cmd {
 	m := d.m
 	layout := m.store.Layout()
 	var infos []etcdops.KeyInfo
@@ -185,6 +187,9 @@ func (d *doctorScreen) body() string {
 		for _, e := range f.Evidence {
 			detail = append(detail, "  "+render.Safe(e))
 		}
+		for _, a := range f.Advice {
+			detail = append(detail, styleMuted.Render("  advice: ")+render.Safe(a))
+		}
 		for _, fix := range f.Fix {
 			detail = append(detail, styleKey.Render("  fix: ")+render.Safe(fix))
 		}
@@ -193,7 +198,13 @@ func (d *doctorScreen) body() string {
 		more := len(detail) - doctorDetailLines + 1
 		detail = append(detail[:doctorDetailLines-1], styleMuted.Render(fmt.Sprintf("  … %d more line(s): lifeboat doctor prints them all", more)))
 	}
-	return d.table.View() + "\n" + strings.Join(detail, "\n")
+	headline := render.Line(d.diagnosis.Headline())
+	if d.diagnosis.Outage.Began().IsZero() {
+		headline = styleMuted.Render(headline)
+	} else {
+		headline = styleBadBold.Render(headline)
+	}
+	return headline + "\n" + d.table.View() + "\n" + strings.Join(detail, "\n")
 }
 
 func (d *doctorScreen) hints() string {

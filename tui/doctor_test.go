@@ -4,12 +4,15 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // TestDoctorScreen: :doctor lists the findings, most severe first, with the
@@ -32,6 +35,31 @@ func TestDoctorScreen(t *testing.T) {
 	}
 	if !strings.Contains(h.m.status, "fix: lifeboat quarantine") {
 		t.Errorf("status %q does not carry the fix", h.m.status)
+	}
+}
+
+// TestTheHeaderSaysWhenTheOutageBegan: once no kube-apiserver renews its
+// identity lease, the header and the doctor screen say since when.
+func TestTheHeaderSaysWhenTheOutageBegan(t *testing.T) {
+	h := newHarness(t, harnessOptions{height: 40})
+	h.waitScreen("apiserver 1/1 alive")
+	resp, err := h.cli.Get(context.Background(), "/registry/leases/kube-system/apiserver-", clientv3.WithPrefix())
+	if err != nil || len(resp.Kvs) != 1 {
+		t.Fatalf("the demo's identity lease: %v, %d found", err, len(resp.Kvs))
+	}
+	key := string(resp.Kvs[0].Key)
+	lease := h.object(key).Object.Typed.(*coordinationv1.Lease).DeepCopy()
+	stopped := testNow.Add(-2 * time.Minute)
+	lease.Spec.RenewTime = &metav1.MicroTime{Time: stopped}
+	if err := demo.PutObject(context.Background(), h.cli, key, lease, clientv3.NoLease); err != nil {
+		t.Fatal(err)
+	}
+	h.waitScreen("apiserver DOWN 2m")
+	h.waitScreen("OUTAGE since " + stopped.UTC().Format(time.RFC3339) + " (2m0s ago)")
+	h.press(":", "doctor", "enter")
+	h.waitFor("the diagnosis", func() bool { return on[*doctorScreen](h) && topAs[*doctorScreen](h).diagnosis != nil })
+	if s := h.screen(); strings.Count(s, "OUTAGE since "+stopped.UTC().Format(time.RFC3339)) != 2 || !strings.Contains(s, "no kube-apiserver serves: the outage began at") {
+		t.Errorf("the doctor screen does not say when the outage began:\n%s", s)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/lifeboat-k8s/lifeboat/doctor"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/render"
 	"k8s.io/apimachinery/pkg/util/duration"
@@ -51,6 +52,7 @@ func (m *Model) headerView() string {
 	}
 
 	line2, line3 := styleMuted.Render("reading cluster…"), ""
+	outage := doctor.Timeline(h.leases, m.now())
 	if m.headerOK {
 		nodes := fmt.Sprintf("%s %d: %s ready, %s not ready, %s tainted, %d cordoned", styleLabel.Render("nodes"), h.nodes,
 			styleGood.Render(fmt.Sprint(h.ready)), badIf(h.notReady), badIf(h.tainted), h.cordoned)
@@ -60,7 +62,8 @@ func (m *Model) headerView() string {
 		}
 		line2 = nodes + styleMuted.Render(" │ ") + pods
 		now := m.now()
-		line3 = leaseView("controller-manager", h.controlPlane.ControllerManager, now) + styleMuted.Render(" │ ") +
+		line3 = apiserverView(outage, now) + styleMuted.Render(" │ ") +
+			leaseView("controller-manager", h.controlPlane.ControllerManager, now) + styleMuted.Render(" │ ") +
 			leaseView("scheduler", h.controlPlane.Scheduler, now)
 	}
 
@@ -71,6 +74,8 @@ func (m *Model) headerView() string {
 		// The reason last: it is long, and what matters at 80 columns is
 		// what the operator can do.
 		line4 = styleBadBold.Render("nothing can be written") + styleMuted.Render(" · retrying every 2s · ") + styleBad.Render(render.Line(m.etcd.err.Error()))
+	case m.headerOK && !outage.Began().IsZero():
+		line4 = styleBadBold.Render("⚠ "+render.Line(outage.Headline(m.now()))) + styleMuted.Render(" · :doctor says what else")
 	case m.headerOK && cm.Alive(m.now()):
 		line4 = styleBadBold.Render("⚠ kube-controller-manager is running: it re-taints nodes and evicts pods again. Stop it first.")
 	case m.readOnly:
@@ -90,6 +95,25 @@ func badIf(n int) string {
 		return styleBadBold.Render(fmt.Sprint(n))
 	}
 	return fmt.Sprint(n)
+}
+
+// apiserverView is the kube-apiservers' identity leases: how many renew
+// them, or how long since the last one did.
+func apiserverView(o doctor.Outage, now time.Time) string {
+	label := styleLabel.Render("apiserver")
+	switch {
+	case !o.Began().IsZero():
+		return label + " " + styleBadBold.Render("DOWN "+duration.HumanDuration(now.Sub(o.Began())))
+	case len(o.APIServers) == 0:
+		return label + " " + styleMuted.Render("no identity lease")
+	}
+	alive := 0
+	for _, a := range o.APIServers {
+		if a.Alive {
+			alive++
+		}
+	}
+	return fmt.Sprintf("%s %s", label, styleGood.Render(fmt.Sprintf("%d/%d alive", alive, len(o.APIServers))))
 }
 
 // leaseView is "name holder age", stale in red.

@@ -12,6 +12,7 @@ type keyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom             key.Binding
 	View, Raw, Mark, MarkAll                            key.Binding
 	Undelete, Untaint, Uncordon, Terminating, Delete    key.Binding
+	DisableWebhooks                                     key.Binding
 	Sort, SortReverse, SortName                         key.Binding
 	Reveal, Apply, UndoOne, UndoAll                     key.Binding
 	GoTo, History, Edit                                 key.Binding
@@ -65,6 +66,8 @@ func newKeyMap() keyMap {
 		PrevMatch:   b([]string{"N"}, "N", "previous match"),
 		// kubectl get -o yaml hides them unless --show-managed-fields.
 		ManagedFields: b([]string{"m"}, "m", "show or hide managedFields"),
+		// i for Ignore, the failurePolicy it sets.
+		DisableWebhooks: b([]string{"i"}, "i", "disable webhooks (failurePolicy Ignore)"),
 	}
 }
 
@@ -102,7 +105,9 @@ func (m *Model) helpSections() [][2]string {
 	} else {
 		out = append(out,
 			[2]string{"", "Repairs (each shows a diff first; y writes, any other key cancels)"},
-			line(k.Mark), line(k.MarkAll), line(k.Undelete), line(k.Untaint), line(k.Uncordon), line(k.Delete), line(k.Edit),
+			line(k.Mark), line(k.MarkAll), line(k.Undelete), line(k.Untaint), line(k.Uncordon),
+			[2]string{k.DisableWebhooks.Help().Key, "webhook configurations: failurePolicy Ignore on every webhook of the marked (or selected) ones; one that is down then stops refusing requests"},
+			line(k.Delete), line(k.Edit),
 			[2]string{"", "Journal view"},
 			line(k.UndoOne), line(k.UndoAll),
 		)

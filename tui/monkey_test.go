@@ -252,7 +252,7 @@ var monkeyKeyChoices = []struct {
 	{tea.KeyMsg{Type: tea.KeyCtrlA}, 3}, {runeKey('u'), 3}, {runeKey('t'), 3}, {runeKey('c'), 3}, {runeKey('T'), 3},
 	{tea.KeyMsg{Type: tea.KeyCtrlD}, 3}, {runeKey('e'), 1}, {runeKey('s'), 3}, {runeKey('S'), 3}, {runeKey('N'), 3},
 	{runeKey('x'), 3}, {runeKey('U'), 2}, {tea.KeyMsg{Type: tea.KeyLeft}, 2}, {runeKey('h'), 2}, {tea.KeyMsg{Type: tea.KeyRight}, 2},
-	{runeKey('l'), 2}, {runeKey('w'), 3}, {runeKey('n'), 3}, {runeKey('m'), 3}, {tea.KeyMsg{Type: tea.KeyCtrlU}, 2},
+	{runeKey('l'), 2}, {runeKey('w'), 3}, {runeKey('n'), 3}, {runeKey('m'), 3}, {tea.KeyMsg{Type: tea.KeyCtrlU}, 2}, {runeKey('i'), 2},
 	// Keys bound to nothing, and the prompt's own.
 	{tea.KeyMsg{Type: tea.KeyTab}, 1}, {tea.KeyMsg{Type: tea.KeyShiftTab}, 1}, {tea.KeyMsg{Type: tea.KeyBackspace}, 3},
 	{tea.KeyMsg{Type: tea.KeyDelete}, 1}, {tea.KeyMsg{Type: tea.KeyCtrlW}, 1}, {tea.KeyMsg{Type: tea.KeyCtrlK}, 1},
@@ -282,6 +282,7 @@ var monkeyCommands = []string{
 	"widgets.example.com", "nosuch.k8s.io", "bogus", "x.", ".y", "pods a b c", "pods sh/op", "nodes shop",
 	"keys", "key /registry/pods/", "ls /registry/minions/", "keys /nonexistent/", "keys /",
 	"pods shop", "po all", "pods -A", "pods -n kube-system", "cm --namespace shop", "cm shop", "secrets payments",
+	"validatingwebhookconfigurations", "mutatingwebhookconfigurations",
 	"doctor", "journal", "j", "journal nonexistent.jsonl", "journal /dev/null", "help", "?",
 	"", " ", "\x1b[2J", "日本",
 }

@@ -171,7 +171,8 @@ func (l *listScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		l.rebuild(m.now(), m.bodyWidth())
 		return nil
-	case key.Matches(msg, k.Undelete), key.Matches(msg, k.Untaint), key.Matches(msg, k.Uncordon), key.Matches(msg, k.Delete):
+	case key.Matches(msg, k.Undelete), key.Matches(msg, k.Untaint), key.Matches(msg, k.Uncordon), key.Matches(msg, k.Delete),
+		key.Matches(msg, k.DisableWebhooks):
 		return l.startAction(msg)
 	case key.Matches(msg, k.Edit):
 		r, ok := l.selectedItem()
@@ -221,7 +222,7 @@ func isSelectorFilter(v string) bool {
 	return strings.HasPrefix(v, "l ") || strings.HasPrefix(v, "-l ") || strings.HasPrefix(v, "l=") || v == "l" || v == "-l"
 }
 
-// startAction turns u/t/c on the marked (or selected) rows into operations
+// startAction turns u/t/c/i/ctrl+d on the marked (or selected) rows into operations
 // and asks the engine for the plan: the preview comes next.
 func (l *listScreen) startAction(msg tea.KeyMsg) tea.Cmd {
 	m := l.m
@@ -249,6 +250,12 @@ func (l *listScreen) startAction(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		action = etcdops.DeleteObjects
+	case key.Matches(msg, k.DisableWebhooks):
+		if !l.isWebhookConfigurations() {
+			m.setStatus(true, "i disables webhooks: switch with :validatingwebhookconfigurations or :mutatingwebhookconfigurations")
+			return nil
+		}
+		action = etcdops.DisableWebhooks
 	default:
 		if !l.isNodes() {
 			m.setStatus(true, "c uncordons nodes: switch with :nodes")
@@ -292,6 +299,8 @@ func actionTitle(op etcdops.Operation) string {
 		return "untaint"
 	case etcdops.DeleteObjects:
 		return "DELETE (no finalizers, no garbage collection)"
+	case etcdops.DisableWebhooks:
+		return "disable webhooks (failurePolicy Ignore)"
 	}
 	return op.String()
 }
@@ -346,6 +355,8 @@ func (l *listScreen) hints() string {
 		bs = append(bs, k.Mark, k.MarkAll, k.Undelete, k.Terminating)
 	case l.isNodes():
 		bs = append(bs, k.Mark, k.MarkAll, k.Untaint, k.Uncordon)
+	case l.isWebhookConfigurations():
+		bs = append(bs, k.Mark, k.MarkAll, k.DisableWebhooks, k.Delete)
 	}
 	bs = append(bs, k.Journal, k.Help, k.Quit)
 	var notes []string
@@ -353,4 +364,10 @@ func (l *listScreen) hints() string {
 		notes = append(notes, styleReadOnly.Render("READ-ONLY: no repairs"))
 	}
 	return hintLine(notes, bs...)
+}
+
+// isWebhookConfigurations says whether the table lists admission webhook
+// configurations, validating or mutating: what i disables.
+func (l *listState) isWebhookConfigurations() bool {
+	return !l.view.keys && etcdops.IsWebhookConfiguration(l.view.res)
 }

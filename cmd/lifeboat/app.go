@@ -42,6 +42,7 @@ func newApp(std streams) *cli.Command {
 			podsCommand(std),
 			nodesCommand(std),
 			finalizersCommand(std),
+			webhooksCommand(std),
 			deleteCommand(std),
 			createCommand(std),
 			editCommand(std),

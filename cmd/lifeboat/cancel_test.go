@@ -23,6 +23,7 @@ func TestInterruptStopsSafely(t *testing.T) {
 	if err := demo.TerminatingPods(context.Background(), c.cli, "/registry", 1500, testNow); err != nil {
 		t.Fatal(err)
 	}
+	c.withLoadNodes()
 	journal := c.journal("interrupted.jsonl")
 	cmd := exec.Command(binary(t), "--endpoints", c.endpoint, "--journal", journal, "pods", "undelete", "-A", "--yes", "-o", "json")
 	var stderr bytes.Buffer

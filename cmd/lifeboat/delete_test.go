@@ -1,8 +1,11 @@
 package main
 
 import (
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 )
 
 // TestDeleteCommand: delete previews the removal, writes nothing on a dry
@@ -35,4 +38,62 @@ func TestDeleteCommand(t *testing.T) {
 	r = c.run("delete", "cm", "-n", "shop", "--yes")
 	wantCode(t, r, exitUsage)
 	c.assertUnchanged(rev, r)
+}
+
+// TestDeleteSelectors: delete takes get's selectors. 'delete pods -A
+// --node spot-1' deletes every pod bound to spot-1 and nothing else; a
+// label selector narrows a namespace; an empty selection, and names with
+// -A, are refused with how to select, nothing written.
+func TestDeleteSelectors(t *testing.T) {
+	c := newCluster(t, demo.Options{}) // no undecodable pod: a selection would report it as skipped
+	c.withPodsOn("spot-1", "shop/spot-a", "payments/spot-b")
+
+	rev := c.revision()
+	r := c.run("delete", "pods", "-A", "--node", "spot-1", "--dry-run")
+	wantCode(t, r, exitOK)
+	c.assertUnchanged(rev, r)
+	if !strings.Contains(r.errOut, "delete: 2 would change") {
+		t.Errorf("the dry run does not count spot-1's 2 pods:\n%s", r)
+	}
+
+	before, _ := c.snapshot()
+	wantCode(t, c.run("delete", "pods", "-A", "--node", "spot-1", "--yes"), exitOK)
+	after, _ := c.snapshot()
+	gone := diffKeys(before, after)
+	sort.Strings(gone)
+	if strings.Join(gone, " ") != "/registry/pods/payments/spot-b /registry/pods/shop/spot-a" {
+		t.Errorf("delete pods -A --node spot-1 changed %v, want exactly spot-1's pods gone", gone)
+	}
+
+	r = c.run("delete", "pods", "-n", "shop", "-l", "app=cart", "--field-selector", "status.phase=Running", "--dry-run", "-o", "json")
+	wantCode(t, r, exitOK)
+	selected := jsonLines(t, r.out)
+	if len(selected) == 0 {
+		t.Fatalf("-l app=cart selected nothing in shop:\n%s", r)
+	}
+	for _, m := range selected {
+		if l := checkResultLine(t, m); !strings.HasPrefix(l.Name, "cart-") || l.Namespace != "shop" || l.Action != "delete" {
+			t.Errorf("selected %s/%s (%s), want only shop's cart pods", l.Namespace, l.Name, l.Action)
+		}
+	}
+
+	for _, tc := range []struct {
+		args []string
+		say  string
+	}{
+		{[]string{"delete", "pods", "-n", "shop", "--yes"}, "name the objects, or select them with a label selector (-l app=web)"},
+		{[]string{"delete", "nodes", "-A", "--yes"}, "delete nodes: name the objects"},
+		{[]string{"delete", "pods", "-A", "cart-0", "--yes"}, "give -n NAMESPACE, not -A"},
+		{[]string{"delete", "configmaps", "-n", "shop", "--node", "worker-1", "--yes"}, "--node selects pods"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			rev := c.revision()
+			r := c.run(tc.args...)
+			wantCode(t, r, exitUsage)
+			c.assertUnchanged(rev, r)
+			if !strings.Contains(r.errOut, tc.say) {
+				t.Errorf("stderr does not say %q:\n%s", tc.say, r)
+			}
+		})
+	}
 }

@@ -95,7 +95,20 @@ func finalizersCommand(std streams) *cli.Command {
 			Usage:     "remove finalizers (all, or those named with --finalizer)",
 			ArgsUsage: "<resource> [NAME...]",
 			Description: "lifeboat finalizers remove crontabs.stable.example.com nightly-backup --finalizer stable.example.com/cleanup\n" +
-				"   lifeboat finalizers remove pods -n shop -l app=cart --dry-run",
+				"   lifeboat finalizers remove pods -n shop -l app=cart --dry-run\n" +
+				"   lifeboat finalizers remove namespaces shop --dry-run\n\n" +
+				"Removes metadata.finalizers. A namespace stuck Terminating also waits on its spec.finalizers: the\n" +
+				"'kubernetes' finalizer every namespace gets at creation, which the namespace controller removes\n" +
+				"through kube-apiserver's /finalize once it has deleted everything in the namespace. On a namespace\n" +
+				"being deleted, spec.finalizers lose the same finalizers (all, or the --finalizer ones), as /finalize\n" +
+				"would; a live namespace keeps them (naming one it holds is refused: a later deletion would no longer\n" +
+				"empty it first).\n\n" +
+				"An object being deleted whose last finalizer goes is deleted, as kube-apiserver's update deletes it\n" +
+				"then (ShouldDeleteDuringUpdate, k8s.io/apiserver pkg/registry/generic/registry/store.go; for a\n" +
+				"namespace once its spec.finalizers are empty too, as /finalize ends it): the preview says so, and\n" +
+				"undo re-creates it. Not a pod deleted gracefully (deletionGracePeriodSeconds above 0): the apiserver\n" +
+				"keeps it until its kubelet confirms the kill, and so does lifeboat. Objects left in a namespace so\n" +
+				"finalized stay in etcd, as with /finalize: a namespace created again with its name shows them.",
 			Flags: append([]cli.Flag{namespaceFlag(), allNamespacesFlag(), selectorFlag(),
 				&cli.StringSliceFlag{Name: "finalizer", Usage: "finalizer to remove (repeatable); default every finalizer"}}, writeFlags()...),
 			ShellComplete: completeObjects(std),
@@ -114,14 +127,26 @@ func deleteCommand(std streams) *cli.Command {
 	return &cli.Command{
 		Name:      "delete",
 		Usage:     "remove objects' keys from etcd (skips finalizers and garbage collection; undoable)",
-		ArgsUsage: "<resource> NAME...",
-		Description: "Removes each key with kube-apiserver's delete Txn, on the mod_revision read, and only while it\n" +
-			"holds what the preview showed. This is not 'kubectl delete': finalizers are not run and owners'\n" +
-			"dependents are not garbage collected. For an object stuck Terminating, 'lifeboat finalizers remove'\n" +
-			"lets the apiserver finish the deletion itself. 'lifeboat undo JOURNAL' re-creates the objects\n" +
-			"where their keys still do not exist.\n\n" +
-			"   lifeboat delete configmaps stale-config -n shop --dry-run",
-		Flags:         append([]cli.Flag{namespaceFlag()}, writeFlags()...),
+		ArgsUsage: "<resource> [NAME... | -l SELECTOR | --field-selector SELECTOR | --node NODE | -A]",
+		Description: "Removes each selected key with kube-apiserver's delete Txn, on the mod_revision read, and only\n" +
+			"while it holds what the preview showed. It takes the selectors 'get' takes; an empty selection\n" +
+			"(no names, no selector, no --node, no -A) is refused, never read as everything.\n\n" +
+			"This is not 'kubectl delete': finalizers are not run and owners' dependents are not garbage\n" +
+			"collected. 'lifeboat undo JOURNAL' re-creates the objects where their keys still do not exist.\n\n" +
+			"An object stuck Terminating on finalizers: 'lifeboat finalizers remove' takes them, and deletes the\n" +
+			"object with the last one, as kube-apiserver's update does (ShouldDeleteDuringUpdate in\n" +
+			"k8s.io/apiserver pkg/registry/generic/registry/store.go), provided its deletionGracePeriodSeconds is\n" +
+			"0 or unset. A pod deleted gracefully is another matter: the apiserver removes it only at a delete\n" +
+			"with grace period 0, which is its kubelet confirming the kill (pkg/registry/core/pod/strategy.go\n" +
+			"CheckGracefulDelete; store.go Delete and updateForGracefulDeletionAndFinalizers). A pod bound to a\n" +
+			"node that no longer exists has no kubelet to confirm: 'lifeboat delete pods -A --node NODE' removes\n" +
+			"them now, and a running kube-controller-manager's pod garbage collector deletes the pods of nodes\n" +
+			"that do not exist, after a 40 s quarantine (pkg/controller/podgc/gc_controller.go, gcOrphaned).\n\n" +
+			"   lifeboat delete configmaps stale-config -n shop --dry-run\n" +
+			"   lifeboat delete pods -A --node spot-1 --dry-run\n" +
+			"   lifeboat delete pods -n shop -l app=cart --field-selector status.phase=Failed",
+		Flags: append([]cli.Flag{namespaceFlag(), allNamespacesFlag(), selectorFlag(), fieldSelectorFlag(),
+			&cli.StringFlag{Name: "node", Usage: "pods only: those bound to this node"}}, writeFlags()...),
 		ShellComplete: completeObjects(std),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			q, err := resourceQuery(ctx, cmd, "lifeboat delete configmaps NAME -n NAMESPACE")
@@ -205,6 +230,11 @@ func runOperations(ctx context.Context, std streams, cmd *cli.Command, ops ...et
 		return err
 	}
 	defer store.Close()
+	// Which webhook configuration each name of disable-webhooks is, etcd
+	// says: before the preview, so that it shows what is written.
+	if ops, err = store.ResolveOperations(ctx, ops); err != nil {
+		return err
+	}
 	return newWriteRun(std, cmd, store).operations(ctx, ops)
 }
 

@@ -21,6 +21,7 @@ func TestStalledEtcdEndsTheCommand(t *testing.T) {
 	if err := demo.TerminatingPods(context.Background(), c.cli, "/registry", 400, testNow); err != nil {
 		t.Fatal(err)
 	}
+	c.withLoadNodes()
 	for _, tt := range []struct {
 		name                string
 		args                []string

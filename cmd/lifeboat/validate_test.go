@@ -175,3 +175,23 @@ func TestJournalShowSaysWhatWasInDoubt(t *testing.T) {
 		t.Errorf("journal show -o json does not say it:\n%s", r)
 	}
 }
+
+// TestNamesWithAllNamespaces: a name given with -A is looked for in every
+// namespace, by the validation before the first write as by the preview:
+// the write the dry run showed is made; a name in no namespace is refused.
+func TestNamesWithAllNamespaces(t *testing.T) {
+	c := capsized(t)
+	key := c.terminatingPods("/registry/pods/shop/")[0]
+	name := key[strings.LastIndexByte(key, '/')+1:]
+	wantCode(t, c.run("pods", "undelete", name, "-A", "--dry-run"), 0)
+	wantCode(t, c.run("pods", "undelete", name, "-A", "--yes"), 0)
+	if left := c.terminatingPods(key); len(left) != 0 {
+		t.Errorf("%s is still Terminating", key)
+	}
+	rev := c.revision()
+	r := c.run("pods", "undelete", "no-such-pod", "-A", "--yes")
+	if r.code != 2 && r.code != 1 || !strings.Contains(r.errOut, "no-such-pod not found") {
+		t.Errorf("a name in no namespace: %s", r)
+	}
+	c.assertUnchanged(rev, r)
+}

@@ -160,7 +160,52 @@ func (b *bench) reads(ctx context.Context) error {
 			return err
 		}
 		b.rep.getJSON.add(s)
+
+		if err := b.doctorRun(ctx, dir, errFile); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// doctorRun measures `lifeboat doctor -o json`, which scans the whole
+// prefix, next to etcdctl's unpaged get of the same prefix; doctor's
+// output must parse and count every key.
+func (b *bench) doctorRun(ctx context.Context, dir, errFile string) error {
+	if b.rep.etcdctlAll.failed == "" {
+		s, err := b.measure(ctx, dir, os.DevNull, errFile, nil, b.bins.etcdctl,
+			"--endpoints", b.endpoint(), "--command-timeout", b.cfg.commandTimeout.String(), "get", prefix+"/", "--prefix")
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			b.rep.etcdctlAll.failed = fmt.Sprintf("failed after %s: %s", secs(s.wall), oneLine(tail(errFile, 300)))
+		default:
+			b.rep.etcdctlAll.add(s)
+		}
+	}
+	out := filepath.Join(dir, "doctor.json")
+	defer os.Remove(out)
+	s, err := b.measure(ctx, dir, out, errFile, nil, b.lifeboat, "--endpoints", b.endpoint(), "doctor", "-o", "json")
+	if err != nil && s.exitCode != 3 { // 3: problems found, as the seed has
+		return err
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		return err
+	}
+	var d struct {
+		Keys     int               `json:"keys"`
+		Findings []json.RawMessage `json:"findings"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		return fmt.Errorf("%w: lifeboat doctor -o json: %v", errCheck, err)
+	}
+	if d.Keys < b.cfg.pods || len(d.Findings) == 0 {
+		return fmt.Errorf("%w: lifeboat doctor -o json read %d keys with %d findings, want at least the %d pods and a finding", errCheck, d.Keys, len(d.Findings), b.cfg.pods)
+	}
+	b.rep.doctorKeys = d.Keys
+	b.rep.doctor.add(s)
 	return nil
 }
 

@@ -31,7 +31,9 @@
 //     of pods, nodes and leases, and its peak RSS, on -nodes seeded nodes;
 //     - reads: `etcdctl get /registry/pods/ --prefix` (the floor: one
 //     unpaged range, no decoding; etcdctl cannot page), `lifeboat get pods
-//     -A` and `lifeboat get pods -A -o json`;
+//     -A` and `lifeboat get pods -A -o json`; `lifeboat doctor -o json`
+//     (one scan of the whole prefix) next to `etcdctl get /registry/
+//     --prefix`;
 //     - writes: `lifeboat pods undelete -A --yes -o json` on freshly
 //     re-seeded Terminating pods, next to `etcdctl put KEY < value` run once
 //     per key as a shell loop would, timed on a sample of keys and scaled.

@@ -18,12 +18,16 @@ type report struct {
 	podBytes     int64
 
 	etcdctlGet, getTable, getJSON series
-	etcdctlPaged                  series // keys-only listing, then etcdctl get FROM TO per 2,000 keys
-	tuiRuns                       []tuiRun
-	tuiPod, tuiLabel              string
-	undelete, etcdctlPut, engine  series
-	putKeys                       int
-	undeleteChecks, engineChecks  []verified
+	// doctor is `lifeboat doctor -o json`, which reads the whole prefix,
+	// next to etcdctlAll: `etcdctl get /registry/ --prefix`.
+	doctor, etcdctlAll           series
+	doctorKeys                   int
+	etcdctlPaged                 series // keys-only listing, then etcdctl get FROM TO per 2,000 keys
+	tuiRuns                      []tuiRun
+	tuiPod, tuiLabel             string
+	undelete, etcdctlPut, engine series
+	putKeys                      int
+	undeleteChecks, engineChecks []verified
 
 	fsyncCount int64
 	fsyncTotal time.Duration
@@ -59,6 +63,15 @@ func (r *report) print(w io.Writer, b *bench) {
 		} {
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s · %s |\n", row.what, timing(row.s), etcdctlGet,
 				readRatio(row.s, &r.etcdctlGet), mib(row.s.peakRSSKiB()), mib(r.etcdctlGet.peakRSSKiB()))
+		}
+		if r.doctor.ok() {
+			etcdctlAll := r.etcdctlAll.failed
+			if r.etcdctlAll.ok() {
+				etcdctlAll = timing(&r.etcdctlAll)
+			}
+			fmt.Fprintf(w, "| diagnose all %s keys: `lifeboat doctor -o json` vs `etcdctl get %s/ --prefix` | %s | %s | %s | %s · %s |\n",
+				thousands(int64(r.doctorKeys)), prefix, timing(&r.doctor), etcdctlAll, readRatio(&r.doctor, &r.etcdctlAll),
+				mib(r.doctor.peakRSSKiB()), mib(r.etcdctlAll.peakRSSKiB()))
 		}
 		fmt.Fprintf(w, "| read all %s pods: `lifeboat get pods -A` (table) vs etcdctl paged: `etcdctl get %s --prefix --keys-only`, then one `etcdctl get FROM TO` per %s keys | %s | %s | %s | %s · %s |\n",
 			n, podsPrefix, thousands(pagedRange), timing(&r.getTable), timing(&r.etcdctlPaged),
@@ -127,6 +140,8 @@ func (r *report) print(w io.Writer, b *bench) {
 		{"etcdctl paged (sum over its processes)", &r.etcdctlPaged},
 		{"lifeboat get pods -A", &r.getTable},
 		{"lifeboat get pods -A -o json", &r.getJSON},
+		{"etcdctl get /registry/ --prefix", &r.etcdctlAll},
+		{"lifeboat doctor -o json", &r.doctor},
 		{"lifeboat pods undelete -A --yes -o json", &r.undelete},
 		{fmt.Sprintf("etcdctl put, %d keys", r.putKeys), &r.etcdctlPut},
 		{"engine only: Batch.Run", &r.engine},

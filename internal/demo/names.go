@@ -2,6 +2,7 @@ package demo
 
 import (
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -93,3 +94,17 @@ func podIP(node string, i int) string {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// apiserverID is the identity kube-apiserver derives from its host name
+// (k8s.io/apiserver pkg/server/config.go NewConfig): SHA-256 of the
+// length-prefixed host name and "kube-apiserver", base32 of its first 16
+// bytes.
+func apiserverID(host string) string {
+	var data []byte
+	for _, s := range []string{host, "kube-apiserver"} {
+		data = binary.BigEndian.AppendUint16(data, uint16(len(s)))
+		data = append(data, s...)
+	}
+	hash := sha256.Sum256(data)
+	return "apiserver-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(hash[:16]))
+}

@@ -8,6 +8,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
@@ -79,4 +80,22 @@ func scaleNode(i int, now time.Time) *corev1.Node {
 		{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoExecute, TimeAdded: ptrTo(metav1.NewTime(now.Add(-noExecuteAgo)))},
 	}
 	return n
+}
+
+// PodNodes gives the pods of Pods and TerminatingPods (worker-1..worker-50)
+// the Node objects a cluster has for them, where it has none: an undelete
+// of a selection leaves alone the pods of nodes that do not exist. A node
+// already there (the capsized demo's, or Nodes') is kept. Each missing node
+// is created as kube-apiserver creates: only where its key does not exist.
+func PodNodes(ctx context.Context, cli *clientv3.Client, prefix string) error {
+	layout := etcdops.Layout{Prefix: prefix}
+	nodes := etcdops.MustResolveResource("nodes")
+	for i := 1; i <= 50; i++ {
+		name := fmt.Sprintf("worker-%d", i)
+		node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, UID: types.UID("uid-" + name)}}
+		if err := CreateObject(ctx, cli, layout.Key(nodes, "", name), node); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -156,6 +156,25 @@ func leaderLease(component string, acquired, renew time.Time, transitions int32)
 	}
 }
 
+// apiserverIdentityLease is the identity lease kube-apiserver keeps in
+// kube-system (k8s.io/kubernetes pkg/controlplane/apiserver/server.go):
+// named after a hash of its host name, held by that name and a uuid per
+// process start, lasting an hour and renewed every 10 s.
+func apiserverIdentityLease(host string, started, renew time.Time) *coordinationv1.Lease {
+	id := apiserverID(host)
+	return &coordinationv1.Lease{
+		ObjectMeta: meta("Lease", "kube-system", id, started, map[string]string{
+			"apiserver.kubernetes.io/identity": "kube-apiserver",
+			"kubernetes.io/hostname":           host,
+		}),
+		Spec: coordinationv1.LeaseSpec{
+			HolderIdentity:       ptrTo(id + "_" + string(uid("process", "kube-apiserver", started.Format(time.RFC3339)))),
+			LeaseDurationSeconds: ptrTo[int32](3600),
+			RenewTime:            ptrTo(metav1.NewMicroTime(renew)),
+		},
+	}
+}
+
 // workloadPod is replica i of a Deployment's pod.
 func workloadPod(namespace, app, node string, i int, created time.Time) *corev1.Pod {
 	name := app + "-" + podTemplateHash(namespace+"/"+app) + "-" + randomSuffix(fmt.Sprintf("%s/%s/%d", namespace, app, i))

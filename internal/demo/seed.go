@@ -161,6 +161,10 @@ func Capsized(ctx context.Context, cli *clientv3.Client, opts Options) (Summary,
 	}
 	w.put("leases", "kube-system", "kube-controller-manager", leaderLease("kube-controller-manager", ago(6*time.Hour), kcmRenew, 3), clientv3.NoLease)
 	w.put("leases", "kube-system", "kube-scheduler", leaderLease("kube-scheduler", ago(6*time.Hour), ago(time.Second), 2), clientv3.NoLease)
+	// kube-apiserver serves: it renewed its identity lease 4 s ago.
+	for _, host := range controlPlane {
+		w.put("leases", "kube-system", apiserverID(host), apiserverIdentityLease(host, ago(6*time.Hour), ago(4*time.Second)), clientv3.NoLease)
+	}
 
 	// The control plane's own pods.
 	components := []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"}
@@ -249,6 +253,9 @@ func Capsized(ctx context.Context, cli *clientv3.Client, opts Options) (Summary,
 				w.put("configmaps", ns, a.name+"-config", appConfigMap(ns, a, ago(30*24*time.Hour)), clientv3.NoLease)
 			}
 			w.put("secrets", ns, a.name+"-tls", appTLSSecret(ns, a, ago(30*24*time.Hour)), clientv3.NoLease)
+			if a.name != "payments-api" { // its own, below, was applied with kubectl
+				w.put("secrets", ns, a.name+"-db", appDBSecret(ns, a, ago(30*24*time.Hour)), clientv3.NoLease)
+			}
 		}
 	}
 	w.delete("configmaps", "shop", "cart-config")
@@ -424,6 +431,21 @@ func PutObject(ctx context.Context, cli *clientv3.Client, key string, obj runtim
 	}
 	if _, err := cli.Put(ctx, key, string(value), opts...); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return nil
+}
+
+// CreateObject stores obj under key, encoded as kube-apiserver encodes it,
+// only where the key does not exist (kube-apiserver's create Txn); an
+// existing key is left as it is.
+func CreateObject(ctx context.Context, cli *clientv3.Client, key string, obj runtime.Object) error {
+	value, err := codec.EncodeProtobuf(obj)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", key, err)
+	}
+	if _, err := cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(key), "=", 0)).
+		Then(clientv3.OpPut(key, string(value))).Commit(); err != nil {
+		return fmt.Errorf("create %s: %w", key, err)
 	}
 	return nil
 }

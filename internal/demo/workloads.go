@@ -54,6 +54,19 @@ func appTLSSecret(ns string, a app, created time.Time) *corev1.Secret {
 	}
 }
 
+// appDBSecret holds the database password an app's container reads
+// (env DB_PASSWORD).
+func appDBSecret(ns string, a app, created time.Time) *corev1.Secret {
+	return &corev1.Secret{
+		ObjectMeta: meta("Secret", ns, a.name+"-db", created, map[string]string{"app": a.name}),
+		Type:       corev1.SecretTypeOpaque,
+		Data: map[string][]byte{
+			"username": []byte(strings.ReplaceAll(a.name, "-", "_")),
+			"password": []byte(hexOf(ns+"/"+a.name+"-db", 24)),
+		},
+	}
+}
+
 // fakePEM looks like a certificate; it is not one (nothing in lifeboat
 // parses it).
 func fakePEM(seed string) string {
