@@ -257,11 +257,22 @@ func (c *cluster) lifeboatCmd(args ...string) *exec.Cmd {
 func (c *cluster) lifeboatStdin(t *testing.T, stdin *os.File, args ...string) run {
 	t.Helper()
 	cmd := c.lifeboatCmd(args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
 	if stdin != nil {
 		cmd.Stdin = stdin
 	}
+	r := runLifeboat(t, cmd, args)
+	r.parse(t)
+	c.record(r)
+	t.Logf("$ lifeboat %s   (exit %d)\n%s%s", strings.Join(args, " "), r.code, indent("stderr| ", r.stderr), indent("stdout| ", r.stdout))
+	return r
+}
+
+// runLifeboat runs cmd, a lifeboat typed as args, to its exit; only a
+// lifeboat that cannot be started fails the test.
+func runLifeboat(t *testing.T, cmd *exec.Cmd, args []string) run {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	r := run{args: args, stdout: out.String(), stderr: errb.String()}
 	var exitErr *exec.ExitError
@@ -272,9 +283,6 @@ func (c *cluster) lifeboatStdin(t *testing.T, stdin *os.File, args ...string) ru
 	default:
 		t.Fatalf("run lifeboat %s: %v", strings.Join(args, " "), err)
 	}
-	r.parse(t)
-	c.record(r)
-	t.Logf("$ lifeboat %s   (exit %d)\n%s%s", strings.Join(args, " "), r.code, indent("stderr| ", r.stderr), indent("stdout| ", r.stdout))
 	return r
 }
 
