@@ -24,6 +24,9 @@ lint:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	@# go.mod and go.sum are what go mod tidy makes of the code, in both modules.
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum differ from 'go mod tidy': run it and commit"; $(GO) mod tidy -diff; exit 1; }
+	@cd e2e && $(GO) mod tidy -diff >/dev/null || { echo "e2e/go.mod/go.sum differ from 'go mod tidy' (in e2e/): run it and commit"; $(GO) mod tidy -diff; exit 1; }
 
 # End to end against a real kube-apiserver and kube-controller-manager
 # (k8s.io/kubernetes, in process, loopback). Its own module: e2e/go.mod.

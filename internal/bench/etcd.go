@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -21,8 +22,18 @@ import (
 )
 
 // etcdModuleVersion is the etcd built from Go modules when no etcd is found:
-// the version the main module's embedded etcd (go.mod) uses.
-const etcdModuleVersion = "v3.6.8"
+// the version the main module's embedded etcd uses, as go.mod resolved it
+// into this build (the harness runs with go run).
+var etcdModuleVersion = func() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if dep.Path == "go.etcd.io/etcd/server/v3" {
+				return dep.Version
+			}
+		}
+	}
+	return "v3.6.16"
+}()
 
 type etcdBinaries struct {
 	etcd, etcdctl               string
