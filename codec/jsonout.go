@@ -42,7 +42,12 @@ func (o *Object) AppendJSON(dst []byte, opts RenderOptions, prefix, indent strin
 	top := []member{{key: "apiVersion", value: quoteJSON(o.APIVersion)}, {key: "kind", value: quoteJSON(o.Kind)}}
 	var meta []member
 	if opts.ResourceVersion > 0 {
-		meta = []member{{key: "resourceVersion", value: quoteJSON(strconv.FormatInt(opts.ResourceVersion, 10))}}
+		meta = append(meta, member{key: "resourceVersion", value: quoteJSON(strconv.FormatInt(opts.ResourceVersion, 10))})
+	}
+	if opts.HideManagedFields {
+		meta = append(meta, member{key: "managedFields", drop: true})
+	}
+	if meta != nil {
 		top = append(top, member{key: "metadata", value: []byte(`{}`), merge: meta})
 	}
 	rest, err := f.value(compact, 0, top)
@@ -55,18 +60,29 @@ func (o *Object) AppendJSON(dst []byte, opts RenderOptions, prefix, indent strin
 	return f.out, nil
 }
 
+// sets says whether an override sets anything: a value, or a member
+// inside it that does.
+func sets(o member) bool {
+	if o.merge == nil {
+		return !o.drop
+	}
+	return slices.ContainsFunc(o.merge, sets)
+}
+
 func quoteJSON(s string) []byte {
 	b, _ := json.Marshal(s)
 	return b
 }
 
 // member is one key of a JSON object: its raw value, or for an override,
-// the value to put in its place (merge: the members to set inside it).
+// the value to put in its place (merge: the members to set inside it;
+// drop: none, the key goes).
 type member struct {
 	key   string
 	raw   []byte // the quoted key as it appeared
 	value []byte
 	merge []member
+	drop  bool
 }
 
 // sortedIndenter re-indents compact JSON as json.MarshalIndent would print
@@ -152,6 +168,13 @@ func (f *sortedIndenter) object(in []byte, overrides []member) ([]byte, error) {
 	for _, o := range overrides {
 		i := slices.IndexFunc(members, func(m member) bool { return m.key == o.key })
 		switch {
+		case o.drop:
+			if i >= 0 {
+				members = slices.Delete(members, i, i+1)
+			}
+		case i < 0 && !sets(o):
+			// Nothing to set in an object that is not there: dropping
+			// managedFields adds no empty metadata.
 		case i < 0:
 			members = append(members, member{key: o.key, raw: quoteJSON(o.key), value: o.value, merge: o.merge})
 		case o.merge != nil:

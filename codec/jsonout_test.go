@@ -37,7 +37,7 @@ func TestAppendJSONIsMarshalIndentOfRender(t *testing.T) {
 		if err != nil {
 			continue // malformed demo values
 		}
-		for _, opts := range []RenderOptions{{}, {ResourceVersion: 4242}, {ResourceVersion: 7, ShowSecrets: true}} {
+		for _, opts := range []RenderOptions{{}, {ResourceVersion: 4242}, {ResourceVersion: 7, ShowSecrets: true}, {HideManagedFields: true}, {ResourceVersion: 9, HideManagedFields: true}} {
 			m, err := obj.Render(opts)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
@@ -49,6 +49,9 @@ func TestAppendJSONIsMarshalIndentOfRender(t *testing.T) {
 			got, err := obj.AppendJSON([]byte("x"), opts, "        ", "    ")
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
+			}
+			if opts.HideManagedFields && bytes.Contains(got, []byte(`"managedFields"`)) {
+				t.Errorf("%s %+v: managedFields shown", name, opts)
 			}
 			if !bytes.Equal(got[1:], want) {
 				t.Errorf("%s %+v: AppendJSON differs from MarshalIndent of Render\n got %s\nwant %s", name, opts, got[1:], want)

@@ -28,6 +28,11 @@ type RenderOptions struct {
 	// keeps the annotation. A diff redacts both sides with both sides'
 	// values (DiffStored); a history, every version with every version's.
 	Redact []string
+	// HideManagedFields leaves out metadata.managedFields, as kubectl get
+	// -o yaml|json does unless --show-managed-fields (since 1.21): the
+	// field manager's bookkeeping, noise to a reader, and what a backup
+	// restored with create -f must not carry over.
+	HideManagedFields bool
 }
 
 // Render returns a deep copy of Content with the options applied, for
@@ -45,6 +50,11 @@ func (o *Object) Render(opts RenderOptions) (map[string]any, error) {
 			m["metadata"] = md
 		}
 		md["resourceVersion"] = strconv.FormatInt(opts.ResourceVersion, 10)
+	}
+	if opts.HideManagedFields {
+		if md, ok := m["metadata"].(map[string]any); ok {
+			delete(md, "managedFields")
+		}
 	}
 	if !opts.ShowSecrets && o.isSecret() {
 		redactSecret(m, opts.Redact)

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apiextensions-apiserver/pkg/registry/customresource/tableconvertor"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/duration"
@@ -34,6 +35,16 @@ type TableOptions struct {
 	// (when a pod's deletion was asked for, a node's taints, a lease's
 	// last renewal), without finalizers and the storage facts.
 	Compact bool
+	// WithKind writes the NAME cell as kubectl does when a get shows
+	// several resources: KIND/NAME (pod/web-1, deployment.apps/web).
+	WithKind bool
+	// LabelColumns add a column per label key, after every other but
+	// LABELS: kubectl's -L, headed by the key's last path segment in
+	// upper case (app.kubernetes.io/name: NAME).
+	LabelColumns []string
+	// ShowLabels adds LABELS, every label as key=value, last: kubectl's
+	// --show-labels.
+	ShowLabels bool
 }
 
 // shown says in which tables one of lifeboat's own columns is.
@@ -170,14 +181,77 @@ func (sh *Sheet) Columns() []string {
 	for _, e := range sh.extra {
 		cols = append(cols, e.name)
 	}
+	for _, key := range sh.opts.LabelColumns {
+		cols = append(cols, labelHeading(key))
+	}
+	if sh.opts.ShowLabels {
+		cols = append(cols, "LABELS")
+	}
 	return cols
+}
+
+// labelHeading is kubectl's heading of a -L column: the key's last path
+// segment in upper case.
+func labelHeading(key string) string {
+	return strings.ToUpper(key[strings.LastIndexByte(key, '/')+1:])
 }
 
 // Row is one item under Columns, its ages as seen at now. A value that
 // cannot be read still gets a row, which says why where kubectl's second
 // column is: exactly what the operator needs to see.
 func (sh *Sheet) Row(it etcdops.Item, now time.Time) []string {
-	row := make([]string, 0, len(sh.show)+len(sh.extra)+1)
+	row := sh.row(it, now)
+	if sh.opts.WithKind {
+		at := sh.nameColumn()
+		row[at] = ObjectKind(it) + "/" + row[at]
+	}
+	return append(row, sh.labelCells(it)...)
+}
+
+// nameColumn is where a row's NAME cell is: kube-apiserver's column of
+// format "name" (the first one, as kubectl finds it), after NAMESPACE.
+func (sh *Sheet) nameColumn() int {
+	at := 0
+	for n, i := range sh.show {
+		if sh.kube[i].Format == "name" {
+			at = n
+			break
+		}
+	}
+	if sh.res.Namespaced && sh.opts.AllNamespaces {
+		at++
+	}
+	return at
+}
+
+// labelCells are the cells of -L and --show-labels: a label's value (""
+// when the object has no such label), every label for LABELS ("<none>"
+// when it has none). What cannot be read has no labels to show.
+func (sh *Sheet) labelCells(it etcdops.Item) []string {
+	if len(sh.opts.LabelColumns) == 0 && !sh.opts.ShowLabels {
+		return nil
+	}
+	var set map[string]string
+	known := ItemProblem(it) == ""
+	if known {
+		set = it.Object.Meta.Labels
+	}
+	var cells []string
+	for _, key := range sh.opts.LabelColumns {
+		cells = append(cells, set[key])
+	}
+	if sh.opts.ShowLabels {
+		all := ""
+		if known {
+			all = labels.FormatLabels(set)
+		}
+		cells = append(cells, all)
+	}
+	return cells
+}
+
+func (sh *Sheet) row(it etcdops.Item, now time.Time) []string {
+	row := make([]string, 0, len(sh.show)+len(sh.extra)+len(sh.opts.LabelColumns)+2)
 	if sh.res.Namespaced && sh.opts.AllNamespaces {
 		row = append(row, it.Namespace)
 	}
@@ -402,6 +476,12 @@ func orUnknown(s string) string {
 // the kind in lower case (pod/cart-0, deployment.apps/web,
 // crontab.stable.example.com/nightly-backup).
 func ObjectName(it etcdops.Item) string {
+	return ObjectKind(it) + "/" + it.Name
+}
+
+// ObjectKind is the kind part of ObjectName: the kind in lower case, then
+// its group (pod, deployment.apps), as kubectl prints a resource's kind.
+func ObjectKind(it etcdops.Item) string {
 	kind := it.Resource.Kind
 	if kind == "" && it.Object != nil && !it.Encrypted() {
 		kind = it.Object.Kind
@@ -416,5 +496,5 @@ func ObjectName(it etcdops.Item) string {
 	if it.Resource.Group != "" {
 		kind += "." + it.Resource.Group
 	}
-	return kind + "/" + it.Name
+	return kind
 }

@@ -12,12 +12,26 @@ import (
 // bidirectional overrides and isolates. An etcd key can hold any bytes;
 // printing it raw would let whoever wrote it rewrite the operator's screen.
 func Safe(s string) string {
+	return escape(s, false)
+}
+
+// SafeText is Safe for the text a template prints (-o jsonpath, -o
+// go-template): newlines and tabs stay, as they lay the text out; what
+// could drive the terminal (ESC, a carriage return, a bidi override, in
+// a value or in the template) is escaped all the same.
+func SafeText(s string) string {
+	return escape(s, true)
+}
+
+func escape(s string, layout bool) string {
 	if !needsEscape(s) {
 		return s
 	}
 	var b strings.Builder
 	for _, r := range s {
 		switch {
+		case layout && (r == '\n' || r == '\t'):
+			b.WriteRune(r)
 		case r == unicode.ReplacementChar:
 			b.WriteString(`\ufffd`)
 		case unsafeRune(r) && r < 0x80:

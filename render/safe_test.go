@@ -20,3 +20,18 @@ func TestSafe(t *testing.T) {
 		}
 	}
 }
+
+// TestSafeText: a template's text keeps its newlines and tabs; anything
+// else that could drive the terminal is escaped as Safe escapes it.
+func TestSafeText(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"worker-1\tNotReady\nworker-2\tReady\n", "worker-1\tNotReady\nworker-2\tReady\n"},
+		{"a\x1b]0;pwned\x07b\n", "a\\x1b]0;pwned\\x07b\n"},
+		{"over\rwrite", `over\x0dwrite`},
+		{"rtl\u202etxt", `rtl\u202etxt`},
+	} {
+		if got := SafeText(tt.in); got != tt.want {
+			t.Errorf("SafeText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

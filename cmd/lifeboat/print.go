@@ -45,7 +45,9 @@ type heldItem struct {
 	item  etcdops.Item
 }
 
-func newTablePrinter(w io.Writer, res etcdops.Resource, opts render.TableOptions, events bool, now func() time.Time) *tablePrinter {
+// newTablePrinter is a table of res; headers false leaves out the heading
+// line (--no-headers).
+func newTablePrinter(w io.Writer, res etcdops.Resource, opts render.TableOptions, events, headers bool, now func() time.Time) *tablePrinter {
 	p := &tablePrinter{table: render.NewTable(w), sheet: render.NewSheet(res, opts), events: events, now: now}
 	p.less = p.sheet.Less()
 	cols := p.sheet.Columns()
@@ -53,7 +55,9 @@ func newTablePrinter(w io.Writer, res etcdops.Resource, opts render.TableOptions
 		cols = append([]string{"EVENT"}, cols...)
 		p.table.MinWidth(0, len(etcdops.Modified))
 	}
-	p.table.Row(cols)
+	if headers {
+		p.table.Row(cols)
+	}
 	return p
 }
 
@@ -120,19 +124,20 @@ func (p *namePrinter) finish() error { return p.w.Flush() }
 // separated by "---"; with events, each wrapped as a watch event
 // {type, object}.
 type streamPrinter struct {
-	w                   *bufio.Writer
-	output              string // json or yaml
-	events, showSecrets bool
-	n                   int
+	w      *bufio.Writer
+	output string // json or yaml
+	events bool
+	show   showing
+	n      int
 }
 
-func newStreamPrinter(w io.Writer, output string, events, showSecrets bool) *streamPrinter {
-	return &streamPrinter{w: bufio.NewWriter(w), output: output, events: events, showSecrets: showSecrets}
+func newStreamPrinter(w io.Writer, output string, events bool, show showing) *streamPrinter {
+	return &streamPrinter{w: bufio.NewWriter(w), output: output, events: events, show: show}
 }
 
 func (p *streamPrinter) add(event etcdops.ItemEventType, items []etcdops.Item) error {
 	for _, it := range items {
-		m, err := renderItem(it, p.showSecrets)
+		m, err := renderItem(it, p.show)
 		if err != nil {
 			return err
 		}
@@ -157,14 +162,14 @@ func (p *streamPrinter) finish() error { return p.w.Flush() }
 // (json.MarshalIndent, keys sorted: apiVersion, items, kind, metadata; or
 // sigs.k8s.io/yaml), one page of items at a time.
 type listPrinter struct {
-	w           *bufio.Writer
-	yaml        bool
-	showSecrets bool
-	n           int
+	w    *bufio.Writer
+	yaml bool
+	show showing
+	n    int
 }
 
-func newListPrinter(w io.Writer, yaml, showSecrets bool) *listPrinter {
-	return &listPrinter{w: bufio.NewWriterSize(w, 256<<10), yaml: yaml, showSecrets: showSecrets}
+func newListPrinter(w io.Writer, yaml bool, show showing) *listPrinter {
+	return &listPrinter{w: bufio.NewWriterSize(w, 256<<10), yaml: yaml, show: show}
 }
 
 const jsonItemIndent = "        "
@@ -174,9 +179,9 @@ func (p *listPrinter) add(_ etcdops.ItemEventType, items []etcdops.Item) error {
 	errs := make([]error, len(items))
 	parallel.For(len(items), func(i int) {
 		if p.yaml {
-			docs[i], errs[i] = itemYAML(items[i], p.showSecrets)
+			docs[i], errs[i] = itemYAML(items[i], p.show)
 		} else {
-			docs[i], errs[i] = itemJSON(items[i], p.showSecrets)
+			docs[i], errs[i] = itemJSON(items[i], p.show)
 		}
 	})
 	for i, doc := range docs {
@@ -220,15 +225,15 @@ func (p *listPrinter) finish() error {
 
 // docPrinter prints one object, as kubectl get TYPE NAME -o yaml|json does.
 type docPrinter struct {
-	w           io.Writer
-	output      string
-	showSecrets bool
-	objs        []any // one at most: the query names one object
+	w      io.Writer
+	output string
+	show   showing
+	objs   []any // one at most: the query names one object
 }
 
 func (p *docPrinter) add(_ etcdops.ItemEventType, items []etcdops.Item) error {
 	for _, it := range items {
-		m, err := renderItem(it, p.showSecrets)
+		m, err := renderItem(it, p.show)
 		if err != nil {
 			return err
 		}
@@ -247,15 +252,15 @@ func (p *docPrinter) finish() error {
 }
 
 // itemJSON is one item of a JSON List, indented for its place in it.
-func itemJSON(it etcdops.Item, showSecrets bool) ([]byte, error) {
+func itemJSON(it etcdops.Item, show showing) ([]byte, error) {
 	if !it.Encrypted() {
-		b, err := it.Object.AppendJSON(nil, codec.RenderOptions{ResourceVersion: it.ModRevision, ShowSecrets: showSecrets}, jsonItemIndent, "    ")
+		b, err := it.Object.AppendJSON(nil, show.options(it), jsonItemIndent, "    ")
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
 		}
 		return render.SafeJSON(b), nil
 	}
-	m, err := renderItem(it, showSecrets)
+	m, err := renderItem(it, show)
 	if err != nil {
 		return nil, err
 	}
@@ -268,8 +273,8 @@ func itemJSON(it etcdops.Item, showSecrets bool) ([]byte, error) {
 
 // itemYAML is one object as an item of a YAML List: a sequence of one, so
 // that long strings fold at the column they have in the whole List.
-func itemYAML(it etcdops.Item, showSecrets bool) ([]byte, error) {
-	m, err := renderItem(it, showSecrets)
+func itemYAML(it etcdops.Item, show showing) ([]byte, error) {
+	m, err := renderItem(it, show)
 	if err != nil {
 		return nil, err
 	}
@@ -296,8 +301,24 @@ func printDoc(w io.Writer, output string, doc any) error {
 	return err
 }
 
-func renderItem(it etcdops.Item, showSecrets bool) (map[string]any, error) {
-	m, err := it.Object.Render(codec.RenderOptions{ResourceVersion: it.ModRevision, ShowSecrets: showSecrets})
+// showing is what get shows of an object that -o yaml and -o json hide by
+// default, as kubectl does.
+type showing struct {
+	secrets bool // a Secret's data (--show-secrets)
+	// managedFields: metadata.managedFields (--show-managed-fields). The
+	// templates (-o jsonpath, go-template, custom-columns) see them, as
+	// kubectl's do.
+	managedFields bool
+}
+
+// options are the render options of it shown so, resourceVersion set as
+// the apiserver sets it.
+func (s showing) options(it etcdops.Item) codec.RenderOptions {
+	return codec.RenderOptions{ResourceVersion: it.ModRevision, ShowSecrets: s.secrets, HideManagedFields: !s.managedFields}
+}
+
+func renderItem(it etcdops.Item, show showing) (map[string]any, error) {
+	m, err := it.Object.Render(show.options(it))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
 	}

@@ -393,7 +393,7 @@ func TestStreamedListIsKubectlsBytes(t *testing.T) {
 		var items []any
 		if _, err := store.List(context.Background(), etcdops.Query{Resource: res, AllNamespaces: true}, func(it etcdops.Item) error {
 			if it.DecodeErr == nil {
-				m, err := renderItem(it, false)
+				m, err := renderItem(it, showing{})
 				if err != nil {
 					return err
 				}
