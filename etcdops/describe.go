@@ -1,6 +1,7 @@
 package etcdops
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -12,8 +13,10 @@ import (
 )
 
 // Description is what `kubectl describe` shows of an object, read from
-// etcd alone: its conditions, the node a pod runs on with the taints that
-// evict it, the pod's tolerations and when the taint manager evicts it,
+// etcd alone: the object (render.Describe lays out its fields), its
+// conditions, the node a pod runs on with the taints that evict it, the
+// pod's tolerations and when the taint manager evicts it, whether what the
+// pod uses is in etcd, a node's pods, a webhook configuration's services,
 // and the events recorded about the object.
 type Description struct {
 	Item Item
@@ -35,6 +38,32 @@ type Description struct {
 	Webhooks []Webhook
 	// Events are the events about the object, oldest first.
 	Events []*corev1.Event
+	// NodePods are a described node's pods that have not terminated
+	// (status.phase neither Succeeded nor Failed), as kubectl describe
+	// node lists them; Terminating ones included. Ordered by key.
+	NodePods []*corev1.Pod
+	// Refs are the objects a pod uses (ConfigMaps, Secrets and
+	// PersistentVolumeClaims of its volumes, env and envFrom) and whether
+	// each is in etcd: a pod whose ConfigMap is gone does not start.
+	Refs []Ref
+}
+
+// Ref is an object a pod uses, in the pod's namespace.
+type Ref struct {
+	Resource string // configmaps, secrets or persistentvolumeclaims
+	Name     string
+	Found    bool
+}
+
+// Found says whether the pod's ConfigMap, Secret or PersistentVolumeClaim
+// name is in etcd; known is false when Describe did not look it up.
+func (d *Description) Found(resource, name string) (found, known bool) {
+	for _, r := range d.Refs {
+		if r.Resource == resource && r.Name == name {
+			return r.Found, true
+		}
+	}
+	return false, false
 }
 
 // Condition is one entry of an object's status.conditions.
@@ -61,12 +90,12 @@ func (s *Store) Describe(ctx context.Context, info KeyInfo, now time.Time) (*Des
 	case err != nil:
 		return nil, fmt.Errorf("describe %s: %w", info, err)
 	case !found:
-		return nil, fmt.Errorf("describe %s: not found (key %s)", info, key)
+		return nil, &NotFoundError{Key: key, What: info}
 	}
 	d := &Description{Item: it}
 	if it.Object != nil && !it.Encrypted() {
 		d.Conditions = conditions(it)
-		switch obj := it.Object.Typed.(type) {
+		switch obj := it.Object.AsTyped().(type) {
 		case *corev1.Pod:
 			d.Tolerations = obj.Spec.Tolerations
 			if err := s.describeNode(ctx, d, obj.Spec.NodeName); err != nil {
@@ -77,10 +106,16 @@ func (s *Store) Describe(ctx context.Context, info KeyInfo, now time.Time) (*Des
 					d.Eviction = &Eviction{In: left}
 				}
 			}
+			if d.Refs, err = s.podRefs(ctx, obj); err != nil {
+				return nil, fmt.Errorf("describe %s: %w", info, err)
+			}
 		case *corev1.Node:
 			d.Node = obj
 			if d.NodeLease, err = s.Lease(ctx, "kube-node-lease", obj.Name); err != nil {
 				return nil, fmt.Errorf("describe %s: kubelet lease: %w", info, err)
+			}
+			if d.NodePods, err = s.nodePods(ctx, obj.Name); err != nil {
+				return nil, fmt.Errorf("describe %s: its pods: %w", info, err)
 			}
 		}
 		if IsWebhookConfiguration(it.Resource) {
@@ -104,13 +139,101 @@ func (s *Store) describeNode(ctx context.Context, d *Description, name string) e
 	if err != nil || !found || node.Object == nil {
 		return err
 	}
-	n, ok := node.Object.Typed.(*corev1.Node)
+	n, ok := node.Object.AsTyped().(*corev1.Node)
 	if !ok {
 		return nil
 	}
 	d.Node = n
 	d.NodeLease, err = s.Lease(ctx, "kube-node-lease", name)
 	return err
+}
+
+// nodePods reads the pods bound to a node that have not terminated, as
+// kubectl describe node selects them (spec.nodeName=NODE,
+// status.phase!=Succeeded,status.phase!=Failed). Values that do not decode
+// are left out: get and doctor report them. It reads every pod, but decodes
+// only those whose value holds the node's name: protobuf, JSON and CBOR
+// all store spec.nodeName as its bytes, so a value without them is bound
+// elsewhere; at 150,000 pods decoding is what a scan spends its time on.
+func (s *Store) nodePods(ctx context.Context, node string) ([]*corev1.Pod, error) {
+	var pods []*corev1.Pod
+	name := []byte(node)
+	elsewhere := func(it *Item) bool { return !bytes.Contains(it.Value, name) }
+	q := Query{Resource: MustResolveResource("pods"), AllNamespaces: true, Node: node}
+	_, err := s.listPages(ctx, q, elsewhere, func(items []Item) error {
+		for _, it := range items {
+			if it.untouched || it.Object == nil || it.Encrypted() {
+				continue
+			}
+			pod, ok := it.Object.AsTyped().(*corev1.Pod)
+			if ok && pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed {
+				pods = append(pods, pod)
+			}
+		}
+		return nil
+	})
+	return pods, err
+}
+
+// podRefs looks up the ConfigMaps, Secrets and PersistentVolumeClaims a pod
+// uses: its volumes (projected ones too), its containers' env and envFrom.
+// Each is read once, by key.
+func (s *Store) podRefs(ctx context.Context, pod *corev1.Pod) ([]Ref, error) {
+	var refs []Ref
+	add := func(resource, name string) {
+		if name != "" && !slices.Contains(refs, Ref{Resource: resource, Name: name}) {
+			refs = append(refs, Ref{Resource: resource, Name: name})
+		}
+	}
+	for _, v := range pod.Spec.Volumes {
+		switch {
+		case v.ConfigMap != nil:
+			add("configmaps", v.ConfigMap.Name)
+		case v.Secret != nil:
+			add("secrets", v.Secret.SecretName)
+		case v.PersistentVolumeClaim != nil:
+			add("persistentvolumeclaims", v.PersistentVolumeClaim.ClaimName)
+		case v.Projected != nil:
+			for _, p := range v.Projected.Sources {
+				switch {
+				case p.ConfigMap != nil:
+					add("configmaps", p.ConfigMap.Name)
+				case p.Secret != nil:
+					add("secrets", p.Secret.Name)
+				}
+			}
+		}
+	}
+	var containers []corev1.Container
+	containers = append(containers, pod.Spec.InitContainers...)
+	containers = append(containers, pod.Spec.Containers...)
+	for _, c := range containers {
+		for _, e := range c.EnvFrom {
+			switch {
+			case e.ConfigMapRef != nil:
+				add("configmaps", e.ConfigMapRef.Name)
+			case e.SecretRef != nil:
+				add("secrets", e.SecretRef.Name)
+			}
+		}
+		for _, e := range c.Env {
+			switch {
+			case e.ValueFrom == nil:
+			case e.ValueFrom.ConfigMapKeyRef != nil:
+				add("configmaps", e.ValueFrom.ConfigMapKeyRef.Name)
+			case e.ValueFrom.SecretKeyRef != nil:
+				add("secrets", e.ValueFrom.SecretKeyRef.Name)
+			}
+		}
+	}
+	for i := range refs {
+		_, found, err := s.Get(ctx, s.layout.Key(MustResolveResource(refs[i].Resource), pod.Namespace, refs[i].Name))
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s/%s: %w", refs[i].Resource, pod.Namespace, refs[i].Name, err)
+		}
+		refs[i].Found = found
+	}
+	return refs, nil
 }
 
 // conditions reads status.conditions from the object's content, whatever
@@ -201,6 +324,8 @@ func EvictionAfter(tolerations []corev1.Toleration, taints []corev1.Taint, now t
 // put them) whose involvedObject names it, as `kubectl describe` finds
 // them. An event whose uid differs is about an object of the same name
 // that was deleted, except a kubelet's, which give a node its name as uid.
+// events.k8s.io/v1 events are stored as core/v1 ones: their regarding is
+// the involvedObject read here.
 func (s *Store) Events(ctx context.Context, it Item) ([]*corev1.Event, error) {
 	ns := it.Namespace
 	if ns == "" {
@@ -237,7 +362,7 @@ func typedEvent(it Item) (*corev1.Event, bool) {
 	if it.Object == nil {
 		return nil, false
 	}
-	e, ok := it.Object.Typed.(*corev1.Event)
+	e, ok := it.Object.AsTyped().(*corev1.Event)
 	return e, ok
 }
 

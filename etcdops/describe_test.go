@@ -2,7 +2,9 @@ package etcdops_test
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,5 +118,71 @@ func put(t *testing.T, cli *clientv3.Client, objects map[string]runtime.Object) 
 		if err := demo.PutObject(context.Background(), cli, key, obj, clientv3.NoLease); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestDescribeNodePodsAndRefs: describing a node lists its pods that have
+// not terminated, Terminating ones included, as kubectl describe node; a
+// pod's description says which of the ConfigMaps, Secrets and claims it
+// uses are in etcd; a missing object is a NotFoundError, as get's.
+func TestDescribeNodePodsAndRefs(t *testing.T) {
+	store, cli, _ := capsized(t, demo.Options{})
+	ctx := context.Background()
+	done := demo.RealisticPod("shop", "batch-done", "worker-1", 1)
+	done.Status.Phase = corev1.PodSucceeded
+	put(t, cli, map[string]runtime.Object{"/registry/pods/shop/batch-done": done})
+
+	d, err := store.Describe(ctx, etcdops.KeyInfo{Resource: resource(t, "nodes"), Name: "worker-1"}, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	terminating := 0
+	for _, p := range d.NodePods {
+		names = append(names, p.Namespace+"/"+p.Name)
+		if p.Spec.NodeName != "worker-1" {
+			t.Errorf("%s/%s is on %s", p.Namespace, p.Name, p.Spec.NodeName)
+		}
+		if p.DeletionTimestamp != nil {
+			terminating++
+		}
+	}
+	if len(names) != 9 || terminating != 8 || slices.Contains(names, "shop/batch-done") || !slices.Contains(names, "shop/frontend-vcgpxj2xjx-fsfcm") {
+		t.Errorf("worker-1's pods: %v (%d terminating); want the 9 not terminated (8 Terminating), not shop/batch-done", names, terminating)
+	}
+
+	var cart string
+	pods, err := store.Names(ctx, etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range pods {
+		if strings.HasPrefix(n, "cart-") {
+			cart = n
+			break
+		}
+	}
+	d, err = store.Describe(ctx, etcdops.KeyInfo{Resource: resource(t, "pods"), Namespace: "shop", Name: cart}, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []etcdops.Ref{
+		{Resource: "configmaps", Name: "cart-config", Found: false}, // deleted by the demo
+		{Resource: "secrets", Name: "cart-tls", Found: true},
+		{Resource: "secrets", Name: "cart-db", Found: true},
+		{Resource: "configmaps", Name: "kube-root-ca.crt", Found: true},
+	} {
+		if found, known := d.Found(want.Resource, want.Name); !known || found != want.Found {
+			t.Errorf("%s/%s: found %v (looked up %v), want %v; refs %+v", want.Resource, want.Name, found, known, want.Found, d.Refs)
+		}
+	}
+	if len(d.NodePods) != 0 {
+		t.Errorf("a pod's description lists %d node pods", len(d.NodePods))
+	}
+
+	_, err = store.Describe(ctx, etcdops.KeyInfo{Resource: resource(t, "pods"), Namespace: "shop", Name: "gone"}, testNow)
+	var nf *etcdops.NotFoundError
+	if !errors.As(err, &nf) || nf.Key != "/registry/pods/shop/gone" {
+		t.Errorf("describe of a missing pod: %v, want a NotFoundError naming its key", err)
 	}
 }

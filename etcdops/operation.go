@@ -17,6 +17,7 @@ const (
 	UndeletePods     Action = "undelete-pods"
 	UntaintNodes     Action = "untaint-nodes"
 	UncordonNodes    Action = "uncordon-nodes"
+	CordonNodes      Action = "cordon-nodes" // spec.unschedulable=true, as kubectl cordon
 	RemoveFinalizers Action = "remove-finalizers"
 	// DeleteObjects removes keys, as kube-apiserver deletes once nothing
 	// holds an object back: finalizers and garbage collection are skipped.
@@ -26,7 +27,7 @@ const (
 )
 
 // Actions lists the actions users can ask for, in the order help shows them.
-var Actions = []Action{UndeletePods, UntaintNodes, UncordonNodes, RemoveFinalizers, DisableWebhooks, DeleteObjects, EditObject, CreateObjects}
+var Actions = []Action{UndeletePods, UntaintNodes, UncordonNodes, CordonNodes, RemoveFinalizers, DisableWebhooks, DeleteObjects, EditObject, CreateObjects}
 
 // DefaultTaintKeys are the taints the node lifecycle controller adds when a
 // kubelet stops reporting (k8s.io/api core/v1 well_known_taints.go).
@@ -37,7 +38,7 @@ var DefaultTaintKeys = []string{corev1.TaintNodeUnreachable, corev1.TaintNodeNot
 type Operation struct {
 	Action Action
 	Query  Query
-	// AllNodes must be set to untaint or uncordon every node, so that an
+	// AllNodes must be set to untaint, uncordon or cordon every node, so that an
 	// empty name list never means "everything" by accident.
 	AllNodes    bool
 	TaintKeys   []string // untaint-nodes; empty means DefaultTaintKeys
@@ -106,7 +107,7 @@ func (op Operation) Validate() error {
 		if op.Query.Resource.Name != "pods" {
 			return usageErrorf("undelete-pods selects pods, not %s", op.Query.Resource)
 		}
-	case UntaintNodes, UncordonNodes:
+	case UntaintNodes, UncordonNodes, CordonNodes:
 		if op.Query.Resource.Name != "nodes" {
 			return usageErrorf("%s selects nodes, not %s", op.Action, op.Query.Resource)
 		}
@@ -185,6 +186,12 @@ func (op Operation) edits() []codec.Edit {
 			codec.SetUnschedulable(false),
 			codec.RemoveTaints([]string{corev1.TaintNodeUnschedulable}, string(corev1.TaintEffectNoSchedule)),
 		}
+	case CordonNodes:
+		// As kubectl cordon: spec.unschedulable only. The scheduler reads
+		// it directly (its NodeUnschedulable plugin); the node lifecycle
+		// controller adds the node.kubernetes.io/unschedulable taint when
+		// it runs again, as it does after kubectl cordon.
+		return []codec.Edit{codec.SetUnschedulable(true)}
 	case RemoveFinalizers:
 		if r := op.Query.Resource; r.Group == "" && r.Name == "namespaces" {
 			// A namespace stuck Terminating waits on its spec.finalizers

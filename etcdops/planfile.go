@@ -46,6 +46,7 @@ var actionFields = map[Action][]string{
 	UndeletePods:     {"names", "namespace", "allNamespaces", "selector", "node"},
 	UntaintNodes:     {"names", "all", "selector", "keys", "effect"},
 	UncordonNodes:    {"names", "all", "selector"},
+	CordonNodes:      {"names", "all", "selector"},
 	RemoveFinalizers: {"resource", "names", "namespace", "allNamespaces", "selector", "finalizers"},
 	DisableWebhooks:  {"names", "kind", "delete"},
 	DeleteObjects:    {"resource", "names", "namespace", "allNamespaces", "selector", "fieldSelector", "node"},
@@ -226,7 +227,7 @@ func (po planOperation) operation() (Operation, error) {
 		// Which resource each name is, etcd says (Store.ResolveOperations).
 		return Operation{Action: DisableWebhooks, Query: Query{Names: po.Names}, WebhookKind: po.Kind, DeleteWebhooks: po.Delete}, nil
 	}
-	resource := map[Action]string{UndeletePods: "pods", UntaintNodes: "nodes", UncordonNodes: "nodes"}[po.Action]
+	resource := map[Action]string{UndeletePods: "pods", UntaintNodes: "nodes", UncordonNodes: "nodes", CordonNodes: "nodes"}[po.Action]
 	if resource == "" {
 		if resource = po.Resource; resource == "" {
 			return Operation{}, usageErrorf("%s needs resource: (e.g. pods, configmaps, crontabs.stable.example.com)", po.Action)

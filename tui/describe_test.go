@@ -10,10 +10,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// TestDescribeView: d shows what kubectl describe would, from etcd: the
-// events of the object, its owner, node, conditions, the taints of its
-// node, its tolerations and when it is evicted; for a node its taints and
-// kubelet lease. From the table or the YAML view.
+// TestDescribeView: d shows what kubectl describe would, from etcd, as
+// 'lifeboat describe' prints it (render.Describe): the events of the
+// object, its owner, node, containers with their state and mounts, its
+// volumes, conditions, the taints of its node, its tolerations and when it
+// is evicted; for a node its taints, kubelet lease, capacity and pods.
+// From the table or the YAML view.
 func TestDescribeView(t *testing.T) {
 	h := newHarness(t, harnessOptions{width: 140, height: 50})
 	// A pod on worker-1 (tainted unreachable:NoExecute) tolerating it for
@@ -43,14 +45,17 @@ func TestDescribeView(t *testing.T) {
 		avoid []string
 	}{
 		{name: "evicted pod, from the table", view: [2]string{"pods shop", "frontend-vcgpxj2xjx-fsfcm"}, keys: []string{"d"}, want: []string{
-			"Owner:", "ReplicaSet/frontend-vcgpxj2xjx (controller)", "Node:", "worker-1 · Ready=Unknown · kubelet lease 20m ago STALE", "STALE",
+			"Owner:", "ReplicaSet/frontend-vcgpxj2xjx (controller)", "Node:", "worker-1/10.0.0.22 · Ready=Unknown · kubelet lease 20m ago STALE", "STALE",
+			"Status:", "Terminating (lasts 4m)", "Containers:", "State:", "Running", "Restart Count:", "Mounts:", "/etc/frontend from config (ro)",
+			"Volumes:", "ConfigMap (a volume populated by a ConfigMap)", "QoS Class:", "Burstable",
 			"Deleting:", "Conditions:", "DisruptionTarget", "DeletionByTaintManager",
 			"Taints of its node worker-1:", "node.kubernetes.io/unreachable:NoExecute", "Tolerations:", "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s",
 			"Events:", "NodeNotReady", "node-controller", "TaintManagerEviction", "Marking for deletion Pod shop/frontend-vcgpxj2xjx-fsfcm"}},
 		{name: "pod still to be evicted, from its YAML", view: [2]string{"pods shop", "patient"}, keys: []string{"enter", "d"}, want: []string{
 			"Eviction:", "in " + left.String(), "op=Exists for 3600s", "Events: <none in etcd>"}, avoid: []string{"Deleting:"}},
 		{name: "node", view: [2]string{"nodes", "worker-1"}, keys: []string{"d"}, want: []string{
-			"Taints:", "node.kubernetes.io/unreachable:NoExecute", "evicts pods", "Kubelet lease:", "STALE", "Unschedulable:", "Ready"}},
+			"Taints:", "node.kubernetes.io/unreachable:NoExecute", "evicts pods", "Kubelet lease:", "STALE", "Unschedulable:", "Ready",
+			"Addresses:", "Capacity:", "Non-terminated Pods: (10 in total)", "frontend-vcgpxj2xjx-fsfcm", "patient", "Terminating", "Allocated resources:"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.t = t

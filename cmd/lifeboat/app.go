@@ -37,6 +37,7 @@ func newApp(std streams) *cli.Command {
 		Flags:           connectionFlags(),
 		Commands: []*cli.Command{
 			getCommand(std),
+			describeCommand(std),
 			lsCommand(std),
 			decodeCommand(std),
 			podsCommand(std),
@@ -293,7 +294,17 @@ func resourceQuery(ctx context.Context, cmd *cli.Command, example string) (etcdo
 	if !cmd.Args().Present() {
 		return etcdops.Query{}, usagef("%s needs a resource, e.g. '%s'", cmd.FullName(), example)
 	}
-	arg := cmd.Args().First()
+	res, err := resolveResource(ctx, cmd, cmd.Args().First())
+	if err != nil {
+		return etcdops.Query{}, err
+	}
+	return query(cmd, res, cmd.Args().Tail())
+}
+
+// resolveResource is the resource a user's name means. A name lifeboat does
+// not know may be a custom resource's: its CRD in etcd says; a built-in
+// needs no connection.
+func resolveResource(ctx context.Context, cmd *cli.Command, arg string) (etcdops.Resource, error) {
 	res, err := etcdops.ResolveResource(arg)
 	if err != nil || res.Custom {
 		if store, serr := openStore(ctx, cmd); serr == nil {
@@ -301,10 +312,7 @@ func resourceQuery(ctx context.Context, cmd *cli.Command, example string) (etcdo
 			store.Close()
 		}
 	}
-	if err != nil {
-		return etcdops.Query{}, err
-	}
-	return query(cmd, res, cmd.Args().Tail())
+	return res, err
 }
 
 // queryNamespace is the one namespace q reads, as kubectl names it in its
