@@ -324,12 +324,14 @@ func (m *Model) computeHeader() {
 		}
 		return true
 	})
+	// Every pod key counts, as every node key does: the :pods table lists
+	// each, one that does not decode too (<malformed>), and the header
+	// says how many of them are malformed.
 	m.caches[podsCache].inf.Range(func(_ string, r *row) bool {
+		d.pods++
 		if r.malformed {
 			d.malformed++
-			return true
 		}
-		d.pods++
 		if r.terminating {
 			d.terminating++
 		}

@@ -60,7 +60,7 @@ func TestCacheFollowsWritesWithoutRelisting(t *testing.T) {
 	}
 	h.press("/", "fresh-pod", "enter")
 	h.waitFor("the new pods in the view", func() bool { return len(h.visibleNames()) == 5 })
-	h.waitScreen("pods 68: 40 terminating")
+	h.waitScreen("pods 69: 40 terminating")
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("the view followed after %s, want within a second", d)
 	}
@@ -71,7 +71,7 @@ func TestCacheFollowsWritesWithoutRelisting(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitFor("the deleted row to go", func() bool { return len(h.visibleNames()) == 4 })
-	h.waitScreen("pods 67: 40 terminating")
+	h.waitScreen("pods 68: 40 terminating")
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("the delete showed after %s, want within a second", d)
 	}

@@ -79,7 +79,7 @@ type (
 type headerData struct {
 	nodes, ready, notReady, tainted int
 	cordoned                        int
-	pods, terminating, malformed    int
+	pods, terminating, malformed    int // pods counts every pod key, the malformed too
 	controlPlane                    etcdops.ControlPlane
 	controlPlaneErr                 error
 	// leases are every lease's status, for the outage's timeline.

@@ -34,7 +34,8 @@
 // keys.go (bindings and help), help.go, cache.go (informer caches,
 // refresh, liveness probe), rows.go (what a cache keeps of an object),
 // header.go (endpoint, revision, mode, counts, leases), views_list.go (the
-// resource table: namespaces, filter, sort, marks, repair keys),
+// resource table: namespaces, filter, sort, marks, repair keys), filter.go
+// (the / filter's grammar, k9s': regexp, !inverse, -l labels, -f fuzzy),
 // views_detail.go (YAML, raw key facts, history), edit.go (e: the object
 // in $EDITOR through internal/editor while tea.Exec suspends the UI),
 // preview.go (diff preview, progress, summary), journal.go (journal and

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -113,6 +114,9 @@ func (d *doctorScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		return d.jumpTo(f)
+	case !tableMoves(m.keys, msg):
+		m.unbound(msg)
+		return nil
 	}
 	var cmd tea.Cmd
 	d.table, cmd = d.table.Update(keyMsg)
@@ -151,7 +155,8 @@ func (d *doctorScreen) jumpTo(f doctor.Finding) tea.Cmd {
 	m.backToList()
 	cmd := m.list.visit(listView{res: res, namespace: ns})
 	if len(infos) == 1 {
-		m.list.setFilter(infos[0].Name, nil, "")
+		// The / filter is a regular expression: the name is matched as it is.
+		m.list.setFilter(regexp.QuoteMeta(infos[0].Name), nil, "")
 		m.list.rebuild(m.now(), m.bodyWidth())
 	}
 	if len(f.Fix) > 0 {

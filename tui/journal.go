@@ -159,6 +159,9 @@ func (j *journalScreen) update(msg tea.Msg) tea.Cmd {
 		return m.plannedCmd(title, true, func(ctx context.Context) (*etcdops.Plan, error) {
 			return store.PlanUndoWrite(ctx, jf, w)
 		})
+	case !tableMoves(m.keys, msg):
+		m.unbound(msg)
+		return nil
 	}
 	var cmd tea.Cmd
 	j.table, cmd = j.table.Update(keyMsg)

@@ -3,21 +3,23 @@ package tui
 import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/table"
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 // keyMap holds every binding; help and the hint line are built from it, so
 // what the screen says is what the keys do.
 type keyMap struct {
-	Quit, Help, Back, Command, Filter, Journal, Refresh key.Binding
-	Up, Down, PageUp, PageDown, Top, Bottom             key.Binding
-	View, Raw, Mark, MarkAll                            key.Binding
-	Undelete, Untaint, Uncordon, Terminating, Delete    key.Binding
-	DisableWebhooks                                     key.Binding
-	Sort, SortReverse, SortName                         key.Binding
-	Reveal, Apply, UndoOne, UndoAll                     key.Binding
-	GoTo, History, Edit                                 key.Binding
-	Left, Right, Wrap, Search, NextMatch, PrevMatch     key.Binding
-	ManagedFields, Describe                             key.Binding
+	Quit, Help, Back, Command, Filter, Journal, Refresh      key.Binding
+	Up, Down, PageUp, PageDown, Top, Bottom                  key.Binding
+	View, Raw, Mark, MarkAll                                 key.Binding
+	Undelete, Untaint, Uncordon, Cordon, Terminating, Delete key.Binding
+	DisableWebhooks                                          key.Binding
+	Sort, SortReverse, SortName                              key.Binding
+	Reveal, Apply, UndoOne, UndoAll                          key.Binding
+	GoTo, History, Edit                                      key.Binding
+	Left, Right, Wrap, Search, NextMatch, PrevMatch          key.Binding
+	ManagedFields, Describe                                  key.Binding
+	OpenNamespace, ViewYAML, Logs                            key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -29,7 +31,7 @@ func newKeyMap() keyMap {
 		Help:        b([]string{"?"}, "?", "help"),
 		Back:        b([]string{"esc", "q"}, "esc/q", "back"),
 		Command:     b([]string{":"}, ":", "resource (:pods :nodes :leases :cm :keys ...)"),
-		Filter:      b([]string{"/"}, "/", "filter (/text, /l app=web)"),
+		Filter:      b([]string{"/"}, "/", "filter (/regexp, /!regexp, /-l app=web, /-f fuzzy)"),
 		Journal:     b([]string{"ctrl+j"}, "ctrl+j", "journal of this session's writes (or :journal)"),
 		Refresh:     b([]string{"ctrl+r"}, "ctrl+r", "list everything again (views follow etcd's watch without it)"),
 		GoTo:        b([]string{"enter"}, "enter", "doctor: go to the finding's objects"),
@@ -41,13 +43,14 @@ func newKeyMap() keyMap {
 		Bottom:      b([]string{"end", "G"}, "G/end", "bottom"),
 		View:        b([]string{"enter", "y"}, "enter/y", "view YAML"),
 		Raw:         b([]string{"r"}, "r", "raw key facts"),
-		Describe:    b([]string{"d"}, "d", "describe: conditions, node, taints, tolerations, eviction, events"),
+		Describe:    b([]string{"d"}, "d", "describe, as kubectl describe: containers, mounts, volumes, conditions, taints, events"),
 		History:     b([]string{"H"}, "H", "history: every version etcd keeps, with diffs"),
 		Mark:        b([]string{" "}, "space", "mark"),
 		MarkAll:     b([]string{"ctrl+a"}, "ctrl+a", "mark all visible"),
 		Undelete:    b([]string{"u"}, "u", "undelete pods"),
 		Untaint:     b([]string{"t"}, "t", "untaint nodes"),
 		Uncordon:    b([]string{"c"}, "c", "uncordon nodes"),
+		Cordon:      b([]string{"C"}, "C", "cordon nodes (spec.unschedulable, as kubectl cordon)"),
 		Terminating: b([]string{"T"}, "T", "only terminating pods"),
 		Delete:      b([]string{"ctrl+d"}, "ctrl+d", "delete the marked objects' keys (no finalizers, no GC; undo re-creates)"),
 		Edit:        b([]string{"e"}, "e", "edit in $EDITOR (as kubectl edit)"),
@@ -68,6 +71,11 @@ func newKeyMap() keyMap {
 		ManagedFields: b([]string{"m"}, "m", "show or hide managedFields"),
 		// i for Ignore, the failurePolicy it sets.
 		DisableWebhooks: b([]string{"i"}, "i", "disable webhooks (failurePolicy Ignore)"),
+		// k9s: enter on a namespace lists its pods; y is still its YAML.
+		OpenNamespace: b([]string{"enter"}, "enter", "namespaces: the namespace's pods (y its YAML)"),
+		ViewYAML:      b([]string{"y"}, "y", "view YAML"),
+		// k9s' l: logs. They are not in etcd, and the status line says so.
+		Logs: b([]string{"l"}, "l", "logs: not in etcd (the kubelet serves them); says where they are"),
 	}
 }
 
@@ -86,6 +94,30 @@ func tableKeyMap(k keyMap) table.KeyMap {
 	}
 }
 
+// tableMoves says whether a key moves a table's cursor (tableKeyMap).
+func tableMoves(k keyMap, msg tea.KeyMsg) bool {
+	t := tableKeyMap(k)
+	return key.Matches(msg, t.LineUp, t.LineDown, t.PageUp, t.PageDown, t.HalfPageUp, t.HalfPageDown, t.GotoTop, t.GotoBottom)
+}
+
+// unbound says in the status line that a key does nothing on this screen,
+// rather than nothing at all. Keys typed into the prompt never get here:
+// the prompt takes them first (Model.handleKey).
+func (m *Model) unbound(msg tea.KeyMsg) {
+	if msg.Paste {
+		m.setStatus(false, "pasted text does nothing here: / filters, : switches resource; ? for help")
+		return
+	}
+	name := msg.String()
+	if name == " " {
+		name = "space"
+	}
+	m.setStatus(false, "no binding for key %s: ? for help", name)
+}
+
+// logsNote is what l says: k9s shows logs, which etcd does not hold.
+const logsNote = "logs are not in etcd: the kubelet serves them (kubectl logs needs the apiserver); on the node: crictl logs, or /var/log/pods/"
+
 // helpSections is the `?` screen: every key, by where it works.
 func (m *Model) helpSections() [][2]string {
 	k := m.keys
@@ -97,15 +129,19 @@ func (m *Model) helpSections() [][2]string {
 		{"", "Tables"},
 		line(k.Filter),
 		{k.Back.Help().Key, "clear the filter, then the marks, then back to the previous resource"},
-		line(k.View), line(k.Describe), line(k.Raw), line(k.History), line(k.Sort), line(k.SortReverse), line(k.SortName),
-		line(k.Terminating),
+		line(k.View), line(k.OpenNamespace), line(k.Describe), line(k.Raw), line(k.History), line(k.Sort), line(k.SortReverse), line(k.SortName),
+		line(k.Terminating), line(k.Logs),
+		{"/text", "rows whose cells or key match the regular expression (case-insensitive; not a regexp: plain text)"},
+		{"/!text", "rows that do not match"},
+		{"/-l app=web", "label selector (/l app=web too)"},
+		{"/-f text", "fuzzy: the letters in order in the name"},
 	}
 	if m.readOnly {
 		out = append(out, [2]string{"", "Repairs: disabled (--readonly): lifeboat makes no writes"})
 	} else {
 		out = append(out,
 			[2]string{"", "Repairs (each shows a diff first; y writes, any other key cancels)"},
-			line(k.Mark), line(k.MarkAll), line(k.Undelete), line(k.Untaint), line(k.Uncordon),
+			line(k.Mark), line(k.MarkAll), line(k.Undelete), line(k.Untaint), line(k.Uncordon), line(k.Cordon),
 			[2]string{k.DisableWebhooks.Help().Key, "webhook configurations: failurePolicy Ignore on every webhook of the marked (or selected) ones; one that is down then stops refusing requests"},
 			line(k.Delete), line(k.Edit),
 			[2]string{"", "Journal view"},

@@ -33,7 +33,8 @@ type listState struct {
 	revision   int64
 	loaded     bool
 
-	filter          string
+	filter          string    // the / filter's text, as typed
+	rf              rowFilter // filter, parsed (filter.go)
 	selector        labels.Selector
 	selectorText    string
 	terminatingOnly bool
@@ -81,7 +82,7 @@ func (l *listState) setView(v listView) {
 	l.items, l.order, l.visible, l.nodeLeases, l.reselect = nil, nil, nil, nil, ""
 	l.sorted, l.loaded = false, false
 	l.marks = map[string]bool{}
-	l.filter, l.selector, l.selectorText = "", nil, ""
+	l.setFilter("", nil, "")
 	l.terminatingOnly = false
 	l.sortCol, l.sortDesc = 0, false
 	l.cols, l.aging, l.natural, l.filteredBy = l.columns(), l.viewAgingCol(), nil, filterKey{}
@@ -122,6 +123,7 @@ func (l *listState) load(items []*row, leases map[string]etcdops.LeaseStatus, re
 
 func (l *listState) setFilter(text string, sel labels.Selector, selText string) {
 	l.filter, l.selector, l.selectorText = text, sel, selText
+	l.rf = parseFilter(text)
 }
 
 func (l *listState) setSort(col int, desc bool) {
@@ -255,19 +257,19 @@ func (l *listState) rebuild(now time.Time, width int) {
 
 // filterKey is what the visible rows were selected by.
 type filterKey struct {
-	text            string // lowercased
+	filter          rowFilter
 	selector        string
 	terminatingOnly bool
 	valid           bool
 }
 
 func (l *listState) filterKey() filterKey {
-	return filterKey{text: strings.ToLower(l.filter), selector: l.selectorText, terminatingOnly: l.terminatingOnly, valid: true}
+	return filterKey{filter: l.rf, selector: l.selectorText, terminatingOnly: l.terminatingOnly, valid: true}
 }
 
 // narrowedBy says whether every row next selects is among those k did.
 func (k filterKey) narrowedBy(next filterKey) bool {
-	return k.valid && k.selector == next.selector && k.terminatingOnly == next.terminatingOnly && strings.Contains(next.text, k.text)
+	return k.valid && k.selector == next.selector && k.terminatingOnly == next.terminatingOnly && k.filter.narrows(next.filter)
 }
 
 // matches says whether the filters let a row through.
@@ -278,7 +280,7 @@ func (l *listState) matches(r *row) bool {
 	if l.selector != nil && (r.labels == nil || !l.selector.Matches(r.labels)) {
 		return false
 	}
-	return l.filter == "" || strings.Contains(r.search, l.filteredBy.text)
+	return l.rf.match(r)
 }
 
 // sortRows orders every row by the sort column: times by time, numbers by

@@ -249,7 +249,7 @@ var monkeyKeyChoices = []struct {
 	{tea.KeyMsg{Type: tea.KeyPgUp}, 3}, {tea.KeyMsg{Type: tea.KeyCtrlB}, 2}, {tea.KeyMsg{Type: tea.KeyPgDown}, 3}, {tea.KeyMsg{Type: tea.KeyCtrlF}, 2},
 	{tea.KeyMsg{Type: tea.KeyHome}, 2}, {runeKey('g'), 3}, {tea.KeyMsg{Type: tea.KeyEnd}, 2}, {runeKey('G'), 4},
 	{runeKey('y'), 8}, {runeKey('r'), 4}, {runeKey('d'), 5}, {runeKey('H'), 4}, {tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}, 6},
-	{tea.KeyMsg{Type: tea.KeyCtrlA}, 3}, {runeKey('u'), 3}, {runeKey('t'), 3}, {runeKey('c'), 3}, {runeKey('T'), 3},
+	{tea.KeyMsg{Type: tea.KeyCtrlA}, 3}, {runeKey('u'), 3}, {runeKey('t'), 3}, {runeKey('c'), 3}, {runeKey('C'), 2}, {runeKey('T'), 3},
 	{tea.KeyMsg{Type: tea.KeyCtrlD}, 3}, {runeKey('e'), 1}, {runeKey('s'), 3}, {runeKey('S'), 3}, {runeKey('N'), 3},
 	{runeKey('x'), 3}, {runeKey('U'), 2}, {tea.KeyMsg{Type: tea.KeyLeft}, 2}, {runeKey('h'), 2}, {tea.KeyMsg{Type: tea.KeyRight}, 2},
 	{runeKey('l'), 2}, {runeKey('w'), 3}, {runeKey('n'), 3}, {runeKey('m'), 3}, {tea.KeyMsg{Type: tea.KeyCtrlU}, 2}, {runeKey('i'), 2},
@@ -287,11 +287,13 @@ var monkeyCommands = []string{
 	"", " ", "\x1b[2J", "日本",
 }
 
-// monkeyFilters are what "/" is given: text, what looks like a regexp (it
-// is text), label selectors good and bad, and escape sequences.
+// monkeyFilters are what "/" is given: text, regexps good and bad (a bad
+// one is matched as text), inverse and fuzzy filters, label selectors good
+// and bad, and escape sequences.
 var monkeyFilters = []string{
 	"", "a", "cart", "frontend", "web", "kube", "worker-3", "Terminating", "NotReady", "nightly", "evil",
 	"(", "[", ".*", "^f", "a|b", `\d+`, "[a-z]+$", "é", "日本", "\x1b]0;x\x07",
+	"!Terminating", "!", "!(", "-f", "-f bbx", "-f 日", "worker-[123]",
 	"l app=frontend", "-l app=frontend", "l app in (web,api)", "l app!=frontend", "l =bad", "l", "-l", "l app",
 	"l !app", "l app=frontend,tier=web", "l a=b=c", "l=app=web", "-l app notin (x)",
 }

@@ -220,6 +220,8 @@ func (p *pager) update(msg tea.Msg) tea.Cmd {
 			dir = -1
 		}
 		p.next(dir)
+	default:
+		p.m.unbound(k)
 	}
 	return nil
 }

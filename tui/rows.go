@@ -49,6 +49,8 @@ var (
 	podsResource   = etcdops.MustResolveResource("pods")
 	nodesResource  = etcdops.MustResolveResource("nodes")
 	leasesResource = etcdops.MustResolveResource("leases")
+	// namespacesResource: enter on one lists its pods.
+	namespacesResource = etcdops.MustResolveResource("namespaces")
 )
 
 // is says whether res is the built-in resource b. Not by its plural: a

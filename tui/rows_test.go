@@ -166,6 +166,13 @@ func TestFilterAtScale(t *testing.T) {
 		{name: "namespace and name", typed: []string{"bench-3 checkout"}, want: func(p pod) bool {
 			return strings.Contains(p.key, "/bench-3/checkout")
 		}},
+		{name: "regexp, typed through plain text and a bad regexp", typed: []string{"bench-", "bench-[", "bench-[12", "bench-[12]/"}, want: func(p pod) bool {
+			return strings.Contains(p.key, "/bench-1/") || strings.Contains(p.key, "/bench-2/")
+		}},
+		{name: "inverse", typed: []string{"!", "!b", "!bench-[0-8]/"}, want: func(p pod) bool { return strings.Contains(p.key, "/bench-9/") }},
+		{name: "fuzzy, typed", typed: []string{"-", "-f", "-f c", "-f ch", "-f chk"}, want: func(p pod) bool {
+			return subsequence("chk", strings.ToLower(p.name))
+		}},
 		{name: "selector", selector: "app=checkout", want: func(p pod) bool { return p.labels["app"] == "checkout" }},
 		{name: "set selector", selector: "app in (ledger,checkout),app.kubernetes.io/name", want: func(p pod) bool {
 			return (p.labels["app"] == "ledger" || p.labels["app"] == "checkout") && p.labels["app.kubernetes.io/name"] != ""

@@ -329,6 +329,18 @@ func TestNodesUntaintUncordon(t *testing.T) {
 		t.Error("worker-3 still cordoned")
 	}
 	h.waitScreen("0 cordoned")
+	// C cordons, as kubectl cordon: spec.unschedulable, nothing else.
+	h.press("esc", "esc", "/", "worker-6", "enter", "C")
+	h.waitFor("cordon preview", func() bool { return on[*previewScreen](h) })
+	if s := h.screen(); !strings.Contains(s, "+  unschedulable: true") {
+		t.Errorf("the cordon preview does not set spec.unschedulable:\n%s", s)
+	}
+	h.press("y")
+	h.waitFor("summary", func() bool { return on[*summaryScreen](h) })
+	if !h.node("worker-6").Spec.Unschedulable || len(h.node("worker-6").Spec.Taints) != 0 {
+		t.Errorf("worker-6 after cordon: unschedulable %v, taints %v; want cordoned and no taint", h.node("worker-6").Spec.Unschedulable, h.node("worker-6").Spec.Taints)
+	}
+	h.waitScreen("1 cordoned")
 }
 
 func TestYAMLSecretsAndRaw(t *testing.T) {

@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
+	"regexp/syntax"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -44,6 +46,9 @@ type listScreen struct {
 	listState
 	m     *Model
 	views []listView // resources visited, for esc
+	// filterNote is the status line's note that the filter is no regular
+	// expression (noteFilter), cleared with it when the text becomes one.
+	filterNote string
 }
 
 func newListScreen(m *Model) *listScreen {
@@ -91,6 +96,13 @@ func (l *listScreen) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Filter):
 		return m.ask("/", l.filterText(), l.applyFilter, l.liveFilter)
+	case key.Matches(msg, k.OpenNamespace) && l.isNamespaces():
+		// k9s: a namespace opens on its pods; esc comes back, y is its YAML.
+		if r, ok := l.selectedItem(); ok {
+			m.setStatus(false, "")
+			return l.visit(listView{res: podsResource, namespace: r.name})
+		}
+		return nil
 	case key.Matches(msg, k.View):
 		if r, ok := l.selectedItem(); ok {
 			return m.readDetailCmd(r.key, yamlOptions{})
@@ -171,7 +183,7 @@ func (l *listScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		l.rebuild(m.now(), m.bodyWidth())
 		return nil
-	case key.Matches(msg, k.Undelete), key.Matches(msg, k.Untaint), key.Matches(msg, k.Uncordon), key.Matches(msg, k.Delete),
+	case key.Matches(msg, k.Undelete), key.Matches(msg, k.Untaint), key.Matches(msg, k.Uncordon), key.Matches(msg, k.Cordon), key.Matches(msg, k.Delete),
 		key.Matches(msg, k.DisableWebhooks):
 		return l.startAction(msg)
 	case key.Matches(msg, k.Edit):
@@ -185,6 +197,12 @@ func (l *listScreen) update(msg tea.Msg) tea.Cmd {
 			return m.startEdit(etcdops.KeyInfo{Resource: l.view.res, Namespace: r.namespace, Name: r.name})
 		}
 		return nil
+	case key.Matches(msg, k.Logs):
+		m.setStatus(false, "%s", logsNote)
+		return nil
+	case !tableMoves(k, msg):
+		m.unbound(msg)
+		return nil
 	}
 	var cmd tea.Cmd
 	l.table, cmd = l.table.Update(keyMsg)
@@ -192,7 +210,8 @@ func (l *listScreen) update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// applyFilter handles "/<text>" and "/l <selector>".
+// applyFilter handles "/<text>" and "/-l <selector>" (filter.go has the
+// grammar).
 func (l *listScreen) applyFilter(v string) tea.Cmd {
 	if isSelectorFilter(v) {
 		text := strings.TrimSpace(v[strings.IndexByte(v, 'l')+1:])
@@ -204,6 +223,7 @@ func (l *listScreen) applyFilter(v string) tea.Cmd {
 		l.setFilter("", sel, text)
 	} else {
 		l.setFilter(v, nil, "")
+		l.noteFilter()
 	}
 	l.rebuild(l.m.now(), l.m.bodyWidth())
 	return nil
@@ -214,8 +234,30 @@ func (l *listScreen) applyFilter(v string) tea.Cmd {
 func (l *listScreen) liveFilter(v string) {
 	if !isSelectorFilter(v) {
 		l.setFilter(v, nil, "")
+		l.noteFilter()
 		l.rebuild(l.m.now(), l.m.bodyWidth())
 	}
+}
+
+// noteFilter says in the status line that the filter's text is no regular
+// expression and is matched as plain text, as k9s falls back; the note
+// goes when the text becomes one.
+func (l *listScreen) noteFilter() {
+	m := l.m
+	if err := l.rf.err; err != nil {
+		why := err.Error()
+		var se *syntax.Error
+		if errors.As(err, &se) {
+			why = se.Code.String()
+		}
+		m.setStatus(false, "/%s is not a regular expression (%s): matching it as plain text", l.filter, why)
+		l.filterNote = m.status
+		return
+	}
+	if l.filterNote != "" && m.status == l.filterNote {
+		m.setStatus(false, "")
+	}
+	l.filterNote = ""
 }
 
 func isSelectorFilter(v string) bool {
@@ -244,6 +286,12 @@ func (l *listScreen) startAction(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		action = etcdops.UntaintNodes
+	case key.Matches(msg, k.Cordon):
+		if !l.isNodes() {
+			m.setStatus(true, "C cordons nodes: switch with :nodes")
+			return nil
+		}
+		action = etcdops.CordonNodes
 	case key.Matches(msg, k.Delete):
 		if l.view.keys {
 			m.setStatus(true, "ctrl+d deletes objects: switch to their resource (:cm, :pods, ...)")
@@ -295,6 +343,8 @@ func actionTitle(op etcdops.Operation) string {
 		return "undelete"
 	case etcdops.UncordonNodes:
 		return "uncordon"
+	case etcdops.CordonNodes:
+		return "cordon"
 	case etcdops.UntaintNodes:
 		return "untaint"
 	case etcdops.DeleteObjects:
@@ -318,7 +368,10 @@ func (l *listScreen) title() string {
 	if l.selectorText != "" {
 		parts = append(parts, "selector: "+styleValue.Render(l.selectorText))
 	} else if l.filter != "" {
-		parts = append(parts, "filter: "+styleValue.Render("/"+l.filter))
+		parts = append(parts, "filter: "+styleValue.Render("/"+render.Safe(l.filter)))
+		if note := l.rf.describe(); note != "" {
+			parts = append(parts, styleMuted.Render(note))
+		}
 	}
 	if n := len(l.marks); n > 0 {
 		parts = append(parts, styleWarn.Render(fmt.Sprintf("%d marked", n)))
@@ -346,6 +399,10 @@ func (l *listScreen) body() string {
 func (l *listScreen) hints() string {
 	k := l.m.keys
 	bs := []key.Binding{k.Command, k.Filter, k.View}
+	if l.isNamespaces() {
+		pods := key.NewBinding(key.WithKeys(k.OpenNamespace.Keys()...), key.WithHelp(k.OpenNamespace.Help().Key, "its pods"))
+		bs = []key.Binding{k.Command, k.Filter, pods, k.ViewYAML}
+	}
 	if !l.m.readOnly && !l.view.keys {
 		bs = append(bs, k.Edit)
 	}
@@ -354,7 +411,7 @@ func (l *listScreen) hints() string {
 	case l.isPods():
 		bs = append(bs, k.Mark, k.MarkAll, k.Undelete, k.Terminating)
 	case l.isNodes():
-		bs = append(bs, k.Mark, k.MarkAll, k.Untaint, k.Uncordon)
+		bs = append(bs, k.Mark, k.MarkAll, k.Untaint, k.Uncordon, k.Cordon)
 	case l.isWebhookConfigurations():
 		bs = append(bs, k.Mark, k.MarkAll, k.DisableWebhooks, k.Delete)
 	}
@@ -365,6 +422,10 @@ func (l *listScreen) hints() string {
 	}
 	return hintLine(notes, bs...)
 }
+
+// isNamespaces says whether the table lists namespaces: enter opens one's
+// pods.
+func (l *listState) isNamespaces() bool { return !l.view.keys && is(l.view.res, namespacesResource) }
 
 // isWebhookConfigurations says whether the table lists admission webhook
 // configurations, validating or mutating: what i disables.
