@@ -9,7 +9,7 @@ BENCH   ?= .
 BENCHTIME ?= 1x
 BENCHARGS ?=
 
-.PHONY: all build test lint bench fuzz demo tui-smoke clean e2e
+.PHONY: all build test lint bench fuzz demo tui-smoke clean e2e release
 
 all: lint test build
 
@@ -75,5 +75,41 @@ demo:
 tui-smoke: build
 	scripts/tui-smoke.sh $(BIN)
 
+# Release binaries: static (CGO_ENABLED=0), no build paths (-trimpath), no
+# symbol tables (-s -w), for RELEASE_PLATFORMS into DIST, with SHA256SUMS
+# (check with: sha256sum -c SHA256SUMS --ignore-missing). Each is stamped with
+# `git describe --tags --always --dirty` and the commit, which
+# `lifeboat version` prints; outside lifeboat's git checkout (a tarball) give
+# them: make release VERSION=v1.2.3 COMMIT=<sha>. ~2 minutes on 2 cores.
+# The demo's embedded etcd server (go.etcd.io/etcd/server/v3/embed) stays
+# in, so `lifeboat demo` works from a release binary: leaving it out saves
+# 12% (linux/amd64 58.9 MB -> 51.9 MB; arm64 55.1 MB -> 48.8 MB), not
+# worth a second build.
+VERSION ?=
+COMMIT  ?=
+DIST    ?= dist
+RELEASE_PLATFORMS ?= linux/amd64 linux/arm64
+
+release:
+	@set -e; version='$(VERSION)'; commit='$(COMMIT)'; committed=''; \
+	if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$$(pwd -P)" ]; then \
+		[ -n "$$version" ] || version=$$(git describe --tags --always --dirty); \
+		[ -n "$$commit" ] || { commit=$$(git rev-parse HEAD); committed=$$(git log -1 --format=%cI HEAD); }; \
+	fi; \
+	if [ -z "$$version" ]; then echo "make release: not in lifeboat's git checkout: give the version, make release VERSION=v1.2.3 COMMIT=<sha>" >&2; exit 2; fi; \
+	[ -n "$$commit" ] || echo "make release: no COMMIT given: 'lifeboat version' will name no commit" >&2; \
+	rm -rf '$(DIST)'; mkdir -p '$(DIST)'; \
+	for p in $(RELEASE_PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; out='$(DIST)'/lifeboat-$$os-$$arch; \
+		echo "build $$out: $$version $${commit:-(no commit)}"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -o $$out \
+			-ldflags "-s -w -X main.stampedVersion=$$version -X main.stampedCommit=$$commit -X main.stampedCommitTime=$$committed" \
+			./cmd/lifeboat; \
+	done; \
+	cd '$(DIST)'; \
+	if command -v sha256sum >/dev/null; then sha256sum lifeboat-* > SHA256SUMS; else shasum -a 256 lifeboat-* > SHA256SUMS; fi; \
+	for f in lifeboat-*; do echo "$(DIST)/$$f: $$(wc -c < $$f) bytes"; done; \
+	echo "$(DIST)/SHA256SUMS:"; cat SHA256SUMS
+
 clean:
-	rm -rf bin
+	rm -rf bin $(DIST)

@@ -106,6 +106,9 @@ func (s *Store) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) ([]Res
 	if opts.Journal == nil {
 		return results, errors.New("refusing to write without a journal: every write must be undoable")
 	}
+	if err := s.identifyJournal(ctx, opts.Journal); err != nil {
+		return results, err
+	}
 	window := opts.Window
 	if window <= 0 {
 		window = DefaultWindow

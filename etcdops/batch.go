@@ -70,7 +70,7 @@ func (s *Store) NewBatch(ctx context.Context, now time.Time, ops ...Operation) (
 // PlannedBatch wraps a plan worked out already (an undo, a restore, a
 // create) as a batch.
 func (s *Store) PlannedBatch(plan *Plan) *Batch {
-	return &Batch{store: s, undo: plan, Revision: plan.Revision, Ops: []OpTally{{Operation: plan.Operation}}}
+	return &Batch{store: s, undo: plan, Revision: plan.Revision, Ops: []OpTally{{Operation: plan.Operation}}, Warnings: plan.Warnings}
 }
 
 // Preview reads every operation's objects at one revision and calls fn with

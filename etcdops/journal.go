@@ -48,6 +48,13 @@ type JournalEntry struct {
 	Command   string   `json:"command,omitempty"`
 	Endpoints []string `json:"endpoints,omitempty"`
 	Prefix    string   `json:"prefix,omitempty"`
+	// ClusterID and MemberID, on a begin entry, are the etcd cluster the
+	// run wrote to and the member that answered, in hex ("0": the
+	// datastore reports none, as kine). Journals from before lifeboat
+	// recorded them have neither; readers ignore fields they do not
+	// know, so older lifeboats read these journals as before.
+	ClusterID string `json:"clusterID,omitempty"`
+	MemberID  string `json:"memberID,omitempty"`
 	// Undoes, on a restore's write entry, is the journal whose write it
 	// reverses.
 	Undoes string `json:"undoes,omitempty"`
@@ -71,6 +78,10 @@ type Journal struct {
 	file *os.File
 	now  timeFunc
 	mu   sync.Mutex
+	// begin is the begin entry until it is written: with the first
+	// writes, once Store.Apply has named the cluster they go to, or at
+	// Close.
+	begin *JournalEntry
 }
 
 // JournalDirEnv names the journal directory when --journal-dir is not given.
@@ -134,13 +145,20 @@ type JournalInfo struct {
 	Command   string
 	Endpoints []string
 	Prefix    string
+	// Cluster is the etcd cluster the run wrote to; nil in journals from
+	// before lifeboat recorded it. CreateJournal leaves it to Store.Apply,
+	// which asks etcd before the first write.
+	Cluster *ClusterIdentity
 }
 
 // CreateJournal creates a new journal at path, mode 0600 (it holds whole
 // objects, secrets included), and writes its begin entry. The file must not
 // exist and is never followed through a symlink: appending to an existing
 // file would mix object data into it, and its writes could not be undone
-// from it. Missing parent directories are created, 0700.
+// from it. Missing parent directories are created, 0700. The begin entry
+// is written with the first writes, when Store.Apply has added the etcd
+// cluster they go to (info.Cluster, when set, is written at once), or at
+// Close.
 func CreateJournal(path string, info JournalInfo) (*Journal, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -159,10 +177,13 @@ func CreateJournal(path string, info JournalInfo) (*Journal, error) {
 		abs = path
 	}
 	j := &Journal{path: abs, file: f, now: time.Now}
-	begin := JournalEntry{Type: entryBegin, Time: j.now().UTC(), Command: info.Command, Endpoints: info.Endpoints, Prefix: info.Prefix}
-	if err := j.append([]JournalEntry{begin}); err != nil {
-		f.Close()
-		return nil, err
+	j.begin = &JournalEntry{Type: entryBegin, Time: j.now().UTC(), Command: info.Command, Endpoints: info.Endpoints, Prefix: info.Prefix}
+	if info.Cluster != nil {
+		j.begin.ClusterID, j.begin.MemberID = hexID(info.Cluster.ClusterID), hexID(info.Cluster.MemberID)
+		if err := j.append(nil); err != nil {
+			f.Close()
+			return nil, err
+		}
 	}
 	return j, nil
 }
@@ -170,11 +191,36 @@ func CreateJournal(path string, info JournalInfo) (*Journal, error) {
 // Path is the journal's absolute path.
 func (j *Journal) Path() string { return j.path }
 
-// Close closes the file.
-func (j *Journal) Close() error { return j.file.Close() }
+// Close writes the begin entry if no write did, and closes the file.
+func (j *Journal) Close() error {
+	err := j.append(nil)
+	if cerr := j.file.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// needsCluster reports whether the begin entry is still to be written
+// without the etcd cluster it goes to.
+func (j *Journal) needsCluster() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.begin != nil && j.begin.ClusterID == ""
+}
+
+// setCluster names the etcd cluster in the begin entry, if it is not
+// written yet.
+func (j *Journal) setCluster(id ClusterIdentity) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.begin != nil && j.begin.ClusterID == "" {
+		j.begin.ClusterID, j.begin.MemberID = hexID(id.ClusterID), hexID(id.MemberID)
+	}
+}
 
 // append writes entries and fsyncs: after it returns, they survive a crash
-// of lifeboat or of the machine.
+// of lifeboat or of the machine. The begin entry goes first, if it is not
+// written yet.
 func (j *Journal) append(entries []JournalEntry) error {
 	// Sized for the base64 of every image up front: a window of 64 pods
 	// is ~1 MB, and growing a buffer to that copies it several times.
@@ -191,6 +237,18 @@ func (j *Journal) append(entries []JournalEntry) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.begin != nil {
+		line, err := json.Marshal(j.begin)
+		if err != nil {
+			return fmt.Errorf("journal %s: %w", j.path, err)
+		}
+		if _, err := j.file.Write(append(line, '\n')); err != nil {
+			return fmt.Errorf("journal %s: write: %w", j.path, err)
+		}
+		j.begin = nil
+	} else if len(entries) == 0 {
+		return nil
+	}
 	if _, err := j.file.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("journal %s: write: %w", j.path, err)
 	}
@@ -251,6 +309,7 @@ func readJournal(path string, r io.Reader) (*JournalFile, error) {
 				return nil, &UsageError{Err: fmt.Errorf("journal %s:%d: %v", path, line, perr)}
 			case e.Type == entryBegin:
 				jf.Info = JournalInfo{Command: e.Command, Endpoints: e.Endpoints, Prefix: e.Prefix}
+				jf.Info.Cluster, _ = parseClusterIdentity(e.ClusterID, e.MemberID) // checked by parseEntry
 				jf.Started = e.Time
 			default:
 				if jf.Started.IsZero() {
@@ -272,6 +331,9 @@ func parseEntry(line []byte) (JournalEntry, error) {
 	}
 	switch {
 	case e.Type == entryBegin:
+		if _, err := parseClusterIdentity(e.ClusterID, e.MemberID); err != nil {
+			return e, fmt.Errorf("not a lifeboat journal begin entry: %v", err)
+		}
 	case e.Key == "" || (e.Type != entryWrite && e.Type != entryCommitted && e.Type != entryResolved):
 		return e, fmt.Errorf("not a lifeboat journal entry (type %q, key %q)", e.Type, e.Key)
 	case e.Type == entryResolved && e.Resolution != ResolvedWritten && e.Resolution != ResolvedRetried && e.Resolution != ResolvedConflict:
@@ -364,10 +426,11 @@ type JournalSummary struct {
 	Path     string
 	Started  time.Time
 	Command  string
-	Keys     int // distinct keys written or attempted
-	Written  int // committed writes (restores included)
-	Undone   int // of those, undone by a later restore in the same journal or by an undo journal
-	Restores int // committed restores (this journal is an undo)
+	Cluster  *ClusterIdentity // nil: the journal does not record it
+	Keys     int              // distinct keys written or attempted
+	Written  int              // committed writes (restores included)
+	Undone   int              // of those, undone by a later restore in the same journal or by an undo journal
+	Restores int              // committed restores (this journal is an undo)
 	Torn     bool
 	Err      error // the file could not be read as a journal
 }
@@ -404,7 +467,7 @@ func ListJournals(dir string) ([]JournalSummary, error) {
 			out = append(out, s)
 			continue
 		}
-		s.Started, s.Command, s.Torn = jf.Started, jf.Info.Command, jf.Torn != nil
+		s.Started, s.Command, s.Cluster, s.Torn = jf.Started, jf.Info.Command, jf.Info.Cluster, jf.Torn != nil
 		keys := map[string]bool{}
 		for _, w := range jf.Writes() {
 			keys[w.Key] = true

@@ -93,6 +93,10 @@ type Plan struct {
 	Operation Operation
 	Revision  int64 // etcd revision the plan was read at
 	Changes   []Change
+	// Warnings are for the operator before the preview (an undo's
+	// journal that does not name its etcd cluster); PlannedBatch hands
+	// them to its batch.
+	Warnings []string
 }
 
 // Counts tallies the plan: keys to write, keys already right, keys skipped.

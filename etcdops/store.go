@@ -93,6 +93,10 @@ type Store struct {
 	// write sent after it is applied, if at all, at a later revision.
 	// Settling an unknown delete reads the key's history from there.
 	seen atomic.Int64
+	// identity is the etcd cluster the endpoints reach, once Cluster
+	// asked (journals record it; undo compares it).
+	identityMu sync.Mutex
+	identity   *ClusterIdentity
 }
 
 // Open connects to etcd and checks it answers within the dial timeout, so

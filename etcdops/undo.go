@@ -15,12 +15,18 @@ import (
 // write in the last unbroken chain of writes to that key, and only if the key
 // still holds the after-image of one of them (checked now; the
 // compare-and-swap then checks nobody wrote the key since). A key someone
-// else changed since is reported as a conflict and left alone.
-func (s *Store) PlanUndo(ctx context.Context, jf *JournalFile) (*Plan, error) {
+// else changed since is reported as a conflict and left alone. A journal
+// written in another etcd cluster (by cluster ID) is refused whole, with an
+// *OtherClusterError, unless opts say ForceCluster.
+func (s *Store) PlanUndo(ctx context.Context, jf *JournalFile, opts ...UndoOptions) (*Plan, error) {
 	if err := s.checkJournalPrefix(jf); err != nil {
 		return nil, err
 	}
-	plan := &Plan{Operation: Operation{Action: Restore}}
+	warnings, err := s.checkJournalCluster(ctx, jf, opts)
+	if err != nil {
+		return nil, err
+	}
+	plan := &Plan{Operation: Operation{Action: Restore}, Warnings: warnings}
 	for _, ch := range undoChains(jf.Writes()) {
 		c, ok, err := s.planRestore(ctx, jf.Path, ch)
 		if err != nil {
@@ -68,12 +74,17 @@ func (s *Store) keepOrphanedCopies(ctx context.Context, plan *Plan) error {
 
 // PlanUndoWrite works out how to undo exactly one write of a journal: its
 // before-image goes back only while the key still holds that write's
-// after-image. Earlier writes to the key stay as they are.
-func (s *Store) PlanUndoWrite(ctx context.Context, jf *JournalFile, w JournalWrite) (*Plan, error) {
+// after-image. Earlier writes to the key stay as they are. The journal's
+// etcd cluster is checked as PlanUndo checks it.
+func (s *Store) PlanUndoWrite(ctx context.Context, jf *JournalFile, w JournalWrite, opts ...UndoOptions) (*Plan, error) {
 	if err := s.checkJournalPrefix(jf); err != nil {
 		return nil, err
 	}
-	plan := &Plan{Operation: Operation{Action: Restore}}
+	warnings, err := s.checkJournalCluster(ctx, jf, opts)
+	if err != nil {
+		return nil, err
+	}
+	plan := &Plan{Operation: Operation{Action: Restore}, Warnings: warnings}
 	c, ok, err := s.planRestore(ctx, jf.Path, []JournalWrite{w})
 	if err != nil {
 		return nil, err

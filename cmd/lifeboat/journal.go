@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -20,8 +21,8 @@ func journalCommand(std streams) *cli.Command {
 		Commands: []*cli.Command{
 			{
 				Name:        "ls",
-				Usage:       "list the journals in --journal-dir, oldest first",
-				Description: "lifeboat journal ls\n   lifeboat journal ls -o json",
+				Usage:       "list the journals in --journal-dir, oldest first, with the etcd cluster each was written in",
+				Description: "lifeboat journal ls\n   lifeboat journal ls -o json\nCLUSTER is the etcd cluster ID in hex, as etcdctl prints it ('none': kine; '-': a journal from before lifeboat recorded it).",
 				Flags:       []cli.Flag{outputFlag("text", "text", "json")},
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					if err := noArgs(cmd); err != nil {
@@ -37,6 +38,9 @@ func journalCommand(std streams) *cli.Command {
 						for _, s := range list {
 							line := journalLine{Path: s.Path, Started: s.Started.UTC().Format("2006-01-02T15:04:05Z"), Command: s.Command,
 								Keys: s.Keys, Written: s.Written, Undone: s.Undone, Torn: s.Torn}
+							if s.Cluster != nil {
+								line.Cluster = strconv.FormatUint(s.Cluster.ClusterID, 16)
+							}
 							if s.Err != nil {
 								line.Error = oneLine(s.Err.Error())
 							}
@@ -49,11 +53,15 @@ func journalCommand(std streams) *cli.Command {
 						return nil
 					}
 					tw := tabwriter.NewWriter(std.out, 0, 0, 3, ' ', 0)
-					fmt.Fprintln(tw, "STARTED\tCOMMAND\tKEYS\tWRITTEN\tUNDONE\tFILE")
+					fmt.Fprintln(tw, "STARTED\tCLUSTER\tCOMMAND\tKEYS\tWRITTEN\tUNDONE\tFILE")
 					for _, s := range list {
 						if s.Err != nil {
-							fmt.Fprintf(tw, "-\t%s\t-\t-\t-\t%s\n", render.Safe(oneLine(s.Err.Error())), render.Safe(filepath.Base(s.Path)))
+							fmt.Fprintf(tw, "-\t-\t%s\t-\t-\t-\t%s\n", render.Safe(oneLine(s.Err.Error())), render.Safe(filepath.Base(s.Path)))
 							continue
+						}
+						cluster := "-"
+						if s.Cluster != nil {
+							cluster = etcdops.FormatClusterID(s.Cluster.ClusterID)
 						}
 						command := s.Command
 						if command == "" {
@@ -62,7 +70,7 @@ func journalCommand(std streams) *cli.Command {
 						if s.Torn {
 							command += " (torn last line)"
 						}
-						fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", s.Started.Local().Format("2006-01-02 15:04:05"), render.Safe(command),
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\n", s.Started.Local().Format("2006-01-02 15:04:05"), cluster, render.Safe(command),
 							s.Keys, s.Written, s.Undone, render.Safe(filepath.Base(s.Path)))
 					}
 					tw.Flush()
@@ -98,6 +106,11 @@ func journalCommand(std streams) *cli.Command {
 					if jf.Info.Command != "" {
 						fmt.Fprintf(std.out, "Command:  %s\nEtcd:     %s (prefix %s)\n", render.Safe(jf.Info.Command), render.Safe(strings.Join(jf.Info.Endpoints, ",")), render.Safe(jf.Info.Prefix))
 					}
+					cluster := "- (not recorded: written before lifeboat recorded it)"
+					if jf.Info.Cluster != nil {
+						cluster = jf.Info.Cluster.String()
+					}
+					fmt.Fprintf(std.out, "Cluster:  %s\n", cluster)
 					fmt.Fprintf(std.out, "Started:  %s\n\n", jf.Started.Local().Format("2006-01-02 15:04:05 MST"))
 					tw := tabwriter.NewWriter(std.out, 0, 0, 3, ' ', 0)
 					fmt.Fprintln(tw, "TIME\tACTION\tOBJECT\tREVISION\tSTATE")
@@ -127,6 +140,9 @@ type journalLine struct {
 	Path    string `json:"path"`
 	Started string `json:"started"`
 	Command string `json:"command"`
+	// Cluster is the etcd cluster ID in hex ("0": the datastore reports
+	// none, as kine); absent when the journal does not record it.
+	Cluster string `json:"cluster,omitempty"`
 	Keys    int    `json:"keys"`
 	Written int    `json:"written"`
 	Undone  int    `json:"undone"`

@@ -70,12 +70,29 @@ func nodesCommand(std streams) *cli.Command {
 			{
 				Name:          "uncordon",
 				Usage:         "set spec.unschedulable to false",
-				ArgsUsage:     "[NAME... | --all]",
+				ArgsUsage:     "[NAME... | --all | -l SELECTOR]",
 				Description:   "lifeboat nodes uncordon worker-3 --yes\n   lifeboat nodes uncordon --all --dry-run",
 				Flags:         nodeFlags(),
 				ShellComplete: completeNamesOf("nodes"),
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					op, err := nodeOp(cmd, etcdops.UncordonNodes)
+					if err != nil {
+						return err
+					}
+					return runOperations(ctx, std, cmd, op)
+				},
+			},
+			{
+				Name:      "cordon",
+				Usage:     "set spec.unschedulable to true (as kubectl cordon): no new pods on the nodes",
+				ArgsUsage: "[NAME... | --all | -l SELECTOR]",
+				Description: "lifeboat nodes cordon worker-3 --yes\n   lifeboat nodes cordon -l topology.kubernetes.io/zone=dc1-b --dry-run\n" +
+					"The scheduler reads spec.unschedulable itself; the node lifecycle controller adds the\n" +
+					"node.kubernetes.io/unschedulable taint when it runs, as after kubectl cordon. 'nodes uncordon' reverses it.",
+				Flags:         nodeFlags(),
+				ShellComplete: completeNamesOf("nodes"),
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					op, err := nodeOp(cmd, etcdops.CordonNodes)
 					if err != nil {
 						return err
 					}
@@ -193,8 +210,11 @@ func undoCommand(std streams) *cli.Command {
 		ArgsUsage: "JOURNAL",
 		Description: "lifeboat undo 20261122T031500.000Z-pods-undelete.jsonl --dry-run\n" +
 			"   lifeboat journal ls    (the journals, newest last)\n" +
-			"JOURNAL is a path, or a file name in --journal-dir. Undo writes a journal of its own, so an undo can be undone.",
-		Flags: writeFlags(),
+			"JOURNAL is a path, or a file name in --journal-dir. Undo writes a journal of its own, so an undo can be undone.\n" +
+			"A journal written in another etcd cluster (its cluster ID, in 'lifeboat journal ls') is refused, nothing written;\n" +
+			"--force-cluster undoes it all the same, e.g. in etcd restored from a snapshot into a new cluster.",
+		Flags: append(writeFlags(), &cli.BoolFlag{Name: "force-cluster",
+			Usage: "undo a journal written in another etcd cluster (another cluster ID), e.g. after etcd was restored from a snapshot into a new cluster; each key is still restored only while it holds what the journal wrote"}),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Len() != 1 {
 				return usagef("undo needs exactly one journal file, e.g. 'lifeboat undo <file>' (list them with 'lifeboat journal ls')")
@@ -208,9 +228,12 @@ func undoCommand(std streams) *cli.Command {
 				return err
 			}
 			defer store.Close()
-			plan, err := store.PlanUndo(ctx, jf)
+			plan, err := store.PlanUndo(ctx, jf, etcdops.UndoOptions{ForceCluster: cmd.Bool("force-cluster")})
 			if err != nil {
 				return err
+			}
+			for _, warning := range plan.Warnings {
+				warn(std.err, "%s", warning)
 			}
 			return newWriteRun(std, cmd, store).batch(ctx, store.PlannedBatch(plan))
 		},

@@ -28,7 +28,29 @@ type buildVersion struct {
 	Platform        string `json:"platform"`
 }
 
+// Stamped by `make release` (-ldflags "-X main.stampedVersion=... -X
+// main.stampedCommit=... -X main.stampedCommitTime=..."): what `git describe --tags --always --dirty` and `git
+// rev-parse HEAD` said, or VERSION and COMMIT given to make when building
+// from a tarball, which has no .git for the Go toolchain to read. When set,
+// they take precedence over the toolchain's record: a tarball unpacked
+// inside another repository would be stamped with that repository's
+// commit.
+var (
+	stampedVersion    string
+	stampedCommit     string
+	stampedCommitTime string
+)
+
 func readBuildVersion() buildVersion {
+	v := toolchainVersion()
+	v.stamp(stampedVersion, stampedCommit, stampedCommitTime)
+	return v
+}
+
+// toolchainVersion is what the Go toolchain recorded in the binary: the
+// module's version, the VCS commit when built in a git checkout, and the
+// dependencies' versions.
+func toolchainVersion() buildVersion {
 	v := buildVersion{Version: "unknown", KubernetesTypes: "unknown", Kubernetes: "unknown", EtcdClient: "unknown",
 		GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	info, ok := debug.ReadBuildInfo()
@@ -62,6 +84,26 @@ func readBuildVersion() buildVersion {
 		}
 	}
 	return v
+}
+
+// stamp puts the version and commit the release build stamped over what
+// the toolchain recorded. A stamped commit is the whole truth about the
+// source: the toolchain's commit time and modified flag (of whatever
+// repository it found) no longer apply, and a dirty tree shows in the
+// version (git describe --dirty).
+func (v *buildVersion) stamp(version, commit, commitTime string) {
+	if version != "" {
+		v.Version = version
+	}
+	if commit != "" {
+		if commit != v.Commit {
+			v.CommitTime, v.Modified = "", false
+		}
+		v.Commit = commit
+	}
+	if commitTime != "" {
+		v.CommitTime = commitTime
+	}
 }
 
 // String is the one line of --version.
