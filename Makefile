@@ -44,8 +44,10 @@ bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) ./codec/ ./etcdops/
 	GO=$(GO) $(GO) run ./internal/bench $(BENCHARGS)
 
-# Fuzz codec's decoding and every edit, and etcdops' readers of the files a
-# user names (a snapshot, a journal, a plan), FUZZTIME each (go test takes
+# Fuzz codec's decoding and every edit, and the readers of the files a user
+# names (a snapshot, a journal, a plan: FuzzSnapshot and FuzzJournal fuzz
+# packages snapshot and journal from etcdops, whose Store makes their seeds
+# and reads what they open), FUZZTIME each (go test takes
 # one -fuzz target per run, so FUZZTARGETS are package:target pairs): under
 # 2 minutes at the default, once the instrumented test binaries are built
 # (the first run compiles them: minutes). A failing input is saved under the

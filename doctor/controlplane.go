@@ -3,7 +3,6 @@ package doctor
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 )
@@ -102,8 +101,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
-
-func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 func orNone(s string) string {
 	if s == "" {

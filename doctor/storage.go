@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/internal/textutil"
 )
 
 // Findings on storage: values kube-apiserver cannot decode, encryption at
@@ -53,7 +54,7 @@ func memberFindings(ctx context.Context, store *etcdops.Store, rev int64) []Find
 	}
 	for _, m := range store.MemberStatuses(ctx) {
 		if m.Err != nil {
-			info.Evidence = append(info.Evidence, fmt.Sprintf("%s: no status (%v): kine, or a member that is down", m.Endpoint, oneLine(m.Err)))
+			info.Evidence = append(info.Evidence, fmt.Sprintf("%s: no status (%v): kine, or a member that is down", m.Endpoint, textutil.OneLine(m.Err.Error())))
 			continue
 		}
 		st := m.Status

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
+	"github.com/lifeboat-k8s/lifeboat/internal/textutil"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -276,7 +277,7 @@ func (c *census) restoreFixes(ctx context.Context, store *etcdops.Store, rev int
 			}
 			switch d := dels[keys[i]]; {
 			case err != nil:
-				findings[i].Evidence = append(findings[i].Evidence, "history: "+oneLine(err))
+				findings[i].Evidence = append(findings[i].Evidence, "history: "+textutil.OneLine(err.Error()))
 			case len(d) > 0 && d[len(d)-1].Prev.Value != nil:
 				last := d[len(d)-1]
 				found(i, last.Prev, fmt.Sprintf(", deleted at revision %d", last.Revision))
@@ -288,7 +289,7 @@ func (c *census) restoreFixes(ctx context.Context, store *etcdops.Store, rev int
 		resource, _, _, key := of(i)
 		versions, err := store.Versions(ctx, keys[i])
 		if err != nil {
-			findings[i].Evidence = append(findings[i].Evidence, "history: "+oneLine(err))
+			findings[i].Evidence = append(findings[i].Evidence, "history: "+textutil.OneLine(err.Error()))
 			return
 		}
 		for _, v := range versions {

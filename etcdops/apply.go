@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/grpc/codes"
@@ -40,7 +41,7 @@ func plannedResult(c *Change) Result {
 type ApplyOptions struct {
 	// Journal receives every before- and after-image; required when the
 	// plan writes anything.
-	Journal *Journal
+	Journal *journal.Journal
 	// Progress, when set, is called after each window of writes is done.
 	Progress func(done, total int)
 	// Window bounds the single-key Txns in flight at once. Default
@@ -172,13 +173,13 @@ func (s *Store) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) ([]Res
 // "write" entries, so each window costs one fsync.
 type windowWriter struct {
 	store   *Store
-	journal *Journal
+	journal *journal.Journal
 	// ctx is Apply's: the Txns run without its cancellation, but no new
 	// one starts, and no wait for etcd goes on, once it ends.
 	ctx context.Context
 
 	mu      sync.Mutex
-	commits []JournalEntry
+	commits []journal.Entry
 }
 
 // sealed drops from a window the changes that cannot be encrypted as
@@ -202,9 +203,9 @@ func (w *windowWriter) sealed(ctx context.Context, changes []Change, batch []int
 func (w *windowWriter) journalWindow(changes []Change, batch []int) error {
 	entries := w.takeCommits()
 	for _, idx := range batch {
-		entries = append(entries, writeEntry(w.journal.now, &changes[idx]))
+		entries = append(entries, writeEntry(w.journal.Now, &changes[idx]))
 	}
-	return w.journal.append(entries)
+	return w.journal.Append(entries)
 }
 
 // windowRun is a window whose Txns are in flight.
@@ -298,7 +299,7 @@ func (w *windowWriter) applyOne(ctx context.Context, c *Change, res *Result) err
 			return nil
 		}
 		res.InDoubt = st.how
-		w.addEntry(JournalEntry{Type: entryResolved, Time: w.journal.now().UTC(), Key: c.Before.Key, Resolution: st.how, AfterRevision: st.revision})
+		w.addEntry(journal.Entry{Type: journal.EntryResolved, Time: w.journal.Now().UTC(), Key: c.Before.Key, Resolution: st.how, AfterRevision: st.revision})
 		switch st.how {
 		case ResolvedWritten:
 			w.committed(c, res, st.revision)
@@ -312,7 +313,7 @@ func (w *windowWriter) applyOne(ctx context.Context, c *Change, res *Result) err
 
 // committed records that etcd took a change's write at rev.
 func (w *windowWriter) committed(c *Change, res *Result, rev int64) {
-	w.addEntry(JournalEntry{Type: entryCommitted, Time: w.journal.now().UTC(), Key: c.Before.Key, AfterRevision: rev})
+	w.addEntry(journal.Entry{Type: journal.EntryCommitted, Time: w.journal.Now().UTC(), Key: c.Before.Key, AfterRevision: rev})
 	res.Changed, res.NewRevision, res.Err = true, rev, nil
 }
 
@@ -355,7 +356,7 @@ func (w *windowWriter) replan(ctx context.Context, c *Change, res *Result, resp 
 		res.Err = err
 		return Change{}, false, nil
 	}
-	if err := w.journal.append([]JournalEntry{writeEntry(w.journal.now, &next)}); err != nil {
+	if err := w.journal.Append([]journal.Entry{writeEntry(w.journal.Now, &next)}); err != nil {
 		return Change{}, false, err
 	}
 	return next, true, nil
@@ -406,23 +407,23 @@ func keyLevel(err error) bool {
 	return false
 }
 
-func writeEntry(now timeFunc, c *Change) JournalEntry {
-	return JournalEntry{
-		Type: entryWrite, Time: now().UTC(), Key: c.Before.Key,
-		Resource: c.Resource.String(), Namespace: c.Namespace, Name: c.Name, Action: c.Action,
+func writeEntry(now func() time.Time, c *Change) journal.Entry {
+	return journal.Entry{
+		Type: journal.EntryWrite, Time: now().UTC(), Key: c.Before.Key,
+		Resource: c.Resource.String(), Namespace: c.Namespace, Name: c.Name, Action: string(c.Action),
 		Before: c.Before.Raw(), BeforeRevision: c.Before.ModRevision, Lease: c.Lease, After: c.written(),
 		Undoes: c.undoes,
 	}
 }
 
 // addEntry queues a "committed" or "resolved" entry for the next fsync.
-func (w *windowWriter) addEntry(e JournalEntry) {
+func (w *windowWriter) addEntry(e journal.Entry) {
 	w.mu.Lock()
 	w.commits = append(w.commits, e)
 	w.mu.Unlock()
 }
 
-func (w *windowWriter) takeCommits() []JournalEntry {
+func (w *windowWriter) takeCommits() []journal.Entry {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	out := w.commits
@@ -433,7 +434,7 @@ func (w *windowWriter) takeCommits() []JournalEntry {
 // flushCommits journals the commits (and resolutions) not yet written.
 func (w *windowWriter) flushCommits() error {
 	if entries := w.takeCommits(); len(entries) > 0 {
-		return w.journal.append(entries)
+		return w.journal.Append(entries)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -86,9 +87,9 @@ func checkWrites(t *testing.T, before, after map[string]etcdops.Record, results 
 }
 
 // applyOp plans op and applies it with journal j.
-func applyOp(t *testing.T, store *etcdops.Store, op etcdops.Operation, j *etcdops.Journal) (*etcdops.Plan, []etcdops.Result) {
+func applyOp(t *testing.T, store *etcdops.Store, op etcdops.Operation, j *journal.Journal) (*etcdops.Plan, []etcdops.Result) {
 	t.Helper()
-	plan, err := store.Plan(context.Background(), op)
+	plan, err := planOf(context.Background(), store, op)
 	if err != nil {
 		t.Fatalf("plan %s: %v", op, err)
 	}
@@ -112,7 +113,7 @@ func TestBackendRepairs(t *testing.T) {
 		t.Run("undelete pods in all namespaces, seen by a watch", func(t *testing.T) {
 			before := snapshot(t, cli)
 			rev := revision(t, store)
-			plan, err := store.Plan(ctx, undeleteAll(t))
+			plan, err := planOf(ctx, store, undeleteAll(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +125,7 @@ func TestBackendRepairs(t *testing.T) {
 			wctx, cancel := context.WithCancel(ctx)
 			defer cancel()
 			events := store.Watch(wctx, store.Layout().Prefix+"/pods/", rev+1)
-			results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: journal(t)})
+			results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: newJournal(t)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +170,7 @@ func TestBackendRepairs(t *testing.T) {
 
 		t.Run("untaint every node", func(t *testing.T) {
 			before := snapshot(t, cli)
-			_, results := applyOp(t, store, etcdops.Operation{Action: etcdops.UntaintNodes, AllNodes: true, Query: etcdops.Query{Resource: resource(t, "nodes")}}, journal(t))
+			_, results := applyOp(t, store, etcdops.Operation{Action: etcdops.UntaintNodes, AllNodes: true, Query: etcdops.Query{Resource: resource(t, "nodes")}}, newJournal(t))
 			n := checkWrites(t, before, snapshot(t, cli), results, func(t *testing.T, _, after []byte) {
 				for _, taint := range decodeNode(t, after).Spec.Taints {
 					if taint.Key == corev1.TaintNodeUnreachable || taint.Key == corev1.TaintNodeNotReady {
@@ -187,7 +188,7 @@ func TestBackendRepairs(t *testing.T) {
 
 		t.Run("uncordon", func(t *testing.T) {
 			before := snapshot(t, cli)
-			_, results := applyOp(t, store, etcdops.Operation{Action: etcdops.UncordonNodes, Query: etcdops.Query{Resource: resource(t, "nodes"), Names: []string{"worker-3"}}}, journal(t))
+			_, results := applyOp(t, store, etcdops.Operation{Action: etcdops.UncordonNodes, Query: etcdops.Query{Resource: resource(t, "nodes"), Names: []string{"worker-3"}}}, newJournal(t))
 			if n := checkWrites(t, before, snapshot(t, cli), results, nil); n != 1 {
 				t.Errorf("%d nodes written, want 1", n)
 			}
@@ -200,7 +201,7 @@ func TestBackendRepairs(t *testing.T) {
 			key := "/registry/stable.example.com/crontabs/default/nightly-backup"
 			before := snapshot(t, cli)
 			_, results := applyOp(t, store, etcdops.Operation{Action: etcdops.RemoveFinalizers,
-				Query: etcdops.Query{Resource: resource(t, "crontabs.stable.example.com"), Namespace: "default", Names: []string{"nightly-backup"}}}, journal(t))
+				Query: etcdops.Query{Resource: resource(t, "crontabs.stable.example.com"), Namespace: "default", Names: []string{"nightly-backup"}}}, newJournal(t))
 			if n := checkWrites(t, before, snapshot(t, cli), results, nil); n != 1 {
 				t.Fatalf("%d keys written, want 1", n)
 			}
@@ -231,7 +232,7 @@ func TestBackendRepairs(t *testing.T) {
 				t.Fatal(err)
 			}
 			fcli := fb.Client
-			j := journal(t)
+			j := newJournal(t)
 			before := snapshot(t, fcli)
 			var all []etcdops.Result
 			for _, op := range ops {
@@ -277,7 +278,7 @@ func TestBackendRepairs(t *testing.T) {
 			}
 
 			// Undo of the whole plan's journal: every byte back.
-			entries, err := etcdops.ReadJournal(j.Path())
+			entries, err := journal.Read(j.Path())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -288,7 +289,7 @@ func TestBackendRepairs(t *testing.T) {
 			if n, _, s := undo.Counts(); n != len(written) || s != 0 {
 				t.Fatalf("undo plans %d restores, %d skipped; want %d, 0", n, s, len(written))
 			}
-			if _, err := fresh.Apply(context.Background(), undo, etcdops.ApplyOptions{Journal: journal(t)}); err != nil {
+			if _, err := fresh.Apply(context.Background(), undo, etcdops.ApplyOptions{Journal: newJournal(t)}); err != nil {
 				t.Fatal(err)
 			}
 			restored := snapshot(t, fcli)
@@ -317,7 +318,7 @@ func TestBackendRepairs(t *testing.T) {
 			if before[key].Lease != int64(lease.ID) {
 				t.Fatalf("seeded with lease %d, etcd has %d", lease.ID, before[key].Lease)
 			}
-			_, results := applyOp(t, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop", Names: []string{"leased"}}}, journal(t))
+			_, results := applyOp(t, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop", Names: []string{"leased"}}}, newJournal(t))
 			if n := checkWrites(t, before, snapshot(t, cli), results, nil); n != 1 {
 				t.Errorf("%d keys written, want 1", n)
 			}
@@ -332,7 +333,7 @@ func TestBackendUndo(t *testing.T) {
 		ctx := context.Background()
 		store, summary := capsizedOn(t, b, demo.Options{})
 		original := snapshot(t, b.Client)
-		j := journal(t)
+		j := newJournal(t)
 		_, results := applyOp(t, store, undeleteAll(t), j)
 		written := snapshot(t, b.Client)
 		if n := checkWrites(t, original, written, results, nil); n != summary.TerminatingPods {
@@ -348,7 +349,7 @@ func TestBackendUndo(t *testing.T) {
 		// Someone else edits one pod after the repair.
 		theirs := racingWrite(t, b.Client, victim, "after-repair")
 
-		entries, err := etcdops.ReadJournal(j.Path())
+		entries, err := journal.Read(j.Path())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -356,7 +357,7 @@ func TestBackendUndo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		undone, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: journal(t)})
+		undone, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: newJournal(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -400,7 +401,7 @@ func TestBackendRacingWriter(t *testing.T) {
 					b = etcdtest.StartBackend(t, b.Name)
 				}
 				store, _ := capsizedOn(t, b, demo.Options{})
-				plan, err := store.Plan(context.Background(), undeleteAll(t))
+				plan, err := planOf(context.Background(), store, undeleteAll(t))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -419,7 +420,7 @@ func TestBackendRacingWriter(t *testing.T) {
 					racingWrite(t, b.Client, key, fmt.Sprintf("v%d", writes))
 				})
 				before := snapshot(t, b.Client)
-				results, err := store.Apply(context.Background(), plan, etcdops.ApplyOptions{Journal: journal(t)})
+				results, err := store.Apply(context.Background(), plan, etcdops.ApplyOptions{Journal: newJournal(t)})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
@@ -19,8 +18,8 @@ import (
 // batch covers. The front ends only preview, confirm and report.
 type Batch struct {
 	store *Store
-	ops   []Operation
-	undo  *Plan // an undo's restores, worked out from its journal
+	// sources give each operation's changes, in the order of Ops.
+	sources []changeSource
 	// Revision is the etcd revision the preview read every operation at;
 	// Apply writes what was read there, so what was shown is what is
 	// written (a key changed since is re-planned, as any conflict).
@@ -32,9 +31,6 @@ type Batch struct {
 	Ops []OpTally
 
 	previewed bool
-	// planned keeps the plans of whole-planned operations (edit, create)
-	// from the preview, so that Apply writes exactly what was shown.
-	planned map[int]*Plan
 }
 
 // OpTally counts what one operation of a batch does.
@@ -47,16 +43,21 @@ type OpTally struct {
 // NewBatch validates the operations and gathers the warnings; nothing is
 // read until Preview.
 func (s *Store) NewBatch(ctx context.Context, now time.Time, ops ...Operation) (*Batch, error) {
-	b := &Batch{store: s, ops: slices.Clone(ops), planned: map[int]*Plan{}}
+	b := &Batch{store: s}
 	seen := map[string]bool{}
-	for i, op := range b.ops {
+	for _, op := range ops {
 		if op.Action == CreateObjects && op.Now.IsZero() {
-			b.ops[i].Now, op.Now = now, now
+			op.Now = now
 		}
 		if err := op.Validate(); err != nil {
 			return nil, err
 		}
 		b.Ops = append(b.Ops, OpTally{Operation: op})
+		if op.wholePlanned() {
+			b.sources = append(b.sources, &wholePlan{store: s, op: op})
+		} else {
+			b.sources = append(b.sources, &selection{store: s, op: op})
+		}
 		for _, w := range s.Warnings(ctx, op, now) {
 			if !seen[w] {
 				seen[w] = true
@@ -68,9 +69,11 @@ func (s *Store) NewBatch(ctx context.Context, now time.Time, ops ...Operation) (
 }
 
 // PlannedBatch wraps a plan worked out already (an undo, a restore, a
-// create) as a batch.
+// create) as a batch. It may be applied without a preview: whoever worked
+// it out has shown it.
 func (s *Store) PlannedBatch(plan *Plan) *Batch {
-	return &Batch{store: s, undo: plan, Revision: plan.Revision, Ops: []OpTally{{Operation: plan.Operation}}, Warnings: plan.Warnings}
+	return &Batch{store: s, sources: []changeSource{&readyPlan{store: s, plan: plan}}, Revision: plan.Revision,
+		Ops: []OpTally{{Operation: plan.Operation}}, Warnings: plan.Warnings, previewed: true}
 }
 
 // Preview reads every operation's objects at one revision and calls fn with
@@ -108,30 +111,7 @@ func (b *Batch) Preview(ctx context.Context, fn func(op int, c *Change) error) e
 // pages streams operation i's changes read at rev (0: now; the first read
 // sets b.Revision).
 func (b *Batch) pages(ctx context.Context, i int, rev int64, fn func([]Change) error) error {
-	if b.undo != nil {
-		b.store.sealAll(ctx, b.undo.Changes)
-		return inPages(b.undo.Changes, fn)
-	}
-	op := b.ops[i]
-	if op.wholePlanned() {
-		plan := b.planned[i]
-		if plan == nil {
-			if err := op.Validate(); err != nil {
-				return err
-			}
-			var err error
-			if plan, err = b.store.planWhole(ctx, op); err != nil {
-				return err
-			}
-			b.planned[i] = plan
-		}
-		if b.Revision == 0 {
-			b.Revision = plan.Revision
-		}
-		return inPages(plan.Changes, fn)
-	}
-	op.Query.Revision = rev
-	readAt, err := b.store.PlanPages(ctx, op, fn)
+	readAt, err := b.sources[i].pages(ctx, rev, fn)
 	if b.Revision == 0 {
 		b.Revision = readAt
 	}
@@ -165,7 +145,7 @@ var ErrStopped = errors.New("stopped")
 // Progress counts changed keys over the whole batch. On an error, the
 // results of what was written have been passed to fn.
 func (b *Batch) Apply(ctx context.Context, opts ApplyOptions, fn func(op int, c *Change, r Result) error) error {
-	if !b.previewed && b.undo == nil {
+	if !b.previewed {
 		return errors.New("etcdops: Batch.Apply before Preview")
 	}
 	total, _, _ := b.Counts()
@@ -200,9 +180,9 @@ func (b *Batch) Apply(ctx context.Context, opts ApplyOptions, fn func(op int, c 
 			}
 			return err
 		}
-		err := b.changedPages(ctx, i, rev, apply)
+		err := b.sources[i].changed(ctx, &b.Ops[i], rev, apply)
 		if rev != 0 && errors.Is(err, rpctypes.ErrCompacted) {
-			err = b.changedPages(ctx, i, 0, apply)
+			err = b.sources[i].changed(ctx, &b.Ops[i], 0, apply)
 		}
 		if err != nil {
 			if ctx.Err() != nil && !errors.Is(err, ErrStopped) {
@@ -233,41 +213,109 @@ func overlaps(keys []string, written map[string]bool) bool {
 	return false
 }
 
-// changedPages streams the changes of operation i again, for Apply: only
-// the keys its preview found to change, read at rev (0: now), a page at a
-// time. On a large cluster most objects need nothing (20,000 Terminating
-// pods of 150,000): they are neither read nor decoded a second time.
-func (b *Batch) changedPages(ctx context.Context, i int, rev int64, fn func([]Change) error) error {
-	planned := b.undo
-	if p := b.planned[i]; p != nil {
-		planned = p
-	}
-	if planned != nil {
-		var changed []Change
-		for _, c := range planned.Changes {
-			if c.Changed() {
-				changed = append(changed, c)
-			}
+// changeSource is where one operation of a batch gets its changes: a
+// selection read a page at a time, an edit or create planned whole, or a
+// plan made already (an undo's restores, a restore).
+type changeSource interface {
+	// pages streams every change, read at rev (0: now), and returns the
+	// revision read at.
+	pages(ctx context.Context, rev int64, fn func([]Change) error) (int64, error)
+	// changed streams, for Apply, the changes the preview tallied in t:
+	// those it found to change, as they are at rev (0: now).
+	changed(ctx context.Context, t *OpTally, rev int64, fn func([]Change) error) error
+	// count is how many keys it covers, for Run's progress; validate
+	// makes sure, before Run's first write, that it can run.
+	count(ctx context.Context) (int, error)
+	validate(ctx context.Context) error
+}
+
+// readyPlan is a plan made already: Apply writes its changes as they are.
+type readyPlan struct {
+	store *Store
+	plan  *Plan
+}
+
+func (r *readyPlan) pages(ctx context.Context, _ int64, fn func([]Change) error) (int64, error) {
+	r.store.sealAll(ctx, r.plan.Changes)
+	return r.plan.Revision, inPages(r.plan.Changes, fn)
+}
+
+func (r *readyPlan) changed(_ context.Context, _ *OpTally, _ int64, fn func([]Change) error) error {
+	return changedOf(r.plan, fn)
+}
+
+// wholePlan is an operation planned whole (edit, create): planned once, at
+// the preview, so that Apply writes exactly what was shown.
+type wholePlan struct {
+	store *Store
+	op    Operation
+	plan  *Plan
+}
+
+func (w *wholePlan) pages(ctx context.Context, _ int64, fn func([]Change) error) (int64, error) {
+	if w.plan == nil {
+		plan, err := w.store.planWhole(ctx, w.op)
+		if err != nil {
+			return 0, err
 		}
-		return inPages(changed, fn)
+		w.plan = plan
 	}
-	op := b.Ops[i].Operation
+	return w.plan.Revision, inPages(w.plan.Changes, fn)
+}
+
+func (w *wholePlan) changed(_ context.Context, _ *OpTally, _ int64, fn func([]Change) error) error {
+	if w.plan == nil {
+		return errors.New("etcdops: Batch.Apply before Preview")
+	}
+	return changedOf(w.plan, fn)
+}
+
+// changedOf streams the changes of plan that write.
+func changedOf(plan *Plan, fn func([]Change) error) error {
+	var changed []Change
+	for _, c := range plan.Changes {
+		if c.Changed() {
+			changed = append(changed, c)
+		}
+	}
+	return inPages(changed, fn)
+}
+
+// selection is an operation over the objects a query selects, read a page
+// at a time.
+type selection struct {
+	store *Store
+	op    Operation
+}
+
+func (sel *selection) pages(ctx context.Context, rev int64, fn func([]Change) error) (int64, error) {
+	op := sel.op
+	op.Query.Revision = rev
+	return sel.store.PlanPages(ctx, op, fn)
+}
+
+// changed reads again only the keys the preview found to change, at rev
+// (0: now), a page at a time. On a large cluster most objects need nothing
+// (20,000 Terminating pods of 150,000): they are neither read nor decoded
+// a second time.
+func (sel *selection) changed(ctx context.Context, t *OpTally, rev int64, fn func([]Change) error) error {
+	s, op := sel.store, sel.op
 	edits := op.edits()
-	keys := b.Ops[i].keys
+	keys := t.keys
 	for start := 0; start < len(keys); start += ScanPageSize {
 		page := keys[start:min(start+ScanPageSize, len(keys))]
 		items := make([]Item, len(page))
 		errs := make([]error, len(page))
 		found := make([]bool, len(page))
 		parallel.ForN(len(page), readConcurrency, func(k int) {
-			items[k].Record, found[k], _, errs[k] = b.store.getAt(ctx, page[k], rev)
+			items[k].Record, found[k], _, errs[k] = s.getAt(ctx, page[k], rev)
 		})
 		changes := make([]Change, 0, len(page))
 		for k, key := range page {
 			if errs[k] != nil {
 				return errs[k]
 			}
-			info, _ := b.store.layout.Parse(key)
+			info, _ := s.layout.Parse(key)
 			if info.Resource.StoragePath == op.Query.Resource.StoragePath {
 				info.Resource = op.Query.Resource
 			}
@@ -284,7 +332,7 @@ func (b *Batch) changedPages(ctx context.Context, i int, rev int64, fn func([]Ch
 				live = append(live, items[k])
 			}
 		}
-		b.store.decodeAll(ctx, live)
+		s.decodeAll(ctx, live)
 		planned := make([]Change, len(live))
 		parallel.For(len(live), func(k int) {
 			it := live[k]
@@ -293,7 +341,7 @@ func (b *Batch) changedPages(ctx context.Context, i int, rev int64, fn func([]Ch
 			}
 			planned[k] = planChange(it, op.Action, edits)
 		})
-		b.store.sealAll(ctx, planned)
+		s.sealAll(ctx, planned)
 		if err := fn(append(changes, planned...)); err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	"github.com/lifeboat-k8s/lifeboat/internal/enctest"
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -167,12 +168,12 @@ func benchUndelete(b *testing.B, store *etcdops.Store, seedPods func()) {
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
 		seedPods()
-		j, err := etcdops.CreateJournal(filepath.Join(b.TempDir(), fmt.Sprintf("j%d.jsonl", i)), etcdops.JournalInfo{})
+		j, err := journal.Create(filepath.Join(b.TempDir(), fmt.Sprintf("j%d.jsonl", i)), journal.Info{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		plan, err := store.Plan(ctx, op)
+		plan, err := planOf(ctx, store, op)
 		if err != nil {
 			b.Fatal(err)
 		}

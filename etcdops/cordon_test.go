@@ -10,6 +10,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 )
 
 // TestCordonNodes: cordon sets spec.unschedulable and nothing else, as
@@ -35,7 +36,7 @@ func TestCordonNodes(t *testing.T) {
 
 	op := etcdops.Operation{Action: etcdops.CordonNodes, Query: etcdops.Query{Resource: nodes}, AllNodes: true}
 	rev := revision(t, store)
-	plan, err := store.Plan(ctx, op)
+	plan, err := planOf(ctx, store, op)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestCordonNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	j := journal(t)
+	j := newJournal(t)
 	results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: j})
 	if err != nil {
 		t.Fatal(err)
@@ -104,14 +105,14 @@ func TestCordonNodes(t *testing.T) {
 	if !labelled {
 		t.Fatal("the concurrent writer never ran")
 	}
-	if again, err := store.Plan(ctx, op); err != nil {
+	if again, err := planOf(ctx, store, op); err != nil {
 		t.Fatal(err)
 	} else if n, _, _ := again.Counts(); n != 0 {
 		t.Errorf("second run plans %d changes, want 0", n)
 	}
 
 	// Undo: the nodes lifeboat wrote go back to what it read, byte for byte.
-	entries, err := etcdops.ReadJournal(j.Path())
+	entries, err := journal.Read(j.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func TestCordonNodes(t *testing.T) {
 	if n, _, s := undo.Counts(); n != 7 || s != 0 {
 		t.Fatalf("undo plans %d restores, %d skipped; want 7, 0", n, s)
 	}
-	if _, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: journal(t)}); err != nil {
+	if _, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: newJournal(t)}); err != nil {
 		t.Fatal(err)
 	}
 	restored := snapshot(t, cli)

@@ -50,7 +50,7 @@ func TestDeleteAndUndo(t *testing.T) {
 	if _, err := cli.Put(ctx, rewritten, string(before[rewritten].Value)+"x"); err != nil {
 		t.Fatal(err)
 	}
-	j := journal(t)
+	j := newJournal(t)
 	results := applyPreviewed(t, b, j)
 	after := snapshot(t, cli)
 	for _, r := range results {

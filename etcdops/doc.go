@@ -6,6 +6,7 @@
 //	compare-and-swap (kube-apiserver's OptimisticPut) -> report new revision
 //
 // Every front end (CLI commands, plan files, the TUI) builds Operation values
-// and goes through Plan and Apply; nothing else in lifeboat writes to etcd.
+// and goes through a Batch (preview, then apply, or run) and Store.Apply;
+// nothing else in lifeboat writes to etcd.
 // Undo replays a journal backwards through the same path.
 package etcdops

@@ -13,6 +13,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/enctest"
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -80,7 +81,7 @@ func secretPassword(t testing.TB, plain []byte) string {
 }
 
 // editPassword edits shop/payment's password through the write path.
-func editPassword(t *testing.T, store *etcdops.Store, j *etcdops.Journal, password string) []etcdops.Result {
+func editPassword(t *testing.T, store *etcdops.Store, j *journal.Journal, password string) []etcdops.Result {
 	t.Helper()
 	ctx := context.Background()
 	src, err := store.ReadForEdit(ctx, etcdops.KeyInfo{Resource: resource(t, "secrets"), Namespace: "shop", Name: "payment"})
@@ -127,7 +128,7 @@ func TestEncryptionAtRest(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if r := applyPreviewed(t, previewed(t, store.PlannedBatch(plan)), journal(t)); len(r) != 1 || !r[0].Changed {
+				if r := applyPreviewed(t, previewed(t, store.PlannedBatch(plan)), newJournal(t)); len(r) != 1 || !r[0].Changed {
 					t.Fatalf("create: %+v", r)
 				}
 			} else if _, err := cli.Put(ctx, secretKey, string(first.Encrypt(t, secretKey, plainSecret(t, "hunter2")))); err != nil {
@@ -156,7 +157,7 @@ func TestEncryptionAtRest(t *testing.T) {
 				t.Errorf("decrypted password %q, raw kept %v; want hunter2 and the stored bytes", got, bytes.Equal(items[0].Raw(), stored))
 			}
 
-			j := journal(t)
+			j := newJournal(t)
 			if r := editPassword(t, store, j, "hunter3"); len(r) != 1 || !r[0].Changed {
 				t.Fatalf("edit: %+v", r)
 			}
@@ -183,7 +184,7 @@ func TestEncryptionAtRest(t *testing.T) {
 			}
 
 			// Delete, then undo re-creates it encrypted.
-			jd := journal(t)
+			jd := newJournal(t)
 			del, err := store.NewBatch(ctx, testNow, etcdops.Operation{Action: etcdops.DeleteObjects, Query: etcdops.Query{Resource: resource(t, "secrets"), Namespace: "shop", Names: []string{"payment"}}})
 			if err != nil {
 				t.Fatal(err)
@@ -342,7 +343,7 @@ func TestKMSv2PluginAway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	applyPreviewed(t, previewed(t, writer.PlannedBatch(plan)), journal(t))
+	applyPreviewed(t, previewed(t, writer.PlannedBatch(plan)), newJournal(t))
 	stored := rawValue(t, cli, secretKey)
 
 	plugin.Stop()
@@ -381,7 +382,7 @@ func TestIdentityFirstWritesPlaintext(t *testing.T) {
 	if _, err := cli.Put(context.Background(), secretKey, string(aescbc.Encrypt(t, secretKey, plainSecret(t, "hunter2")))); err != nil {
 		t.Fatal(err)
 	}
-	if r := editPassword(t, store, journal(t), "hunter3"); len(r) != 1 || !r[0].Changed {
+	if r := editPassword(t, store, newJournal(t), "hunter3"); len(r) != 1 || !r[0].Changed {
 		t.Fatalf("edit: %+v", r)
 	}
 	if got := secretPassword(t, rawValue(t, cli, secretKey)); got != "hunter3" {

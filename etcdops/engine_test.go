@@ -15,6 +15,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -40,9 +41,9 @@ func resource(t testing.TB, name string) etcdops.Resource {
 	return r
 }
 
-func journal(t testing.TB) *etcdops.Journal {
+func newJournal(t testing.TB) *journal.Journal {
 	t.Helper()
-	j, err := etcdops.CreateJournal(filepath.Join(t.TempDir(), "journal.jsonl"), etcdops.JournalInfo{Command: "test", Prefix: "/registry"})
+	j, err := journal.Create(filepath.Join(t.TempDir(), "journal.jsonl"), journal.Info{Command: "test", Prefix: "/registry"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,7 @@ func TestRepairs(t *testing.T) {
 
 			// Dry run: planning reads only.
 			rev := revision(t, store)
-			plan, err := store.Plan(ctx, op)
+			plan, err := planOf(ctx, store, op)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -204,7 +205,7 @@ func TestRepairs(t *testing.T) {
 			}
 
 			// Real run: each key written once, at the revision reported.
-			j := journal(t)
+			j := newJournal(t)
 			results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: j})
 			if err != nil {
 				t.Fatal(err)
@@ -237,7 +238,7 @@ func TestRepairs(t *testing.T) {
 			}
 
 			// Second run: nothing left to do.
-			again, err := store.Plan(ctx, op)
+			again, err := planOf(ctx, store, op)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -246,7 +247,7 @@ func TestRepairs(t *testing.T) {
 			}
 
 			// Undo: every byte back, through the same compare-and-swap.
-			entries, err := etcdops.ReadJournal(j.Path())
+			entries, err := journal.Read(j.Path())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -257,7 +258,7 @@ func TestRepairs(t *testing.T) {
 			if n, _, s := undo.Counts(); n != changed || s != 0 {
 				t.Fatalf("undo plans %d restores, %d skipped; want %d, 0", n, s, changed)
 			}
-			if _, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: journal(t)}); err != nil {
+			if _, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: newJournal(t)}); err != nil {
 				t.Fatal(err)
 			}
 			restored := snapshot(t, cli)
@@ -284,11 +285,11 @@ func TestUntaintKeepsOtherTaintsAndFiltersByEffect(t *testing.T) {
 	store, cli, _ := capsized(t, demo.Options{})
 	op := etcdops.Operation{Action: etcdops.UntaintNodes, TaintEffect: "NoExecute",
 		Query: etcdops.Query{Resource: resource(t, "nodes"), Names: []string{"worker-5"}}}
-	plan, err := store.Plan(ctx, op)
+	plan, err := planOf(ctx, store, op)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: journal(t)}); err != nil {
+	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: newJournal(t)}); err != nil {
 		t.Fatal(err)
 	}
 	node := decodeNode(t, snapshot(t, cli)["/registry/minions/worker-5"].Value)
@@ -391,7 +392,7 @@ func TestConflictReplansOnce(t *testing.T) {
 			ctx := context.Background()
 			store, cli, _ := capsized(t, demo.Options{})
 			op := etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}}
-			plan, err := store.Plan(ctx, op)
+			plan, err := planOf(ctx, store, op)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -412,7 +413,7 @@ func TestConflictReplansOnce(t *testing.T) {
 				writes++
 				relabel(t, cli, victim, fmt.Sprintf("v%d", writes))
 			})
-			results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: journal(t), Window: 10})
+			results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: newJournal(t), Window: 10})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -483,11 +484,11 @@ func TestLeaseKept(t *testing.T) {
 	if err := demo.PutObject(ctx, cli, key, pod, lease.ID); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop", Names: []string{"leased"}}})
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop", Names: []string{"leased"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: journal(t)}); err != nil {
+	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: newJournal(t)}); err != nil {
 		t.Fatal(err)
 	}
 	rec := snapshot(t, cli)[key]
@@ -503,7 +504,7 @@ func TestMalformedAndEncryptedAreSkipped(t *testing.T) {
 	ctx := context.Background()
 	store, cli, summary := capsized(t, demo.Options{Malformed: true})
 	before := snapshot(t, cli)
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,7 +512,7 @@ func TestMalformedAndEncryptedAreSkipped(t *testing.T) {
 	if skipped != 1 || changed != summary.TerminatingPods {
 		t.Fatalf("plan: %d changed, %d skipped; want %d, 1 (the poison value)", changed, skipped, summary.TerminatingPods)
 	}
-	results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: journal(t)})
+	results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: newJournal(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,7 +526,7 @@ func TestMalformedAndEncryptedAreSkipped(t *testing.T) {
 		}
 	}
 
-	secrets, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.RemoveFinalizers, Query: etcdops.Query{Resource: resource(t, "secrets"), AllNamespaces: true, Selector: labels.Everything()}})
+	secrets, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.RemoveFinalizers, Query: etcdops.Query{Resource: resource(t, "secrets"), AllNamespaces: true, Selector: labels.Everything()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -547,12 +548,12 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 	ctx := context.Background()
 	_, cli, _ := capsized(t, demo.Options{})
 	store := etcdops.NewStore(cli, "", true)
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rev := revision(t, store)
-	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: journal(t)}); err != etcdops.ErrReadOnly {
+	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: newJournal(t)}); err != etcdops.ErrReadOnly {
 		t.Fatalf("Apply on a read-only store: %v", err)
 	}
 	if revision(t, store) != rev {
@@ -563,11 +564,11 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 func TestJournalAndUndoConflict(t *testing.T) {
 	ctx := context.Background()
 	store, cli, _ := capsized(t, demo.Options{})
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := journal(t)
+	j := newJournal(t)
 	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: j}); err != nil {
 		t.Fatal(err)
 	}
@@ -578,7 +579,7 @@ func TestJournalAndUndoConflict(t *testing.T) {
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("journal mode %v, want 0600", info.Mode().Perm())
 	}
-	entries, err := etcdops.ReadJournal(j.Path())
+	entries, err := journal.Read(j.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -597,7 +598,7 @@ func TestJournalAndUndoConflict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	results, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: journal(t)})
+	results, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: newJournal(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -653,15 +654,15 @@ func TestControllerManagerWarning(t *testing.T) {
 func TestUndoOfAJournalWithItsOwnRestores(t *testing.T) {
 	ctx := context.Background()
 	store, _, _ := capsized(t, demo.Options{})
-	j := journal(t)
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop"}})
+	j := newJournal(t)
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: j}); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := etcdops.ReadJournal(j.Path())
+	entries, err := journal.Read(j.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -673,7 +674,7 @@ func TestUndoOfAJournalWithItsOwnRestores(t *testing.T) {
 		t.Fatal(err)
 	}
 	rev := revision(t, store)
-	entries, err = etcdops.ReadJournal(j.Path())
+	entries, err = journal.Read(j.Path())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 )
 
 // fuzzSnapshotSeed is a small real snapshot: an embedded etcd with a few
@@ -102,7 +103,7 @@ func fuzzJournalSeeds(t testing.TB) [][]byte {
 	dir := t.TempDir()
 	write := func(name string, plans ...*etcdops.Plan) []byte {
 		path := filepath.Join(dir, name)
-		j, err := etcdops.CreateJournal(path, etcdops.JournalInfo{Command: "fuzz " + name, Endpoints: cli.Endpoints(), Prefix: "/registry"})
+		j, err := journal.Create(path, journal.Info{Command: "fuzz " + name, Endpoints: cli.Endpoints(), Prefix: "/registry"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +120,7 @@ func fuzzJournalSeeds(t testing.TB) [][]byte {
 		return b
 	}
 	plan := func(op etcdops.Operation) *etcdops.Plan {
-		p, err := store.Plan(ctx, op)
+		p, err := planOf(ctx, store, op)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +129,7 @@ func fuzzJournalSeeds(t testing.TB) [][]byte {
 	repair := write("repair.jsonl",
 		plan(etcdops.Operation{Action: etcdops.EditObject, Query: etcdops.Query{Resource: cms, Namespace: "shop", Names: []string{"a"}}, Patch: []byte(`{"data":{"v":"edited"}}`)}),
 		plan(etcdops.Operation{Action: etcdops.DeleteObjects, Query: etcdops.Query{Resource: cms, Namespace: "shop", Names: []string{"b"}}}))
-	jf, err := etcdops.ReadJournal(filepath.Join(dir, "repair.jsonl"))
+	jf, err := journal.Read(filepath.Join(dir, "repair.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,10 +155,10 @@ func FuzzJournal(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if jf, err := etcdops.ReadJournal(path); err == nil {
+		if jf, err := journal.Read(path); err == nil {
 			jf.Writes()
 		}
-		if _, err := etcdops.ListJournals(dir); err != nil {
+		if _, err := journal.List(dir); err != nil {
 			t.Fatalf("journal ls of a directory with one bad journal: %v", err)
 		}
 	})

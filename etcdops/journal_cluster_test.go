@@ -1,7 +1,6 @@
 package etcdops_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -17,29 +16,11 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 )
 
 func untaintNodes(t testing.TB, names ...string) etcdops.Operation {
 	return etcdops.Operation{Action: etcdops.UntaintNodes, Query: etcdops.Query{Resource: resource(t, "nodes"), Names: names}}
-}
-
-// beginLine is a journal's first line, as JSON.
-func beginLine(t testing.TB, path string) map[string]any {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	line, err := bufio.NewReader(f).ReadBytes('\n')
-	if err != nil {
-		t.Fatalf("journal %s: first line: %v", path, err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(line, &m); err != nil || m["type"] != "begin" {
-		t.Fatalf("journal %s: first line is not a begin entry: %s", path, line)
-	}
-	return m
 }
 
 // TestJournalNamesItsCluster: a journal's begin line holds the etcd cluster
@@ -66,17 +47,13 @@ func TestJournalNamesItsCluster(t *testing.T) {
 			t.Errorf("%s: cluster ID %x", b.Name, id.ClusterID)
 		}
 
-		j := journal(t)
+		j := newJournal(t)
 		applyOp(t, store, untaintNodes(t, "worker-1"), j)
-		begin := beginLine(t, j.Path())
-		if begin["clusterID"] != strconv.FormatUint(id.ClusterID, 16) || begin["memberID"] != strconv.FormatUint(id.MemberID, 16) || begin["command"] != "test" {
-			t.Errorf("begin line %v, want clusterID %x memberID %x", begin, id.ClusterID, id.MemberID)
-		}
-		jf, err := etcdops.ReadJournal(j.Path())
+		jf, err := journal.Read(j.Path())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if jf.Info.Cluster == nil || *jf.Info.Cluster != id {
+		if jf.Info.Command != "test" || jf.Info.Cluster == nil || *jf.Info.Cluster != id {
 			t.Errorf("journal read back names cluster %v, want %v", jf.Info.Cluster, id)
 		}
 		undo, err := store.PlanUndo(ctx, jf)
@@ -110,9 +87,9 @@ func TestUndoRefusesAJournalOfAnotherCluster(t *testing.T) {
 	if id1.ClusterID == id2.ClusterID || id1.ClusterID == 0 || id2.ClusterID == 0 {
 		t.Fatalf("two embedded etcds with cluster IDs %x and %x: want two different ones", id1.ClusterID, id2.ClusterID)
 	}
-	j := journal(t)
+	j := newJournal(t)
 	applyBatch(t, first, j, untaintNodes(t, "worker-1", "worker-2"))
-	jf, err := etcdops.ReadJournal(j.Path())
+	jf, err := journal.Read(j.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +123,7 @@ func TestUndoRefusesAJournalOfAnotherCluster(t *testing.T) {
 	key1 := second.Layout().Key(resource(t, "nodes"), "", "worker-1")
 	key2 := second.Layout().Key(resource(t, "nodes"), "", "worker-2")
 	original1 := snapshot(t, cli2)[key1]
-	applyBatch(t, second, journal(t), untaintNodes(t, "worker-1"))
+	applyBatch(t, second, newJournal(t), untaintNodes(t, "worker-1"))
 	if !bytes.Equal(snapshot(t, cli2)[key1].Value, jf.Writes()[0].After) {
 		t.Fatal("the same untaint in the second etcd wrote other bytes than in the first: the test needs the same seed")
 	}
@@ -161,7 +138,7 @@ func TestUndoRefusesAJournalOfAnotherCluster(t *testing.T) {
 	if n, _, skipped := undo.Counts(); n != 1 || skipped != 1 {
 		t.Errorf("forced undo plans %d writes and %d skips; want worker-1 restored and worker-2 a conflict", n, skipped)
 	}
-	results, err := second.Apply(ctx, undo, etcdops.ApplyOptions{Journal: journal(t)})
+	results, err := second.Apply(ctx, undo, etcdops.ApplyOptions{Journal: newJournal(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +165,7 @@ func TestUndoRefusesAJournalOfAnotherCluster(t *testing.T) {
 func TestUndoOfAJournalWithoutClusterID(t *testing.T) {
 	ctx := context.Background()
 	store, _, _ := capsized(t, demo.Options{})
-	j := journal(t)
+	j := newJournal(t)
 	applyBatch(t, store, j, untaintNodes(t, "worker-1"))
 	data, err := os.ReadFile(j.Path())
 	if err != nil {
@@ -205,7 +182,7 @@ func TestUndoOfAJournalWithoutClusterID(t *testing.T) {
 	if err := os.WriteFile(j.Path(), append(append(old, '\n'), lines[1]...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	jf, err := etcdops.ReadJournal(j.Path())
+	jf, err := journal.Read(j.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,20 +202,8 @@ func TestUndoOfAJournalWithoutClusterID(t *testing.T) {
 	if err := os.WriteFile(j.Path(), append(append(bad, '\n'), lines[1]...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := etcdops.ReadJournal(j.Path()); err == nil || !strings.Contains(err.Error(), "clusterID") {
+	if _, err := journal.Read(j.Path()); err == nil || !strings.Contains(err.Error(), "clusterID") {
 		t.Errorf("journal with clusterID %q: %v, want refused", "not-hex", err)
-	}
-}
-
-// TestJournalWithoutWritesHasItsBeginLine: a journal closed before any
-// write still has its begin line (without a cluster: nothing asked etcd).
-func TestJournalWithoutWritesHasItsBeginLine(t *testing.T) {
-	j := journal(t)
-	if err := j.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if begin := beginLine(t, j.Path()); begin["command"] != "test" || begin["clusterID"] != nil {
-		t.Errorf("begin line of a journal without writes: %v", begin)
 	}
 }
 

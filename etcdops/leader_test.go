@@ -10,6 +10,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -64,7 +65,7 @@ func TestLeaderChangeMidBatch(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				j := journal(t)
+				j := newJournal(t)
 				var results []etcdops.Result
 				after := map[string][]byte{} // each key's after-image, as planned
 				collect := func(c *etcdops.Change, r etcdops.Result) {
@@ -189,11 +190,11 @@ func checkUndeletedOnce(t *testing.T, pass string, cli *clientv3.Client, before 
 // as its result says.
 func checkJournalSettled(t *testing.T, pass, path string, results []etcdops.Result) {
 	t.Helper()
-	jf, err := etcdops.ReadJournal(path)
+	jf, err := journal.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	byKey := map[string]etcdops.JournalWrite{}
+	byKey := map[string]journal.Write{}
 	for _, w := range jf.Writes() {
 		if _, dup := byKey[w.Key]; dup {
 			t.Errorf("%s: journal: %s written twice", pass, w.Key)
@@ -205,7 +206,7 @@ func checkJournalSettled(t *testing.T, pass, path string, results []etcdops.Resu
 	}
 	for _, r := range results {
 		w := byKey[r.Key]
-		if w.State != etcdops.WriteCommitted || w.AfterRevision != r.NewRevision || w.InDoubt != r.InDoubt {
+		if w.State != journal.WriteCommitted || w.AfterRevision != r.NewRevision || w.InDoubt != r.InDoubt {
 			t.Errorf("%s: journal: %s %s at %d, settled %q; result at %d, settled %q", pass, r.Key, w.State, w.AfterRevision, w.InDoubt, r.NewRevision, r.InDoubt)
 		}
 	}

@@ -61,7 +61,7 @@ func TestRemoveNamespaceFinalizers(t *testing.T) {
 			before := snapshot(t, cli)[key]
 			op := etcdops.Operation{Action: etcdops.RemoveFinalizers, Finalizers: tc.finalizers,
 				Query: etcdops.Query{Resource: resource(t, "namespaces"), Names: []string{"shop"}}}
-			j := journal(t)
+			j := newJournal(t)
 			plan, results := applyOp(t, store, op, j)
 			if tc.skip != "" {
 				if len(plan.Changes) != 1 || plan.Changes[0].Skip == nil || !strings.Contains(plan.Changes[0].Skip.Error(), tc.skip) {
@@ -138,7 +138,7 @@ func TestTheLastFinalizerDeletesAsTheAPIServerDoes(t *testing.T) {
 			putObject(t, cli, key, tc.obj)
 			store := etcdops.NewStore(cli, "/registry", false)
 			before := snapshot(t, cli)[key]
-			j := journal(t)
+			j := newJournal(t)
 			_, results := applyOp(t, store, etcdops.Operation{Action: etcdops.RemoveFinalizers, Finalizers: tc.remove,
 				Query: etcdops.Query{Resource: resource(t, tc.resource), Namespace: "shop", Names: []string{tc.objName}}}, j)
 			if len(results) != 1 || results[0].Err != nil || !results[0].Changed {

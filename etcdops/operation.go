@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -23,7 +24,7 @@ const (
 	// holds an object back: finalizers and garbage collection are skipped.
 	DeleteObjects Action = "delete"
 	// Restore writes journal before-images back; only Undo builds it.
-	Restore Action = "restore"
+	Restore Action = journal.RestoreAction
 )
 
 // Actions lists the actions users can ask for, in the order help shows them.

@@ -114,22 +114,6 @@ func (p *Plan) Counts() (changed, unchanged, skipped int) {
 	return changed, unchanged, skipped
 }
 
-// Plan reads the objects op selects and works out each one's new value,
-// without writing anything. It holds every change: for a few objects (the
-// TUI's marks, an undo); PlanPages streams any number.
-func (s *Store) Plan(ctx context.Context, op Operation) (*Plan, error) {
-	plan := &Plan{Operation: op}
-	rev, err := s.PlanPages(ctx, op, func(page []Change) error {
-		plan.Changes = append(plan.Changes, page...)
-		return nil
-	})
-	plan.Revision = rev
-	if err != nil {
-		return nil, err
-	}
-	return plan, nil
-}
-
 // PlanPages plans op a page at a time, in key order, at op.Query.Revision
 // (0: now), and returns the revision read at. Edits run on every core.
 // Nothing is kept between pages.

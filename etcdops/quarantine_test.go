@@ -26,7 +26,7 @@ func TestQuarantineOnBackends(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		j := journal(t)
+		j := newJournal(t)
 		results, err := store.ApplyQuarantine(ctx, plan, etcdops.ApplyOptions{Journal: j})
 		if err != nil {
 			t.Fatal(err)
@@ -114,7 +114,7 @@ func TestQuarantineLeavesAValueRewrittenSinceItWasRead(t *testing.T) {
 	if _, err := cli.Put(ctx, poisonKey, "still not an object"); err != nil {
 		t.Fatal(err)
 	}
-	results, err := store.ApplyQuarantine(ctx, plan, etcdops.ApplyOptions{Journal: journal(t)})
+	results, err := store.ApplyQuarantine(ctx, plan, etcdops.ApplyOptions{Journal: newJournal(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -28,21 +29,14 @@ import (
 // again at all.
 
 // Resolution is how lifeboat settled a write whose outcome etcd did not
-// report.
-type Resolution string
+// report; a journal's "resolved" line records it, so the type and its
+// values are the journal's (journal.ResolvedWritten, ...).
+type Resolution = journal.Resolution
 
 const (
-	// ResolvedWritten: etcd had applied it. The key holds the after-image
-	// (an update or a create), or its first change after the value read
-	// was a deletion (a delete).
-	ResolvedWritten Resolution = "written"
-	// ResolvedRetried: etcd had not applied it. The key still held the
-	// value read (the same mod_revision; absent, for a create), so the
-	// same Txn was sent again; the result says how that went.
-	ResolvedRetried Resolution = "retried"
-	// ResolvedConflict: someone else wrote the key first; it is left as
-	// they wrote it and reported as a conflict.
-	ResolvedConflict Resolution = "conflict"
+	ResolvedWritten  = journal.ResolvedWritten
+	ResolvedRetried  = journal.ResolvedRetried
+	ResolvedConflict = journal.ResolvedConflict
 )
 
 // doubt is a change whose Txn's outcome etcd did not report.

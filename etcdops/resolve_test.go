@@ -14,6 +14,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	"github.com/lifeboat-k8s/lifeboat/internal/enctest"
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -117,7 +118,7 @@ func TestUnknownOutcomeIsSettledByReadingTheKey(t *testing.T) {
 					}
 				}()
 			})
-			j := journal(t)
+			j := newJournal(t)
 			results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: j})
 			wg.Wait()
 			if err != nil {
@@ -134,7 +135,7 @@ func TestUnknownOutcomeIsSettledByReadingTheKey(t *testing.T) {
 			if r.Changed != written || r.Conflict == written || (r.Err == nil) != written {
 				t.Errorf("changed %v, conflict %v, err %v; want changed %v", r.Changed, r.Conflict, r.Err, written)
 			}
-			jf, err := etcdops.ReadJournal(j.Path())
+			jf, err := journal.Read(j.Path())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -150,7 +151,7 @@ func TestUnknownOutcomeIsSettledByReadingTheKey(t *testing.T) {
 			if written {
 				checkWrittenOnce(t, cli, tt.shape, key, before, w.After, r.NewRevision)
 			}
-			if w.InDoubt != tt.want || (w.State == etcdops.WriteCommitted) != written || (written && w.AfterRevision != r.NewRevision) {
+			if w.InDoubt != tt.want || (w.State == journal.WriteCommitted) != written || (written && w.AfterRevision != r.NewRevision) {
 				t.Errorf("journal: %s, settled %q, revision %d; want settled %q, committed %v at %d", w.State, w.InDoubt, w.AfterRevision, tt.want, written, r.NewRevision)
 			}
 			raw, err := os.ReadFile(j.Path())
@@ -180,9 +181,9 @@ func planShape(t *testing.T, store *etcdops.Store, cli *clientv3.Client, shape s
 	var plan *etcdops.Plan
 	switch shape {
 	case "update":
-		plan, err = store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: q})
+		plan, err = planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: q})
 	case "delete":
-		plan, err = store.Plan(ctx, etcdops.Operation{Action: etcdops.DeleteObjects, Query: q})
+		plan, err = planOf(ctx, store, etcdops.Operation{Action: etcdops.DeleteObjects, Query: q})
 	case "create":
 		var rec etcdops.Record
 		rec, _, err = store.Get(ctx, key)
@@ -322,7 +323,7 @@ func TestNoAnswerEndsTheBatch(t *testing.T) {
 	t.Cleanup(func() { store.Close() })
 	_, plan := planShape(t, store, cli, "update")
 	store.SetBeforeTxn(func(string) { proxy.Freeze() })
-	j := journal(t)
+	j := newJournal(t)
 	start := time.Now()
 	results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: j})
 	elapsed := time.Since(start)
@@ -340,11 +341,11 @@ func TestNoAnswerEndsTheBatch(t *testing.T) {
 	if limit := (2+etcdops.DoubtWaits)*timeout + time.Second; elapsed > limit {
 		t.Errorf("gave up after %s, want within %s", elapsed, limit)
 	}
-	jf, err := etcdops.ReadJournal(j.Path())
+	jf, err := journal.Read(j.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := jf.Writes(); len(w) != 1 || w[0].State != etcdops.WriteNotWritten || w[0].InDoubt != "" {
+	if w := jf.Writes(); len(w) != 1 || w[0].State != journal.WriteNotWritten || w[0].InDoubt != "" {
 		t.Errorf("journal writes %+v, want the one write, neither committed nor settled", w)
 	}
 }

@@ -10,11 +10,12 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // restoreTo plans and applies putting info back to its version at rev.
-func restoreTo(t *testing.T, store *etcdops.Store, info etcdops.KeyInfo, rev int64) (*etcdops.Plan, []etcdops.Result, *etcdops.Journal) {
+func restoreTo(t *testing.T, store *etcdops.Store, info etcdops.KeyInfo, rev int64) (*etcdops.Plan, []etcdops.Result, *journal.Journal) {
 	t.Helper()
 	ctx := context.Background()
 	want, err := store.ReadVersion(ctx, info, rev)
@@ -25,7 +26,7 @@ func restoreTo(t *testing.T, store *etcdops.Store, info etcdops.KeyInfo, rev int
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := journal(t)
+	j := newJournal(t)
 	results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: j})
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +101,7 @@ func TestRestoreConflicts(t *testing.T) {
 		}
 		put(t)
 		mine, _ := getKey(t, cli, e.key)
-		results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: journal(t)})
+		results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: newJournal(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

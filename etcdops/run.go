@@ -20,21 +20,6 @@ import (
 // Operations run one after another, each read after the previous one's
 // writes, so that edits of the same object compose.
 func (b *Batch) Run(ctx context.Context, opts ApplyOptions, fn func(op int, c *Change, r *Result) error) error {
-	if b.undo != nil {
-		// An undo's restores are worked out already: there is nothing
-		// to read twice.
-		err := b.Preview(ctx, func(op int, c *Change) error {
-			if c.Changed() {
-				return nil // Apply reports it
-			}
-			r := plannedResult(c)
-			return fn(op, c, &r)
-		})
-		if err != nil {
-			return err
-		}
-		return b.Apply(ctx, opts, func(op int, c *Change, r Result) error { return fn(op, c, &r) })
-	}
 	total, err := b.count(ctx)
 	if err != nil {
 		return err
@@ -121,7 +106,7 @@ func (b *Batch) runOp(ctx context.Context, i int, opts ApplyOptions, fn func(*Ch
 		}
 		write()
 	}()
-	readAt, err := b.store.PlanPages(ctx, t.Operation, func(page []Change) error {
+	readAt, err := b.sources[i].pages(ctx, 0, func(page []Change) error {
 		for k := range page {
 			switch c := &page[k]; {
 			case c.Skip != nil:
@@ -167,8 +152,8 @@ var errRunStopped = errors.New("writer stopped")
 // count is how many keys the operations select, for Run's progress.
 func (b *Batch) count(ctx context.Context) (int, error) {
 	total := 0
-	for _, t := range b.Ops {
-		n, err := b.store.Count(ctx, t.Operation.Query)
+	for _, src := range b.sources {
+		n, err := src.count(ctx)
 		if err != nil {
 			return 0, err
 		}
@@ -183,36 +168,53 @@ func (b *Batch) count(ctx context.Context) (int, error) {
 // refuse such a batch whole; Run writes as it reads, and without this
 // would write the operations before the one that fails.
 func (b *Batch) validate(ctx context.Context) error {
-	for _, t := range b.Ops {
-		op := t.Operation
-		if op.wholePlanned() {
-			if _, err := b.store.planWhole(ctx, op); err != nil {
-				return err
-			}
-			continue
+	for _, src := range b.sources {
+		if err := src.validate(ctx); err != nil {
+			return err
 		}
-		if op.Query.Resource.Namespaced && op.Query.namespace() == "" && len(op.Query.Names) > 0 {
-			// Names with -A: each is looked for in every namespace, as
-			// the plan looks for it.
-			found, err := b.store.Names(ctx, op.Query)
-			if err != nil {
-				return err
-			}
-			for _, name := range op.Query.Names {
-				if !contains(found, name) {
-					return &NotFoundError{Key: b.store.layout.ResourcePrefix(op.Query.Resource) + "<any namespace>/" + name,
-						What: KeyInfo{Resource: op.Query.Resource, Name: name}}
-				}
-			}
-			continue
+	}
+	return nil
+}
+
+func (r *readyPlan) count(context.Context) (int, error) { return len(r.plan.Changes), nil }
+func (r *readyPlan) validate(context.Context) error     { return nil }
+
+func (w *wholePlan) count(ctx context.Context) (int, error) { return w.store.Count(ctx, w.op.Query) }
+
+// validate plans the operation, once: Run then writes that plan.
+func (w *wholePlan) validate(ctx context.Context) error {
+	_, err := w.pages(ctx, 0, func([]Change) error { return nil })
+	return err
+}
+
+func (sel *selection) count(ctx context.Context) (int, error) {
+	return sel.store.Count(ctx, sel.op.Query)
+}
+
+// validate makes sure the objects the selection names exist.
+func (sel *selection) validate(ctx context.Context) error {
+	s, op := sel.store, sel.op
+	if op.Query.Resource.Namespaced && op.Query.namespace() == "" && len(op.Query.Names) > 0 {
+		// Names with -A: each is looked for in every namespace, as
+		// the plan looks for it.
+		found, err := s.Names(ctx, op.Query)
+		if err != nil {
+			return err
 		}
 		for _, name := range op.Query.Names {
-			key := b.store.layout.Key(op.Query.Resource, op.Query.namespace(), name)
-			if _, found, err := b.store.Get(ctx, key); err != nil {
-				return err
-			} else if !found {
-				return &NotFoundError{Key: key, What: KeyInfo{Resource: op.Query.Resource, Namespace: op.Query.namespace(), Name: name}}
+			if !contains(found, name) {
+				return &NotFoundError{Key: s.layout.ResourcePrefix(op.Query.Resource) + "<any namespace>/" + name,
+					What: KeyInfo{Resource: op.Query.Resource, Name: name}}
 			}
+		}
+		return nil
+	}
+	for _, name := range op.Query.Names {
+		key := s.layout.Key(op.Query.Resource, op.Query.namespace(), name)
+		if _, found, err := s.Get(ctx, key); err != nil {
+			return err
+		} else if !found {
+			return &NotFoundError{Key: key, What: KeyInfo{Resource: op.Query.Resource, Namespace: op.Query.namespace(), Name: name}}
 		}
 	}
 	return nil

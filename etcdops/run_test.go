@@ -11,6 +11,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	"google.golang.org/protobuf/encoding/protowire"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -18,7 +19,7 @@ import (
 
 // runBatch runs ops as one batch in a single pass (Batch.Run), as the CLI
 // does with --yes, and returns the batch and every key's result.
-func runBatch(t testing.TB, ctx context.Context, store *etcdops.Store, j *etcdops.Journal, ops ...etcdops.Operation) (*etcdops.Batch, []etcdops.Result, error) {
+func runBatch(t testing.TB, ctx context.Context, store *etcdops.Store, j *journal.Journal, ops ...etcdops.Operation) (*etcdops.Batch, []etcdops.Result, error) {
 	t.Helper()
 	b, err := store.NewBatch(ctx, testNow, ops...)
 	if err != nil {
@@ -62,12 +63,12 @@ func TestRunIsPreviewThenApply(t *testing.T) {
 			onePass, onePassCli, _ := capsized(t, demo.Options{Malformed: true})
 			before := snapshot(t, onePassCli)
 
-			want := applyBatch(t, twoPass, journal(t), tt.ops...)
+			want := applyBatch(t, twoPass, newJournal(t), tt.ops...)
 			preview, err := twoPass.NewBatch(ctx, testNow, tt.ops...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, results, err := runBatch(t, ctx, onePass, journal(t), tt.ops...)
+			b, results, err := runBatch(t, ctx, onePass, newJournal(t), tt.ops...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +144,7 @@ func TestRunStopsAfterTheWritesInFlight(t *testing.T) {
 			cancel()
 		}
 	})
-	j := journal(t)
+	j := newJournal(t)
 	_, results, err := runBatch(t, ctx, store, j, op)
 	if !errors.Is(err, etcdops.ErrStopped) {
 		t.Fatalf("Run after Ctrl-C: %v, want ErrStopped", err)
@@ -157,13 +158,13 @@ func TestRunStopsAfterTheWritesInFlight(t *testing.T) {
 	if first == 0 || first >= terminating/10 {
 		t.Fatalf("%d written before stopping, want the window in flight (at most 16)", first)
 	}
-	jf, err := etcdops.ReadJournal(j.Path())
+	jf, err := journal.Read(j.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
 	committed := 0
 	for _, w := range jf.Writes() {
-		if w.State == etcdops.WriteCommitted {
+		if w.State == journal.WriteCommitted {
 			committed++
 		}
 	}
@@ -172,7 +173,7 @@ func TestRunStopsAfterTheWritesInFlight(t *testing.T) {
 	}
 
 	store.SetBeforeTxn(nil)
-	_, results, err = runBatch(t, context.Background(), store, journal(t), op)
+	_, results, err = runBatch(t, context.Background(), store, newJournal(t), op)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +225,7 @@ func TestPlanSkipsDecodingUntouchedValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: tt.query})
+			plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: tt.query})
 			if err != nil {
 				t.Fatal(err)
 			}

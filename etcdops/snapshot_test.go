@@ -136,11 +136,11 @@ func TestSnapshotReads(t *testing.T) {
 	})
 
 	t.Run("writes refused", func(t *testing.T) {
-		plan, err := store.Plan(ctx, undeleteAll(t))
+		plan, err := planOf(ctx, store, undeleteAll(t))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: journal(t)}); !errors.Is(err, etcdops.ErrReadOnly) {
+		if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: newJournal(t)}); !errors.Is(err, etcdops.ErrReadOnly) {
 			t.Errorf("Apply on a snapshot: %v, want ErrReadOnly", err)
 		}
 	})

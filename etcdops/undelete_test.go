@@ -46,7 +46,7 @@ func TestUndeleteLeavesPodsOfMissingNodes(t *testing.T) {
 	putObject(t, cli, "/registry/pods/payments/spot-b", terminatingPod("payments", "spot-b", "spot-1"))
 	pods := resource(t, "pods")
 
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: pods, AllNamespaces: true}})
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: pods, AllNamespaces: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestUndeleteLeavesPodsOfMissingNodes(t *testing.T) {
 		}
 	}
 
-	named, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: pods, Namespace: "shop", Names: []string{"spot-a"}}})
+	named, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: pods, Namespace: "shop", Names: []string{"spot-a"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestUndeleteLeavesPodsOfMissingNodes(t *testing.T) {
 
 	before := snapshot(t, cli)
 	del := etcdops.Operation{Action: etcdops.DeleteObjects, Query: etcdops.Query{Resource: pods, AllNamespaces: true, Node: "spot-1"}}
-	applyOp(t, store, del, journal(t))
+	applyOp(t, store, del, newJournal(t))
 	after := snapshot(t, cli)
 	var gone []string
 	for key := range before {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 )
 
 // PlanUndo works out how to put back what a journal's writes changed, newest
@@ -18,7 +19,7 @@ import (
 // else changed since is reported as a conflict and left alone. A journal
 // written in another etcd cluster (by cluster ID) is refused whole, with an
 // *OtherClusterError, unless opts say ForceCluster.
-func (s *Store) PlanUndo(ctx context.Context, jf *JournalFile, opts ...UndoOptions) (*Plan, error) {
+func (s *Store) PlanUndo(ctx context.Context, jf *journal.File, opts ...UndoOptions) (*Plan, error) {
 	if err := s.checkJournalPrefix(jf); err != nil {
 		return nil, err
 	}
@@ -76,7 +77,7 @@ func (s *Store) keepOrphanedCopies(ctx context.Context, plan *Plan) error {
 // before-image goes back only while the key still holds that write's
 // after-image. Earlier writes to the key stay as they are. The journal's
 // etcd cluster is checked as PlanUndo checks it.
-func (s *Store) PlanUndoWrite(ctx context.Context, jf *JournalFile, w JournalWrite, opts ...UndoOptions) (*Plan, error) {
+func (s *Store) PlanUndoWrite(ctx context.Context, jf *journal.File, w journal.Write, opts ...UndoOptions) (*Plan, error) {
 	if err := s.checkJournalPrefix(jf); err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func (s *Store) PlanUndoWrite(ctx context.Context, jf *JournalFile, w JournalWri
 		return nil, err
 	}
 	plan := &Plan{Operation: Operation{Action: Restore}, Warnings: warnings}
-	c, ok, err := s.planRestore(ctx, jf.Path, []JournalWrite{w})
+	c, ok, err := s.planRestore(ctx, jf.Path, []journal.Write{w})
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +103,7 @@ func (p *Plan) add(c Change) {
 	p.Changes = append(p.Changes, c)
 }
 
-func (s *Store) checkJournalPrefix(jf *JournalFile) error {
+func (s *Store) checkJournalPrefix(jf *journal.File) error {
 	if jf.Info.Prefix != "" && jf.Info.Prefix != s.layout.Prefix {
 		return &UsageError{Err: fmt.Errorf("journal %s was written with --prefix %s, not %s: pass --prefix %s", jf.Path, jf.Info.Prefix, s.layout.Prefix, jf.Info.Prefix)}
 	}
@@ -112,7 +113,7 @@ func (s *Store) checkJournalPrefix(jf *JournalFile) error {
 // planRestore plans putting back the before-image of chain[0] over a key
 // that holds the after-image of one of chain's writes. ok is false when
 // there is nothing to report (a write that never happened).
-func (s *Store) planRestore(ctx context.Context, journalPath string, chain []JournalWrite) (Change, bool, error) {
+func (s *Store) planRestore(ctx context.Context, journalPath string, chain []journal.Write) (Change, bool, error) {
 	first, last := chain[0], chain[len(chain)-1]
 	key := first.Key
 	info, ok := s.layout.Parse(key)
@@ -140,13 +141,13 @@ func (s *Store) planRestore(ctx context.Context, journalPath string, chain []Jou
 	}
 	committed := false
 	for _, w := range chain {
-		committed = committed || w.State != WriteNotWritten
+		committed = committed || w.State != journal.WriteNotWritten
 	}
 	switch {
 	case holds(current, found, first.Before):
 		// Already as before lifeboat's writes (an undo ran, or the
 		// journal holds its own restores): writing would change nothing.
-	case held >= 0 && chain[held].State == WriteNotWritten:
+	case held >= 0 && chain[held].State == journal.WriteNotWritten:
 		// The run stopped before etcd confirmed this write, and the key
 		// holds what it would have written: this run may have written
 		// it, or another (a rerun writes the same bytes). Undo reverts
@@ -175,7 +176,7 @@ func (s *Store) planRestore(ctx context.Context, journalPath string, chain []Jou
 		// anything else under a key.
 		var err error
 		switch {
-		case first.Action == QuarantineDelete:
+		case Action(first.Action) == QuarantineDelete:
 			err = s.checkQuarantineCopy(ctx, key, first.Before)
 			c.unreadable = true
 		case isQuarantineKey(key):
@@ -222,8 +223,8 @@ func checkStorable(res Resource, value []byte) error {
 // write's before-image is the previous one's after-image. Where the chain
 // breaks, someone else wrote the key between lifeboat's writes, and undoing
 // further back would discard their change. Chains come out newest first.
-func undoChains(writes []JournalWrite) [][]JournalWrite {
-	byKey := map[string][]JournalWrite{}
+func undoChains(writes []journal.Write) [][]journal.Write {
+	byKey := map[string][]journal.Write{}
 	var order []string
 	for _, w := range writes {
 		ch, ok := byKey[w.Key]
@@ -231,12 +232,12 @@ func undoChains(writes []JournalWrite) [][]JournalWrite {
 			order = append(order, w.Key)
 		}
 		if !ok || !bytes.Equal(w.Before, ch[len(ch)-1].After) {
-			byKey[w.Key] = []JournalWrite{w}
+			byKey[w.Key] = []journal.Write{w}
 			continue
 		}
 		byKey[w.Key] = append(ch, w)
 	}
-	chains := make([][]JournalWrite, 0, len(order))
+	chains := make([][]journal.Write, 0, len(order))
 	for i := len(order) - 1; i >= 0; i-- {
 		chains = append(chains, byKey[order[i]])
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 )
 
 // rewriteJournal rewrites every line of a journal with edit.
@@ -47,11 +48,11 @@ func rewriteJournal(t *testing.T, path string, edit func(line map[string]any) []
 func TestUndoWritesOnlyWhatBelongsUnderTheKey(t *testing.T) {
 	ctx := context.Background()
 	store, cli, _ := capsized(t, demo.Options{})
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := journal(t)
+	j := newJournal(t)
 	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: j}); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func TestUndoKeepsAQuarantineCopyWhoseOriginalCameBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := journal(t)
+	j := newJournal(t)
 	if _, err := store.ApplyQuarantine(ctx, plan, etcdops.ApplyOptions{Journal: j}); err != nil {
 		t.Fatal(err)
 	}
@@ -172,11 +173,11 @@ func TestRestoreOfAnotherObjectUnderTheKey(t *testing.T) {
 func TestUndoOfAKilledRunKeepsWhatARerunWrote(t *testing.T) {
 	ctx := context.Background()
 	store, cli, _ := capsized(t, demo.Options{})
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop"}})
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := journal(t)
+	j := newJournal(t)
 	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: j}); err != nil {
 		t.Fatal(err)
 	}
@@ -209,11 +210,11 @@ func TestUndoOfAKilledRunKeepsWhatARerunWrote(t *testing.T) {
 func TestJournalsOthersMayWriteAreRefused(t *testing.T) {
 	ctx := context.Background()
 	store, _, _ := capsized(t, demo.Options{})
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop"}})
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := journal(t)
+	j := newJournal(t)
 	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: j}); err != nil {
 		t.Fatal(err)
 	}
@@ -221,13 +222,13 @@ func TestJournalsOthersMayWriteAreRefused(t *testing.T) {
 		if err := os.Chmod(j.Path(), mode); err != nil {
 			t.Fatal(err)
 		}
-		var usage *etcdops.UsageError
-		if _, err := etcdops.ReadJournal(j.Path()); !errors.As(err, &usage) || !strings.Contains(err.Error(), "chmod 600") {
+		var usage *journal.UsageError
+		if _, err := journal.Read(j.Path()); !errors.As(err, &usage) || !strings.Contains(err.Error(), "chmod 600") {
 			t.Errorf("a journal of mode %04o: %v, want it refused", mode, err)
 		}
 	}
 	os.Chmod(j.Path(), 0o600)
-	if _, err := etcdops.ReadJournal(j.Path()); err != nil {
+	if _, err := journal.Read(j.Path()); err != nil {
 		t.Errorf("a journal of mode 0600: %v", err)
 	}
 }

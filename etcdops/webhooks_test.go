@@ -132,7 +132,7 @@ func TestResolveWebhooks(t *testing.T) {
 		})
 	}
 	// An operation not resolved is never planned, whatever it would read.
-	if _, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.DisableWebhooks, Query: etcdops.Query{Names: []string{"gatekeeper"}}}); err == nil {
+	if _, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.DisableWebhooks, Query: etcdops.Query{Names: []string{"gatekeeper"}}}); err == nil {
 		t.Error("Plan of an unresolved disable-webhooks: no error")
 	}
 }
@@ -171,7 +171,7 @@ func TestDisableWebhooks(t *testing.T) {
 	if changed, unchanged, skipped := b.Counts(); changed != 2 || unchanged != 1 || skipped != 0 {
 		t.Errorf("preview: %d to change, %d already fine, %d skipped; want 2, 1 (relaxed), 0", changed, unchanged, skipped)
 	}
-	j := journal(t)
+	j := newJournal(t)
 	for _, r := range applyPreviewed(t, b, j) {
 		if r.Err != nil || !r.Changed {
 			t.Errorf("%s: %+v", r.Key, r)
@@ -225,7 +225,7 @@ func TestDisableWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j = journal(t)
+	j = newJournal(t)
 	_, results := applyOp(t, store, ops[0], j)
 	injector := "/registry/mutatingwebhookconfigurations/injector"
 	if _, ok := snapshot(t, cli)[injector]; ok || len(results) != 1 || !results[0].Changed {

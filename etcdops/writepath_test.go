@@ -13,6 +13,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/encoding/protowire"
 	corev1 "k8s.io/api/core/v1"
@@ -31,11 +32,11 @@ func TestEveryObjectItsOwnRevision(t *testing.T) {
 		t.Fatal(err)
 	}
 	loadNodes(t, cli)
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: journal(t), Window: 50})
+	results, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: newJournal(t), Window: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func TestWrongKindIsNotRepaired(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := snapshot(t, cli)
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "odd"}})
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "odd"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestWrongKindIsNotRepaired(t *testing.T) {
 			t.Errorf("%s: skip reason does not name the object: %v", c.Before.Key, c.Skip)
 		}
 	}
-	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: journal(t)}); err != nil {
+	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: newJournal(t)}); err != nil {
 		t.Fatal(err)
 	}
 	after := snapshot(t, cli)
@@ -198,8 +199,8 @@ func TestUndoRestoresLargeObjects(t *testing.T) {
 	put("small", 10)
 	put("800k", 800<<10)
 	put("1400k", 1400<<10)
-	j := journal(t)
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.RemoveFinalizers, Query: etcdops.Query{Resource: resource(t, "configmaps"), Namespace: "big", Names: []string{"small", "800k", "1400k"}}})
+	j := newJournal(t)
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.RemoveFinalizers, Query: etcdops.Query{Resource: resource(t, "configmaps"), Namespace: "big", Names: []string{"small", "800k", "1400k"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,8 +244,8 @@ func TestUndoUsesTheKeysCurrentLease(t *testing.T) {
 	if err := demo.PutObject(ctx, cli, key, pod, first.ID); err != nil {
 		t.Fatal(err)
 	}
-	j := journal(t)
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop", Names: []string{"leased"}}})
+	j := newJournal(t)
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), Namespace: "shop", Names: []string{"leased"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,15 +282,15 @@ func TestUndoUsesTheKeysCurrentLease(t *testing.T) {
 func TestUndoRefusesABeforeImageOfTheWrongKind(t *testing.T) {
 	ctx := context.Background()
 	store, cli, _ := capsized(t, demo.Options{})
-	j := journal(t)
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UntaintNodes, Query: etcdops.Query{Resource: resource(t, "nodes"), Names: []string{"worker-1"}}})
+	j := newJournal(t)
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UntaintNodes, Query: etcdops.Query{Resource: resource(t, "nodes"), Names: []string{"worker-1"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.Apply(ctx, plan, etcdops.ApplyOptions{Journal: j}); err != nil {
 		t.Fatal(err)
 	}
-	jf, err := etcdops.ReadJournal(j.Path())
+	jf, err := journal.Read(j.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +311,7 @@ func TestUndoRefusesABeforeImageOfTheWrongKind(t *testing.T) {
 	if _, _, skipped := undo.Counts(); skipped != 1 {
 		t.Fatalf("undo of a Pod image over a Node: %d skipped, want 1", skipped)
 	}
-	if _, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: journal(t)}); err != nil {
+	if _, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: newJournal(t)}); err != nil {
 		t.Fatal(err)
 	}
 	if got := revision(t, store); got != rev {
@@ -326,18 +327,18 @@ func TestUndoOfOneWrite(t *testing.T) {
 	ctx := context.Background()
 	store, cli, _ := capsized(t, demo.Options{})
 	key := store.Layout().Key(resource(t, "nodes"), "", "worker-3")
-	j := journal(t)
+	j := newJournal(t)
 	original := snapshot(t, cli)[key]
 	applyBatch(t, store, j,
 		etcdops.Operation{Action: etcdops.UntaintNodes, Query: etcdops.Query{Resource: resource(t, "nodes"), Names: []string{"worker-3"}}},
 		etcdops.Operation{Action: etcdops.UncordonNodes, Query: etcdops.Query{Resource: resource(t, "nodes"), Names: []string{"worker-3"}}},
 	)
-	jf, err := etcdops.ReadJournal(j.Path())
+	jf, err := journal.Read(j.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
 	writes := jf.Writes()
-	if len(writes) != 2 || writes[0].Action != etcdops.UntaintNodes || writes[1].Action != etcdops.UncordonNodes {
+	if len(writes) != 2 || etcdops.Action(writes[0].Action) != etcdops.UntaintNodes || etcdops.Action(writes[1].Action) != etcdops.UncordonNodes {
 		t.Fatalf("journal writes: %+v", writes)
 	}
 	// The untaint is not the key's latest write: undoing it alone would
@@ -364,15 +365,15 @@ func TestUndoOfOneWrite(t *testing.T) {
 		}
 	}
 	// The journal now shows the uncordon undone and the untaint still in force.
-	jf, err = etcdops.ReadJournal(j.Path())
+	jf, err = journal.Read(j.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
-	states := []etcdops.WriteState{}
+	states := []journal.WriteState{}
 	for _, w := range jf.Writes() {
 		states = append(states, w.State)
 	}
-	if want := []etcdops.WriteState{etcdops.WriteCommitted, etcdops.WriteUndone, etcdops.WriteCommitted}; !equalStates(states, want) {
+	if want := []journal.WriteState{journal.WriteCommitted, journal.WriteUndone, journal.WriteCommitted}; !equalStates(states, want) {
 		t.Errorf("states %v, want %v", states, want)
 	}
 	// Undo of the whole journal then goes back to the original bytes.
@@ -380,7 +381,7 @@ func TestUndoOfOneWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: journal(t)}); err != nil {
+	if _, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: newJournal(t)}); err != nil {
 		t.Fatal(err)
 	}
 	if got := snapshot(t, cli)[key]; !bytes.Equal(got.Value, original.Value) {
@@ -388,7 +389,7 @@ func TestUndoOfOneWrite(t *testing.T) {
 	}
 }
 
-func equalStates(a, b []etcdops.WriteState) bool {
+func equalStates(a, b []journal.WriteState) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -406,8 +407,8 @@ func TestTornJournalStillUndoes(t *testing.T) {
 	ctx := context.Background()
 	store, cli, _ := capsized(t, demo.Options{})
 	before := snapshot(t, cli)
-	j := journal(t)
-	plan, err := store.Plan(ctx, etcdops.Operation{Action: etcdops.UntaintNodes, AllNodes: true, Query: etcdops.Query{Resource: resource(t, "nodes")}})
+	j := newJournal(t)
+	plan, err := planOf(ctx, store, etcdops.Operation{Action: etcdops.UntaintNodes, AllNodes: true, Query: etcdops.Query{Resource: resource(t, "nodes")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +421,7 @@ func TestTornJournalStillUndoes(t *testing.T) {
 	}
 	f.WriteString(`{"type":"write","time":"2026-11-22T03:00:00Z","key":"/registry/minions/worker-1","before":"azhzAA`)
 	f.Close()
-	jf, err := etcdops.ReadJournal(j.Path())
+	jf, err := journal.Read(j.Path())
 	if err != nil {
 		t.Fatalf("a torn last line rejects the whole journal: %v", err)
 	}
@@ -431,7 +432,7 @@ func TestTornJournalStillUndoes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: journal(t)}); err != nil {
+	if _, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: newJournal(t)}); err != nil {
 		t.Fatal(err)
 	}
 	after := snapshot(t, cli)
@@ -445,14 +446,14 @@ func TestTornJournalStillUndoes(t *testing.T) {
 	f, _ = os.OpenFile(j.Path(), os.O_WRONLY|os.O_APPEND, 0)
 	f.WriteString("\n{\"type\":\"committed\",\"key\":\"/registry/minions/worker-1\",\"afterRevision\":1}\n")
 	f.Close()
-	if _, err := etcdops.ReadJournal(j.Path()); err == nil {
+	if _, err := journal.Read(j.Path()); err == nil {
 		t.Error("a broken line in the middle of a journal was accepted")
 	}
 }
 
 // applyBatch previews and applies ops as one batch, as the CLI does, and
 // returns every result.
-func applyBatch(t testing.TB, store *etcdops.Store, j *etcdops.Journal, ops ...etcdops.Operation) []etcdops.Result {
+func applyBatch(t testing.TB, store *etcdops.Store, j *journal.Journal, ops ...etcdops.Operation) []etcdops.Result {
 	t.Helper()
 	ctx := context.Background()
 	b, err := store.NewBatch(ctx, testNow, ops...)
@@ -466,7 +467,7 @@ func applyBatch(t testing.TB, store *etcdops.Store, j *etcdops.Journal, ops ...e
 }
 
 // applyPreviewed applies a batch already previewed and returns every result.
-func applyPreviewed(t testing.TB, b *etcdops.Batch, j *etcdops.Journal) []etcdops.Result {
+func applyPreviewed(t testing.TB, b *etcdops.Batch, j *journal.Journal) []etcdops.Result {
 	t.Helper()
 	var results []etcdops.Result
 	if err := b.Apply(context.Background(), etcdops.ApplyOptions{Journal: j}, func(_ int, _ *etcdops.Change, r etcdops.Result) error {
@@ -483,7 +484,7 @@ func applyPreviewed(t testing.TB, b *etcdops.Batch, j *etcdops.Journal) []etcdop
 func undoJournal(t testing.TB, store *etcdops.Store, path string) []etcdops.Result {
 	t.Helper()
 	ctx := context.Background()
-	jf, err := etcdops.ReadJournal(path)
+	jf, err := journal.Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,7 +492,7 @@ func undoJournal(t testing.TB, store *etcdops.Store, path string) []etcdops.Resu
 	if err != nil {
 		t.Fatal(err)
 	}
-	results, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: journal(t)})
+	results, err := store.Apply(ctx, undo, etcdops.ApplyOptions{Journal: newJournal(t)})
 	if err != nil {
 		t.Fatalf("undo stopped: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/internal/textutil"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -282,7 +283,7 @@ func (x *describer) conditions() {
 	x.title(0, "Conditions:")
 	var rows [][]string
 	for _, c := range x.d.Conditions {
-		rows = append(rows, []string{c.Type, c.Status, Ago(c.LastTransition, x.now), c.Reason, oneLine(c.Message)})
+		rows = append(rows, []string{c.Type, c.Status, Ago(c.LastTransition, x.now), c.Reason, textutil.OneLine(c.Message)})
 	}
 	x.table(1, []string{"Type", "Status", "Since", "Reason", "Message"}, rows)
 }
@@ -305,7 +306,7 @@ func (x *describer) events() {
 		if e.InvolvedObject.FieldPath != "" {
 			message = e.InvolvedObject.FieldPath + ": " + message
 		}
-		rows = append(rows, []string{e.Type, e.Reason, x.eventAge(e), from, oneLine(message)})
+		rows = append(rows, []string{e.Type, e.Reason, x.eventAge(e), from, textutil.OneLine(message)})
 	}
 	x.table(1, []string{"Type", "Reason", "Age", "From", "Message"}, rows)
 }
@@ -366,7 +367,7 @@ func (x *describer) pod(p *corev1.Pod) {
 		x.field(0, "Reason", p.Status.Reason)
 	}
 	if p.Status.Message != "" {
-		x.field(0, "Message", oneLine(p.Status.Message))
+		x.field(0, "Message", textutil.OneLine(p.Status.Message))
 	}
 	x.deletion()
 	if len(p.Spec.Tolerations) > 0 || hasNoExecute(d.Node) {
@@ -630,7 +631,7 @@ func (x *describer) containerState(name string, s corev1.ContainerState) {
 			x.field(3, "Reason", s.Waiting.Reason)
 		}
 		if s.Waiting.Message != "" {
-			x.field(3, "Message", oneLine(s.Waiting.Message))
+			x.field(3, "Message", textutil.OneLine(s.Waiting.Message))
 		}
 	case s.Terminated != nil:
 		x.field(2, name, "Terminated")
@@ -639,7 +640,7 @@ func (x *describer) containerState(name string, s corev1.ContainerState) {
 			x.field(3, "Reason", t.Reason)
 		}
 		if t.Message != "" {
-			x.field(3, "Message", oneLine(t.Message))
+			x.field(3, "Message", textutil.OneLine(t.Message))
 		}
 		x.field(3, "Exit Code", fmt.Sprint(t.ExitCode))
 		if t.Signal > 0 {

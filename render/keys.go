@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"path"
 	"strconv"
-	"strings"
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/internal/textutil"
 )
 
 // KeyFacts are what etcd says about one key and what its value is: a row
@@ -46,7 +46,7 @@ func KeyFactsOf(it etcdops.Item) KeyFacts {
 	case isHealthKey(it):
 		f.Kind = "<health check>"
 	case it.DecodeErr != nil:
-		f.Problem = oneLine(it.DecodeErr.Error())
+		f.Problem = textutil.OneLine(it.DecodeErr.Error())
 	case it.Encrypted():
 		f.Kind = "<" + it.Object.Encryption.String() + ">"
 	case it.Object != nil:
@@ -88,8 +88,4 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }

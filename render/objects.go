@@ -10,6 +10,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/internal/textutil"
 	"github.com/lifeboat-k8s/lifeboat/render/printers"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -285,7 +286,7 @@ func (sh *Sheet) row(it etcdops.Item, now time.Time) []string {
 		case err != nil && n == 0:
 			row = append(row, it.Name)
 		case err != nil && n == 1:
-			row = append(row, "<"+oneLine(err.Error())+">")
+			row = append(row, "<"+textutil.OneLine(err.Error())+">")
 		case i < len(cells):
 			row = append(row, Cell(cells[i]))
 		default:

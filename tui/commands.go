@@ -1,9 +1,7 @@
 package tui
 
 import (
-	"context"
 	"fmt"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -67,12 +65,6 @@ type (
 		revision int64
 		content  string
 	}
-	planMsg          struct{ preview previewState }
-	applyProgressMsg struct{ done, total int }
-	applyDoneMsg     struct {
-		outcomes []outcome
-		err      error
-	}
 )
 
 // headerData is what the header shows besides endpoint and mode.
@@ -129,6 +121,9 @@ func (m *Model) readDetailCmd(key string, opts yamlOptions) tea.Cmd {
 		return yamlCmd(it, opts)()
 	}
 }
+
+// readFailed says in the status line why a screen's read failed.
+func (m *Model) readFailed(msg readErrMsg) { m.setStatus(true, "%s", m.ioError(msg.err)) }
 
 // historyCmd reads every version of a key etcd still keeps and shows them
 // with their diffs (render.History, as `lifeboat history` prints them).
@@ -273,93 +268,4 @@ func head(b []byte, n int) []byte {
 		return b[:n]
 	}
 	return b
-}
-
-// outcome is what happened to one key of a batch: what the summary lists.
-type outcome struct {
-	etcdops.KeyInfo
-	action etcdops.Action
-	result etcdops.Result
-}
-
-// previewLimit is how many changes the preview shows one diff each; past
-// it they are grouped by the edit they make.
-const previewLimit = 50
-
-// planCmd previews the operations against etcd and renders the diffs. It
-// writes nothing.
-func (m *Model) planCmd(title string, ops []etcdops.Operation) tea.Cmd {
-	store, now := m.store, m.now()
-	ctx, cancel := m.ioContext()
-	return func() tea.Msg {
-		defer cancel()
-		p := previewState{title: title}
-		b, err := store.NewBatch(ctx, now, ops...)
-		if err == nil {
-			err = p.preview(ctx, b)
-		}
-		p.err = err
-		return planMsg{preview: p}
-	}
-}
-
-// plannedCmd previews a plan made outside a batch: a restore (PlanUndo or
-// PlanUndoWrite, undo set) or an edit (PlanEdit).
-func (m *Model) plannedCmd(title string, undo bool, makePlan func(context.Context) (*etcdops.Plan, error)) tea.Cmd {
-	store := m.store
-	ctx, cancel := m.ioContext()
-	return func() tea.Msg {
-		defer cancel()
-		p := previewState{title: title, undo: undo}
-		plan, err := makePlan(ctx)
-		if err == nil {
-			err = p.preview(ctx, store.PlannedBatch(plan))
-		}
-		p.err = err
-		return planMsg{preview: p}
-	}
-}
-
-// applyFunc is etcdops.Batch.Apply.
-type applyFunc func(context.Context, etcdops.ApplyOptions, func(int, *etcdops.Change, etcdops.Result) error) error
-
-// startApply writes the previewed batch (apply is its Apply) in a
-// goroutine and streams its progress, then its outcome, through the
-// channel it returns (waitApplyCmd reads it).
-func (m *Model) startApply(apply applyFunc, journal *etcdops.Journal) <-chan tea.Msg {
-	ctx := m.ctx
-	ch := make(chan tea.Msg, 64)
-	go func() {
-		// No bubbletea recovery here: a panic would end the process with
-		// the terminal raw. What was written is in the journal.
-		defer func() {
-			if r := recover(); r != nil {
-				m.fail(r, debug.Stack())
-				close(ch)
-			}
-		}()
-		var done applyDoneMsg
-		done.err = apply(ctx, etcdops.ApplyOptions{Journal: journal, Progress: func(n, total int) {
-			select {
-			case ch <- applyProgressMsg{done: n, total: total}:
-			default:
-			}
-		}}, func(_ int, c *etcdops.Change, r etcdops.Result) error {
-			done.outcomes = append(done.outcomes, outcome{KeyInfo: c.KeyInfo, action: c.Action, result: r})
-			return nil
-		})
-		ch <- done
-		close(ch)
-	}()
-	return ch
-}
-
-func waitApplyCmd(ch <-chan tea.Msg) tea.Cmd {
-	return func() tea.Msg {
-		msg, ok := <-ch
-		if !ok {
-			return nil
-		}
-		return msg
-	}
 }

@@ -46,28 +46,50 @@ type describeScreen struct {
 	msg describeMsg
 }
 
-// showDescription shows a description: on the describe screen of that
-// object when it is on top, else on a new one.
-func (m *Model) showDescription(msg describeMsg) {
-	text := render.Describe(msg.d, msg.at, true)
-	if s, ok := m.top().(*describeScreen); ok && s.msg.d.Item.Key == msg.d.Item.Key {
-		s.msg = msg
-		s.pager.setContent(text)
-		return
+// openDescribe describes an object: on the describe screen of that object
+// when it is on top, else on a new one, shown when the description
+// arrives (a read that fails says why in the status line, and shows none).
+func (m *Model) openDescribe(info etcdops.KeyInfo) tea.Cmd {
+	s, ok := m.top().(*describeScreen)
+	if !ok || s.msg.info.String() != info.String() {
+		s = &describeScreen{textScreen: newTextScreen(m, "")}
 	}
-	m.push(&describeScreen{textScreen: newTextScreen(m, text), msg: msg})
+	return s.load(info)
+}
+
+// load reads the description again, for this screen.
+func (s *describeScreen) load(info etcdops.KeyInfo) tea.Cmd {
+	return deliver(s, s.m.describeCmd(info))
+}
+
+// show puts a description on the screen, which comes on top with its
+// first one.
+func (s *describeScreen) show(msg describeMsg) {
+	first := s.msg.d == nil
+	s.msg = msg
+	s.pager.setContent(render.Describe(msg.d, msg.at, true))
+	if first {
+		s.m.push(s)
+	}
 }
 
 // owns ctrl+r: it describes the object again (the caches need no list).
 func (s *describeScreen) owns(msg tea.KeyMsg) bool { return key.Matches(msg, s.m.keys.Refresh) }
 
 func (s *describeScreen) update(msg tea.Msg) tea.Cmd {
-	if k, ok := msg.(tea.KeyMsg); ok {
+	switch msg := msg.(type) {
+	case describeMsg:
+		s.show(msg)
+		return nil
+	case readErrMsg:
+		s.m.readFailed(msg)
+		return nil
+	case tea.KeyMsg:
 		switch {
-		case key.Matches(k, s.m.keys.Refresh), key.Matches(k, s.m.keys.Describe):
-			return s.m.describeCmd(s.msg.info)
-		case key.Matches(k, s.m.keys.View):
-			return s.m.readDetailCmd(s.msg.d.Item.Key, yamlOptions{})
+		case key.Matches(msg, s.m.keys.Refresh), key.Matches(msg, s.m.keys.Describe):
+			return s.load(s.msg.info)
+		case key.Matches(msg, s.m.keys.View):
+			return s.m.openDetail(s.msg.d.Item.Key, yamlOptions{})
 		}
 	}
 	return s.textScreen.update(msg)

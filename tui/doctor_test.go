@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -129,7 +129,7 @@ func TestDeleteFromTheTUI(t *testing.T) {
 	if err != nil || len(resp.Kvs) != 0 {
 		t.Fatalf("the key is still there (%v)", err)
 	}
-	jf, err := etcdops.ReadJournal(h.journal)
+	jf, err := journal.Read(h.journal)
 	if err != nil || len(jf.Writes()) != 1 || len(jf.Writes()[0].After) != 0 {
 		t.Errorf("the journal does not hold the deletion: %v", err)
 	}

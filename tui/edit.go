@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/editor"
+	"github.com/lifeboat-k8s/lifeboat/internal/textutil"
 	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
@@ -77,7 +78,7 @@ func (m *Model) onEdited(msg editedMsg) tea.Cmd {
 	switch {
 	case msg.err != nil:
 		// Most errors name the object already.
-		why := strings.TrimPrefix(oneLine(msg.err.Error()), msg.info.String()+": ")
+		why := strings.TrimPrefix(textutil.OneLine(msg.err.Error()), msg.info.String()+": ")
 		m.setStatus(true, "edit %s: %s: nothing written", what, render.Safe(why))
 		return nil
 	case msg.plan == nil:
@@ -95,11 +96,11 @@ func (m *Model) onEdited(msg editedMsg) tea.Cmd {
 func editRefusal(err error) string {
 	var loss *etcdops.FieldLossError
 	if !errors.As(err, &loss) {
-		return render.Safe(oneLine(err.Error()))
+		return render.Safe(textutil.OneLine(err.Error()))
 	}
 	cmd := fmt.Sprintf("lifeboat edit %s %s", loss.Info.Resource, loss.Info.Name)
 	if loss.Info.Namespace != "" {
 		cmd += " -n " + loss.Info.Namespace
 	}
-	return render.Safe(fmt.Sprintf("%s; nothing written: the TUI never drops them, '%s --allow-field-loss' does", oneLine(loss.Error()), cmd))
+	return render.Safe(fmt.Sprintf("%s; nothing written: the TUI never drops them, '%s --allow-field-loss' does", textutil.OneLine(loss.Error()), cmd))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -62,8 +63,8 @@ func TestEditFromTheTUI(t *testing.T) {
 			if got := h.object(editedKey).Object.Typed.(*corev1.ConfigMap).Labels["app"]; got != "frontend-v2" {
 				t.Fatalf("etcd holds app=%q, want the edit's frontend-v2", got)
 			}
-			jf, err := etcdops.ReadJournal(h.journal)
-			if err != nil || len(jf.Writes()) != 1 || jf.Writes()[0].Action != etcdops.EditObject || jf.Writes()[0].Key != editedKey {
+			jf, err := journal.Read(h.journal)
+			if err != nil || len(jf.Writes()) != 1 || etcdops.Action(jf.Writes()[0].Action) != etcdops.EditObject || jf.Writes()[0].Key != editedKey {
 				t.Fatalf("the journal does not hold the edit (%v): %+v", err, jf)
 			}
 

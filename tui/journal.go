@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/table"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
@@ -16,8 +17,8 @@ import (
 // :journal FILE (one the CLI wrote, say). Undo works from either.
 type journalScreen struct {
 	m      *Model
-	file   *etcdops.JournalFile
-	rows   []etcdops.JournalWrite
+	file   *journal.File
+	rows   []journal.Write
 	err    error
 	table  table.Model
 	ready  bool
@@ -26,11 +27,11 @@ type journalScreen struct {
 
 // journalMsg is a journal file read for the journal screen.
 type journalMsg struct {
-	file *etcdops.JournalFile
+	file *journal.File
 	err  error
 }
 
-func (j *journalScreen) set(jf *etcdops.JournalFile, err error) {
+func (j *journalScreen) set(jf *journal.File, err error) {
 	j.file, j.err = jf, err
 	j.rows = nil
 	if jf != nil {
@@ -92,9 +93,9 @@ func (m *Model) openJournal(path string) tea.Cmd {
 	// disk, which may hang as an etcd does.
 	return deliver(j, func() tea.Msg {
 		if find {
-			path = etcdops.FindJournal(dir, path)
+			path = journal.Find(dir, path)
 		}
-		jf, err := etcdops.ReadJournal(path)
+		jf, err := journal.Read(path)
 		return journalMsg{file: jf, err: err}
 	})
 }
@@ -103,7 +104,7 @@ func (m *Model) journalDir() string {
 	if m.opts.JournalDir != "" {
 		return m.opts.JournalDir
 	}
-	return etcdops.DefaultJournalDir()
+	return journal.DefaultDir()
 }
 
 func (j *journalScreen) update(msg tea.Msg) tea.Cmd {
@@ -147,10 +148,10 @@ func (j *journalScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		w := j.rows[c]
 		switch w.State {
-		case etcdops.WriteUndone:
+		case journal.WriteUndone:
 			m.setStatus(true, "already undone")
 			return nil
-		case etcdops.WriteNotWritten:
+		case journal.WriteNotWritten:
 			m.setStatus(true, "this write never committed: nothing to undo")
 			return nil
 		}

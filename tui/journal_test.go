@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -31,7 +32,7 @@ func TestJournalFromTheCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "cli.jsonl")
-	j, err := etcdops.CreateJournal(path, etcdops.JournalInfo{Command: "lifeboat apply -f plan.yaml", Prefix: "/registry"})
+	j, err := journal.Create(path, journal.Info{Command: "lifeboat apply -f plan.yaml", Prefix: "/registry"})
 	if err != nil {
 		t.Fatal(err)
 	}

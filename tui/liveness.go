@@ -114,20 +114,6 @@ func (m *Model) onRetry() tea.Cmd {
 	return m.probeCmd()
 }
 
-// refuseWrite says, in the status line, why nothing can be written now:
-// read-only mode, or an etcd that does not answer.
-func (m *Model) refuseWrite() bool {
-	switch {
-	case m.readOnly:
-		m.setStatus(true, "read-only mode (--readonly): repairs are disabled, nothing is written")
-	case m.etcd.err != nil:
-		m.setStatus(true, "etcd unreachable: nothing can be written until it answers again; the screen shows the data %s", m.dataAsOf())
-	default:
-		return false
-	}
-	return true
-}
-
 // dataAsOf says how old the data on screen is while etcd is away.
 func (m *Model) dataAsOf() string {
 	if m.etcd.asOf.IsZero() {

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
@@ -21,7 +22,7 @@ type Options struct {
 	// JournalPath is where this session's writes are journaled; the file is
 	// created at the first write. "" means a new file in JournalDir.
 	JournalPath string
-	// JournalDir holds the journals; "" means etcdops.DefaultJournalDir.
+	// JournalDir holds the journals; "" means journal.DefaultDir.
 	JournalDir string
 	// Resource is the first view ("pods" by default).
 	Resource string
@@ -74,7 +75,7 @@ type Model struct {
 	prompt  promptLine
 	spinner spinner.Model
 
-	sessionJournal *etcdops.Journal
+	sessionJournal *journal.Journal
 	status         string
 	statusBad      bool
 	quitting       bool
@@ -206,22 +207,8 @@ func (m *Model) route(msg tea.Msg) tea.Cmd {
 		return m.onLoadTick(msg)
 	case probeMsg:
 		return m.onProbe(msg)
-	case detailMsg:
-		m.showDetail(msg.detail)
-		return nil
-	case historyMsg:
-		m.showHistory(msg)
-		return nil
-	case describeMsg:
-		m.showDescription(msg)
-		return nil
-	case readErrMsg:
-		m.setStatus(true, "%s", m.ioError(msg.err))
-		return nil
 	case resolvedMsg:
 		return m.onResolved(msg)
-	case planMsg:
-		return m.onPlan(msg)
 	case editSourceMsg:
 		return m.onEditSource(msg)
 	case editedMsg:

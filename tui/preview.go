@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -12,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/internal/textutil"
 	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
@@ -133,24 +133,36 @@ func (p *previewState) head(w int, endpoint string) string {
 	return strings.Join(lines, "\n")
 }
 
-func (m *Model) onPlan(msg planMsg) tea.Cmd {
+// openPreview runs plan (planCmd, plannedCmd) for a new preview screen,
+// shown when the plan arrives (one that fails says why in the status
+// line, and shows none).
+func (m *Model) openPreview(plan tea.Cmd) tea.Cmd {
+	p := &previewScreen{m: m, progress: progress.New(progress.WithDefaultGradient())}
+	return deliver(p, plan)
+}
+
+// planned shows the plan's diffs.
+func (p *previewScreen) planned(msg planMsg) tea.Cmd {
+	m := p.m
 	m.busy = max(m.busy-1, 0)
-	p := msg.preview
-	if p.err != nil {
-		m.setStatus(true, "%s: %s", p.title, m.ioError(p.err))
+	if msg.preview.err != nil {
+		m.setStatus(true, "%s: %s", msg.preview.title, m.ioError(msg.preview.err))
 		return nil
 	}
-	if p.changed == 0 {
-		m.setStatus(false, "%s: nothing to write (%d already fine, %d skipped): any key returns", p.title, p.unchanged, p.skipped)
+	p.previewState = msg.preview
+	if pv := msg.preview; pv.changed == 0 {
+		m.setStatus(false, "%s: nothing to write (%d already fine, %d skipped): any key returns", pv.title, pv.unchanged, pv.skipped)
 	} else {
 		m.setStatus(false, "")
 	}
-	m.push(&previewScreen{m: m, previewState: p, progress: progress.New(progress.WithDefaultGradient())})
+	m.push(p)
 	return nil
 }
 
 func (p *previewScreen) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case planMsg:
+		return p.planned(msg)
 	case applyProgressMsg:
 		p.done, p.total = msg.done, msg.total
 		return deliver(p, waitApplyCmd(p.applyCh))
@@ -203,7 +215,7 @@ func (p *previewScreen) apply() tea.Cmd {
 	}
 	j, err := m.journalForWrites()
 	if err != nil {
-		m.setStatus(true, "%s: nothing written", oneLine(err.Error()))
+		m.setStatus(true, "%s: nothing written", textutil.OneLine(err.Error()))
 		m.back()
 		return nil
 	}
@@ -211,25 +223,6 @@ func (p *previewScreen) apply() tea.Cmd {
 	p.done, p.total = 0, p.changed
 	p.applyCh = m.startApply(p.batch.Apply, j)
 	return deliver(p, waitApplyCmd(p.applyCh))
-}
-
-// journalForWrites is the session journal, created at the first write.
-func (m *Model) journalForWrites() (*etcdops.Journal, error) {
-	if m.sessionJournal != nil {
-		return m.sessionJournal, nil
-	}
-	path := m.opts.JournalPath
-	if path == "" {
-		path = filepath.Join(m.journalDir(), etcdops.JournalName(m.now(), "tui"))
-	}
-	j, err := etcdops.CreateJournal(path, etcdops.JournalInfo{
-		Command: "lifeboat tui", Endpoints: m.store.Endpoints(), Prefix: m.store.Layout().Prefix,
-	})
-	if err != nil {
-		return nil, err
-	}
-	m.sessionJournal = j
-	return j, nil
 }
 
 func (p *previewScreen) title() string {
@@ -379,5 +372,3 @@ func (s *summaryScreen) hints() string {
 	k := s.m.keys
 	return hintLine(nil, k.Back, k.Journal, k.Quit)
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

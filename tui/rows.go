@@ -16,7 +16,7 @@ import (
 // computed once when the object is listed or changes by watch. It has no
 // stored value and no decoded object: at 150,000 pods those are gigabytes,
 // the rows a few hundred bytes each. What needs the whole object (the YAML
-// view, raw key facts) reads its key again (readDetailCmd); actions name
+// view, raw key facts) reads its key again (openDetail, readDetailCmd); actions name
 // the rows' objects and read them at the time of the action.
 type row struct {
 	key             string

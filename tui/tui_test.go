@@ -9,8 +9,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/lifeboat-k8s/lifeboat/codec"
-	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -127,7 +127,7 @@ func TestUndeleteAllTerminatingThenUndo(t *testing.T) {
 	if left := h.terminatingPods(); len(left) != 0 {
 		t.Fatalf("still terminating after undelete: %v", left)
 	}
-	jf, err := etcdops.ReadJournal(h.journal)
+	jf, err := journal.Read(h.journal)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,15 +31,29 @@ type detailScreen struct {
 	pager pager
 }
 
-// showDetail shows a read object: on the YAML screen on top, or a new one.
-func (m *Model) showDetail(next detailState) {
-	if d, ok := m.top().(*detailScreen); ok {
-		d.set(next)
-		return
+// openDetail reads a key for the YAML screen (or the raw key facts): the
+// one on top, or a new one, shown when the read arrives (a read that fails
+// says why in the status line, and shows none).
+func (m *Model) openDetail(key string, opts yamlOptions) tea.Cmd {
+	d, ok := m.top().(*detailScreen)
+	if !ok {
+		d = &detailScreen{m: m, pager: newPager(m, m.bodyWidth(), m.bodyHeight())}
 	}
-	d := &detailScreen{m: m, pager: newPager(m, m.bodyWidth(), m.bodyHeight())}
+	return deliver(d, m.readDetailCmd(key, opts))
+}
+
+// render shows the object read last another way (opts), for this screen.
+func (d *detailScreen) render(opts yamlOptions) tea.Cmd {
+	return deliver(d, yamlCmd(d.item, opts))
+}
+
+// show puts a read on the screen, which comes on top with its first one.
+func (d *detailScreen) show(next detailState) {
+	first := d.key == ""
 	d.set(next)
-	m.push(d)
+	if first {
+		d.m.push(d)
+	}
 }
 
 func (d *detailScreen) set(next detailState) {
@@ -61,7 +75,7 @@ func (d *detailScreen) follow() tea.Cmd {
 	}
 	if c, ok := d.m.caches[d.m.list.cacheKey]; ok {
 		if r, ok := c.inf.Get(d.key); ok && r.modRevision != d.revision {
-			return d.m.readDetailCmd(r.key, d.opts)
+			return deliver(d, d.m.readDetailCmd(r.key, d.opts))
 		}
 	}
 	return nil
@@ -69,6 +83,14 @@ func (d *detailScreen) follow() tea.Cmd {
 
 func (d *detailScreen) update(msg tea.Msg) tea.Cmd {
 	m := d.m
+	switch msg := msg.(type) {
+	case detailMsg:
+		d.show(msg.detail)
+		return nil
+	case readErrMsg:
+		m.readFailed(msg)
+		return nil
+	}
 	keyMsg, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return d.pager.update(msg) // the mouse wheel
@@ -86,13 +108,13 @@ func (d *detailScreen) update(msg tea.Msg) tea.Cmd {
 			m.setStatus(false, "nothing is redacted here: only Secret data is")
 		case opts.showSecrets:
 			opts.showSecrets = false
-			return yamlCmd(d.item, opts)
+			return d.render(opts)
 		default:
 			item := d.item
 			m.confirm("Show this Secret's data on screen? [y/N] ", func(yes bool) tea.Cmd {
 				if yes {
 					opts.showSecrets = true
-					return yamlCmd(item, opts)
+					return deliver(d, yamlCmd(item, opts))
 				}
 				m.setStatus(false, "secret data stays redacted")
 				return nil
@@ -102,7 +124,7 @@ func (d *detailScreen) update(msg tea.Msg) tea.Cmd {
 	case key.Matches(msg, m.keys.Raw):
 		opts := d.opts
 		opts.raw, opts.showSecrets = !opts.raw, false
-		return yamlCmd(d.item, opts)
+		return d.render(opts)
 	case key.Matches(msg, m.keys.ManagedFields):
 		opts := d.opts
 		switch {
@@ -114,15 +136,15 @@ func (d *detailScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		opts.showManaged = !opts.showManaged
-		return yamlCmd(d.item, opts)
+		return d.render(opts)
 	case key.Matches(msg, m.keys.History):
-		return m.historyCmd(d.key)
+		return m.openHistory(d.key)
 	case key.Matches(msg, m.keys.Describe):
 		if d.item.Name == "" {
 			m.setStatus(true, "d describes objects: %s names none", render.Safe(d.item.Key))
 			return nil
 		}
-		return m.describeCmd(d.item.KeyInfo)
+		return m.openDescribe(d.item.KeyInfo)
 	case key.Matches(msg, m.keys.Edit):
 		if d.item.Name == "" {
 			m.setStatus(true, "e edits objects: %s names none", render.Safe(d.item.Key))
@@ -187,15 +209,32 @@ type historyScreen struct {
 	msg historyMsg
 }
 
-// showHistory shows a history read: on the history screen of that key
-// when it is on top, else on a new one.
-func (m *Model) showHistory(msg historyMsg) {
-	if h, ok := m.top().(*historyScreen); ok && h.msg.item.Key == msg.item.Key {
+// openHistory reads a key's history: for the history screen of that key
+// when it is on top, else for a new one, shown when the read arrives (a
+// read that fails says why in the status line, and shows none).
+func (m *Model) openHistory(key string) tea.Cmd {
+	h, ok := m.top().(*historyScreen)
+	if !ok || h.msg.item.Key != key {
+		h = &historyScreen{textScreen: newTextScreen(m, "")}
+	}
+	return deliver(h, m.historyCmd(key))
+}
+
+func (h *historyScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case historyMsg:
+		first := h.msg.item.Key == ""
 		h.msg = msg
 		h.pager.setContent(msg.content)
-		return
+		if first {
+			h.m.push(h)
+		}
+		return nil
+	case readErrMsg:
+		h.m.readFailed(msg)
+		return nil
 	}
-	m.push(&historyScreen{textScreen: newTextScreen(m, msg.content), msg: msg})
+	return h.textScreen.update(msg)
 }
 
 func (h *historyScreen) title() string {

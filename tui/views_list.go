@@ -105,17 +105,17 @@ func (l *listScreen) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.View):
 		if r, ok := l.selectedItem(); ok {
-			return m.readDetailCmd(r.key, yamlOptions{})
+			return m.openDetail(r.key, yamlOptions{})
 		}
 		return nil
 	case key.Matches(msg, k.Raw):
 		if r, ok := l.selectedItem(); ok {
-			return m.readDetailCmd(r.key, yamlOptions{raw: true})
+			return m.openDetail(r.key, yamlOptions{raw: true})
 		}
 		return nil
 	case key.Matches(msg, k.History):
 		if r, ok := l.selectedItem(); ok {
-			return m.historyCmd(r.key)
+			return m.openHistory(r.key)
 		}
 		return nil
 	case key.Matches(msg, k.Describe):
@@ -128,7 +128,7 @@ func (l *listScreen) update(msg tea.Msg) tea.Cmd {
 			m.setStatus(true, "d describes objects: %s names none", render.Safe(r.key))
 			return nil
 		}
-		return m.describeCmd(info)
+		return m.openDescribe(info)
 	case key.Matches(msg, k.Mark):
 		if r, ok := l.selectedItem(); ok {
 			if l.marks[r.key] {
@@ -262,97 +262,6 @@ func (l *listScreen) noteFilter() {
 
 func isSelectorFilter(v string) bool {
 	return strings.HasPrefix(v, "l ") || strings.HasPrefix(v, "-l ") || strings.HasPrefix(v, "l=") || v == "l" || v == "-l"
-}
-
-// startAction turns u/t/c/i/ctrl+d on the marked (or selected) rows into operations
-// and asks the engine for the plan: the preview comes next.
-func (l *listScreen) startAction(msg tea.KeyMsg) tea.Cmd {
-	m := l.m
-	k := m.keys
-	if m.refuseWrite() {
-		return nil
-	}
-	var action etcdops.Action
-	switch {
-	case key.Matches(msg, k.Undelete):
-		if !l.isPods() {
-			m.setStatus(true, "u undeletes pods: switch with :pods")
-			return nil
-		}
-		action = etcdops.UndeletePods
-	case key.Matches(msg, k.Untaint):
-		if !l.isNodes() {
-			m.setStatus(true, "t untaints nodes: switch with :nodes")
-			return nil
-		}
-		action = etcdops.UntaintNodes
-	case key.Matches(msg, k.Cordon):
-		if !l.isNodes() {
-			m.setStatus(true, "C cordons nodes: switch with :nodes")
-			return nil
-		}
-		action = etcdops.CordonNodes
-	case key.Matches(msg, k.Delete):
-		if l.view.keys {
-			m.setStatus(true, "ctrl+d deletes objects: switch to their resource (:cm, :pods, ...)")
-			return nil
-		}
-		action = etcdops.DeleteObjects
-	case key.Matches(msg, k.DisableWebhooks):
-		if !l.isWebhookConfigurations() {
-			m.setStatus(true, "i disables webhooks: switch with :validatingwebhookconfigurations or :mutatingwebhookconfigurations")
-			return nil
-		}
-		action = etcdops.DisableWebhooks
-	default:
-		if !l.isNodes() {
-			m.setStatus(true, "c uncordons nodes: switch with :nodes")
-			return nil
-		}
-		action = etcdops.UncordonNodes
-	}
-	targets := l.targets()
-	if len(targets) == 0 {
-		m.setStatus(true, "nothing selected")
-		return nil
-	}
-	// One operation per namespace: the engine reads named objects of one
-	// namespace at a time, exactly as `lifeboat pods undelete -n NS NAME...`.
-	byNS := map[string][]string{}
-	var order []string
-	for _, r := range targets {
-		if _, ok := byNS[r.namespace]; !ok {
-			order = append(order, r.namespace)
-		}
-		byNS[r.namespace] = append(byNS[r.namespace], r.name)
-	}
-	var ops []etcdops.Operation
-	for _, ns := range order {
-		q := etcdops.Query{Resource: l.view.res, Namespace: ns, Names: byNS[ns]}
-		ops = append(ops, etcdops.Operation{Action: action, Query: q})
-	}
-	title := actionTitle(ops[0]) + ": " + count(len(targets), l.view.res.Singular, l.view.res.Name)
-	m.setStatus(false, "planning %s…", title)
-	m.busy++
-	return m.planCmd(title, ops)
-}
-
-func actionTitle(op etcdops.Operation) string {
-	switch op.Action {
-	case etcdops.UndeletePods:
-		return "undelete"
-	case etcdops.UncordonNodes:
-		return "uncordon"
-	case etcdops.CordonNodes:
-		return "cordon"
-	case etcdops.UntaintNodes:
-		return "untaint"
-	case etcdops.DeleteObjects:
-		return "DELETE (no finalizers, no garbage collection)"
-	case etcdops.DisableWebhooks:
-		return "disable webhooks (failurePolicy Ignore)"
-	}
-	return op.String()
 }
 
 // title is the crumb above the table.

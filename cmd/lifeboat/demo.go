@@ -69,7 +69,7 @@ func demoCommand(std streams) *cli.Command {
 				if cmd.Bool("decrypt") {
 					cfg.EncryptionConfig = encryptionConfig
 				}
-				store, err := etcdops.Open(ctx, cfg)
+				store, err := storeSource{etcd: cfg}.open(ctx)
 				if err != nil {
 					return fmt.Errorf("demo: %w", err)
 				}

@@ -50,22 +50,6 @@ func doctorCommand(std streams) *cli.Command {
 	}
 }
 
-// storeAction is the Action of a command that takes no arguments: fn runs
-// on the store the connection flags open.
-func storeAction(fn func(context.Context, *cli.Command, *etcdops.Store) error) cli.ActionFunc {
-	return func(ctx context.Context, cmd *cli.Command) error {
-		if err := noArgs(cmd); err != nil {
-			return err
-		}
-		store, err := openStore(ctx, cmd)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		return fn(ctx, cmd, store)
-	}
-}
-
 // printDiagnosis writes the findings for a person: the outage headline,
 // then per finding its severity, area, title and id on one line, and the
 // evidence, advice and fixes indented under it.

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/internal/textutil"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	"github.com/lifeboat-k8s/lifeboat/render"
 	"github.com/urfave/cli/v3"
 )
@@ -29,7 +30,7 @@ func journalCommand(std streams) *cli.Command {
 						return err
 					}
 					dir := journalDir(cmd)
-					list, err := etcdops.ListJournals(dir)
+					list, err := journal.List(dir)
 					if err != nil {
 						return err
 					}
@@ -42,7 +43,7 @@ func journalCommand(std streams) *cli.Command {
 								line.Cluster = strconv.FormatUint(s.Cluster.ClusterID, 16)
 							}
 							if s.Err != nil {
-								line.Error = oneLine(s.Err.Error())
+								line.Error = textutil.OneLine(s.Err.Error())
 							}
 							enc.Encode(line)
 						}
@@ -56,12 +57,12 @@ func journalCommand(std streams) *cli.Command {
 					fmt.Fprintln(tw, "STARTED\tCLUSTER\tCOMMAND\tKEYS\tWRITTEN\tUNDONE\tFILE")
 					for _, s := range list {
 						if s.Err != nil {
-							fmt.Fprintf(tw, "-\t-\t%s\t-\t-\t-\t%s\n", render.Safe(oneLine(s.Err.Error())), render.Safe(filepath.Base(s.Path)))
+							fmt.Fprintf(tw, "-\t-\t%s\t-\t-\t-\t%s\n", render.Safe(textutil.OneLine(s.Err.Error())), render.Safe(filepath.Base(s.Path)))
 							continue
 						}
 						cluster := "-"
 						if s.Cluster != nil {
-							cluster = etcdops.FormatClusterID(s.Cluster.ClusterID)
+							cluster = journal.FormatClusterID(s.Cluster.ClusterID)
 						}
 						command := s.Command
 						if command == "" {
@@ -176,15 +177,15 @@ func objectName(resource, namespace, name, key string) string {
 
 // readJournal reads a journal named by path, or by file name in the journal
 // directory, and says on stderr when its last line is torn.
-func readJournal(std streams, cmd *cli.Command, arg string) (*etcdops.JournalFile, error) {
-	path := etcdops.FindJournal(journalDir(cmd), arg)
-	// etcdops.ReadJournal opens the path as it is: a named pipe would
+func readJournal(std streams, cmd *cli.Command, arg string) (*journal.File, error) {
+	path := journal.Find(journalDir(cmd), arg)
+	// journal.Read opens the path as it is: a named pipe would
 	// block it until a writer comes, a device never end. Only a regular
 	// file is read, in full: a journal of 150,000 objects is 1.5 GB.
 	if err := aFile(path); err != nil {
 		return nil, usagef("journal %v", err)
 	}
-	jf, err := etcdops.ReadJournal(path)
+	jf, err := journal.Read(path)
 	if err != nil {
 		return nil, err
 	}

@@ -11,11 +11,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	"github.com/lifeboat-k8s/lifeboat/render"
 	"golang.org/x/term"
 	"k8s.io/apiserver/pkg/features"
@@ -98,11 +98,12 @@ func usagef(format string, args ...any) error {
 func exitCode(err error) int {
 	var usage *usageError
 	var engineUsage *etcdops.UsageError
+	var journalUsage *journal.UsageError
 	var partial *partialError
 	switch {
 	case errors.As(err, &partial):
 		return exitPartial
-	case errors.As(err, &usage), errors.As(err, &engineUsage):
+	case errors.As(err, &usage), errors.As(err, &engineUsage), errors.As(err, &journalUsage):
 		return exitUsage
 	}
 	return exitError
@@ -112,10 +113,6 @@ func exitCode(err error) int {
 // errors about values: render.Line makes them one terminal-safe line.
 func warn(w io.Writer, format string, args ...any) {
 	fmt.Fprintf(w, "warning: %s\n", render.Line(fmt.Sprintf(format, args...)))
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }
 
 // quietKubernetesLibraries sets up, for this process, what kube-apiserver's

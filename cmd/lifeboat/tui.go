@@ -37,9 +37,9 @@ func tuiCommand(std streams) *cli.Command {
 func openTUI(ctx context.Context, std streams, cmd *cli.Command, resource string) error {
 	// The TUI shows an unreachable etcd as a banner and retries, so it
 	// opens even when etcd is down at 3 a.m.
-	cfg := storeConfig(cmd)
-	cfg.Lazy = true
-	store, err := etcdops.Open(ctx, cfg)
+	src := storeFrom(cmd)
+	src.etcd.Lazy = true
+	store, err := src.open(ctx)
 	if err != nil {
 		return err
 	}

@@ -8,12 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/progress"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/internal/textutil"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 	"github.com/lifeboat-k8s/lifeboat/render"
 	"github.com/urfave/cli/v3"
 )
@@ -31,7 +32,7 @@ type writeRun struct {
 	journalPath string // --journal: this exact new file
 	journalDir  string // where journals go otherwise
 	command     string // the command line, for the journal's begin entry
-	journal     *etcdops.Journal
+	journal     *journal.Journal
 	flushOut    func() error // flushes stdout's buffer; nil when unbuffered
 }
 
@@ -395,11 +396,7 @@ func (w *writeRun) confirm(n int) error {
 }
 
 func (w *writeRun) openJournal() error {
-	path := w.journalPath
-	if path == "" {
-		path = filepath.Join(w.journalDir, etcdops.JournalName(w.std.now(), w.command))
-	}
-	j, err := etcdops.CreateJournal(path, etcdops.JournalInfo{
+	j, err := journal.Start(w.journalPath, w.journalDir, w.std.now(), w.command, journal.Info{
 		Command: "lifeboat " + w.command, Endpoints: w.store.Endpoints(), Prefix: w.store.Layout().Prefix,
 	})
 	if err != nil {
@@ -427,7 +424,7 @@ func (w *writeRun) reportPlanned(c *etcdops.Change) {
 	line := w.line(c)
 	line.Changed, line.DryRun = c.Changed(), w.dryRun
 	if c.Skip != nil {
-		line.Error = oneLine(c.Skip.Error())
+		line.Error = textutil.OneLine(c.Skip.Error())
 		line.Conflict = etcdops.IsConflict(c.Skip)
 	}
 	json.NewEncoder(render.JSONWriter(w.std.out)).Encode(line)
@@ -439,7 +436,7 @@ func (w *writeRun) reportResult(c *etcdops.Change, r etcdops.Result) {
 	line.Changed, line.OldRevision, line.NewRevision, line.Conflict = r.Changed, r.OldRevision, r.NewRevision, r.Conflict
 	line.InDoubt = string(r.InDoubt)
 	if r.Err != nil {
-		line.Error = oneLine(r.Err.Error())
+		line.Error = textutil.OneLine(r.Err.Error())
 	}
 	if w.json {
 		json.NewEncoder(render.JSONWriter(w.std.out)).Encode(line)
@@ -468,4 +465,25 @@ func (w *writeRun) line(c *etcdops.Change) resultLine {
 		Key: c.Before.Key, Resource: c.Resource.String(), Namespace: c.Namespace, Name: c.Name,
 		Action: string(c.Action), OldRevision: c.Before.ModRevision,
 	}
+}
+
+// runOperations validates every operation, connects, and takes them through
+// the write path.
+func runOperations(ctx context.Context, std streams, cmd *cli.Command, ops ...etcdops.Operation) error {
+	for _, op := range ops {
+		if err := op.Validate(); err != nil {
+			return err
+		}
+	}
+	store, err := openStore(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	// Which webhook configuration each name of disable-webhooks is, etcd
+	// says: before the preview, so that it shows what is written.
+	if ops, err = store.ResolveOperations(ctx, ops); err != nil {
+		return err
+	}
+	return newWriteRun(std, cmd, store).operations(ctx, ops)
 }

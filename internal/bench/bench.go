@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
+	"github.com/lifeboat-k8s/lifeboat/internal/textutil"
 )
 
 const (
@@ -126,7 +127,7 @@ func (b *bench) reads(ctx context.Context) error {
 			}
 			if err != nil {
 				// Reported in the table: at scale the unpaged get is what fails.
-				b.rep.etcdctlGet.failed = fmt.Sprintf("failed after %s: %s", secs(s.wall), oneLine(tail(errFile, 300)))
+				b.rep.etcdctlGet.failed = fmt.Sprintf("failed after %s: %s", secs(s.wall), quotedLine(tail(errFile, 300)))
 				logf("etcdctl get failed: %v", err)
 			} else {
 				b.rep.etcdctlGet.add(s)
@@ -179,7 +180,7 @@ func (b *bench) doctorRun(ctx context.Context, dir, errFile string) error {
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case err != nil:
-			b.rep.etcdctlAll.failed = fmt.Sprintf("failed after %s: %s", secs(s.wall), oneLine(tail(errFile, 300)))
+			b.rep.etcdctlAll.failed = fmt.Sprintf("failed after %s: %s", secs(s.wall), quotedLine(tail(errFile, 300)))
 		default:
 			b.rep.etcdctlAll.add(s)
 		}
@@ -569,8 +570,10 @@ func (b *bench) finish(ctx context.Context) {
 	b.rep.loadEnd = loadAvg()
 }
 
-func oneLine(s string) string {
-	s = string(bytes.Join(bytes.Fields([]byte(s)), []byte(" ")))
+// quotedLine is s on one line (textutil.OneLine), cut at 200 bytes, and
+// quoted: a report line stays one line whatever a load's error said.
+func quotedLine(s string) string {
+	s = textutil.OneLine(s)
 	if len(s) > 200 {
 		s = s[:200] + "..."
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/regularfile"
+	"github.com/lifeboat-k8s/lifeboat/internal/textutil"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
@@ -116,7 +117,7 @@ func (s *Session) Run() error {
 		}
 		if reopenedFor != nil && bytes.Equal(canonical(saved), canonical(content)) {
 			keep = true
-			why := strings.TrimPrefix(oneLine(reopenedFor), src.Info.String()+": ")
+			why := strings.TrimPrefix(textutil.OneLine(reopenedFor.Error()), src.Info.String()+": ")
 			return &etcdops.UsageError{Err: fmt.Errorf("%s: edit cancelled, no valid changes were saved: the error was not fixed (the file was saved again as it was reopened): %s; a copy of your changes has been stored to %q",
 				src.Info, why, path)}
 		}
@@ -143,7 +144,7 @@ func (s *Session) Run() error {
 		}
 		// Reopen with the error on top, as kubectl edit does.
 		reopenedFor = err
-		content = []byte(header + "# The edit could not be written:\n# " + oneLine(err) + "\n")
+		content = []byte(header + "# The edit could not be written:\n# " + textutil.OneLine(err.Error()) + "\n")
 		content = append(content, withoutLeadingComments(saved)...)
 	}
 }
@@ -275,8 +276,6 @@ func withoutLeadingComments(b []byte) []byte {
 	}
 	return rest
 }
-
-func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 // Name is the editor a session runs: $EDITOR, else $KUBE_EDITOR, else vi.
 func Name() string {

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/journal"
 )
 
 type result struct {
@@ -33,16 +34,16 @@ type result struct {
 
 func main() {
 	endpoint := flag.String("endpoint", "", "etcd endpoint")
-	journal := flag.String("journal", "", "journal file (must not exist)")
+	journalPath := flag.String("journal", "", "journal file (must not exist)")
 	prefix := flag.String("prefix", etcdops.DefaultPrefix, "kube-apiserver's --etcd-prefix")
 	flag.Parse()
-	if *endpoint == "" || *journal == "" {
+	if *endpoint == "" || *journalPath == "" {
 		fmt.Fprintln(os.Stderr, "usage: engine -endpoint URL -journal FILE")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := undelete(ctx, *endpoint, *journal, *prefix)
+	res, err := undelete(ctx, *endpoint, *journalPath, *prefix)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "engine: %v\n", err)
 		os.Exit(1)
@@ -50,7 +51,7 @@ func main() {
 	json.NewEncoder(os.Stdout).Encode(res)
 }
 
-func undelete(ctx context.Context, endpoint, journal, prefix string) (result, error) {
+func undelete(ctx context.Context, endpoint, journalPath, prefix string) (result, error) {
 	var res result
 	store, err := etcdops.Open(ctx, etcdops.Config{Endpoints: []string{endpoint}, Prefix: prefix})
 	if err != nil {
@@ -61,7 +62,7 @@ func undelete(ctx context.Context, endpoint, journal, prefix string) (result, er
 		Action: etcdops.UndeletePods,
 		Query:  etcdops.Query{Resource: etcdops.MustResolveResource("pods"), AllNamespaces: true},
 	}
-	j, err := etcdops.CreateJournal(journal, etcdops.JournalInfo{
+	j, err := journal.Create(journalPath, journal.Info{
 		Command: "bench: engine-only pods undelete -A", Endpoints: []string{endpoint}, Prefix: prefix,
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package etcdops
+package journal
 
 import (
 	"bufio"
@@ -27,15 +27,15 @@ import (
 // settled it. Undo reads it back. Values are base64 (encoding/json's
 // []byte).
 
-// JournalEntry is one line of a journal.
-type JournalEntry struct {
+// Entry is one line of a journal.
+type Entry struct {
 	Type           string    `json:"type"` // "begin", "write" before the etcd write, "committed" after it, "resolved"
 	Time           time.Time `json:"time"`
 	Key            string    `json:"key,omitempty"`
 	Resource       string    `json:"resource,omitempty"`
 	Namespace      string    `json:"namespace,omitempty"`
 	Name           string    `json:"name,omitempty"`
-	Action         Action    `json:"action,omitempty"`
+	Action         string    `json:"action,omitempty"` // the repair, as plan files name it (etcdops.Action)
 	Before         []byte    `json:"before,omitempty"`
 	BeforeRevision int64     `json:"beforeRevision,omitempty"`
 	Lease          int64     `json:"lease,omitempty"`
@@ -60,15 +60,28 @@ type JournalEntry struct {
 	Undoes string `json:"undoes,omitempty"`
 }
 
+// The types of entry (Entry.Type).
 const (
-	entryBegin     = "begin"
-	entryWrite     = "write"
-	entryCommitted = "committed"
-	// entryResolved follows a write whose Txn's outcome was unknown: it
+	EntryBegin     = "begin"
+	EntryWrite     = "write"
+	EntryCommitted = "committed"
+	// EntryResolved follows a write whose Txn's outcome was unknown: it
 	// says what reading the key found. A write found written also gets
 	// its "committed" entry, so every reader of commits sees it.
-	entryResolved = "resolved"
+	EntryResolved = "resolved"
 )
+
+// RestoreAction is the action of a write that puts a journal's
+// before-image back (etcdops.Restore): Writes counts what it undid.
+const RestoreAction = "restore"
+
+// UsageError is a journal that cannot be used as asked (missing, not
+// lifeboat's, not a new file): the user's to fix, exit code 2 in the CLI,
+// as etcdops.UsageError.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
 
 type timeFunc func() time.Time
 
@@ -81,17 +94,17 @@ type Journal struct {
 	// begin is the begin entry until it is written: with the first
 	// writes, once Store.Apply has named the cluster they go to, or at
 	// Close.
-	begin *JournalEntry
+	begin *Entry
 }
 
-// JournalDirEnv names the journal directory when --journal-dir is not given.
-const JournalDirEnv = "LIFEBOAT_JOURNAL_DIR"
+// DirEnv names the journal directory when --journal-dir is not given.
+const DirEnv = "LIFEBOAT_JOURNAL_DIR"
 
-// DefaultJournalDir is where journals go unless told otherwise:
+// DefaultDir is where journals go unless told otherwise:
 // $XDG_STATE_HOME/lifeboat/journals, else ~/.local/state/lifeboat/journals.
 // One place per user, so that the journal of a write made at 3 a.m. from
 // whatever directory the shell was in is found again by `journal ls`.
-func DefaultJournalDir() string {
+func DefaultDir() string {
 	if dir := os.Getenv("XDG_STATE_HOME"); dir != "" {
 		return filepath.Join(dir, "lifeboat", "journals")
 	}
@@ -101,9 +114,9 @@ func DefaultJournalDir() string {
 	return filepath.Join(os.TempDir(), "lifeboat-journals")
 }
 
-// JournalName is the file name of a journal started at now:
+// Name is the file name of a journal started at now:
 // <UTC time>-<command>.jsonl, so that names sort by time.
-func JournalName(now time.Time, command string) string {
+func Name(now time.Time, command string) string {
 	slug := strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
@@ -124,9 +137,9 @@ func JournalName(now time.Time, command string) string {
 	return name + ".jsonl"
 }
 
-// FindJournal names the journal arg means: a path, or when no such file
+// Find names the journal arg means: a path, or when no such file
 // exists and arg has no directory part, the file of that name in dir.
-func FindJournal(dir, arg string) string {
+func Find(dir, arg string) string {
 	if _, err := os.Stat(arg); errors.Is(err, os.ErrNotExist) && !strings.ContainsRune(arg, os.PathSeparator) {
 		if inDir := filepath.Join(dir, arg); fileExists(inDir) {
 			return inDir
@@ -140,18 +153,18 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
-// JournalInfo is what a journal says about the run that wrote it.
-type JournalInfo struct {
+// Info is what a journal says about the run that wrote it.
+type Info struct {
 	Command   string
 	Endpoints []string
 	Prefix    string
 	// Cluster is the etcd cluster the run wrote to; nil in journals from
-	// before lifeboat recorded it. CreateJournal leaves it to Store.Apply,
+	// before lifeboat recorded it. Create leaves it to Store.Apply,
 	// which asks etcd before the first write.
 	Cluster *ClusterIdentity
 }
 
-// CreateJournal creates a new journal at path, mode 0600 (it holds whole
+// Create creates a new journal at path, mode 0600 (it holds whole
 // objects, secrets included), and writes its begin entry. The file must not
 // exist and is never followed through a symlink: appending to an existing
 // file would mix object data into it, and its writes could not be undone
@@ -159,7 +172,7 @@ type JournalInfo struct {
 // is written with the first writes, when Store.Apply has added the etcd
 // cluster they go to (info.Cluster, when set, is written at once), or at
 // Close.
-func CreateJournal(path string, info JournalInfo) (*Journal, error) {
+func Create(path string, info Info) (*Journal, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("journal directory %s: %w (choose another with --journal-dir)", dir, err)
@@ -177,10 +190,10 @@ func CreateJournal(path string, info JournalInfo) (*Journal, error) {
 		abs = path
 	}
 	j := &Journal{path: abs, file: f, now: time.Now}
-	j.begin = &JournalEntry{Type: entryBegin, Time: j.now().UTC(), Command: info.Command, Endpoints: info.Endpoints, Prefix: info.Prefix}
+	j.begin = &Entry{Type: EntryBegin, Time: j.now().UTC(), Command: info.Command, Endpoints: info.Endpoints, Prefix: info.Prefix}
 	if info.Cluster != nil {
 		j.begin.ClusterID, j.begin.MemberID = hexID(info.Cluster.ClusterID), hexID(info.Cluster.MemberID)
-		if err := j.append(nil); err != nil {
+		if err := j.Append(nil); err != nil {
 			f.Close()
 			return nil, err
 		}
@@ -188,29 +201,32 @@ func CreateJournal(path string, info JournalInfo) (*Journal, error) {
 	return j, nil
 }
 
+// Now is the journal's clock, which its entries' times come from.
+func (j *Journal) Now() time.Time { return j.now() }
+
 // Path is the journal's absolute path.
 func (j *Journal) Path() string { return j.path }
 
 // Close writes the begin entry if no write did, and closes the file.
 func (j *Journal) Close() error {
-	err := j.append(nil)
+	err := j.Append(nil)
 	if cerr := j.file.Close(); err == nil {
 		err = cerr
 	}
 	return err
 }
 
-// needsCluster reports whether the begin entry is still to be written
+// NeedsCluster reports whether the begin entry is still to be written
 // without the etcd cluster it goes to.
-func (j *Journal) needsCluster() bool {
+func (j *Journal) NeedsCluster() bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.begin != nil && j.begin.ClusterID == ""
 }
 
-// setCluster names the etcd cluster in the begin entry, if it is not
+// SetCluster names the etcd cluster in the begin entry, if it is not
 // written yet.
-func (j *Journal) setCluster(id ClusterIdentity) {
+func (j *Journal) SetCluster(id ClusterIdentity) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.begin != nil && j.begin.ClusterID == "" {
@@ -218,10 +234,10 @@ func (j *Journal) setCluster(id ClusterIdentity) {
 	}
 }
 
-// append writes entries and fsyncs: after it returns, they survive a crash
+// Append writes entries and fsyncs: after it returns, they survive a crash
 // of lifeboat or of the machine. The begin entry goes first, if it is not
 // written yet.
-func (j *Journal) append(entries []JournalEntry) error {
+func (j *Journal) Append(entries []Entry) error {
 	// Sized for the base64 of every image up front: a window of 64 pods
 	// is ~1 MB, and growing a buffer to that copies it several times.
 	size := 0
@@ -258,21 +274,21 @@ func (j *Journal) append(entries []JournalEntry) error {
 	return nil
 }
 
-// JournalFile is a journal as read back.
-type JournalFile struct {
+// File is a journal as read back.
+type File struct {
 	Path    string
-	Info    JournalInfo // empty for journals written before begin entries
+	Info    Info // empty for journals written before begin entries
 	Started time.Time
-	Entries []JournalEntry // write and committed entries, in file order
+	Entries []Entry // write and committed entries, in file order
 	// Torn is set when the last line is incomplete (lifeboat or the machine
 	// died while writing it). It is ignored: the entry it began was never
 	// followed by its Txn, because each write entry is fsynced first.
 	Torn error
 }
 
-// ReadJournal reads a journal file. A torn last line is reported in Torn
+// Read reads a journal file. A torn last line is reported in Torn
 // and ignored; any other line that is not a journal entry is an error.
-func ReadJournal(path string) (*JournalFile, error) {
+func Read(path string) (*File, error) {
 	f, err := regularfile.Open(path)
 	if err != nil {
 		return nil, &UsageError{Err: fmt.Errorf("journal %s: %w", path, err)}
@@ -291,8 +307,8 @@ func ReadJournal(path string) (*JournalFile, error) {
 	return jf, nil
 }
 
-func readJournal(path string, r io.Reader) (*JournalFile, error) {
-	jf := &JournalFile{Path: path}
+func readJournal(path string, r io.Reader) (*File, error) {
+	jf := &File{Path: path}
 	br := bufio.NewReaderSize(r, 256<<10)
 	for line := 1; ; line++ {
 		text, err := br.ReadBytes('\n')
@@ -307,8 +323,8 @@ func readJournal(path string, r io.Reader) (*JournalFile, error) {
 				jf.Torn = fmt.Errorf("journal %s:%d: last line is incomplete (%d bytes; lifeboat stopped while writing it): ignored, its write was never sent", path, line, len(text))
 			case perr != nil:
 				return nil, &UsageError{Err: fmt.Errorf("journal %s:%d: %v", path, line, perr)}
-			case e.Type == entryBegin:
-				jf.Info = JournalInfo{Command: e.Command, Endpoints: e.Endpoints, Prefix: e.Prefix}
+			case e.Type == EntryBegin:
+				jf.Info = Info{Command: e.Command, Endpoints: e.Endpoints, Prefix: e.Prefix}
 				jf.Info.Cluster, _ = parseClusterIdentity(e.ClusterID, e.MemberID) // checked by parseEntry
 				jf.Started = e.Time
 			default:
@@ -324,19 +340,19 @@ func readJournal(path string, r io.Reader) (*JournalFile, error) {
 	}
 }
 
-func parseEntry(line []byte) (JournalEntry, error) {
-	var e JournalEntry
+func parseEntry(line []byte) (Entry, error) {
+	var e Entry
 	if err := json.Unmarshal(line, &e); err != nil {
 		return e, fmt.Errorf("not a lifeboat journal line: %v", err)
 	}
 	switch {
-	case e.Type == entryBegin:
+	case e.Type == EntryBegin:
 		if _, err := parseClusterIdentity(e.ClusterID, e.MemberID); err != nil {
 			return e, fmt.Errorf("not a lifeboat journal begin entry: %v", err)
 		}
-	case e.Key == "" || (e.Type != entryWrite && e.Type != entryCommitted && e.Type != entryResolved):
+	case e.Key == "" || (e.Type != EntryWrite && e.Type != EntryCommitted && e.Type != EntryResolved):
 		return e, fmt.Errorf("not a lifeboat journal entry (type %q, key %q)", e.Type, e.Key)
-	case e.Type == entryResolved && e.Resolution != ResolvedWritten && e.Resolution != ResolvedRetried && e.Resolution != ResolvedConflict:
+	case e.Type == EntryResolved && e.Resolution != ResolvedWritten && e.Resolution != ResolvedRetried && e.Resolution != ResolvedConflict:
 		return e, fmt.Errorf("not a lifeboat journal entry (resolution %q, key %q)", e.Resolution, e.Key)
 	}
 	return e, nil
@@ -351,10 +367,10 @@ const (
 	WriteUndone     WriteState = "undone"      // committed, and a later restore in this journal put its before-image back
 )
 
-// JournalWrite is one write of a journal with its outcome.
-type JournalWrite struct {
-	JournalEntry            // the write entry; AfterRevision filled from its commit
-	State        WriteState // as far as this journal knows
+// Write is one write of a journal with its outcome.
+type Write struct {
+	Entry            // the write entry; AfterRevision filled from its commit
+	State WriteState // as far as this journal knows
 	// InDoubt, when set, is how lifeboat settled this write after etcd
 	// did not report its outcome (the last time, if more than once).
 	InDoubt Resolution
@@ -363,12 +379,12 @@ type JournalWrite struct {
 // Writes pairs write entries with their commits, in the order they were
 // written. A write journaled again after its first compare failed (a
 // re-plan) supersedes the attempt that did not commit, which is dropped.
-func (jf *JournalFile) Writes() []JournalWrite {
-	var writes []JournalWrite
+func (jf *File) Writes() []Write {
+	var writes []Write
 	lastWrite := map[string]int{} // key -> index of its latest write
 	for _, e := range jf.Entries {
 		switch e.Type {
-		case entryWrite:
+		case EntryWrite:
 			if i, ok := lastWrite[e.Key]; ok && writes[i].AfterRevision == 0 {
 				// The earlier attempt never committed: this one replaces it.
 				writes = append(writes[:i], writes[i+1:]...)
@@ -379,13 +395,13 @@ func (jf *JournalFile) Writes() []JournalWrite {
 				}
 			}
 			lastWrite[e.Key] = len(writes)
-			writes = append(writes, JournalWrite{JournalEntry: e, State: WriteNotWritten})
-		case entryCommitted:
+			writes = append(writes, Write{Entry: e, State: WriteNotWritten})
+		case EntryCommitted:
 			if i, ok := lastWrite[e.Key]; ok {
 				writes[i].AfterRevision = e.AfterRevision
 				writes[i].State = WriteCommitted
 			}
-		case entryResolved:
+		case EntryResolved:
 			if i, ok := lastWrite[e.Key]; ok {
 				writes[i].InDoubt = e.Resolution
 				if e.Resolution == ResolvedWritten {
@@ -401,7 +417,7 @@ func (jf *JournalFile) Writes() []JournalWrite {
 	// with nothing else written to the key in between, undid that write.
 	for i := range writes {
 		r := &writes[i]
-		if r.Action != Restore || r.State != WriteCommitted {
+		if r.Action != RestoreAction || r.State != WriteCommitted {
 			continue
 		}
 		for k := i - 1; k >= 0; k-- {
@@ -409,7 +425,7 @@ func (jf *JournalFile) Writes() []JournalWrite {
 			if w.Key != r.Key || w.State != WriteCommitted {
 				continue
 			}
-			if w.Action == Restore {
+			if w.Action == RestoreAction {
 				break
 			}
 			w.State = WriteUndone
@@ -421,8 +437,8 @@ func (jf *JournalFile) Writes() []JournalWrite {
 	return writes
 }
 
-// JournalSummary is one line of `lifeboat journal ls`.
-type JournalSummary struct {
+// Summary is one line of `lifeboat journal ls`.
+type Summary struct {
 	Path     string
 	Started  time.Time
 	Command  string
@@ -435,10 +451,10 @@ type JournalSummary struct {
 	Err      error // the file could not be read as a journal
 }
 
-// ListJournals summarizes every *.jsonl journal in dir, oldest first. An
+// List summarizes every *.jsonl journal in dir, oldest first. An
 // undo run journals its restores with the path they undo, so a journal's
 // Undone count includes undos run later from other journals.
-func ListJournals(dir string) ([]JournalSummary, error) {
+func List(dir string) ([]Summary, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
 	if err != nil {
 		return nil, err
@@ -450,10 +466,10 @@ func ListJournals(dir string) ([]JournalSummary, error) {
 		return nil, fmt.Errorf("journal directory %s: %w", dir, err)
 	}
 	sort.Strings(names)
-	var out []JournalSummary
+	var out []Summary
 	undoneElsewhere := map[string]map[string]bool{} // journal path -> keys restored from it
 	for _, path := range names {
-		s := JournalSummary{Path: path}
+		s := Summary{Path: path}
 		f, err := regularfile.Open(path)
 		if err != nil {
 			s.Err = err
@@ -478,7 +494,7 @@ func ListJournals(dir string) ([]JournalSummary, error) {
 			if w.State == WriteUndone {
 				s.Undone++
 			}
-			if w.Action == Restore {
+			if w.Action == RestoreAction {
 				s.Restores++
 				if w.Undoes != "" {
 					abs, _ := filepath.Abs(w.Undoes)

@@ -1,4 +1,4 @@
-package etcdops
+package snapshot
 
 import (
 	"bytes"
@@ -17,21 +17,30 @@ import (
 	"go.etcd.io/etcd/server/v3/storage/schema"
 )
 
-// SnapshotDamagedError is a snapshot file whose bytes are not what etcd or
+// UsageError is a file that is not a snapshot lifeboat can read as asked
+// (missing, not a regular file, not an etcd data file, locked by a running
+// etcd): the user's to fix. etcdops.OpenSnapshot makes it an
+// etcdops.UsageError (exit code 2 in the CLI).
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// DamagedError is a snapshot file whose bytes are not what etcd or
 // etcdctl wrote: cut short, changed or zeroed on a disk, in a copy or in a
-// transfer. OpenSnapshot refuses it before reading from it; a read fails
+// transfer. Open refuses it before reading from it; a read fails
 // with it when the file changes while lifeboat has it open.
-type SnapshotDamagedError struct {
+type DamagedError struct {
 	Path   string
 	Reason string
 }
 
-func (e *SnapshotDamagedError) Error() string {
+func (e *DamagedError) Error() string {
 	return fmt.Sprintf("%s is damaged: %s: use another backup, or another member's member/snap/db", e.Path, e.Reason)
 }
 
 func damaged(path, format string, args ...any) error {
-	return &SnapshotDamagedError{Path: path, Reason: fmt.Sprintf(format, args...)}
+	return &DamagedError{Path: path, Reason: fmt.Sprintf(format, args...)}
 }
 
 // The layout of a bbolt file, as go.etcd.io/bbolt v1.4 writes it

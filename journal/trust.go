@@ -1,4 +1,4 @@
-package etcdops
+package journal
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package etcdops
+package snapshot
 
 import (
 	"bytes"
