@@ -54,6 +54,9 @@ func (c *cluster) pod(t *testing.T, s podSpec) *v1.Pod {
 			}},
 		},
 	}
+	if s.node != "" {
+		c.nodeOf(t, s.node)
+	}
 	created, err := c.cs.CoreV1().Pods(s.ns).Create(ctx, p, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("create pod %s/%s: %v", s.ns, s.name, err)
@@ -78,6 +81,30 @@ func (c *cluster) pod(t *testing.T, s podSpec) *v1.Pod {
 	t.Logf("pod %s/%s Terminating through the API: resourceVersion=%s node=%q deletionTimestamp=%s deletionGracePeriodSeconds=%d finalizers=%v",
 		s.ns, s.name, got.ResourceVersion, got.Spec.NodeName, got.DeletionTimestamp.UTC().Format(time.RFC3339), ptr.Deref(got.DeletionGracePeriodSeconds, -1), got.Finalizers)
 	return got
+}
+
+// nodeOf creates, through the API, the Node a pod is bound to, where it
+// does not exist: in a cluster a bound pod's node has an object (lifeboat's
+// undelete of a selection leaves alone the pods of nodes that do not).
+func (c *cluster) nodeOf(t *testing.T, name string) {
+	t.Helper()
+	ctx := context.Background()
+	n, err := c.cs.CoreV1().Nodes().Create(ctx, &v1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		return
+	}
+	if err != nil {
+		t.Fatalf("create node %s: %v", name, err)
+	}
+	// The TaintNodesByCondition admission plugin gives a new node
+	// not-ready:NoSchedule, which its node lifecycle controller removes
+	// once the kubelet reports Ready: a healthy node has none.
+	if len(n.Spec.Taints) > 0 {
+		n.Spec.Taints = nil
+		if _, err := c.cs.CoreV1().Nodes().Update(ctx, n, metav1.UpdateOptions{}); err != nil {
+			t.Fatalf("node %s: remove the taints admission added: %v", name, err)
+		}
+	}
 }
 
 var unreachableTaints = []v1.Taint{

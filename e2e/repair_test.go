@@ -267,6 +267,7 @@ func TestRepairs(t *testing.T) {
 func testAPIServerDown(t *testing.T, c *cluster) {
 	ctx := context.Background()
 	c.namespace(t, "e2e-down")
+	node := c.brokenNode(t, "down-node")
 	before := map[string]*v1.Pod{}
 	for _, s := range []podSpec{
 		{ns: "e2e-down", name: "down-1", node: "down-node", finalizers: []string{holdFinalizer}, deleteGrace: ptr.To[int64](-1)},
@@ -274,7 +275,6 @@ func testAPIServerDown(t *testing.T, c *cluster) {
 	} {
 		before[objName(s.ns, s.name)] = c.pod(t, s)
 	}
-	node := c.brokenNode(t, "down-node")
 
 	c.stopAPIServer(t)
 	if _, err := c.cs.CoreV1().Namespaces().Get(ctx, "e2e-down", metav1.GetOptions{}); err == nil {
