@@ -36,7 +36,10 @@ func main() {
 	quietKubernetesLibraries()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args, stdio()))
+	stopProfiles := startProfiles()
+	code := run(ctx, os.Args, stdio())
+	stopProfiles()
+	os.Exit(code)
 }
 
 // streams are the process's standard files and what they are connected to.

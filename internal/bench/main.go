@@ -87,6 +87,7 @@ type config struct {
 	putSample               int
 	skipRead, skipWrite     bool
 	skipEngine, skipTUI     bool
+	skipLimit               bool
 	buildEtcd               bool
 	keep                    bool
 	quota                   int64
@@ -105,6 +106,8 @@ func main() {
 	flag.BoolVar(&cfg.skipRead, "skip-read", false, "skip the read measurements")
 	flag.BoolVar(&cfg.skipWrite, "skip-write", false, "skip the write measurements (lifeboat undelete and engine only)")
 	flag.BoolVar(&cfg.skipEngine, "skip-engine", false, "skip the engine-only write measurement")
+	flag.StringVar(&profileDir, "profile", "", "write a CPU and a heap profile of every lifeboat process run into this directory (go tool pprof)")
+	flag.BoolVar(&cfg.skipLimit, "skip-limit", false, "skip the overlap limit (raw read of every pod; etcd's own single-key CAS of the Terminating ones at 64/128/256 in flight)")
 	flag.BoolVar(&cfg.buildEtcd, "build-etcd", false, "build etcd and etcdctl "+etcdModuleVersion+" from Go modules even if others are found")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the temporary directory (etcd data, journals, outputs) and print its path")
 	flag.Int64Var(&cfg.quota, "quota-backend-bytes", 8<<30, "etcd's --quota-backend-bytes")
@@ -134,6 +137,17 @@ func main() {
 	}
 	if cfg.terminating == 0 {
 		cfg.skipWrite = true
+	}
+	if profileDir != "" {
+		abs, err := filepath.Abs(profileDir)
+		if err == nil {
+			err = os.MkdirAll(abs, 0o755)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: -profile %s: %v\n", profileDir, err)
+			os.Exit(2)
+		}
+		profileDir = abs
 	}
 	if cfg.nodes == 0 {
 		// demo.Pods binds pods to worker-1..worker-50.
@@ -209,6 +223,11 @@ func run(ctx context.Context, cfg config) (err error) {
 	if !cfg.skipWrite {
 		if err := b.writes(ctx); err != nil {
 			return err
+		}
+		if !cfg.skipLimit {
+			if err := b.limitRuns(ctx); err != nil {
+				return err
+			}
 		}
 	}
 	b.finish(ctx)

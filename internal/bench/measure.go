@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -48,7 +49,7 @@ func runProcess(ctx context.Context, dir, stdout, stderr string, stdin *os.File,
 	defer report.Close()
 	cmd := exec.CommandContext(ctx, rusageBin, append([]string{bin}, args...)...)
 	cmd.Dir = dir
-	cmd.Env = cleanEnv()
+	cmd.Env = append(cleanEnv(), profileEnv(bin, args)...)
 	cmd.Stdout, cmd.Stderr = out, errFile
 	if stdin != nil {
 		cmd.Stdin = stdin
@@ -193,4 +194,33 @@ func ratio(a, b time.Duration) string {
 		return fmt.Sprintf("%.0f×", r)
 	}
 	return fmt.Sprintf("%.2f×", r)
+}
+
+// profileDir, set by -profile, gets a CPU and a heap profile of every
+// lifeboat process the harness runs (cmd/lifeboat/profile.go), named by
+// its order and command: go tool pprof DIR/03-doctor.heap.
+var (
+	profileDir string
+	profileSeq int
+)
+
+// profileEnv is the environment that asks bin, when it is lifeboat, for
+// its profiles; nothing when -profile is not given.
+func profileEnv(bin string, args []string) []string {
+	if profileDir == "" || filepath.Base(bin) != "lifeboat" && !strings.HasSuffix(bin, "/lifeboat") {
+		return nil
+	}
+	profileSeq++
+	var words []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--endpoints" || a == "--journal" || a == "-endpoint":
+			i++ // and its value
+		case strings.HasPrefix(a, "-") || strings.ContainsAny(a, "/:"):
+		default:
+			words = append(words, a)
+		}
+	}
+	name := filepath.Join(profileDir, fmt.Sprintf("%02d-%s", profileSeq, strings.Join(words, "-")))
+	return []string{"LIFEBOAT_CPUPROFILE=" + name + ".cpu", "LIFEBOAT_MEMPROFILE=" + name + ".heap"}
 }

@@ -28,6 +28,7 @@ type report struct {
 	undelete, etcdctlPut, engine series
 	putKeys                      int
 	undeleteChecks, engineChecks []verified
+	limits                       limits
 
 	fsyncCount int64
 	fsyncTotal time.Duration
@@ -89,6 +90,11 @@ func (r *report) print(w io.Writer, b *bench) {
 		fmt.Fprintf(w, "| undelete %s Terminating pods: `lifeboat pods undelete -A --yes -o json` vs `etcdctl put KEY < value` once per pod | %s · %s | %s | %s | %s · %s |\n",
 			t, rate(cfg.terminating, r.undelete.medianWall()), timing(&r.undelete), put, ratio(r.undelete.medianWall(), etcdctlAll),
 			mib(r.undelete.peakRSSKiB()), mib(r.etcdctlPut.peakRSSKiB()))
+		if limit, inFlight := r.limits.best(); limit > 0 && r.undelete.ok() {
+			fmt.Fprintf(w, "| overlap limit of that undelete: the longer of reading all %s pods (%s) and etcd's own single-key CAS of the %s (kube-apiserver's Txn, fastest at %d in flight: %s) | at %s of the limit (limit %s ÷ lifeboat %s) | – | – | – |\n",
+				n, secs(r.limits.read.medianWall()), t, inFlight, secs(r.limits.casWall(inFlight)),
+				fmt.Sprintf("%.0f%%", 100*limit.Seconds()/r.undelete.medianWall().Seconds()), secs(limit), secs(r.undelete.medianWall()))
+		}
 		if !cfg.skipEngine {
 			fmt.Fprintf(w, "| **engine only** (not the product's figure): the CLI's etcdops calls with --yes, Batch.Run, without the CLI and its output, %s pods | %s · %s | the same etcdctl put | %s | %s · %s |\n",
 				t, rate(cfg.terminating, r.engine.medianWall()), timing(&r.engine),
@@ -145,6 +151,7 @@ func (r *report) print(w io.Writer, b *bench) {
 		{"lifeboat pods undelete -A --yes -o json", &r.undelete},
 		{fmt.Sprintf("etcdctl put, %d keys", r.putKeys), &r.etcdctlPut},
 		{"engine only: Batch.Run", &r.engine},
+		{"limit: raw paged read of every pod, in process", &r.limits.read},
 	} {
 		if len(row.s.samples) == 0 && row.s.failed == "" {
 			continue
@@ -157,6 +164,15 @@ func (r *report) print(w io.Writer, b *bench) {
 			runs = append(runs, row.s.failed)
 		}
 		fmt.Fprintf(w, "- %s: %s\n", row.what, strings.Join(runs, ", "))
+	}
+	for _, n := range casInFlight {
+		if s, ok := r.limits.cas[n]; ok {
+			var runs []string
+			for _, x := range s.samples {
+				runs = append(runs, fmt.Sprintf("%.2f (etcd %.2f) = %s", x.wall.Seconds(), x.etcdCPU.Seconds(), rate(cfg.terminating, x.wall)))
+			}
+			fmt.Fprintf(w, "- limit: etcd's single-key CAS of %s keys, %d in flight: %s\n", t, n, strings.Join(runs, ", "))
+		}
 	}
 }
 

@@ -39,6 +39,7 @@ func (b *bench) tui(ctx context.Context) error {
 		logf("TUI run %d/%d (filter %q, label %s)", r+1, b.cfg.runs, pod, label)
 		cmd := exec.CommandContext(ctx, b.tuiprobe, "-lifeboat", b.lifeboat, "-endpoint", b.endpoint(), "-pod", pod, "-label", label)
 		cmd.Dir = b.work
+		cmd.Env = append(cleanEnv(), profileEnv(b.lifeboat, []string{"tui"})...)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		if err != nil {
