@@ -167,7 +167,9 @@ func (c *census) add(it *etcdops.Item) {
 	case *corev1.Node:
 		c.addNode(it.Key, obj)
 	case *corev1.Pod:
-		c.pods = append(c.pods, podFactsOf(it.Key, obj))
+		f := podFactsOf(it.Key, obj)
+		f.refs = c.unsatisfied(f.namespace, f.refs)
+		c.pods = append(c.pods, f)
 	case *corev1.ConfigMap:
 		c.configMaps[nsName] = keySet(obj.Data, obj.BinaryData)
 	case *corev1.Secret:
@@ -313,6 +315,43 @@ func podFactsOf(key string, p *corev1.Pod) podFacts {
 	}
 	f.refs = configRefs(&p.Spec)
 	return f
+}
+
+// unsatisfied are the refs of a pod in namespace that the ConfigMaps and
+// Secrets seen so far do not satisfy, in a slice of their own (nil when
+// none): what configFindings must still look at. Dropping the others now
+// is safe whatever the scan's order, since an object seen later can only
+// satisfy more; and it keeps doctor's memory to the references that may be
+// missing, not every pod's (ConfigMaps precede pods in key order, so on a
+// healthy cluster only Secret references are kept).
+func (c *census) unsatisfied(namespace string, refs []configRef) []configRef {
+	n := 0
+	for _, r := range refs {
+		if !c.satisfies(namespace, r) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	kept := make([]configRef, 0, n)
+	for _, r := range refs {
+		if !c.satisfies(namespace, r) {
+			kept = append(kept, r)
+		}
+	}
+	return kept
+}
+
+// satisfies reports whether the ConfigMap or Secret r names, in namespace,
+// exists, with the key r names.
+func (c *census) satisfies(namespace string, r configRef) bool {
+	set := c.configMaps
+	if r.kind == "secret" {
+		set = c.secrets
+	}
+	keys, exists := set[namespace+"/"+r.name]
+	return exists && (r.key == "" || keys[r.key])
 }
 
 // failingReason reports whether a container's waiting reason means it

@@ -158,17 +158,12 @@ func (c *census) configFindings(ctx context.Context, store *etcdops.Store, rev i
 			continue
 		}
 		for _, r := range p.refs {
-			set := c.configMaps
-			if r.kind == "secret" {
-				set = c.secrets
-			}
-			keys, exists := set[p.namespace+"/"+r.name]
-			if exists && (r.key == "" || keys[r.key]) {
+			if c.satisfies(p.namespace, r) {
 				continue
 			}
 			key := r.key
-			if !exists {
-				key = ""
+			if !c.satisfies(p.namespace, configRef{kind: r.kind, name: r.name}) {
+				key = "" // the object itself is missing
 			}
 			id := strings.Join([]string{r.kind, p.namespace, r.name, key}, "/")
 			m := found[id]

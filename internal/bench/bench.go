@@ -43,6 +43,10 @@ func (b *bench) seedAll(ctx context.Context) error {
 	if err := demo.Pods(ctx, b.cli, prefix, b.cfg.pods, b.cfg.terminating, b.rep.now); err != nil {
 		return err
 	}
+	// and what the pods mount and read: their ConfigMaps and Secrets.
+	if err := demo.PodConfig(ctx, b.cli, prefix, b.rep.now); err != nil {
+		return err
+	}
 	// Every run has the pods' nodes: an undelete of a selection leaves
 	// alone the pods of nodes that do not exist, as a cluster's would.
 	logf("seeding %s nodes and their kubelet leases", thousands(int64(b.cfg.nodes)))

@@ -54,13 +54,19 @@ func appFor(namespace, name string, i int) (a app, hash string) {
 	if parts := strings.Split(name, "-"); len(parts) >= 3 {
 		base, hash = strings.Join(parts[:len(parts)-2], "-"), parts[len(parts)-2]
 	}
+	return appNamed(namespace, base), hash
+}
+
+// appNamed is the app called base in namespace: one of apps, or, in a
+// namespace apps does not list (the benchmarks'), a backend of that name.
+func appNamed(namespace, base string) app {
 	for _, a := range apps[namespace] {
 		if a.name == base {
-			return a, hash
+			return a
 		}
 	}
 	return app{name: base, tier: "backend", image: "registry.example.com/" + namespace + "/" + base,
-		port: 8080, cpu: "100m", mem: "128Mi", configKey: "FEATURE_FLAGS"}, hash
+		port: 8080, cpu: "100m", mem: "128Mi", configKey: "FEATURE_FLAGS"}
 }
 
 // RealisticPod returns a pod as a Deployment's pod looks in etcd once it runs:

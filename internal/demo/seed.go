@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -548,4 +549,36 @@ feed:
 	close(batches)
 	wg.Wait()
 	return context.Cause(ctx)
+}
+
+// PodConfig writes what the pods of Pods need beside them, as a cluster
+// has it: each bench namespace's kube-root-ca.crt, and every app's
+// ConfigMap, serving certificate and database Secret. Without them every
+// pod of Pods names objects that do not exist, and a diagnosis of such a
+// cluster is of one that cannot start a pod.
+func PodConfig(ctx context.Context, cli *clientv3.Client, prefix string, now time.Time) error {
+	layout := etcdops.Layout{Prefix: prefix}
+	configMaps, secrets := etcdops.MustResolveResource("configmaps"), etcdops.MustResolveResource("secrets")
+	created := now.Add(-30 * 24 * time.Hour)
+	for n := range 10 {
+		ns := fmt.Sprintf("bench-%d", n)
+		put := func(res etcdops.Resource, name string, obj runtime.Object) error {
+			return CreateObject(ctx, cli, layout.Key(res, ns, name), obj)
+		}
+		if err := put(configMaps, "kube-root-ca.crt", rootCAConfigMap(ns, created)); err != nil {
+			return err
+		}
+		for _, as := range apps {
+			for _, a := range as {
+				a := appNamed(ns, a.name)
+				err := errors.Join(put(configMaps, a.name+"-config", appConfigMap(ns, a, created)),
+					put(secrets, a.name+"-tls", appTLSSecret(ns, a, created)),
+					put(secrets, a.name+"-db", appDBSecret(ns, a, created)))
+				if err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
