@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
 )
 
 // pauseProxy forwards loopback TCP connections to an etcd that can go
@@ -98,24 +100,8 @@ func (p *pauseProxy) track(conns ...net.Conn) bool {
 }
 
 func (p *pauseProxy) serve() {
-	for {
-		client, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		server, err := net.Dial("tcp", p.target)
-		if err != nil {
-			client.Close()
-			continue
-		}
-		if !p.track(client, server) {
-			client.Close()
-			server.Close()
-			continue
-		}
-		go p.pipe(server, client)
-		go p.pipe(client, server)
-	}
+	etcdtest.Forward(p.ln, p.target, func(client, server net.Conn) bool { return p.track(client, server) },
+		func(dst, src net.Conn, _ bool) { p.pipe(dst, src) })
 }
 
 // pipe copies src to dst; what it read while frozen waits for the thaw.

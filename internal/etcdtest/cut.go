@@ -89,22 +89,12 @@ func (p *CutProxy) Cut() {
 }
 
 func (p *CutProxy) serve() {
-	for {
-		client, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		server, err := net.Dial("tcp", p.target)
-		if err != nil {
-			client.Close()
-			continue
-		}
+	Forward(p.ln, p.target, func(client, server net.Conn) bool {
 		p.mu.Lock()
 		p.conns[client], p.conns[server] = struct{}{}, struct{}{}
 		p.mu.Unlock()
-		go p.pipe(server, client, false)
-		go p.pipe(client, server, true)
-	}
+		return true
+	}, p.pipe)
 }
 
 // pipe copies src to dst, losing or dropping as armed. When either side

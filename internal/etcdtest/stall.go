@@ -76,21 +76,7 @@ func (p *StallProxy) isFrozen() bool {
 	}
 }
 
-func (p *StallProxy) serve() {
-	for {
-		client, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		server, err := net.Dial("tcp", p.target)
-		if err != nil {
-			client.Close()
-			continue
-		}
-		go p.pipe(server, client, false)
-		go p.pipe(client, server, true)
-	}
-}
+func (p *StallProxy) serve() { Forward(p.ln, p.target, nil, p.pipe) }
 
 // pipe copies until frozen; then it holds both ends open and silent until
 // the proxy is closed. When either side goes away, so does the other.
