@@ -3,6 +3,7 @@ package codec
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -36,6 +37,20 @@ type Object struct {
 	UnknownFields []FieldInfo
 	// Size is the size of the stored value in bytes.
 	Size int
+	// Partial: Typed (and Meta, but for what the mask kept of it) holds
+	// only the fields of the Mask it was decoded with (DecodeMasked), for
+	// a reader that needs no more. Content and AppendJSON read the whole
+	// object from the stored bytes.
+	Partial bool
+
+	// raw is a protobuf object's bytes (the envelope's raw field) and
+	// goType its Go type, for a kind in the scheme: what the JSON writer
+	// prints from (wirejson.go).
+	raw    []byte
+	goType reflect.Type
+	// newer: a walk of the bytes skipped fields the Go types do not
+	// declare (Partial objects only).
+	newer bool
 
 	content *lazyContent
 	// fromMap converts a JSON or CBOR value of a kind in the scheme to its
@@ -167,6 +182,7 @@ func (o *Object) decodeProtobuf(value []byte) (*envelope, error) {
 			return nil, fmt.Errorf("protobuf %s %s: serializer decoded it as %s", env.apiVersion, env.kind, got)
 		}
 		o.Typed = obj
+		o.raw, o.goType = env.unknown.fields[env.rawIdx].payload(), reflect.TypeOf(obj).Elem()
 		if a, ok := obj.(metav1.ObjectMetaAccessor); ok {
 			if m, ok := a.GetObjectMeta().(*metav1.ObjectMeta); ok {
 				o.Meta = *m

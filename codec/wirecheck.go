@@ -1,0 +1,207 @@
+package codec
+
+import (
+	"reflect"
+	"slices"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// walker walks stored protobuf beside a schema (schema.go). It is strict
+// where the generated Unmarshal is lenient: a duplicated singular field, a
+// packed list, a map entry with a field of its own, an end-group that
+// does not match make it give up (false), and its caller decodes the
+// object with the generated code, which has the last word. So when a walk
+// succeeds, the generated code would have decoded the bytes, into the
+// values the walk read.
+type walker struct {
+	occ []occurrence // the indexes of the messages being walked, a stack
+	// unknown: a field the Go types do not declare was skipped (a newer
+	// Kubernetes' field: NewerFields names it).
+	unknown bool
+	entries []mapEntry // a map being printed, a stack
+	customs map[reflect.Type]interface{ Unmarshal([]byte) error }
+}
+
+// occurrence is where a message's field is: for a singular field, its
+// value (a length-delimited field's payload); for a list or map, the span
+// from its first occurrence's tag to its last's end.
+type occurrence struct {
+	n          int32
+	start, end int32
+}
+
+// index records where each field of s is in msg, pushed on w.occ at base.
+// It checks every field's wire type, and that the ones s does not declare
+// are well formed (the generated code skips them).
+func (w *walker) index(msg []byte, s *msgSchema) (base int, ok bool) {
+	base = len(w.occ)
+	w.occ = slices.Grow(w.occ, len(s.fields))[:base+len(s.fields)]
+	clear(w.occ[base:])
+	for off := 0; off < len(msg); {
+		num, typ, n := protowire.ConsumeTag(msg[off:])
+		if n < 0 {
+			return base, false
+		}
+		m := protowire.ConsumeFieldValue(num, typ, msg[off+n:])
+		if m < 0 {
+			return base, false
+		}
+		fi := s.field(num)
+		if fi < 0 {
+			w.unknown = true
+			off += n + m
+			continue
+		}
+		f := &s.fields[fi]
+		if typ != f.wire {
+			return base, false
+		}
+		o := &w.occ[base+fi]
+		switch {
+		case f.repeated || f.isMap:
+			if o.n == 0 {
+				o.start = int32(off)
+			}
+			o.end = int32(off + n + m)
+		case o.n > 0:
+			return base, false
+		case typ == protowire.BytesType:
+			_, l := protowire.ConsumeVarint(msg[off+n:])
+			o.start, o.end = int32(off+n+l), int32(off+n+m)
+		default:
+			o.start, o.end = int32(off+n), int32(off+n+m)
+		}
+		o.n++
+		off += n + m
+	}
+	return base, len(msg) < 1<<31
+}
+
+// check says whether the generated code decodes msg as s's type.
+func (w *walker) check(msg []byte, s *msgSchema) bool {
+	base, ok := w.index(msg, s)
+	defer func() { w.occ = w.occ[:base] }()
+	if !ok {
+		return false
+	}
+	for i := range s.fields {
+		o := w.occ[base+i]
+		if o.n > 0 && !w.checkField(msg, &s.fields[i], o) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkField checks every occurrence of one indexed field.
+func (w *walker) checkField(msg []byte, f *fieldSchema, o occurrence) bool {
+	if !f.repeated && !f.isMap {
+		return w.checkValue(msg[o.start:o.end], f.val)
+	}
+	ok := true
+	eachOccurrence(msg[o.start:o.end], f.num, func(v []byte) bool {
+		if f.isMap {
+			_, _, _, ok = w.entry(v, f)
+		} else {
+			ok = w.checkValue(v, f.val)
+		}
+		return ok
+	})
+	return ok
+}
+
+// checkValue checks one value (a payload for length-delimited ones).
+func (w *walker) checkValue(v []byte, vs valueSchema) bool {
+	switch vs.kind {
+	case kindMessage:
+		return w.check(v, vs.msg)
+	case kindTime:
+		_, ok := timestamp(v)
+		return ok
+	case kindCustom:
+		return w.checkCustom(vs.custom, v)
+	case kindUnsupported:
+		return false
+	}
+	return true
+}
+
+// checkCustom says whether a custom value's own Unmarshal takes v. It
+// decodes into a value kept per type: a check keeps nothing.
+func (w *walker) checkCustom(t reflect.Type, v []byte) bool {
+	p, ok := w.customs[t]
+	if !ok {
+		if w.customs == nil {
+			w.customs = map[reflect.Type]interface{ Unmarshal([]byte) error }{}
+		}
+		p = reflect.New(t).Interface().(interface{ Unmarshal([]byte) error })
+		w.customs[t] = p
+	}
+	return p.Unmarshal(v) == nil
+}
+
+// eachOccurrence calls fn with the value of each field numbered num in a
+// span index recorded (a payload for length-delimited fields), until fn
+// returns false.
+func eachOccurrence(span []byte, num protowire.Number, fn func(v []byte) bool) {
+	for len(span) > 0 {
+		fnum, typ, n := protowire.ConsumeTag(span)
+		m := protowire.ConsumeFieldValue(fnum, typ, span[n:])
+		if fnum == num {
+			v := span[n : n+m]
+			if typ == protowire.BytesType {
+				v, _ = protowire.ConsumeBytes(v)
+			}
+			if !fn(v) {
+				return
+			}
+		}
+		span = span[n+m:]
+	}
+}
+
+// mapEntry is one entry of a map field.
+type mapEntry struct {
+	key      []byte
+	value    []byte
+	hasValue bool
+}
+
+// entry reads a map entry (key 1, value 2) and checks its value; an
+// entry with anything else, or either twice, is not done (false).
+func (w *walker) entry(e []byte, f *fieldSchema) (key, value []byte, hasValue, ok bool) {
+	var seen [3]bool
+	for len(e) > 0 {
+		num, typ, n := protowire.ConsumeTag(e)
+		if n < 0 || (num != 1 && num != 2) || seen[num] {
+			return nil, nil, false, false
+		}
+		seen[num] = true
+		want := f.mapKey.wire
+		if num == 2 {
+			want = f.val.wire
+		}
+		if typ != want {
+			return nil, nil, false, false
+		}
+		m := protowire.ConsumeFieldValue(num, typ, e[n:])
+		if m < 0 {
+			return nil, nil, false, false
+		}
+		v := e[n : n+m]
+		if typ == protowire.BytesType {
+			v, _ = protowire.ConsumeBytes(v)
+		}
+		if num == 1 {
+			key = v
+		} else {
+			value, hasValue = v, true
+		}
+		e = e[n+m:]
+	}
+	if hasValue && !w.checkValue(value, f.val) {
+		return nil, nil, false, false
+	}
+	return key, value, hasValue, true
+}
