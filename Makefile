@@ -57,7 +57,7 @@ bench:
 # On a shared machine: FUZZFLAGS="-parallel 1".
 FUZZTIME    ?= 10s
 FUZZFLAGS   ?=
-FUZZTARGETS := ./codec:FuzzDecode ./codec:FuzzClearDeletion ./codec:FuzzRemoveFinalizers \
+FUZZTARGETS := ./codec:FuzzDecode ./codec:FuzzWireJSON ./render:FuzzRowNeeds ./codec:FuzzClearDeletion ./codec:FuzzRemoveFinalizers \
 	./codec:FuzzRemoveTaints ./codec:FuzzSetUnschedulable ./codec:FuzzIgnoreWebhookFailures \
 	./codec:FuzzRemoveNamespaceFinalizers \
 	./etcdops:FuzzSnapshot ./etcdops:FuzzJournal ./etcdops:FuzzPlanFile

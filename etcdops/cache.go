@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
 )
 
@@ -33,6 +34,7 @@ type Informer[T any] struct {
 	res       Resource // zero for a raw key informer
 	namespace string
 	raw       bool
+	needs     *codec.Mask
 	summarize func(Item) T
 
 	mu      sync.Mutex
@@ -47,10 +49,11 @@ type Informer[T any] struct {
 
 // NewInformer caches a summary of each object of one resource: of one
 // namespace, or of all when namespace is "" (or the resource is
-// cluster-scoped). summarize gets what List returns: decoded, with
-// malformed and encrypted values flagged. It runs on every core while a
-// List's pages arrive, and must not keep the Item's Value or Object.
-func NewInformer[T any](s *Store, res Resource, namespace string, summarize func(Item) T) *Informer[T] {
+// cluster-scoped). summarize gets what List returns: decoded (only the
+// fields needs keeps, Query.Needs), with malformed and encrypted values
+// flagged. It runs on every core while a List's pages arrive, and must not
+// keep the Item's Value or Object.
+func NewInformer[T any](s *Store, res Resource, namespace string, needs *codec.Mask, summarize func(Item) T) *Informer[T] {
 	if !res.Namespaced {
 		namespace = ""
 	}
@@ -58,7 +61,7 @@ func NewInformer[T any](s *Store, res Resource, namespace string, summarize func
 	if namespace != "" {
 		prefix = s.layout.NamespacePrefix(res, namespace)
 	}
-	return &Informer[T]{store: s, prefix: prefix, res: res, namespace: namespace, summarize: summarize, items: map[string]T{}}
+	return &Informer[T]{store: s, prefix: prefix, res: res, namespace: namespace, needs: needs, summarize: summarize, items: map[string]T{}}
 }
 
 // NewKeyInformer caches a summary of every key under a raw prefix
@@ -108,7 +111,7 @@ func (inf *Informer[T]) Resync(ctx context.Context) (int64, error) {
 			return nil
 		})
 	} else {
-		q := Query{Resource: inf.res, Namespace: inf.namespace, AllNamespaces: inf.namespace == ""}
+		q := Query{Resource: inf.res, Namespace: inf.namespace, AllNamespaces: inf.namespace == "", Needs: inf.needs}
 		rev, err = inf.store.ListPages(ctx, q, func(page []Item) error {
 			addPage(page)
 			return nil
@@ -167,7 +170,7 @@ func (inf *Informer[T]) item(rec Record) (Item, bool) {
 		info.Resource = inf.res
 	}
 	it.KeyInfo = info
-	it.Object, it.DecodeErr = DecodeStored(info.Resource, rec.Value)
+	it.Object, it.DecodeErr = decodeStored(info.Resource, rec.Value, inf.needs)
 	if it.DecodeErr != nil {
 		it.Object = nil
 		it.DecodeErr = fmt.Errorf("%s: %w", info, it.DecodeErr)

@@ -59,7 +59,7 @@ func summarize(it etcdops.Item) summary {
 func syncedPods(t *testing.T) (*clientv3.Client, *etcdops.Informer[summary]) {
 	t.Helper()
 	cli, store := seededStore(t)
-	inf := etcdops.NewInformer(store, resource(t, "pods"), "", summarize)
+	inf := etcdops.NewInformer(store, resource(t, "pods"), "", nil, summarize)
 	if _, err := inf.Resync(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestInformerFollowsPutsAndDeletes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pods := resource(t, "pods")
-	inf := etcdops.NewInformer(store, pods, "", summarize)
+	inf := etcdops.NewInformer(store, pods, "", nil, summarize)
 	if _, err := inf.Resync(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestInformerNamespaceAndKeys(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pods := resource(t, "pods")
-	inf := etcdops.NewInformer(store, pods, "monitoring", summarize)
+	inf := etcdops.NewInformer(store, pods, "monitoring", nil, summarize)
 	if _, err := inf.Resync(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestInformerCompactedResync(t *testing.T) {
 func TestLeaseStatusOfCachedItem(t *testing.T) {
 	store := etcdtest.Capsized(t, demo.Options{Now: cacheNow, ControllerManagerAlive: true}).Store(false)
 	leases := resource(t, "leases")
-	inf := etcdops.NewInformer(store, leases, "", summarize)
+	inf := etcdops.NewInformer(store, leases, "", nil, summarize)
 	if _, err := inf.Resync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func TestFirstListShowsItsPages(t *testing.T) {
 	}
 	defer store.Close()
 	proxy.FreezeAfter = 12 << 20 // the first range (2,000 pods, ~10.5 MB), not all 6,000
-	inf := etcdops.NewInformer(store, resource(t, "pods"), "", summarize)
+	inf := etcdops.NewInformer(store, resource(t, "pods"), "", nil, summarize)
 	if _, err := inf.Resync(context.Background()); err == nil {
 		t.Fatal("the list finished through a stalled etcd")
 	}

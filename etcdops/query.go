@@ -56,6 +56,20 @@ type Query struct {
 	// Revision reads the objects as they were at this etcd revision (0:
 	// now): a write reads exactly what its preview showed.
 	Revision int64
+	// Needs is what the reader reads of each object: List decodes only
+	// those fields into the Go type (codec.DecodeMasked), and judges the
+	// rest of the bytes as kube-apiserver would. nil decodes everything; so
+	// do field and node selectors, which read fields of their own.
+	Needs *codec.Mask
+}
+
+// needs is the mask List decodes with: Needs, unless a selector reads
+// what it may not keep.
+func (q Query) needs() *codec.Mask {
+	if q.Fields != nil || q.Node != "" || (q.Selector != nil && !q.Needs.Keeps("metadata.labels")) {
+		return nil
+	}
+	return q.Needs
 }
 
 // ParseSelector parses a kubectl-style label selector ("app=web,tier!=db").
@@ -139,13 +153,13 @@ func (s *Store) listPages(ctx context.Context, q Query, untouched func(*Item) bo
 	}
 	ns := q.namespace()
 	selected := func(key string) (KeyInfo, bool) { return q.selectKey(s.layout, ns, key) }
-	keep := q.keep
+	keep, needs := q.keep, q.needs()
 	emit := func(items []Item) error {
 		parallel.For(len(items), func(i int) {
 			it := &items[i]
 			s.open(ctx, &it.Record)
 			if it.untouched = untouched != nil && untouched(it); !it.untouched {
-				it.Object, it.DecodeErr = DecodeStored(it.Resource, it.Value)
+				it.Object, it.DecodeErr = decodeStored(it.Resource, it.Value, needs)
 				it.Newer = codec.NewerFields(it.Value, it.Object)
 			}
 		})

@@ -29,7 +29,13 @@ import (
 // decrypts what it can first (Store.open), and the apiserver decrypts with
 // its own key.
 func DecodeStored(res Resource, value []byte) (*codec.Object, error) {
-	obj, err := codec.Decode(value)
+	return decodeStored(res, value, nil)
+}
+
+// decodeStored is DecodeStored decoding into the Go type only what needs
+// keeps (codec.DecodeMasked): the same judgement, a Partial object.
+func decodeStored(res Resource, value []byte, needs *codec.Mask) (*codec.Object, error) {
+	obj, err := codec.DecodeMasked(value, needs)
 	if err != nil {
 		return nil, err
 	}

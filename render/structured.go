@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,9 +43,19 @@ func SafeJSON(b []byte) []byte {
 }
 
 // unsafeAbove7e is the index of the first unsafe character at or above
-// DEL in b, -1 when none: the loop tests one byte per ASCII character.
+// DEL in b, -1 when none: the loop tests eight ASCII bytes at a time (a
+// JSON List of 150,000 pods is gigabytes of them).
 func unsafeAbove7e(b []byte) int {
+	const high, ones, del = 0x8080808080808080, 0x0101010101010101, 0x7f7f7f7f7f7f7f7f
 	for i := 0; i < len(b); i++ {
+		if i+8 <= len(b) {
+			w := binary.LittleEndian.Uint64(b[i:])
+			d := w ^ del // a zero byte where b has DEL
+			if w&high == 0 && (d-ones)&^d&high == 0 {
+				i += 7
+				continue
+			}
+		}
 		if b[i] < 0x7f {
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"sigs.k8s.io/yaml"
 )
@@ -79,5 +80,30 @@ func TestYAML(t *testing.T) {
 	}
 	if out, err := YAML(map[string]any{"name": "rtl\u202etxt"}); err != nil || string(out) != "name: \"rtl\\u202etxt\"\n" {
 		t.Errorf("YAML = %q, %v", out, err)
+	}
+}
+
+// TestUnsafeAbove7eEightAtATime: the word-at-a-time scan finds the first
+// unsafe character wherever it is in a run of ASCII, as a byte-by-byte
+// scan does.
+func TestUnsafeAbove7eEightAtATime(t *testing.T) {
+	naive := func(b []byte) int {
+		for i := 0; i < len(b); {
+			r, size := utf8.DecodeRune(b[i:])
+			if b[i] >= 0x7f && r != utf8.RuneError && unsafeRune(r) {
+				return i
+			}
+			i += size
+		}
+		return -1
+	}
+	ascii := []byte(`{"a": "0123456789abcdefghij~ ok"}`)
+	for _, bad := range []string{"\x7f", "\u0085", "\u202e", "\u2066", "é", "\u00a0"} {
+		for at := 0; at <= len(ascii); at++ {
+			b := append(append(append([]byte{}, ascii[:at]...), bad...), ascii[at:]...)
+			if got, want := unsafeAbove7e(b), naive(b); got != want {
+				t.Errorf("%q at %d: %d, want %d", bad, at, got, want)
+			}
+		}
 	}
 }

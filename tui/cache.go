@@ -9,6 +9,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
+	"github.com/lifeboat-k8s/lifeboat/render"
 )
 
 // The TUI reads etcd informer-style (etcdops.Informer): each resource it
@@ -58,7 +59,7 @@ func (m *Model) addBaseCaches() {
 	m.caches = map[string]*cache{}
 	for _, name := range baseCaches {
 		res := etcdops.MustResolveResource(name)
-		m.caches[name] = &cache{key: name, inf: etcdops.NewInformer(m.store, res, "", m.guardSummary(rowSummarizer(res, m.now)))}
+		m.caches[name] = &cache{key: name, inf: etcdops.NewInformer(m.store, res, "", render.RowNeeds(res), m.guardSummary(rowSummarizer(res, m.now)))}
 	}
 }
 
@@ -89,7 +90,7 @@ func (m *Model) ensureCache(v listView) *cache {
 	if v.keys {
 		c.inf = etcdops.NewKeyInformer(m.store, v.keyPrefix, m.guardSummary(keyRowSummarizer))
 	} else {
-		c.inf = etcdops.NewInformer(m.store, v.res, v.namespace, m.guardSummary(rowSummarizer(v.res, m.now)))
+		c.inf = etcdops.NewInformer(m.store, v.res, v.namespace, render.RowNeeds(v.res), m.guardSummary(rowSummarizer(v.res, m.now)))
 	}
 	m.caches[key] = c
 	return c

@@ -12,6 +12,7 @@ import (
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
 	"github.com/lifeboat-k8s/lifeboat/internal/etcdtest"
+	"github.com/lifeboat-k8s/lifeboat/render"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
@@ -33,7 +34,7 @@ func scaleStore(t *testing.T) *etcdops.Store {
 func podRows(t *testing.T, store *etcdops.Store) *etcdops.Informer[*row] {
 	t.Helper()
 	pods := etcdops.MustResolveResource("pods")
-	inf := etcdops.NewInformer(store, pods, "", rowSummarizer(pods, func() time.Time { return testNow }))
+	inf := etcdops.NewInformer(store, pods, "", render.RowNeeds(pods), rowSummarizer(pods, func() time.Time { return testNow }))
 	if _, err := inf.Resync(context.Background()); err != nil {
 		t.Fatal(err)
 	}

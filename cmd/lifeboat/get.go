@@ -240,7 +240,9 @@ func (g *getRun) sorted(out objectPrinter) objectPrinter {
 // objects it passed and the revision it read at.
 func (g *getRun) read(ctx context.Context, store *etcdops.Store, out objectPrinter) (int, int64, error) {
 	n := 0
-	rev, err := store.ListPages(ctx, g.q, func(items []etcdops.Item) error {
+	q := g.q
+	q.Needs = out.needs()
+	rev, err := store.ListPages(ctx, q, func(items []etcdops.Item) error {
 		kept := g.sift(items)
 		n += len(kept)
 		return out.add(etcdops.Added, kept)

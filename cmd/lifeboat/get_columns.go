@@ -13,6 +13,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/render"
 	"k8s.io/client-go/util/jsonpath"
@@ -156,3 +157,5 @@ func (p *columnsPrinter) row(doc map[string]any) ([]string, error) {
 
 // finish prints the rows so far; the widths stay for a watch's rows.
 func (p *columnsPrinter) finish() error { return p.table.Flush() }
+
+func (p *columnsPrinter) needs() *codec.Mask { return nil }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lifeboat-k8s/lifeboat/codec"
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
 	"github.com/lifeboat-k8s/lifeboat/internal/regularfile"
@@ -241,6 +242,8 @@ func (p *templatePrinter) add(event etcdops.ItemEventType, items []etcdops.Item)
 	}
 	return nil
 }
+
+func (p *templatePrinter) needs() *codec.Mask { return nil }
 
 func (p *templatePrinter) finish() error {
 	switch {

@@ -26,7 +26,17 @@ type objectPrinter interface {
 	// finish ends what was added: it writes it all out. A watch calls it
 	// after each change.
 	finish() error
+	// needs is what it reads of each object (etcdops.Query.Needs); nil:
+	// anything.
+	needs() *codec.Mask
 }
+
+// Masks of the printers that read little of an object: names come from
+// keys; a JSON List is printed from the stored bytes (codec's wire JSON).
+// Both keep the labels a selector reads.
+var (
+	labelsOnly = codec.NewMask("metadata.labels")
+)
 
 // tablePrinter keeps only the rows' text, for the columns' alignment.
 type tablePrinter struct {
@@ -85,6 +95,8 @@ func (p *tablePrinter) rows(event etcdops.ItemEventType, items []etcdops.Item) {
 
 // finish prints the rows so far. The table keeps its column widths: rows
 // a watch adds later line up with those above them.
+func (p *tablePrinter) needs() *codec.Mask { return p.sheet.Needs() }
+
 func (p *tablePrinter) finish() error {
 	sort.SliceStable(p.held, func(i, j int) bool { return p.less(p.held[i].item, p.held[j].item) })
 	for _, h := range p.held {
@@ -118,6 +130,8 @@ func (p *namePrinter) add(event etcdops.ItemEventType, items []etcdops.Item) err
 }
 
 func (p *namePrinter) finish() error { return p.w.Flush() }
+
+func (p *namePrinter) needs() *codec.Mask { return labelsOnly }
 
 // streamPrinter prints each object as a document of its own, as kubectl
 // get --watch does: JSON objects one after the other, YAML documents
@@ -158,6 +172,8 @@ func (p *streamPrinter) add(event etcdops.ItemEventType, items []etcdops.Item) e
 
 func (p *streamPrinter) finish() error { return p.w.Flush() }
 
+func (p *streamPrinter) needs() *codec.Mask { return nil }
+
 // listPrinter streams a kind: List exactly as kubectl prints the whole List
 // (json.MarshalIndent, keys sorted: apiVersion, items, kind, metadata; or
 // sigs.k8s.io/yaml), one page of items at a time.
@@ -166,6 +182,10 @@ type listPrinter struct {
 	yaml bool
 	show showing
 	n    int
+	// bufs are the JSON items' buffers, used again page after page: a
+	// List of 150,000 pods is gigabytes, allocated once per item it kept
+	// the collector busier than the printing.
+	bufs [][]byte
 }
 
 func newListPrinter(w io.Writer, yaml bool, show showing) *listPrinter {
@@ -177,11 +197,15 @@ const jsonItemIndent = "        "
 func (p *listPrinter) add(_ etcdops.ItemEventType, items []etcdops.Item) error {
 	docs := make([][]byte, len(items))
 	errs := make([]error, len(items))
+	for len(p.bufs) < len(items) {
+		p.bufs = append(p.bufs, nil)
+	}
 	parallel.For(len(items), func(i int) {
 		if p.yaml {
 			docs[i], errs[i] = itemYAML(items[i], p.show)
 		} else {
-			docs[i], errs[i] = itemJSON(items[i], p.show)
+			docs[i], errs[i] = itemJSON(p.bufs[i][:0], items[i], p.show)
+			p.bufs[i] = docs[i]
 		}
 	})
 	for i, doc := range docs {
@@ -205,6 +229,13 @@ func (p *listPrinter) add(_ etcdops.ItemEventType, items []etcdops.Item) error {
 		p.w.Write(doc)
 	}
 	return nil
+}
+
+func (p *listPrinter) needs() *codec.Mask {
+	if p.yaml {
+		return nil
+	}
+	return labelsOnly
 }
 
 func (p *listPrinter) finish() error {
@@ -244,6 +275,8 @@ func (p *docPrinter) add(_ etcdops.ItemEventType, items []etcdops.Item) error {
 
 // finish prints the object, or nothing when it could not be rendered
 // (the reason goes to stderr): an empty List would say it does not exist.
+func (p *docPrinter) needs() *codec.Mask { return nil }
+
 func (p *docPrinter) finish() error {
 	if len(p.objs) == 0 {
 		return nil
@@ -251,10 +284,11 @@ func (p *docPrinter) finish() error {
 	return printDoc(p.w, p.output, p.objs[0])
 }
 
-// itemJSON is one item of a JSON List, indented for its place in it.
-func itemJSON(it etcdops.Item, show showing) ([]byte, error) {
+// itemJSON appends one item of a JSON List to dst, indented for its place
+// in it.
+func itemJSON(dst []byte, it etcdops.Item, show showing) ([]byte, error) {
 	if !it.Encrypted() {
-		b, err := it.Object.AppendJSON(nil, show.options(it), jsonItemIndent, "    ")
+		b, err := it.Object.AppendJSON(dst, show.options(it), jsonItemIndent, "    ")
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
 		}

@@ -84,6 +84,9 @@ func (p *sortingPrinter) add(_ etcdops.ItemEventType, items []etcdops.Item) erro
 	return nil
 }
 
+// needs: a --sort-by path may read any field.
+func (p *sortingPrinter) needs() *codec.Mask { return nil }
+
 func (p *sortingPrinter) finish() error {
 	if len(p.items) > 0 && !p.found {
 		return usagef("--sort-by %s: no object has that field (fields are as in -o json, e.g. .metadata.creationTimestamp)", p.key.expr)

@@ -1,0 +1,55 @@
+package render
+
+import (
+	"github.com/lifeboat-k8s/lifeboat/codec"
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
+)
+
+// What a row reads of a pod and of a node: kubectl's columns (printPod,
+// printNode, wide ones too), lifeboat's (TERMINATING-SINCE, FINALIZERS,
+// TAINTS), -L and --show-labels, and the TUI's facts of a row (a pod's
+// deletion, a node's readiness, taints and cordon). The rest of a pod —
+// its containers' specs, env, volumes, managedFields, most of its status —
+// is nine tenths of its bytes, and decoding it was most of what listing
+// 150,000 pods cost. TestRowNeeds holds every row made from these masks to
+// the row made from the whole object.
+var (
+	// rowMetadata: names, labels (-L, --show-labels, selectors, the TUI's
+	// filters), ages, deletion and finalizers. Not the annotations, which
+	// can be large (last-applied-configuration), nor managedFields.
+	rowMetadata = []string{"metadata.name", "metadata.namespace", "metadata.uid", "metadata.labels",
+		"metadata.creationTimestamp", "metadata.deletionTimestamp", "metadata.deletionGracePeriodSeconds", "metadata.finalizers"}
+	podRowNeeds = codec.NewMask(
+		rowMetadata...,
+	).With(
+		"spec.nodeName", "spec.containers.name", "spec.initContainers.name", "spec.initContainers.restartPolicy", "spec.readinessGates",
+		"status.phase", "status.reason", "status.conditions", "status.podIP", "status.podIPs", "status.nominatedNodeName",
+		"status.containerStatuses.name", "status.containerStatuses.ready", "status.containerStatuses.started",
+		"status.containerStatuses.restartCount", "status.containerStatuses.state", "status.containerStatuses.lastState",
+		"status.initContainerStatuses.name", "status.initContainerStatuses.ready", "status.initContainerStatuses.started",
+		"status.initContainerStatuses.restartCount", "status.initContainerStatuses.state", "status.initContainerStatuses.lastState",
+	)
+	nodeRowNeeds = codec.NewMask(
+		rowMetadata...,
+	).With(
+		"spec.unschedulable", "spec.taints",
+		"status.conditions", "status.nodeInfo", "status.addresses",
+	)
+)
+
+// Needs is what the sheet's rows read of each object (RowNeeds).
+func (sh *Sheet) Needs() *codec.Mask { return RowNeeds(sh.res) }
+
+// RowNeeds is what a table row of res (any columns) reads of each object:
+// the mask to list res with (etcdops.Query.Needs) for rows only; nil
+// (everything) but for pods and nodes.
+func RowNeeds(res etcdops.Resource) *codec.Mask {
+	switch {
+	case res.Custom || res.Group != "":
+	case res.Name == "pods":
+		return podRowNeeds
+	case res.Name == "nodes":
+		return nodeRowNeeds
+	}
+	return nil
+}
