@@ -23,6 +23,10 @@ type Mask struct {
 	byType sync.Map // reflect.Type -> *typeMask; nil when a path does not resolve
 }
 
+// judgeOnly keeps next to nothing: for whoever wants only Decode's
+// judgement of a value, its apiVersion and kind.
+var judgeOnly = NewMask("metadata.name")
+
 // NewMask is the mask of paths.
 func NewMask(paths ...string) *Mask { return &Mask{paths: paths} }
 

@@ -146,7 +146,9 @@ func (s *Store) PlanPages(ctx context.Context, op Operation, fn func([]Change) e
 	if err != nil {
 		return 0, err
 	}
-	return s.listPages(ctx, op.Query, untouched, func(items []Item) error {
+	q := op.Query
+	q.Needs = op.needs()
+	return s.listPages(ctx, q, untouched, func(items []Item) error {
 		changes := make([]Change, len(items))
 		parallel.For(len(items), func(i int) {
 			changes[i] = planChange(items[i], op.Action, edits)
@@ -157,6 +159,21 @@ func (s *Store) PlanPages(ctx context.Context, op Operation, fn func([]Change) e
 		s.sealAll(ctx, changes)
 		return fn(changes)
 	})
+}
+
+// What planning reads of an object besides its bytes, which the edits
+// change at the wire level (codec.ApplyEditsDecoded): the labels a
+// selector matches, and for an undelete the pod's node (orphanGuard).
+var (
+	planNeeds         = codec.NewMask("metadata.labels")
+	undeletePlanNeeds = planNeeds.With("spec.nodeName")
+)
+
+func (op Operation) needs() *codec.Mask {
+	if op.Action == UndeletePods {
+		return undeletePlanNeeds
+	}
+	return planNeeds
 }
 
 // planWhole plans an edit or a create, sealed for writing, with the

@@ -43,7 +43,7 @@ func nameFunc(rule string) apivalidation.ValidateNameFunc {
 // what they decrypt to, before sealing; values that do not decode are
 // written only by quarantine and its undo, which move exactly such values.
 func checkKey(info KeyInfo, value []byte) error {
-	obj, err := DecodeStored(info.Resource, value)
+	obj, err := decodeStored(info.Resource, value, nameAndNamespace)
 	if err != nil {
 		return err
 	}
@@ -52,6 +52,10 @@ func checkKey(info KeyInfo, value []byte) error {
 	}
 	return checkKeyMeta(info, &obj.Meta)
 }
+
+// nameAndNamespace is all checkKey reads of a value, besides DecodeStored's
+// judgement of all of it.
+var nameAndNamespace = codec.NewMask("metadata.name", "metadata.namespace")
 
 func checkKeyMeta(info KeyInfo, meta *metav1.ObjectMeta) error {
 	ns := ""
