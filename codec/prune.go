@@ -270,11 +270,11 @@ func decodeMasked(value []byte, m *Mask) *Object {
 		return nil
 	}
 	w.unknown = false // the envelope's: not the object's
-	env, err := parseEnvelope(value)
-	if err != nil {
+	apiVersion, kind, raw, ok := envelopeFields(body)
+	if !ok {
 		return nil
 	}
-	gvk := schema.FromAPIVersionAndKind(env.apiVersion, env.kind)
+	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
 	t := goTypeOf(gvk)
 	if t == nil {
 		return nil
@@ -283,8 +283,6 @@ func decodeMasked(value []byte, m *Mask) *Object {
 	if tm == nil {
 		return nil
 	}
-	raw := env.unknown.fields[env.rawIdx].payload()
-	var ok bool
 	w.buf, ok = w.prune(w.buf[:0], raw, schemaOf(t), tm)
 	if !ok {
 		return nil
@@ -294,7 +292,7 @@ func decodeMasked(value []byte, m *Mask) *Object {
 		return nil
 	}
 	obj.GetObjectKind().SetGroupVersionKind(gvk)
-	o := &Object{Format: FormatProtobuf, APIVersion: env.apiVersion, Kind: env.kind, Typed: obj, Size: len(value),
+	o := &Object{Format: FormatProtobuf, APIVersion: apiVersion, Kind: kind, Typed: obj, Size: len(value),
 		Partial: true, raw: raw, goType: t, newer: w.unknown}
 	if a, ok := obj.(metav1.ObjectMetaAccessor); ok {
 		if meta, ok := a.GetObjectMeta().(*metav1.ObjectMeta); ok {
@@ -309,6 +307,35 @@ func decodeMasked(value []byte, m *Mask) *Object {
 		return full.Content()
 	}}
 	return o
+}
+
+// envelopeFields reads the apiVersion, kind and object of an envelope the
+// walker checked (runtime.Unknown: each field once, of its wire type), as
+// parseEnvelope does, without its lists of fields; false where
+// parseEnvelope would fail.
+func envelopeFields(body []byte) (apiVersion, kind string, raw []byte, ok bool) {
+	hasRaw := false
+	eachField(body, func(num protowire.Number, _ protowire.Type, v []byte) bool {
+		switch num {
+		case unknownTypeMeta:
+			tm, _ := protowire.ConsumeBytes(v)
+			eachField(tm, func(num protowire.Number, _ protowire.Type, v []byte) bool {
+				s, _ := protowire.ConsumeBytes(v)
+				switch num {
+				case typeMetaAPIVersion:
+					apiVersion = string(s)
+				case typeMetaKind:
+					kind = string(s)
+				}
+				return true
+			})
+		case unknownRaw:
+			raw, _ = protowire.ConsumeBytes(v)
+			hasRaw = true
+		}
+		return true
+	})
+	return apiVersion, kind, raw, hasRaw && apiVersion != "" && kind != ""
 }
 
 // whole is the object's Go value with every field: Typed, or for a
