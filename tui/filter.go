@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -75,19 +76,21 @@ func cutFuzzy(text string) (string, bool) {
 	return "", false
 }
 
-// match says whether the filter lets a row through. search is the row's
-// lowercased cells and key; name its name (fuzzy matches names only, as
-// k9s does).
-func (f *rowFilter) match(r *row) bool {
+// match says whether the filter lets a row through: text and regexps
+// match the row's search text (row.searchText, built in scratch), fuzzy
+// patterns its name (as k9s does).
+func (f *rowFilter) match(r *row, scratch *[]byte) bool {
 	var ok bool
 	switch f.mode {
 	case filterNone:
 		return true
 	case filterText:
-		ok = strings.Contains(r.search, f.needle)
+		*scratch = r.searchText((*scratch)[:0])
+		ok = bytes.Contains(*scratch, []byte(f.needle))
 	case filterRegexp:
-		// search is lowercased; the regexp is case-insensitive.
-		ok = f.re.MatchString(r.search)
+		// The search text is lowercased; the regexp is case-insensitive.
+		*scratch = r.searchText((*scratch)[:0])
+		ok = f.re.Match(*scratch)
 	case filterFuzzy:
 		name := r.name
 		if name == "" {

@@ -51,15 +51,15 @@ func TestFilterGrammar(t *testing.T) {
 			return !regexp.MustCompile(`^worker-[1-5]$`).MatchString(r.name)
 		}},
 		{name: "label selector", view: "pods", filter: "-l app=frontend", want: func(r *row) bool {
-			return r.labels != nil && r.labels.Get("app") == "frontend"
+			return r.labels.known() && r.labels.Get("app") == "frontend"
 		}, screen: []string{"selector: app=frontend"}},
 		{name: "label selector, k9s' spelling of lifeboat's", view: "pods", filter: "l app=frontend", want: func(r *row) bool {
-			return r.labels != nil && r.labels.Get("app") == "frontend"
+			return r.labels.known() && r.labels.Get("app") == "frontend"
 		}},
 		{name: "fuzzy", view: "pods", filter: "-f bbxclm", want: func(r *row) bool {
 			return subsequence("bbxclm", r.name)
 		}, screen: []string{"filter: /-f bbxclm", "(fuzzy, names)", "blackbox-exporter-gr4b7c72gc-clm66"}},
-		{name: "not a regexp: plain text", view: "pods", filter: "[", want: func(r *row) bool { return strings.Contains(r.search, "[") },
+		{name: "not a regexp: plain text", view: "pods", filter: "[", want: func(r *row) bool { return strings.Contains(string(r.searchText(nil)), "[") },
 			screen: []string{"filter: /[", "(plain text: not a regexp)"},
 			status: "/[ is not a regular expression (missing closing ]): matching it as plain text"},
 	} {
@@ -118,8 +118,10 @@ func TestFilterGrammar(t *testing.T) {
 
 // TestRowFilter: the grammar's corners, without a table.
 func TestRowFilter(t *testing.T) {
-	r := func(name, search string) *row { return &row{name: name, key: "/registry/x/" + name, search: search} }
-	rows := []*row{r("a[b", "default a[b running"), r("axb", "default axb running"), r("web-1", "shop web-1 terminating")}
+	r := func(name string, cells ...string) *row {
+		return &row{name: name, key: "/registry/x/" + name, cells: cells}
+	}
+	rows := []*row{r("a[b", "default", "a[b", "Running"), r("axb", "default", "axb", "Running"), r("web-1", "shop", "web-1", "Terminating")}
 	for _, tc := range []struct {
 		text string
 		want []string
@@ -143,7 +145,7 @@ func TestRowFilter(t *testing.T) {
 		f := parseFilter(tc.text)
 		var got []string
 		for _, r := range rows {
-			if f.match(r) {
+			if f.match(r, new([]byte)) {
 				got = append(got, r.name)
 			}
 		}

@@ -35,6 +35,7 @@ type listState struct {
 
 	filter          string    // the / filter's text, as typed
 	rf              rowFilter // filter, parsed (filter.go)
+	scratch         []byte    // a row's search text, while filtering
 	selector        labels.Selector
 	selectorText    string
 	terminatingOnly bool
@@ -277,10 +278,10 @@ func (l *listState) matches(r *row) bool {
 	if l.terminatingOnly && l.isPods() && !r.terminating {
 		return false
 	}
-	if l.selector != nil && (r.labels == nil || !l.selector.Matches(r.labels)) {
+	if l.selector != nil && (!r.labels.known() || !l.selector.Matches(r.labels)) {
 		return false
 	}
-	return l.rf.match(r)
+	return l.rf.match(r, &l.scratch)
 }
 
 // sortRows orders every row by the sort column: times by time, numbers by

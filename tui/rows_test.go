@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unique"
 
 	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"github.com/lifeboat-k8s/lifeboat/internal/demo"
@@ -49,6 +50,8 @@ func TestRowKeepsNoObject(t *testing.T) {
 		reflect.TypeFor[time.Time]():           true,
 		reflect.TypeFor[etcdops.LeaseStatus](): true,
 		reflect.TypeFor[error]():               true,
+		// interned text (labelSet): a string, shared
+		reflect.TypeFor[unique.Handle[string]](): true,
 	}
 	var check func(path string, typ reflect.Type)
 	check = func(path string, typ reflect.Type) {
@@ -256,6 +259,21 @@ func TestAgingCellsFollowTheClock(t *testing.T) {
 		got := l.tableRows[l.table.Cursor()][1+col]
 		if got != tc.want {
 			t.Errorf("%s later: TERMINATING-SINCE %q, want %q", tc.later, got, tc.want)
+		}
+	}
+}
+
+// TestSearchText: the text / matches is the row's cells and key, joined and
+// lowercased as strings.ToLower does, non-ASCII included.
+func TestSearchText(t *testing.T) {
+	for _, r := range []*row{
+		{key: "/registry/pods/shop/web-1", cells: []string{"shop", "Web-1", "Running", ""}},
+		{key: "/registry/pods/x/ÉTÉ", cells: []string{"x", "ÉTÉ", "CrashLoopBackOff"}},
+		{key: "/registry/k"},
+	} {
+		want := strings.ToLower(strings.Join(r.cells, " ") + " " + r.key)
+		if got := string(r.searchText([]byte("junk")[:0])); got != want {
+			t.Errorf("%q, want %q", got, want)
 		}
 	}
 }
