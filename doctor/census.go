@@ -44,6 +44,10 @@ type census struct {
 	// held are, per namespace, the objects being deleted that finalizers
 	// hold: what keeps a Terminating namespace.
 	held map[string][]heldObject
+	// lastTolerations and lastRefs are the last pod's, which the next
+	// often shares.
+	lastTolerations []corev1.Toleration
+	lastRefs        []configRef
 }
 
 // heldObject is an object being deleted that finalizers hold.
@@ -84,7 +88,7 @@ type configRef struct {
 	kind string // "configmap" or "secret"
 	name string
 	key  string // "" for the object as a whole
-	via  string // where the pod names it
+	via  via    // where the pod names it
 }
 
 type serviceFacts struct {
@@ -168,7 +172,11 @@ func (c *census) add(it *etcdops.Item) {
 		c.addNode(it.Key, obj)
 	case *corev1.Pod:
 		f := podFactsOf(it.Key, obj)
-		f.refs = c.unsatisfied(f.namespace, f.refs)
+		// The key's namespace and name are the object's (the apiserver
+		// derives the key from them) and share its memory.
+		f.namespace, f.name = it.Namespace, it.Name
+		f.refs = c.sharedRefs(c.unsatisfied(f.namespace, f.refs))
+		f.tolerations = c.shared(f.tolerations)
 		c.pods = append(c.pods, f)
 	case *corev1.ConfigMap:
 		c.configMaps[nsName] = keySet(obj.Data, obj.BinaryData)

@@ -97,7 +97,7 @@ const apiserverSilentAfter = 3*APIServerRenewInterval + ClockMargin
 func Diagnose(ctx context.Context, store *etcdops.Store, now time.Time) (*Diagnosis, error) {
 	d := &Diagnosis{Now: now.UTC()}
 	c := newCensus(store.Layout())
-	rev, err := store.ScanItems(ctx, store.Layout().Root()+"/", func(items []etcdops.Item) error {
+	rev, err := store.ScanItems(ctx, store.Layout().Root()+"/", censusNeeds, func(items []etcdops.Item) error {
 		for i := range items {
 			c.add(&items[i])
 		}

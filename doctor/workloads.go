@@ -176,7 +176,7 @@ func (c *census) configFindings(ctx context.Context, store *etcdops.Store, rev i
 			if l := m.pods[owner]; len(l) == 0 || l[len(l)-1] != p.name {
 				m.pods[owner] = append(l, p.name)
 			}
-			m.vias[r.via] = true
+			m.vias[r.via.String()] = true
 			explained[p.key] = true
 		}
 	}

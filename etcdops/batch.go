@@ -332,7 +332,7 @@ func (sel *selection) changed(ctx context.Context, t *OpTally, rev int64, fn fun
 				live = append(live, items[k])
 			}
 		}
-		s.decodeAll(ctx, live)
+		s.decodeAll(ctx, live, nil)
 		planned := make([]Change, len(live))
 		parallel.For(len(live), func(k int) {
 			it := live[k]

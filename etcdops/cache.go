@@ -106,7 +106,7 @@ func (inf *Informer[T]) Resync(ctx context.Context) (int64, error) {
 	var rev int64
 	var err error
 	if inf.raw {
-		rev, err = inf.store.ScanItems(ctx, inf.prefix, func(page []Item) error {
+		rev, err = inf.store.ScanItems(ctx, inf.prefix, nil, func(page []Item) error {
 			addPage(page)
 			return nil
 		})

@@ -314,11 +314,16 @@ func (s *Store) Count(ctx context.Context, q Query) (int, error) {
 }
 
 // decodeAll decrypts and decodes a page of items on every core: decoding,
-// not etcd, is what bounds a scan of protobuf objects.
-func (s *Store) decodeAll(ctx context.Context, items []Item) {
+// not etcd, is what bounds a scan of protobuf objects. needs, when not
+// nil, is what the reader reads of each item's resource (Query.Needs).
+func (s *Store) decodeAll(ctx context.Context, items []Item, needs func(Resource) *codec.Mask) {
 	parallel.For(len(items), func(i int) {
 		s.open(ctx, &items[i].Record)
-		items[i].Object, items[i].DecodeErr = DecodeStored(items[i].Resource, items[i].Value)
+		var mask *codec.Mask
+		if needs != nil {
+			mask = needs(items[i].Resource)
+		}
+		items[i].Object, items[i].DecodeErr = decodeStored(items[i].Resource, items[i].Value, mask)
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lifeboat-k8s/lifeboat/codec"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -117,8 +118,10 @@ func (s *Store) Scan(ctx context.Context, keyPrefix string, fn func(Record) erro
 
 // ScanItems is Scan a page of items at a time: each decoded (on every core)
 // when it can be, its KeyInfo parsed when its key names an object. It is
-// what `lifeboat ls` and the TUI's :keys show of raw keys.
-func (s *Store) ScanItems(ctx context.Context, keyPrefix string, fn func([]Item) error) (int64, error) {
+// what `lifeboat ls` and the TUI's :keys show of raw keys, and what doctor
+// reads. needs, when not nil, is what the reader reads of the objects of
+// each resource (Query.Needs: nil for everything).
+func (s *Store) ScanItems(ctx context.Context, keyPrefix string, needs func(Resource) *codec.Mask, fn func([]Item) error) (int64, error) {
 	return s.scanPages(ctx, keyPrefix, func(kvs []*mvccpb.KeyValue) error {
 		for len(kvs) > 0 {
 			chunk := kvs[:min(ScanPageSize, len(kvs))]
@@ -128,7 +131,7 @@ func (s *Store) ScanItems(ctx context.Context, keyPrefix string, fn func([]Item)
 				page[i] = Item{Record: recordOf(kv)}
 				page[i].KeyInfo, _ = s.layout.Parse(page[i].Key)
 			}
-			s.decodeAll(ctx, page)
+			s.decodeAll(ctx, page, needs)
 			if err := fn(page); err != nil {
 				return err
 			}

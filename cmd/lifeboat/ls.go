@@ -44,7 +44,7 @@ func runLs(ctx context.Context, std streams, store *etcdops.Store, prefix, outpu
 		table.Row(render.KeyColumns())
 	}
 	n, malformed := 0, 0
-	_, err := store.ScanItems(ctx, prefix, func(items []etcdops.Item) error {
+	_, err := store.ScanItems(ctx, prefix, nil, func(items []etcdops.Item) error {
 		for _, it := range items {
 			n++
 			f := render.KeyFactsOf(it)
