@@ -29,6 +29,7 @@ func doctorCommand(std streams) *cli.Command {
 			"   lifeboat doctor\n   lifeboat doctor -o json | jq '.findings[] | select(.severity==\"critical\")'",
 		Flags: []cli.Flag{outputFlag("text", "text", "json"), snapshotFlag()},
 		Action: storeAction(func(ctx context.Context, cmd *cli.Command, store *etcdops.Store) error {
+			softMemoryLimit()
 			d, err := doctor.Diagnose(ctx, store, std.now())
 			if err != nil {
 				return err

@@ -44,6 +44,7 @@ func openTUI(ctx context.Context, std streams, cmd *cli.Command, resource string
 		return err
 	}
 	defer store.Close()
+	softMemoryLimit()
 	return runTUI(ctx, std, cmd, store, resource)
 }
 
