@@ -164,25 +164,19 @@ func memberNamed(s *msgSchema, name string) (f, inlineOf *fieldSchema, ok bool) 
 // with a mask of its own, pruned in turn), and checks the rest as the
 // generated code would decode it: false when any of it would not decode.
 func (w *walker) prune(dst, msg []byte, s *msgSchema, tm *typeMask) ([]byte, bool) {
-	base, ok := w.index(msg, s)
-	w.occ = w.occ[:base]
-	if !ok {
-		return dst, false
-	}
+	var once onceSeen
 	for off := 0; off < len(msg); {
-		num, typ, n := protowire.ConsumeTag(msg[off:])
-		m := protowire.ConsumeFieldValue(num, typ, msg[off+n:])
-		field := msg[off : off+n+m]
-		off += n + m
-		fi := s.field(num)
-		if fi < 0 {
+		f, v, size, ok := w.next(msg[off:], s, &once)
+		if !ok {
+			return dst, false
+		}
+		field := msg[off : off+size]
+		off += size
+		if f == nil {
 			continue
 		}
-		f := &s.fields[fi]
-		v := field[n:]
-		if typ == protowire.BytesType {
-			v, _ = protowire.ConsumeBytes(v)
-		}
+		num := f.num
+		_, _, n := protowire.ConsumeTag(field)
 		var sub *typeMask
 		if tm != nil && int(num) < len(tm.keep) && tm.keep[num] {
 			sub = tm.sub[num]
@@ -206,11 +200,7 @@ func (w *walker) prune(dst, msg []byte, s *msgSchema, tm *typeMask) ([]byte, boo
 			dst[at], dst[at+1], dst[at+2], dst[at+3] = byte(l)|0x80, byte(l>>7)|0x80, byte(l>>14)|0x80, byte(l>>21)
 			continue
 		}
-		if f.isMap {
-			if _, _, _, ok := w.entry(v, f); !ok {
-				return dst, false
-			}
-		} else if !w.checkValue(v, f.val) {
+		if f.checked && !w.checkOne(v, f) {
 			return dst, false
 		}
 		if sub != nil {
@@ -270,7 +260,7 @@ func decodeMasked(value []byte, m *Mask) *Object {
 		return nil
 	}
 	w.unknown = false // the envelope's: not the object's
-	apiVersion, kind, raw, ok := envelopeFields(body)
+	apiVersion, kind, raw, ok := envelopeFields(value)
 	if !ok {
 		return nil
 	}
@@ -307,35 +297,6 @@ func decodeMasked(value []byte, m *Mask) *Object {
 		return full.Content()
 	}}
 	return o
-}
-
-// envelopeFields reads the apiVersion, kind and object of an envelope the
-// walker checked (runtime.Unknown: each field once, of its wire type), as
-// parseEnvelope does, without its lists of fields; false where
-// parseEnvelope would fail.
-func envelopeFields(body []byte) (apiVersion, kind string, raw []byte, ok bool) {
-	hasRaw := false
-	eachField(body, func(num protowire.Number, _ protowire.Type, v []byte) bool {
-		switch num {
-		case unknownTypeMeta:
-			tm, _ := protowire.ConsumeBytes(v)
-			eachField(tm, func(num protowire.Number, _ protowire.Type, v []byte) bool {
-				s, _ := protowire.ConsumeBytes(v)
-				switch num {
-				case typeMetaAPIVersion:
-					apiVersion = string(s)
-				case typeMetaKind:
-					kind = string(s)
-				}
-				return true
-			})
-		case unknownRaw:
-			raw, _ = protowire.ConsumeBytes(v)
-			hasRaw = true
-		}
-		return true
-	})
-	return apiVersion, kind, raw, hasRaw && apiVersion != "" && kind != ""
 }
 
 // whole is the object's Go value with every field: Typed, or for a

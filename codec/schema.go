@@ -65,10 +65,13 @@ type fieldSchema struct {
 	inlineSlot int            // among the message's inline fields
 	wire       protowire.Type // of each occurrence (bytes for a map's entries)
 	repeated   bool           // a list (not []byte)
-	isMap      bool
-	val        valueSchema // the field's, a list's element, or a map's value
-	mapKey     valueSchema
-	goIndex    int
+	// checked: its values need more than their wire type checked (a
+	// message, a time, a custom value, a map's entries).
+	checked bool
+	isMap   bool
+	val     valueSchema // the field's, a list's element, or a map's value
+	mapKey  valueSchema
+	goIndex int
 }
 
 // maxInline is how many inline structs a message the JSON writer prints
@@ -215,6 +218,12 @@ func buildSchema(t reflect.Type) *msgSchema {
 		}
 		if f.val.kind == kindUnsupported {
 			s.jsonOK, s.wireOK = false, false
+		}
+		switch f.val.kind {
+		case kindString, kindBool, kindInt32, kindInt64, kindUint32, kindUint64, kindBytes:
+			f.checked = f.isMap
+		default:
+			f.checked = true
 		}
 		if f.omitZero && f.val.kind != kindTime {
 			s.jsonOK = false

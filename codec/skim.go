@@ -53,22 +53,23 @@ func Untouched(value []byte, edits ...Edit) (apiVersion, kind string, untouched 
 	if DetectFormat(value) != FormatProtobuf {
 		return "", "", false
 	}
-	env, err := parseEnvelope(value)
-	if err != nil || !hasObjectMeta(env.apiVersion, env.kind) {
+	apiVersion, kind, raw, ok := envelopeFields(value)
+	if !ok || !hasObjectMeta(apiVersion, kind) {
 		return "", "", false
 	}
-	for _, f := range env.object.fields {
-		if f.num != objectMetadata {
-			continue
+	untouched = true
+	eachField(raw, func(num protowire.Number, typ protowire.Type, v []byte) bool {
+		if num != objectMetadata {
+			return true
 		}
-		if f.typ != protowire.BytesType {
-			return "", "", false
-		}
-		if setsAny(f.payload(), fields) {
-			return "", "", false
-		}
+		payload, _ := protowire.ConsumeBytes(v)
+		untouched = typ == protowire.BytesType && !setsAny(payload, fields)
+		return untouched
+	})
+	if !untouched {
+		return "", "", false
 	}
-	return env.apiVersion, env.kind, true
+	return apiVersion, kind, true
 }
 
 // setsAny reports whether msg has a field numbered one of nums, or is not a

@@ -39,18 +39,15 @@ func (w *walker) index(msg []byte, s *msgSchema) (base int, ok bool) {
 	w.occ = slices.Grow(w.occ, len(s.fields))[:base+len(s.fields)]
 	clear(w.occ[base:])
 	for off := 0; off < len(msg); {
-		num, typ, n := protowire.ConsumeTag(msg[off:])
-		if n < 0 {
+		num, typ, n, v, size := consumeField(msg[off:])
+		if size < 0 {
 			return base, false
 		}
-		m := protowire.ConsumeFieldValue(num, typ, msg[off+n:])
-		if m < 0 {
-			return base, false
-		}
+		m := size - n
 		fi := s.field(num)
 		if fi < 0 {
 			w.unknown = true
-			off += n + m
+			off += size
 			continue
 		}
 		f := &s.fields[fi]
@@ -67,8 +64,7 @@ func (w *walker) index(msg []byte, s *msgSchema) (base int, ok bool) {
 		case o.n > 0:
 			return base, false
 		case typ == protowire.BytesType:
-			_, l := protowire.ConsumeVarint(msg[off+n:])
-			o.start, o.end = int32(off+n+l), int32(off+n+m)
+			o.start, o.end = int32(off+size-len(v)), int32(off+size)
 		default:
 			o.start, o.end = int32(off+n), int32(off+n+m)
 		}
@@ -78,34 +74,116 @@ func (w *walker) index(msg []byte, s *msgSchema) (base int, ok bool) {
 	return base, len(msg) < 1<<31
 }
 
-// check says whether the generated code decodes msg as s's type.
+// check says whether the generated code decodes msg as s's type. One
+// pass in wire order: it is what every masked decode spends most on.
 func (w *walker) check(msg []byte, s *msgSchema) bool {
-	base, ok := w.index(msg, s)
-	defer func() { w.occ = w.occ[:base] }()
-	if !ok {
-		return false
-	}
-	for i := range s.fields {
-		o := w.occ[base+i]
-		if o.n > 0 && !w.checkField(msg, &s.fields[i], o) {
+	var once onceSeen
+	for off := 0; off < len(msg); {
+		f, v, n, ok := w.next(msg[off:], s, &once)
+		if !ok {
+			return false
+		}
+		off += n
+		if f != nil && f.checked && !w.checkOne(v, f) {
 			return false
 		}
 	}
 	return true
 }
 
+// onceSeen are the singular fields a message has had so far (numbers
+// below 256: k8s.io/api's go to about 40).
+type onceSeen [4]uint64
+
+// next reads the field at the start of msg: its schema (nil for one s does
+// not declare, which is well formed and skipped), its value (a length-
+// delimited field's payload) and its size; false where the generated code
+// would fail, or the walk is not sure: a wire type not the field's, a
+// singular field twice.
+func (w *walker) next(msg []byte, s *msgSchema, once *onceSeen) (f *fieldSchema, v []byte, size int, ok bool) {
+	num, typ, _, v, size := consumeField(msg)
+	if size < 0 {
+		return nil, nil, 0, false
+	}
+	fi := s.field(num)
+	if fi < 0 {
+		w.unknown = true
+		return nil, nil, size, true
+	}
+	f = &s.fields[fi]
+	if typ != f.wire {
+		return nil, nil, 0, false
+	}
+	if !f.repeated && !f.isMap {
+		if num >= 256 {
+			return nil, nil, 0, false
+		}
+		bit := uint64(1) << (num & 63)
+		if once[num>>6]&bit != 0 {
+			return nil, nil, 0, false
+		}
+		once[num>>6] |= bit
+	}
+	return f, v, size, true
+}
+
+// consumeField reads the field at the start of msg: its number, wire type,
+// tag size, value (a length-delimited field's payload) and size, -1 when
+// it is not well formed. protowire's, with the one-byte tags and lengths
+// of most fields read inline: a walk reads every field of every object.
+func consumeField(msg []byte) (num protowire.Number, typ protowire.Type, tagLen int, v []byte, size int) {
+	if len(msg) > 0 && msg[0] < 0x80 {
+		num, typ, tagLen = protowire.Number(msg[0]>>3), protowire.Type(msg[0]&7), 1
+	} else {
+		num, typ, tagLen = protowire.ConsumeTag(msg)
+		if tagLen < 0 {
+			return 0, 0, 0, nil, -1
+		}
+	}
+	if num == 0 {
+		return 0, 0, 0, nil, -1 // ConsumeTag refuses field 0
+	}
+	rest := msg[tagLen:]
+	if typ == protowire.BytesType {
+		var l uint64
+		var k int
+		if len(rest) > 0 && rest[0] < 0x80 {
+			l, k = uint64(rest[0]), 1
+		} else if l, k = protowire.ConsumeVarint(rest); k < 0 {
+			return 0, 0, 0, nil, -1
+		}
+		if l > uint64(len(rest)-k) {
+			return 0, 0, 0, nil, -1
+		}
+		return num, typ, tagLen, rest[k : k+int(l)], tagLen + k + int(l)
+	}
+	m := protowire.ConsumeFieldValue(num, typ, rest)
+	if m < 0 {
+		return 0, 0, 0, nil, -1
+	}
+	return num, typ, tagLen, rest[:m], tagLen + m
+}
+
+// checkOne checks one occurrence of a field: a map entry, or a value.
+func (w *walker) checkOne(v []byte, f *fieldSchema) bool {
+	if f.isMap {
+		_, _, _, ok := w.entry(v, f)
+		return ok
+	}
+	return w.checkValue(v, f.val)
+}
+
 // checkField checks every occurrence of one indexed field.
 func (w *walker) checkField(msg []byte, f *fieldSchema, o occurrence) bool {
+	if !f.checked {
+		return true
+	}
 	if !f.repeated && !f.isMap {
 		return w.checkValue(msg[o.start:o.end], f.val)
 	}
 	ok := true
 	eachOccurrence(msg[o.start:o.end], f.num, func(v []byte) bool {
-		if f.isMap {
-			_, _, _, ok = w.entry(v, f)
-		} else {
-			ok = w.checkValue(v, f.val)
-		}
+		ok = w.checkOne(v, f)
 		return ok
 	})
 	return ok
@@ -146,18 +224,11 @@ func (w *walker) checkCustom(t reflect.Type, v []byte) bool {
 // returns false.
 func eachOccurrence(span []byte, num protowire.Number, fn func(v []byte) bool) {
 	for len(span) > 0 {
-		fnum, typ, n := protowire.ConsumeTag(span)
-		m := protowire.ConsumeFieldValue(fnum, typ, span[n:])
-		if fnum == num {
-			v := span[n : n+m]
-			if typ == protowire.BytesType {
-				v, _ = protowire.ConsumeBytes(v)
-			}
-			if !fn(v) {
-				return
-			}
+		fnum, _, _, v, size := consumeField(span)
+		if size < 0 || (fnum == num && !fn(v)) {
+			return // a span index checked is well formed
 		}
-		span = span[n+m:]
+		span = span[size:]
 	}
 }
 

@@ -225,3 +225,30 @@ func FuzzWireJSON(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecodeMasked(b *testing.B) {
+	value := mustEncode(b, realisticPod())
+	row := NewMask("metadata.name", "metadata.namespace", "metadata.labels", "metadata.creationTimestamp",
+		"spec.nodeName", "spec.containers.name", "status.phase", "status.conditions", "status.containerStatuses.state")
+	b.Run("whole", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Decode(value); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("row", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := DecodeMasked(value, row); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("judge", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := DecodeMasked(value, judgeOnly); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
