@@ -8,6 +8,13 @@
 // protobuf fields that change, renders YAML and unified diffs, and encodes
 // objects exactly as the apiserver stores them.
 //
+// For readers that need less than a whole object, it reads the stored
+// protobuf beside a schema of the Go types (schema.go): a check that judges
+// a value as the generated code would (wirecheck.go), masks that decode only
+// the fields a reader uses (prune.go: DecodeMasked), and kubectl's -o json
+// written from the bytes (wirejson.go). docs/design.md, "Reading from the
+// wire".
+//
 // The package knows nothing of etcd: keys, revisions and leases belong to
 // package etcdops.
 package codec

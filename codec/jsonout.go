@@ -31,6 +31,9 @@ func (o *Object) AppendJSON(dst []byte, opts RenderOptions, prefix, indent strin
 		}
 		return append(dst, b...), nil
 	}
+	if d := o.served(opts); d != nil {
+		return o.appendTypedJSON(dst, d, opts, prefix, indent)
+	}
 	if o.raw != nil && o.goType != nil {
 		ov := jsonOverrides{apiVersion: quoteJSON(o.APIVersion), kind: quoteJSON(o.Kind), dropManagedFields: opts.HideManagedFields}
 		if opts.ResourceVersion > 0 {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 )
 
@@ -33,16 +34,49 @@ type RenderOptions struct {
 	// field manager's bookkeeping, noise to a reader, and what a backup
 	// restored with create -f must not carry over.
 	HideManagedFields bool
+	// Served shows the object as kube-apiserver serves it: with the
+	// defaults its read path applies (ReadDefaults: a PVC stored without a
+	// phase is served Pending), as kubectl get -o yaml|json shows it.
+	Served bool
+}
+
+// served is the object with the defaults kube-apiserver applies on reading
+// it, when opts asks for them and they change it; nil otherwise.
+func (o *Object) served(opts RenderOptions) runtime.Object {
+	if !opts.Served || o.Typed == nil || o.APIVersion != "v1" {
+		return nil
+	}
+	switch o.Kind {
+	case "PersistentVolume", "PersistentVolumeClaim", "Namespace":
+	default:
+		return nil
+	}
+	whole, err := o.whole()
+	if err != nil {
+		return nil
+	}
+	if d := ReadDefaults(whole); d != whole {
+		return d
+	}
+	return nil
 }
 
 // Render returns a deep copy of Content with the options applied, for
 // -o json and for the items of a List. The cached content is never modified.
 func (o *Object) Render(opts RenderOptions) (map[string]any, error) {
-	c, err := o.Content()
-	if err != nil {
-		return nil, err
+	var m map[string]any
+	if d := o.served(opts); d != nil {
+		var err error
+		if m, err = (&Object{APIVersion: o.APIVersion, Kind: o.Kind, Typed: d}).typedContent(); err != nil {
+			return nil, err
+		}
+	} else {
+		c, err := o.Content()
+		if err != nil {
+			return nil, err
+		}
+		m = deepCopyMap(c)
 	}
-	m := deepCopyMap(c)
 	if opts.ResourceVersion > 0 {
 		md, ok := m["metadata"].(map[string]any)
 		if !ok {

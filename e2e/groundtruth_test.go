@@ -431,5 +431,6 @@ func TestGroundTruth(t *testing.T) {
 	}
 	t.Run("names", func(t *testing.T) { checkNames(t, gt) })
 	t.Run("tables", func(t *testing.T) { checkTables(t, gt) })
+	t.Run("json", func(t *testing.T) { checkJSON(t, gt) })
 	t.Run("storage", func(t *testing.T) { checkStorage(t, gt) })
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,6 +175,97 @@ func checkTables(t *testing.T, gt *groundTruth) {
 		}
 	}
 	t.Logf("%d tables (default and -o wide) printed as kubectl prints them", same)
+}
+
+// checkJSON: for every resource the apiserver lists, `lifeboat get R -A
+// -o json` prints kubectl's `get R -A -o json` byte for byte (lifeboat
+// from the stored protobuf, JSON or CBOR; kubectl from what the apiserver
+// serves). Objects that change between the two reads (leases the
+// apiserver renews) are read again; resources the apiserver serves in
+// another version than it stores are named, not compared: lifeboat prints
+// what etcd holds.
+func checkJSON(t *testing.T, gt *groundTruth) {
+	same, other := 0, []string{}
+	for _, r := range gt.listable() {
+		if r == "componentstatuses" {
+			continue
+		}
+		args := []string{"get", r, "-A", "-o", "json"}
+		var want, got run
+		for range 3 {
+			want = gt.c.kubectl(t, args...)
+			// kubectl shows Secrets' data; lifeboat only when asked.
+			got = gt.c.lifeboatRaw(t, append(args, "--show-secrets")...)
+			if want.code != 0 || got.code != 0 || want.stdout == got.stdout {
+				break
+			}
+		}
+		if want.code != 0 || got.code != 0 {
+			t.Errorf("%s: kubectl exit %d (%s), lifeboat exit %d (%s)", strings.Join(args, " "), want.code, want.stderr, got.code, got.stderr)
+			continue
+		}
+		if want.stdout == got.stdout {
+			same++
+			continue
+		}
+		if servedVersion, stored := versions(want.stdout, got.stdout); servedVersion != stored {
+			other = append(other, fmt.Sprintf("%s (served %s, stored %s)", r, servedVersion, stored))
+			continue
+		}
+		t.Errorf("%s: lifeboat's JSON differs from kubectl's at byte %d:\n%s", strings.Join(args, " "), firstDiff(want.stdout, got.stdout), around(want.stdout, got.stdout))
+	}
+	t.Logf("%d resources' JSON Lists byte for byte kubectl's; served in another version than stored: %s", same, strings.Join(other, ", "))
+	if same < 50 {
+		t.Errorf("only %d resources compared byte for byte", same)
+	}
+}
+
+// lifeboatRaw runs lifeboat and returns what it printed, whatever it is
+// (lifeboat's JSON Lines of results are for the write commands).
+func (c *cluster) lifeboatRaw(t *testing.T, args ...string) run {
+	t.Helper()
+	cmd := c.lifeboatCmd(args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := run{args: args, stdout: out.String(), stderr: errb.String()}
+	if exitErr, ok := err.(*exec.ExitError); ok {
+		r.code = exitErr.ExitCode()
+	} else if err != nil {
+		t.Fatalf("lifeboat %s: %v", strings.Join(args, " "), err)
+	}
+	return r
+}
+
+// versions are the apiVersion of the first item of two JSON Lists.
+func versions(a, b string) (string, string) {
+	first := func(s string) string {
+		var l struct {
+			Items []struct {
+				APIVersion string `json:"apiVersion"`
+			} `json:"items"`
+		}
+		if json.Unmarshal([]byte(s), &l) != nil || len(l.Items) == 0 {
+			return ""
+		}
+		return l.Items[0].APIVersion
+	}
+	return first(a), first(b)
+}
+
+func firstDiff(a, b string) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// around shows both texts near where they part.
+func around(want, got string) string {
+	i := firstDiff(want, got)
+	from := max(0, i-300)
+	return "kubectl:  ..." + want[from:min(len(want), i+300)] + "\nlifeboat: ..." + got[from:min(len(got), i+300)]
 }
 
 // table is a printed table split into cells at its header's columns.

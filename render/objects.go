@@ -362,7 +362,7 @@ func (sh *Sheet) cells(it etcdops.Item, now time.Time) ([]any, error) {
 	if sh.defaultTable {
 		return printers.DefaultCells(typed)
 	}
-	if cells, ok, err := printers.Cells(printers.ReadDefaults(typed), now); ok || err != nil {
+	if cells, ok, err := printers.Cells(codec.ReadDefaults(typed), now); ok || err != nil {
 		return cells, err
 	}
 	if _, ok := printers.Columns(schema.GroupKind{Group: sh.res.Group, Kind: sh.res.Kind}); ok {

@@ -348,7 +348,7 @@ type showing struct {
 // options are the render options of it shown so, resourceVersion set as
 // the apiserver sets it.
 func (s showing) options(it etcdops.Item) codec.RenderOptions {
-	return codec.RenderOptions{ResourceVersion: it.ModRevision, ShowSecrets: s.secrets, HideManagedFields: !s.managedFields}
+	return codec.RenderOptions{ResourceVersion: it.ModRevision, ShowSecrets: s.secrets, HideManagedFields: !s.managedFields, Served: true}
 }
 
 func renderItem(it etcdops.Item, show showing) (map[string]any, error) {

@@ -1,4 +1,4 @@
-package printers
+package codec
 
 import (
 	corev1 "k8s.io/api/core/v1"
@@ -15,8 +15,9 @@ import (
 // SetDefaults_PersistentVolumeClaimSpec and SetDefaults_NamespaceStatus.
 // e2e's tables and internal/kubefixtures' show that no other default
 // changes what kubectl prints. obj is not modified: a default needs a copy.
-// Cells prints what it is given, as upstream's printers do: callers that
-// print what etcd holds apply ReadDefaults first.
+// render/printers' Cells print what they are given, as upstream's printers
+// do: callers that print what etcd holds apply ReadDefaults first; so does
+// Render and AppendJSON with RenderOptions.Served.
 func ReadDefaults(obj runtime.Object) runtime.Object {
 	switch o := obj.(type) {
 	case *corev1.PersistentVolume:
