@@ -59,6 +59,12 @@ func (c *cluster) kubectl(t *testing.T, args ...string) run {
 	t.Helper()
 	cmd := exec.Command(kubectl(t), append([]string{"--kubeconfig", c.kubeconfig(t)}, args...)...)
 	cmd.Env = append(os.Environ(), "KUBECTL_KUBERC=false", "HOME="+c.work)
+	return runCommand(t, "kubectl", cmd, args)
+}
+
+// runCommand runs cmd and returns what it printed and its exit code.
+func runCommand(t *testing.T, name string, cmd *exec.Cmd, args []string) run {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -66,7 +72,7 @@ func (c *cluster) kubectl(t *testing.T, args ...string) run {
 	if exitErr, ok := err.(*exec.ExitError); ok {
 		r.code = exitErr.ExitCode()
 	} else if err != nil {
-		t.Fatalf("kubectl %s: %v", strings.Join(args, " "), err)
+		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
 	}
 	return r
 }
@@ -224,17 +230,7 @@ func checkJSON(t *testing.T, gt *groundTruth) {
 // (lifeboat's JSON Lines of results are for the write commands).
 func (c *cluster) lifeboatRaw(t *testing.T, args ...string) run {
 	t.Helper()
-	cmd := c.lifeboatCmd(args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := run{args: args, stdout: out.String(), stderr: errb.String()}
-	if exitErr, ok := err.(*exec.ExitError); ok {
-		r.code = exitErr.ExitCode()
-	} else if err != nil {
-		t.Fatalf("lifeboat %s: %v", strings.Join(args, " "), err)
-	}
-	return r
+	return runCommand(t, "lifeboat", c.lifeboatCmd(args...), args)
 }
 
 // versions are the apiVersion of the first item of two JSON Lists.
