@@ -117,7 +117,6 @@ var (
 	marshalerType  = reflect.TypeFor[json.Marshaler]()
 	textMarshaler  = reflect.TypeFor[interface{ MarshalText() ([]byte, error) }]()
 	protoUnmarshal = reflect.TypeFor[interface{ Unmarshal([]byte) error }]()
-	isZeroerType   = reflect.TypeFor[interface{ IsZero() bool }]()
 )
 
 // schemaOf is the schema of a struct type, built once. Recursive types
