@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"encoding/json"
 	"reflect"
 	"slices"
 
@@ -21,6 +22,9 @@ type walker struct {
 	unknown bool
 	entries []mapEntry // a map being printed, a stack
 	customs map[reflect.Type]interface{ Unmarshal([]byte) error }
+	// printable: a check also requires custom values to print as JSON
+	// (their MarshalJSON succeeds with valid JSON), as encoding/json does.
+	printable bool
 }
 
 // occurrence is where a message's field is: for a singular field, its
@@ -216,7 +220,16 @@ func (w *walker) checkCustom(t reflect.Type, v []byte) bool {
 		p = reflect.New(t).Interface().(interface{ Unmarshal([]byte) error })
 		w.customs[t] = p
 	}
-	return p.Unmarshal(v) == nil
+	// Generated Unmarshal methods merge into what is there: start from zero.
+	reflect.ValueOf(p).Elem().SetZero()
+	if p.Unmarshal(v) != nil {
+		return false
+	}
+	if !w.printable {
+		return true
+	}
+	b, err := reflect.ValueOf(p).Elem().Interface().(json.Marshaler).MarshalJSON()
+	return err == nil && json.Valid(b)
 }
 
 // eachOccurrence calls fn with the value of each field numbered num in a

@@ -94,16 +94,14 @@ func (w *wireJSON) message(msg []byte, s *msgSchema, depth int, at place) bool {
 		case at == placeMeta && f.name == "resourceVersion":
 			set = w.ov.resourceVersion
 		case at == placeMeta && f.name == "managedFields" && w.ov.dropManagedFields:
-			// Left out, but printed to nowhere first: encoding/json's road
-			// marshals them before dropping them, and fails where they do
-			// not print (a FieldsV1 that is not JSON).
-			if o.n > 0 {
-				mark := len(w.out)
-				ok := w.field(src, f, o, depth+1, placeInner)
-				w.out = w.out[:mark]
-				if !ok {
-					return false
-				}
+			// Left out, but checked as encoding/json's road checks them: it
+			// marshals them before dropping them, and fails where a value
+			// does not print (a FieldsV1 that is not JSON).
+			w.printable = true
+			ok := o.n == 0 || w.checkField(src, f, o)
+			w.printable = false
+			if !ok {
+				return false
 			}
 			continue
 		}
