@@ -92,6 +92,14 @@ func YAML(doc any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return YAMLFromJSON(j)
+}
+
+// YAMLFromJSON is YAML of the document j holds (any JSON spelling of it:
+// YAML reads the values, not the layout): for a document already printed
+// as JSON, such as codec's AppendJSON of a stored object.
+func YAMLFromJSON(j []byte) ([]byte, error) {
+	var err error
 	if unsafeAbove7e(j) < 0 {
 		return yaml.JSONToYAML(j)
 	}

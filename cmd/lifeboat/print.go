@@ -231,12 +231,7 @@ func (p *listPrinter) add(_ etcdops.ItemEventType, items []etcdops.Item) error {
 	return nil
 }
 
-func (p *listPrinter) needs() *codec.Mask {
-	if p.yaml {
-		return nil
-	}
-	return labelsOnly
-}
+func (p *listPrinter) needs() *codec.Mask { return labelsOnly }
 
 func (p *listPrinter) finish() error {
 	if p.yaml {
@@ -308,6 +303,19 @@ func itemJSON(dst []byte, it etcdops.Item, show showing) ([]byte, error) {
 // itemYAML is one object as an item of a YAML List: a sequence of one, so
 // that long strings fold at the column they have in the whole List.
 func itemYAML(it etcdops.Item, show showing) ([]byte, error) {
+	if !it.Encrypted() {
+		// The item's JSON, printed from the stored bytes where it can be
+		// (codec's AppendJSON), is the document the YAML is made of.
+		j, err := it.Object.AppendJSON([]byte{'['}, show.options(it), "", "")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
+		}
+		b, err := render.YAMLFromJSON(append(j, ']'))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", it.KeyInfo, err)
+		}
+		return b, nil
+	}
 	m, err := renderItem(it, show)
 	if err != nil {
 		return nil, err
