@@ -42,38 +42,25 @@ func (w *walker) index(msg []byte, s *msgSchema) (base int, ok bool) {
 	base = len(w.occ)
 	w.occ = slices.Grow(w.occ, len(s.fields))[:base+len(s.fields)]
 	clear(w.occ[base:])
+	var once onceSeen
 	for off := 0; off < len(msg); {
-		num, typ, n, v, size := consumeField(msg[off:])
-		if size < 0 {
+		f, v, size, ok := w.next(msg[off:], s, &once)
+		if !ok {
 			return base, false
 		}
-		m := size - n
-		fi := s.field(num)
-		if fi < 0 {
-			w.unknown = true
-			off += size
-			continue
-		}
-		f := &s.fields[fi]
-		if typ != f.wire {
-			return base, false
-		}
-		o := &w.occ[base+fi]
-		switch {
-		case f.repeated || f.isMap:
-			if o.n == 0 {
-				o.start = int32(off)
+		if f != nil {
+			o := &w.occ[base+s.field(f.num)]
+			if f.repeated || f.isMap {
+				if o.n == 0 {
+					o.start = int32(off)
+				}
+				o.end = int32(off + size)
+			} else {
+				o.start, o.end = int32(off+size-len(v)), int32(off+size)
 			}
-			o.end = int32(off + n + m)
-		case o.n > 0:
-			return base, false
-		case typ == protowire.BytesType:
-			o.start, o.end = int32(off+size-len(v)), int32(off+size)
-		default:
-			o.start, o.end = int32(off+n), int32(off+n+m)
+			o.n++
 		}
-		o.n++
-		off += n + m
+		off += size
 	}
 	return base, len(msg) < 1<<31
 }
