@@ -42,19 +42,19 @@ func NewerFields(value []byte, o *Object) []NewerField {
 	if o == nil || o.Typed == nil || o.Format != FormatProtobuf {
 		return nil
 	}
-	env, err := parseEnvelope(value)
-	if err != nil {
-		return nil
-	}
-	raw := env.unknown.fields[env.rawIdx].payload()
 	if o.Partial {
 		if !o.newer {
 			return nil // its walk met none
 		}
 		w := newerWalker{}
-		w.message(raw, o.goType)
+		w.message(o.raw, o.goType)
 		return w.out
 	}
+	env, err := parseEnvelope(value)
+	if err != nil {
+		return nil
+	}
+	raw := env.unknown.fields[env.rawIdx].payload()
 	// The fast answer: the generated code's Size is what the Go type would
 	// write; stored bytes of that same size hold nothing it dropped. Only a
 	// value of another size (a newer field, or bytes encoded another way)

@@ -163,7 +163,10 @@ func memberNamed(s *msgSchema, name string) (f, inlineOf *fieldSchema, ok bool) 
 // prune appends to dst the fields of msg that tm keeps (a message field
 // with a mask of its own, pruned in turn), and checks the rest as the
 // generated code would decode it: false when any of it would not decode.
-func (w *walker) prune(dst, msg []byte, s *msgSchema, tm *typeMask) ([]byte, bool) {
+// In the object's own message fields (outer: its spec, its status), it
+// counts the elements kept of each list of messages (w.lists), for
+// presize.
+func (w *walker) prune(dst, msg []byte, s *msgSchema, tm *typeMask, depth int, outer *fieldSchema) ([]byte, bool) {
 	var once onceSeen
 	for off := 0; off < len(msg); {
 		f, v, size, ok := w.next(msg[off:], s, &once)
@@ -184,11 +187,14 @@ func (w *walker) prune(dst, msg []byte, s *msgSchema, tm *typeMask) ([]byte, boo
 				sub = keepWhole
 			}
 		}
+		if depth == 1 && sub != nil && f.repeated && f.val.kind == kindMessage && !f.isMap {
+			w.countList(outer, f)
+		}
 		if sub != keepWhole && sub != nil && f.val.kind == kindMessage && !f.isMap {
 			dst = append(dst, field[:n]...)
 			at := len(dst)
 			dst = append(dst, 0, 0, 0, 0)
-			if dst, ok = w.prune(dst, v, f.val.msg, sub); !ok {
+			if dst, ok = w.prune(dst, v, f.val.msg, sub, depth+1, f); !ok {
 				return dst, false
 			}
 			l := len(dst) - at - 4
@@ -208,6 +214,44 @@ func (w *walker) prune(dst, msg []byte, s *msgSchema, tm *typeMask) ([]byte, boo
 		}
 	}
 	return dst, true
+}
+
+// listCount is how many elements prune kept of one list of messages in
+// one of the object's message fields.
+type listCount struct {
+	outer, list *fieldSchema
+	n           int
+}
+
+func (w *walker) countList(outer, list *fieldSchema) {
+	for i := range w.lists {
+		if l := &w.lists[i]; l.outer == outer && l.list == list {
+			l.n++
+			return
+		}
+	}
+	w.lists = append(w.lists, listCount{outer: outer, list: list, n: 1})
+}
+
+// presize makes the lists prune counted in obj (a pointer to the
+// object's struct) at their length, empty: the generated Unmarshal
+// appends one element at a time, and a pod's conditions and container
+// statuses, large structs, were copied at each growth — a third of a
+// table row's decode.
+func presize(obj reflect.Value, lists []listCount) {
+	for _, l := range lists {
+		if l.n < 2 || l.outer.goIndex < 0 || l.list.goIndex < 0 || l.outer.inline || l.list.inline {
+			continue
+		}
+		o := obj.Elem().Field(l.outer.goIndex)
+		if o.Kind() != reflect.Struct {
+			continue
+		}
+		f := o.Field(l.list.goIndex)
+		if f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Struct {
+			f.Set(reflect.MakeSlice(f.Type(), 0, l.n))
+		}
+	}
 }
 
 // keepWhole marks, in prune, a field kept as it is.
@@ -273,11 +317,14 @@ func decodeMasked(value []byte, m *Mask) *Object {
 	if tm == nil {
 		return nil
 	}
-	w.buf, ok = w.prune(w.buf[:0], raw, schemaOf(t), tm)
+	w.lists = w.lists[:0]
+	w.buf, ok = w.prune(w.buf[:0], raw, schemaOf(t), tm, 0, nil)
 	if !ok {
 		return nil
 	}
-	obj, ok := reflect.New(t).Interface().(runtime.Object)
+	v := reflect.New(t)
+	presize(v, w.lists)
+	obj, ok := v.Interface().(runtime.Object)
 	if !ok || obj.(interface{ Unmarshal([]byte) error }).Unmarshal(w.buf) != nil {
 		return nil
 	}

@@ -22,6 +22,11 @@ type walker struct {
 	unknown bool
 	entries []mapEntry // a map being printed, a stack
 	customs map[reflect.Type]interface{ Unmarshal([]byte) error }
+	// customOK are the short custom values already found good, per type
+	// and printable: the same few quantities ("100m", "128Mi") and ports
+	// recur in every pod, and their Unmarshal parses and allocates.
+	customOK []customGood
+	lists    []listCount // what prune counted, for presize
 	// printable: a check also requires custom values to print as JSON
 	// (their MarshalJSON succeeds with valid JSON), as encoding/json does.
 	printable bool
@@ -199,6 +204,53 @@ func (w *walker) checkValue(v []byte, vs valueSchema) bool {
 // checkCustom says whether a custom value's own Unmarshal takes v. It
 // decodes into a value kept per type: a check keeps nothing.
 func (w *walker) checkCustom(t reflect.Type, v []byte) bool {
+	var good *customGood
+	for i := range w.customOK {
+		if g := &w.customOK[i]; g.t == t && g.printable == w.printable {
+			good = g
+			break
+		}
+	}
+	if good != nil {
+		if _, ok := good.values[string(v)]; ok {
+			return true
+		}
+	}
+	if !w.unmarshalCustom(t, v) {
+		return false
+	}
+	if len(v) <= maxCachedCustom {
+		if good == nil {
+			w.customOK = append(w.customOK, customGood{t: t, printable: w.printable})
+			good = &w.customOK[len(w.customOK)-1]
+		}
+		if good.values == nil || len(good.values) >= maxCachedCustoms {
+			good.values = map[string]struct{}{}
+		}
+		good.values[string(v)] = struct{}{}
+	}
+	return true
+}
+
+// customGood are the values of one custom type found good (with
+// printable as the check had it: a value good without printing may not
+// print).
+type customGood struct {
+	t         reflect.Type
+	printable bool
+	values    map[string]struct{}
+}
+
+// The custom values checkCustom remembers: short ones (a quantity, a
+// port), a bounded number per type — an object's long ones (FieldsV1)
+// are its own and never recur.
+const (
+	maxCachedCustom  = 64
+	maxCachedCustoms = 4096
+)
+
+// unmarshalCustom is checkCustom without remembering.
+func (w *walker) unmarshalCustom(t reflect.Type, v []byte) bool {
 	p, ok := w.customs[t]
 	if !ok {
 		if w.customs == nil {
