@@ -23,12 +23,9 @@ var (
 		rowMetadata...,
 	).With(
 		"spec.nodeName", "spec.containers.name", "spec.initContainers.name", "spec.initContainers.restartPolicy", "spec.readinessGates",
-		"status.phase", "status.reason", "status.conditions", "status.podIP", "status.podIPs", "status.nominatedNodeName",
-		"status.containerStatuses.name", "status.containerStatuses.ready", "status.containerStatuses.started",
-		"status.containerStatuses.restartCount", "status.containerStatuses.state", "status.containerStatuses.lastState",
-		"status.initContainerStatuses.name", "status.initContainerStatuses.ready", "status.initContainerStatuses.started",
-		"status.initContainerStatuses.restartCount", "status.initContainerStatuses.state", "status.initContainerStatuses.lastState",
-	)
+		"status.phase", "status.reason", "status.podIP", "status.podIPs", "status.nominatedNodeName",
+		"status.conditions.type", "status.conditions.status", "status.conditions.reason",
+	).With(containerStatusNeeds("status.containerStatuses")...).With(containerStatusNeeds("status.initContainerStatuses")...)
 	nodeRowNeeds = codec.NewMask(
 		rowMetadata...,
 	).With(
@@ -36,6 +33,19 @@ var (
 		"status.conditions", "status.nodeInfo", "status.addresses",
 	)
 )
+
+// containerStatusNeeds is what a pod's row reads of each status in a list
+// of container statuses: how each container runs, not its messages,
+// images or resources, which are most of a status's bytes and its decode.
+func containerStatusNeeds(list string) []string {
+	var paths []string
+	for _, p := range []string{"name", "ready", "started", "restartCount",
+		"state.running", "state.waiting.reason", "state.terminated.reason", "state.terminated.signal", "state.terminated.exitCode",
+		"lastState.terminated.finishedAt"} {
+		paths = append(paths, list+"."+p)
+	}
+	return paths
+}
 
 // Needs is what the sheet's rows read of each object (RowNeeds).
 func (sh *Sheet) Needs() *codec.Mask { return RowNeeds(sh.res) }
