@@ -5,13 +5,16 @@ package parallel
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // For calls fn(0..n-1) split over GOMAXPROCS goroutines and waits for all.
 func For(n int, fn func(i int)) { ForN(n, runtime.GOMAXPROCS(0), fn) }
 
 // ForN is For with at most workers goroutines: for work that waits (on
-// etcd) rather than computes.
+// etcd) rather than computes. Each goroutine takes the next index left, so
+// one that the scheduler set aside (another stage of a pipeline, or etcd,
+// running on its core) does not hold up the rest.
 func ForN(n, workers int, fn func(i int)) {
 	workers = min(workers, n)
 	if workers <= 1 {
@@ -20,12 +23,15 @@ func ForN(n, workers int, fn func(i int)) {
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	for w := range workers {
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < n; i += workers {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
 				fn(i)
 			}
 		}()
