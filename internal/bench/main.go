@@ -41,6 +41,12 @@
 //     Terminating pod was written and decodes (with apimachinery's
 //     serializer, not lifeboat's) without deletionTimestamp, that no other
 //     pod was written, and counts the distinct mod_revisions of the writes;
+//     - the undelete's overlap limit: a raw read of every pod in this
+//     process (pages as lifeboat reads them, values discarded) and etcd's
+//     own single-key CAS of the Terminating pods (kube-apiserver's Txn) at
+//     64, 128 and 256 in flight, each alone, then the read and the CAS side
+//     by side: what this machine does when both share its cores, with no
+//     lifeboat work at all;
 //     - engine only: the etcdops calls the CLI makes with --yes
 //     (Store.NewBatch, Batch.Run) with no CLI and no output around them
 //     (internal/bench/engine, a program of its own), timed inside it. It is
@@ -107,7 +113,7 @@ func main() {
 	flag.BoolVar(&cfg.skipWrite, "skip-write", false, "skip the write measurements (lifeboat undelete and engine only)")
 	flag.BoolVar(&cfg.skipEngine, "skip-engine", false, "skip the engine-only write measurement")
 	flag.StringVar(&profileDir, "profile", "", "write a CPU and a heap profile of every lifeboat process run into this directory (go tool pprof)")
-	flag.BoolVar(&cfg.skipLimit, "skip-limit", false, "skip the overlap limit (raw read of every pod; etcd's own single-key CAS of the Terminating ones at 64/128/256 in flight)")
+	flag.BoolVar(&cfg.skipLimit, "skip-limit", false, "skip the overlap limit (raw read of every pod; etcd's own single-key CAS of the Terminating ones at 64/128/256 in flight; both side by side)")
 	flag.BoolVar(&cfg.buildEtcd, "build-etcd", false, "build etcd and etcdctl "+etcdModuleVersion+" from Go modules even if others are found")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the temporary directory (etcd data, journals, outputs) and print its path")
 	flag.Int64Var(&cfg.quota, "quota-backend-bytes", 8<<30, "etcd's --quota-backend-bytes")

@@ -95,6 +95,11 @@ func (r *report) print(w io.Writer, b *bench) {
 				n, secs(r.limits.read.medianWall()), t, inFlight, secs(r.limits.casWall(inFlight)),
 				fmt.Sprintf("%.0f%%", 100*limit.Seconds()/r.undelete.medianWall().Seconds()), secs(limit), secs(r.undelete.medianWall()))
 		}
+		if sb := &r.limits.sideBySide; sb.ok() && r.undelete.ok() {
+			fmt.Fprintf(w, "| both at once on this machine: the same raw read and CAS (%d in flight) side by side in one process, no lifeboat work: %s · CPU %s, etcd's %s | at %s of it | – | – | – |\n",
+				sideBySideInFlight, secs(sb.medianWall()), secs(sb.medianCPU()), secs(sb.medianEtcdCPU()),
+				fmt.Sprintf("%.0f%%", 100*sb.medianWall().Seconds()/r.undelete.medianWall().Seconds()))
+		}
 		if !cfg.skipEngine {
 			fmt.Fprintf(w, "| **engine only** (not the product's figure): the CLI's etcdops calls with --yes, Batch.Run, without the CLI and its output, %s pods | %s · %s | the same etcdctl put | %s | %s · %s |\n",
 				t, rate(cfg.terminating, r.engine.medianWall()), timing(&r.engine),
@@ -152,6 +157,7 @@ func (r *report) print(w io.Writer, b *bench) {
 		{fmt.Sprintf("etcdctl put, %d keys", r.putKeys), &r.etcdctlPut},
 		{"engine only: Batch.Run", &r.engine},
 		{"limit: raw paged read of every pod, in process", &r.limits.read},
+		{fmt.Sprintf("limit: the raw read and the CAS at %d in flight side by side", sideBySideInFlight), &r.limits.sideBySide},
 	} {
 		if len(row.s.samples) == 0 && row.s.failed == "" {
 			continue
@@ -169,7 +175,7 @@ func (r *report) print(w io.Writer, b *bench) {
 		if s, ok := r.limits.cas[n]; ok {
 			var runs []string
 			for _, x := range s.samples {
-				runs = append(runs, fmt.Sprintf("%.2f (etcd %.2f) = %s", x.wall.Seconds(), x.etcdCPU.Seconds(), rate(cfg.terminating, x.wall)))
+				runs = append(runs, fmt.Sprintf("%.2f (%.2f; %.2f) = %s", x.wall.Seconds(), x.cpu.Seconds(), x.etcdCPU.Seconds(), rate(cfg.terminating, x.wall)))
 			}
 			fmt.Fprintf(w, "- limit: etcd's single-key CAS of %s keys, %d in flight: %s\n", t, n, strings.Join(runs, ", "))
 		}
