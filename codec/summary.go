@@ -98,32 +98,30 @@ func summarizeProtobuf(before, after []byte) ([]string, error) {
 
 // summarizeMessage compares two messages field by field. descend says, for
 // a field of this message, whether to compare inside it (its field names)
-// and how to name an element of a repeated field inside it.
+// and how to name an element of a repeated field inside it. It runs for
+// every object a batch writes: it compares in place, allocating little.
 func summarizeMessage(path string, b, a *wireMessage, names map[protowire.Number]string,
 	descend func(protowire.Number) (map[protowire.Number]string, func(wireField) string), out *[]string) {
-	nums := map[protowire.Number]bool{}
+	nums := make([]protowire.Number, 0, len(b.fields)+len(a.fields))
 	for _, f := range b.fields {
-		nums[f.num] = true
+		nums = append(nums, f.num)
 	}
 	for _, f := range a.fields {
-		nums[f.num] = true
+		nums = append(nums, f.num)
 	}
-	sorted := make([]protowire.Number, 0, len(nums))
-	for n := range nums {
-		sorted = append(sorted, n)
-	}
-	slices.Sort(sorted)
-	for _, num := range sorted {
-		bf, af := fieldsOf(b, num), fieldsOf(a, num)
-		if sameFields(bf, af) {
+	slices.Sort(nums)
+	for _, num := range slices.Compact(nums) {
+		bn, bfirst := b.occurrences(num)
+		an, afirst := a.occurrences(num)
+		if sameOccurrences(b, a, num, bn, an) {
 			continue
 		}
 		name := fieldName(path, names, num)
-		if descend != nil && len(bf) == 1 && len(af) == 1 && bf[0].typ == protowire.BytesType {
+		if descend != nil && bn == 1 && an == 1 && bfirst.typ == protowire.BytesType {
 			subNames, element := descend(num)
 			if subNames != nil {
-				bs, err1 := parseWire(bf[0].payload())
-				as, err2 := parseWire(af[0].payload())
+				bs, err1 := parseWire(bfirst.payload())
+				as, err2 := parseWire(afirst.payload())
 				if err1 == nil && err2 == nil {
 					summarizeRepeated(name, bs, as, subNames, element, out)
 					continue
@@ -131,9 +129,9 @@ func summarizeMessage(path string, b, a *wireMessage, names map[protowire.Number
 			}
 		}
 		switch {
-		case len(af) == 0:
+		case an == 0:
 			*out = append(*out, "- "+name)
-		case len(bf) == 0:
+		case bn == 0:
 			*out = append(*out, "+ "+name)
 		default:
 			*out = append(*out, "~ "+name)
@@ -144,23 +142,23 @@ func summarizeMessage(path string, b, a *wireMessage, names map[protowire.Number
 // summarizeRepeated compares the fields of two sub-messages, naming the
 // elements added to or removed from a repeated field when element can.
 func summarizeRepeated(path string, b, a *wireMessage, names map[protowire.Number]string, element func(wireField) string, out *[]string) {
-	var plain wireMessage
-	var plainA wireMessage
-	for _, f := range b.fields {
-		if element(f) == "" {
-			plain.fields = append(plain.fields, f)
+	plain := func(m *wireMessage) *wireMessage {
+		p := &wireMessage{fields: make([]wireField, 0, len(m.fields))}
+		for _, f := range m.fields {
+			if element(f) == "" {
+				p.fields = append(p.fields, f)
+			}
 		}
+		return p
 	}
-	for _, f := range a.fields {
-		if element(f) == "" {
-			plainA.fields = append(plainA.fields, f)
-		}
-	}
-	summarizeMessage(path, &plain, &plainA, names, nil, out)
+	summarizeMessage(path, plain(b), plain(a), names, nil, out)
 	count := func(m *wireMessage) map[string]int {
-		c := map[string]int{}
+		var c map[string]int
 		for _, f := range m.fields {
 			if e := element(f); e != "" {
+				if c == nil {
+					c = map[string]int{}
+				}
 				c[fieldName(path, names, f.num)+" "+e]++
 			}
 		}
@@ -182,24 +180,37 @@ func summarizeRepeated(path string, b, a *wireMessage, names map[protowire.Numbe
 	*out = append(*out, lines...)
 }
 
-func fieldsOf(m *wireMessage, num protowire.Number) []wireField {
-	var out []wireField
+// occurrences counts the fields numbered num in m, and gives the first.
+func (m *wireMessage) occurrences(num protowire.Number) (n int, first wireField) {
 	for _, f := range m.fields {
 		if f.num == num {
-			out = append(out, f)
+			if n == 0 {
+				first = f
+			}
+			n++
 		}
 	}
-	return out
+	return n, first
 }
 
-func sameFields(a, b []wireField) bool {
-	if len(a) != len(b) {
+// sameOccurrences says whether b and a have the same fields numbered num,
+// byte for byte and in the same order (bn and an of them).
+func sameOccurrences(b, a *wireMessage, num protowire.Number, bn, an int) bool {
+	if bn != an {
 		return false
 	}
-	for i := range a {
-		if !bytes.Equal(a[i].raw, b[i].raw) {
+	i, j := 0, 0
+	for range bn {
+		for b.fields[i].num != num {
+			i++
+		}
+		for a.fields[j].num != num {
+			j++
+		}
+		if !bytes.Equal(b.fields[i].raw, a.fields[j].raw) {
 			return false
 		}
+		i, j = i+1, j+1
 	}
 	return true
 }

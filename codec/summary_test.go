@@ -47,6 +47,41 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
+// Objects written by anyone (a restore, an edit): repeated fields that
+// change in place, grow, appear, and elements named.
+func TestSummarizeAnyChange(t *testing.T) {
+	pod := func(edit func(*corev1.Pod)) []byte {
+		p := realisticPod()
+		p.Labels = map[string]string{"app": "shop", "tier": "web"}
+		p.Annotations = nil
+		edit(p)
+		return mustEncode(t, p)
+	}
+	before := pod(func(*corev1.Pod) {})
+	for _, tt := range []struct {
+		name  string
+		after []byte
+		want  []string
+	}{
+		{"label value", pod(func(p *corev1.Pod) { p.Labels["tier"] = "db" }), []string{"~ metadata.labels"}},
+		{"label added", pod(func(p *corev1.Pod) { p.Labels["zone"] = "a" }), []string{"~ metadata.labels"}},
+		{"annotations appear", pod(func(p *corev1.Pod) { p.Annotations = map[string]string{"a": "b"} }), []string{"+ metadata.annotations"}},
+		{"finalizer added", pod(func(p *corev1.Pod) { p.Finalizers = append(p.Finalizers, "x.example.com/y") }), []string{"+ metadata.finalizers x.example.com/y"}},
+		{"labels and spec", pod(func(p *corev1.Pod) { delete(p.Labels, "app"); p.Spec.NodeName = "worker-9" }), []string{"~ metadata.labels", "~ spec"}},
+		{"nothing", pod(func(*corev1.Pod) {}), nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Summarize(before, tt.after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Summarize = %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func BenchmarkSummarizeUndelete(b *testing.B) {
 	pod := mustEncode(b, realisticPod())
 	after := mustApply(b, pod, ClearDeletion())

@@ -75,7 +75,10 @@ type wireMessage struct {
 // parseWire splits b into its fields without interpreting them. It fails on
 // anything that is not a well-formed protobuf message.
 func parseWire(b []byte) (*wireMessage, error) {
-	m := &wireMessage{}
+	// Counted first: a message of dozens of fields grows its list once.
+	n := 0
+	eachField(b, func(protowire.Number, protowire.Type, []byte) bool { n++; return true })
+	m := &wireMessage{fields: make([]wireField, 0, n)}
 	for off := 0; off < len(b); {
 		num, typ, tagLen := protowire.ConsumeTag(b[off:])
 		if tagLen < 0 {
