@@ -296,8 +296,8 @@ type mapEntry struct {
 func (w *walker) entry(e []byte, f *fieldSchema) (key, value []byte, hasValue, ok bool) {
 	var seen [3]bool
 	for len(e) > 0 {
-		num, typ, n := protowire.ConsumeTag(e)
-		if n < 0 || (num != 1 && num != 2) || seen[num] {
+		num, typ, _, v, size := consumeField(e)
+		if size < 0 || (num != 1 && num != 2) || seen[num] {
 			return nil, nil, false, false
 		}
 		seen[num] = true
@@ -308,20 +308,12 @@ func (w *walker) entry(e []byte, f *fieldSchema) (key, value []byte, hasValue, o
 		if typ != want {
 			return nil, nil, false, false
 		}
-		m := protowire.ConsumeFieldValue(num, typ, e[n:])
-		if m < 0 {
-			return nil, nil, false, false
-		}
-		v := e[n : n+m]
-		if typ == protowire.BytesType {
-			v, _ = protowire.ConsumeBytes(v)
-		}
 		if num == 1 {
 			key = v
 		} else {
 			value, hasValue = v, true
 		}
-		e = e[n+m:]
+		e = e[size:]
 	}
 	if hasValue && !w.checkValue(value, f.val) {
 		return nil, nil, false, false
