@@ -154,7 +154,7 @@ func (s *Store) listPages(ctx context.Context, q Query, untouched func(*Item) bo
 	ns := q.namespace()
 	selected := func(key string) (KeyInfo, bool) { return q.selectKey(s.layout, ns, key) }
 	keep, needs := q.keep, q.needs()
-	decode := func(items []Item) []Item {
+	emit := func(items []Item) error {
 		parallel.For(len(items), func(i int) {
 			it := &items[i]
 			s.open(ctx, &it.Record)
@@ -169,7 +169,10 @@ func (s *Store) listPages(ctx context.Context, q Query, untouched func(*Item) bo
 				out = append(out, items[i])
 			}
 		}
-		return out
+		if len(out) == 0 {
+			return nil
+		}
+		return fn(out)
 	}
 
 	// Named objects in a known namespace (or cluster-scoped): read just those.
@@ -190,34 +193,28 @@ func (s *Store) listPages(ctx context.Context, q Query, untouched func(*Item) bo
 				items = append(items, Item{Record: rec, KeyInfo: info})
 			}
 		}
-		if items = decode(items); len(items) == 0 {
-			return rev, nil
-		}
-		return rev, fn(items)
+		return rev, emit(items)
 	}
 	prefix := s.layout.ResourcePrefix(q.Resource)
 	if ns != "" {
 		prefix = s.layout.NamespacePrefix(q.Resource, ns)
 	}
-	scan := func(ctx context.Context, emit func([]Item) error) (int64, error) {
-		return s.scanPagesAt(ctx, prefix, q.Revision, func(page []*mvccpb.KeyValue) error {
-			for len(page) > 0 {
-				chunk := page[:min(ScanPageSize, len(page))]
-				page = page[len(chunk):]
-				items := make([]Item, 0, len(chunk))
-				for _, kv := range chunk {
-					if info, ok := selected(string(kv.Key)); ok {
-						items = append(items, Item{Record: recordOf(kv), KeyInfo: info})
-					}
-				}
-				if err := emit(items); err != nil {
-					return err
+	return s.scanPagesAt(ctx, prefix, q.Revision, func(page []*mvccpb.KeyValue) error {
+		for len(page) > 0 {
+			chunk := page[:min(ScanPageSize, len(page))]
+			page = page[len(chunk):]
+			items := make([]Item, 0, len(chunk))
+			for _, kv := range chunk {
+				if info, ok := selected(string(kv.Key)); ok {
+					items = append(items, Item{Record: recordOf(kv), KeyInfo: info})
 				}
 			}
-			return nil
-		})
-	}
-	return decodeAhead(ctx, scan, decode, fn)
+			if err := emit(items); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Names lists the names of the objects q selects by their keys alone

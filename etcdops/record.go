@@ -122,27 +122,22 @@ func (s *Store) Scan(ctx context.Context, keyPrefix string, fn func(Record) erro
 // reads. needs, when not nil, is what the reader reads of the objects of
 // each resource (Query.Needs: nil for everything).
 func (s *Store) ScanItems(ctx context.Context, keyPrefix string, needs func(Resource) *codec.Mask, fn func([]Item) error) (int64, error) {
-	scan := func(ctx context.Context, emit func([]Item) error) (int64, error) {
-		return s.scanPages(ctx, keyPrefix, func(kvs []*mvccpb.KeyValue) error {
-			for len(kvs) > 0 {
-				chunk := kvs[:min(ScanPageSize, len(kvs))]
-				kvs = kvs[len(chunk):]
-				page := make([]Item, len(chunk))
-				for i, kv := range chunk {
-					page[i] = Item{Record: recordOf(kv)}
-					page[i].KeyInfo, _ = s.layout.Parse(page[i].Key)
-				}
-				if err := emit(page); err != nil {
-					return err
-				}
+	return s.scanPages(ctx, keyPrefix, func(kvs []*mvccpb.KeyValue) error {
+		for len(kvs) > 0 {
+			chunk := kvs[:min(ScanPageSize, len(kvs))]
+			kvs = kvs[len(chunk):]
+			page := make([]Item, len(chunk))
+			for i, kv := range chunk {
+				page[i] = Item{Record: recordOf(kv)}
+				page[i].KeyInfo, _ = s.layout.Parse(page[i].Key)
 			}
-			return nil
-		})
-	}
-	return decodeAhead(ctx, scan, func(page []Item) []Item {
-		s.decodeAll(ctx, page, needs)
-		return page
-	}, fn)
+			s.decodeAll(ctx, page, needs)
+			if err := fn(page); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // scanPages is Scan a page at a time.

@@ -11,12 +11,12 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
-// The scans decode a page ahead of their callback (decodeAhead): the
-// callback still sees every key once, in key order, from the caller's
-// goroutine, and its error stops the scan and is the one returned.
-func TestScansDecodeAheadInOrder(t *testing.T) {
+// The paged scans hand their callback every key once, decoded, in key
+// order, across many pages; the callback's error stops the scan and is the
+// one returned.
+func TestScansInOrderAndStopOnError(t *testing.T) {
 	store, cli, _ := capsized(t, demo.Options{Malformed: true})
-	store.SetRangeLimit(3) // many pages, each its own step of the pipeline
+	store.SetRangeLimit(3) // many pages
 	defer store.SetRangeLimit(2000)
 	ctx := context.Background()
 	resp, err := cli.Get(ctx, "/registry/pods/", clientv3.WithPrefix(), clientv3.WithKeysOnly())
