@@ -5,19 +5,16 @@ import (
 	"runtime/debug"
 )
 
-// memoryLimit is the soft memory limit of the TUI, doctor and batch
-// writes. The TUI and doctor keep a model of the whole cluster: a few
-// hundred bytes a pod (150,000 pods: about 80 MB for the TUI's rows, 100
-// MB for doctor's census), but reading them decodes gigabytes, and with
-// the collector's default pacing their peaks were twice what they keep and
-// more (430 and 320 MiB at 150,000 pods). A soft limit makes the collector
-// work harder near it (never more than half the CPU: a cluster too large
-// to fit only runs it more often); at 150,000 pods it cost the TUI 10% of
-// its full load and doctor nothing, and kept both near 250 MiB. A batch
-// write keeps a few pages of before- and after-images; an undelete of
-// 5,000 of 20,000 pods peaked at 240 MiB without it, 227 MiB with it, in
-// the same time. A control-plane node in an outage has little memory to
-// spare.
+// memoryLimit is the soft memory limit of the TUI and doctor, which keep a
+// model of the whole cluster: a few hundred bytes a pod (150,000 pods:
+// about 80 MB for the TUI's rows, 100 MB for doctor's census), but reading
+// them decodes gigabytes, and with the collector's default pacing their
+// peaks were twice what they keep and more (430 and 320 MiB at 150,000
+// pods). A soft limit makes the collector work harder near it (never more
+// than half the CPU: a cluster too large to fit only runs it more often);
+// at 150,000 pods it cost the TUI 10% of its full load and doctor nothing,
+// and kept both near 250 MiB. A control-plane node in an outage has little
+// memory to spare.
 const memoryLimit = 200 << 20
 
 // softMemoryLimit sets memoryLimit unless GOMEMLIMIT (the operator's own)

@@ -45,7 +45,6 @@ func (w *writeRun) flush() {
 }
 
 func newWriteRun(std streams, cmd *cli.Command, store *etcdops.Store) *writeRun {
-	softMemoryLimit() // see memoryLimit
 	return &writeRun{
 		std:         std,
 		store:       store,
