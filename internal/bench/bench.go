@@ -80,35 +80,53 @@ func (b *bench) compact(ctx context.Context, rev int64) error {
 	return nil
 }
 
-// scan reads every key under keyPrefix in pages of 1,000 at one revision.
+// scan reads every key under keyPrefix at one revision, in pages of
+// rawPageKeys, the next asked for as soon as the last key of the one
+// before it is known (as lifeboat reads): the raw read of the overlap
+// limit is this scan with its values discarded.
 func (b *bench) scan(ctx context.Context, keyPrefix string, keysOnly bool, fn func(*mvccpb.KeyValue) error) (int64, error) {
 	end := clientv3.GetPrefixRangeEnd(keyPrefix)
-	key := keyPrefix
+	type page struct {
+		resp *clientv3.GetResponse
+		err  error
+	}
+	fetch := func(key string, rev int64) <-chan page {
+		ch := make(chan page, 1)
+		go func() {
+			opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(rawPageKeys)}
+			if rev != 0 {
+				opts = append(opts, clientv3.WithRev(rev))
+			}
+			if keysOnly {
+				opts = append(opts, clientv3.WithKeysOnly())
+			}
+			resp, err := b.cli.Get(ctx, key, opts...)
+			ch <- page{resp, err}
+		}()
+		return ch
+	}
 	var rev int64
+	next := fetch(keyPrefix, 0)
 	for {
-		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(1000)}
-		if rev != 0 {
-			opts = append(opts, clientv3.WithRev(rev))
-		}
-		if keysOnly {
-			opts = append(opts, clientv3.WithKeysOnly())
-		}
-		resp, err := b.cli.Get(ctx, key, opts...)
-		if err != nil {
-			return rev, fmt.Errorf("range read %s: %w", keyPrefix, err)
+		p := <-next
+		if p.err != nil {
+			return rev, fmt.Errorf("range read %s: %w", keyPrefix, p.err)
 		}
 		if rev == 0 {
-			rev = resp.Header.Revision
+			rev = p.resp.Header.Revision
 		}
-		for _, kv := range resp.Kvs {
+		more := p.resp.More && len(p.resp.Kvs) > 0
+		if more {
+			next = fetch(string(p.resp.Kvs[len(p.resp.Kvs)-1].Key)+"\x00", rev)
+		}
+		for _, kv := range p.resp.Kvs {
 			if err := fn(kv); err != nil {
-				return rev, err
+				return rev, err // a page in flight lands in its buffered channel
 			}
 		}
-		if !resp.More || len(resp.Kvs) == 0 {
+		if !more {
 			return rev, nil
 		}
-		key = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
 	}
 }
 

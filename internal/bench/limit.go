@@ -103,38 +103,11 @@ func (b *bench) limitRuns(ctx context.Context) error {
 }
 
 // rawRead reads every pod once, values discarded, as fast as this process
-// can: pages of rawPageKeys at one revision, the next requested as soon as
-// the last key of the one before it is known (as lifeboat reads).
+// can (scan).
 func (b *bench) rawRead(ctx context.Context) error {
-	end := clientv3.GetPrefixRangeEnd(podsPrefix)
-	type page struct {
-		resp *clientv3.GetResponse
-		err  error
-	}
-	fetch := func(key string, rev int64) <-chan page {
-		ch := make(chan page, 1)
-		go func() {
-			opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(rawPageKeys)}
-			if rev > 0 {
-				opts = append(opts, clientv3.WithRev(rev))
-			}
-			resp, err := b.cli.Get(ctx, key, opts...)
-			ch <- page{resp, err}
-		}()
-		return ch
-	}
 	n := 0
-	next := fetch(podsPrefix, 0)
-	for {
-		p := <-next
-		if p.err != nil {
-			return fmt.Errorf("raw read of %s: %w", podsPrefix, p.err)
-		}
-		n += len(p.resp.Kvs)
-		if !p.resp.More || len(p.resp.Kvs) == 0 {
-			break
-		}
-		next = fetch(string(p.resp.Kvs[len(p.resp.Kvs)-1].Key)+"\x00", p.resp.Header.Revision)
+	if _, err := b.scan(ctx, podsPrefix, false, func(*mvccpb.KeyValue) error { n++; return nil }); err != nil {
+		return err
 	}
 	if n != b.cfg.pods {
 		return fmt.Errorf("%w: the raw read found %d pods, want %d", errCheck, n, b.cfg.pods)
