@@ -304,12 +304,21 @@ func (k KeyInfo) Ref() string {
 	return k.Namespace + "/" + k.Name
 }
 
+// underDir is what follows "dir/" in key. Parse runs for every key a scan
+// reads against every known resource: it builds no strings.
+func underDir(key, dir string) (string, bool) {
+	if len(key) <= len(dir) || key[len(dir)] != '/' || key[:len(dir)] != dir {
+		return "", false
+	}
+	return key[len(dir)+1:], true
+}
+
 // Parse reads resource, namespace and name from a key. Keys outside the
 // prefix, or that name no object (a bare resource prefix), return false.
 // Keys of resources lifeboat does not know ("/registry/masterleases/10.0.0.1")
 // parse with the first path segment as resource name.
 func (l Layout) Parse(key string) (KeyInfo, bool) {
-	rest, ok := strings.CutPrefix(key, l.prefix()+"/")
+	rest, ok := underDir(key, l.prefix())
 	if !ok || rest == "" {
 		return KeyInfo{}, false
 	}
@@ -319,7 +328,10 @@ func (l Layout) Parse(key string) (KeyInfo, bool) {
 	var best *Resource
 	for i := range builtinResources {
 		r := &builtinResources[i]
-		if !r.Stored() || !strings.HasPrefix(rest, r.StoragePath+"/") || r.Storage.Group != r.Group {
+		if !r.Stored() || r.Storage.Group != r.Group {
+			continue
+		}
+		if _, under := underDir(rest, r.StoragePath); !under {
 			continue
 		}
 		if best == nil || len(r.StoragePath) > len(best.StoragePath) {
@@ -330,7 +342,7 @@ func (l Layout) Parse(key string) (KeyInfo, bool) {
 	switch {
 	case best != nil:
 		res = *best
-		rest = strings.TrimPrefix(rest, best.StoragePath+"/")
+		rest, _ = underDir(rest, best.StoragePath)
 	default:
 		segs := strings.SplitN(rest, "/", 3)
 		if strings.Contains(segs[0], ".") && len(segs) == 3 {

@@ -106,6 +106,10 @@ func TestLayoutKeyAndParse(t *testing.T) {
 	if info, ok := layout.Parse("/registry/masterleases/10.0.0.1"); !ok || info.Resource.Name != "masterleases" {
 		t.Errorf("Parse(masterleases) = %+v, %v", info, ok)
 	}
+	// A storage path is a whole segment: "podsx" is not "pods".
+	if info, ok := layout.Parse("/registry/podsx/a/b"); !ok || info.Resource.Name != "podsx" || info.Namespace != "a" || info.Name != "b" {
+		t.Errorf("Parse(podsx) = %+v, %v", info, ok)
+	}
 	// Every stored built-in round-trips; a resource sharing another's
 	// storage parses as the one whose group it is stored in.
 	for _, r := range etcdops.Builtins() {
