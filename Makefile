@@ -60,7 +60,7 @@ FUZZFLAGS   ?=
 FUZZTARGETS := ./codec:FuzzDecode ./codec:FuzzWireJSON ./render:FuzzRowNeeds ./codec:FuzzClearDeletion ./codec:FuzzRemoveFinalizers \
 	./codec:FuzzRemoveTaints ./codec:FuzzSetUnschedulable ./codec:FuzzIgnoreWebhookFailures \
 	./codec:FuzzRemoveNamespaceFinalizers \
-	./etcdops:FuzzSnapshot ./etcdops:FuzzJournal ./etcdops:FuzzPlanFile
+	./etcdops:FuzzSnapshot ./etcdops:FuzzJournal ./etcdops:FuzzPlanFile ./etcdops:FuzzRangeCodec
 
 fuzz:
 	@set -e; for pt in $(FUZZTARGETS); do \
