@@ -51,36 +51,34 @@ func (c rangeCodec) Unmarshal(data mem.BufferSlice, v any) error {
 // gathered and read by the generated Unmarshal.
 func unmarshalRange(data mem.BufferSlice, resp *etcdserverpb.RangeResponse) error {
 	r := frameReader{bufs: data, left: data.Len()}
-	var rest, head []byte
+	var rest, field []byte // rest: every field but kvs; field: the one being read
 	var kvs []*mvccpb.KeyValue
 	for !r.done() {
-		start := len(head)
-		num, typ, err := r.tag(&head)
+		field = field[:0]
+		num, typ, err := r.tag(&field)
 		if err != nil {
 			return fmt.Errorf("etcdserverpb.RangeResponse: %w", err)
 		}
-		if num == 2 && typ == protowire.BytesType {
-			n, err := r.varint(nil)
-			if err != nil {
-				return fmt.Errorf("etcdserverpb.RangeResponse: kvs: %w", err)
+		if num != 2 || typ != protowire.BytesType {
+			if err := r.field(typ, &field); err != nil {
+				return fmt.Errorf("etcdserverpb.RangeResponse: field %d: %w", num, err)
 			}
-			b, err := r.take(n)
-			if err != nil {
-				return fmt.Errorf("etcdserverpb.RangeResponse: kvs: %w", err)
-			}
-			kv, err := unmarshalKeyValue(b)
-			if err != nil {
-				return fmt.Errorf("etcdserverpb.RangeResponse: kvs: %w", err)
-			}
-			kvs = append(kvs, kv)
-			head = head[:start]
+			rest = append(rest, field...)
 			continue
 		}
-		if err := r.field(typ, &head); err != nil {
-			return fmt.Errorf("etcdserverpb.RangeResponse: field %d: %w", num, err)
+		n, err := r.varint(nil)
+		if err != nil {
+			return fmt.Errorf("etcdserverpb.RangeResponse: kvs: %w", err)
 		}
-		rest = append(rest, head[start:]...)
-		head = head[:start]
+		b, err := r.take(n)
+		if err != nil {
+			return fmt.Errorf("etcdserverpb.RangeResponse: kvs: %w", err)
+		}
+		kv, err := unmarshalKeyValue(b)
+		if err != nil {
+			return fmt.Errorf("etcdserverpb.RangeResponse: kvs: %w", err)
+		}
+		kvs = append(kvs, kv)
 	}
 	resp.Reset()
 	if err := resp.Unmarshal(rest); err != nil {
