@@ -408,8 +408,13 @@ func (b *bench) writes(ctx context.Context) error {
 		}
 	}
 	for r := range b.cfg.runs {
-		if err := b.undeleteRun(ctx, r); err != nil {
+		if err := b.undeleteRun(ctx, r, b.lifeboat, &b.rep.undelete); err != nil {
 			return err
+		}
+		if b.cfg.vs != "" {
+			if err := b.undeleteRun(ctx, r, b.cfg.vs, &b.rep.undeleteVs); err != nil {
+				return fmt.Errorf("-vs %s: %w", b.cfg.vs, err)
+			}
 		}
 		if !b.cfg.skipEngine {
 			if err := b.engineRun(ctx, r); err != nil {
@@ -420,18 +425,19 @@ func (b *bench) writes(ctx context.Context) error {
 	return nil
 }
 
-// undeleteRun is one run of `lifeboat pods undelete -A --yes -o json`, and
-// of the etcdctl puts.
-func (b *bench) undeleteRun(ctx context.Context, r int) error {
+// undeleteRun is one run of `lifeboat pods undelete -A --yes -o json` with
+// the binary bin, added to into, and (for this tree's binary) of the
+// etcdctl puts.
+func (b *bench) undeleteRun(ctx context.Context, r int, bin string, into *series) error {
 	dir := filepath.Join(b.work, "undelete")
 	errFile, outFile := filepath.Join(dir, "stderr"), filepath.Join(dir, "stdout.jsonl")
 	terminating, since, err := b.reseed(ctx)
 	if err != nil {
 		return err
 	}
-	logf("undelete run %d/%d", r+1, b.cfg.runs)
+	logf("undelete run %d/%d (%s)", r+1, b.cfg.runs, bin)
 	journal := filepath.Join(dir, fmt.Sprintf("journal-%d.jsonl", r))
-	s, err := b.measure(ctx, dir, outFile, errFile, nil, b.lifeboat,
+	s, err := b.measure(ctx, dir, outFile, errFile, nil, bin,
 		"--endpoints", b.endpoint(), "--journal", journal, "pods", "undelete", "-A", "--yes", "-o", "json")
 	if err != nil {
 		if s.exitCode == 3 {
@@ -450,11 +456,11 @@ func (b *bench) undeleteRun(ctx context.Context, r int) error {
 	if err != nil {
 		return err
 	}
-	b.rep.undelete.add(s)
+	into.add(s)
 	b.rep.undeleteChecks = append(b.rep.undeleteChecks, v)
 	os.Remove(journal)
 
-	if b.cfg.putSample > 0 {
+	if b.cfg.putSample > 0 && bin == b.lifeboat {
 		if err := b.etcdctlPuts(ctx, dir, terminating); err != nil {
 			return err
 		}

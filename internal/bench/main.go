@@ -99,6 +99,9 @@ type config struct {
 	quota                   int64
 	distinctRevisions       bool
 	commandTimeout          time.Duration
+	// vs is another lifeboat binary whose undelete runs after this
+	// tree's in every round, on data seeded the same way.
+	vs string
 }
 
 func main() {
@@ -115,6 +118,7 @@ func main() {
 	flag.StringVar(&profileDir, "profile", "", "write a CPU and a heap profile of every lifeboat process run into this directory (go tool pprof)")
 	flag.BoolVar(&cfg.skipLimit, "skip-limit", false, "skip the overlap limit (raw read of every pod; etcd's own single-key CAS of the Terminating ones at 64/128/256 in flight; both side by side)")
 	flag.BoolVar(&cfg.buildEtcd, "build-etcd", false, "build etcd and etcdctl "+etcdModuleVersion+" from Go modules even if others are found")
+	flag.StringVar(&cfg.vs, "vs", "", "another lifeboat binary (another build) whose undelete runs right after this tree's in every run, for an A/B of two builds on the same etcd (its median and the ratio run by run are reported)")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the temporary directory (etcd data, journals, outputs) and print its path")
 	flag.Int64Var(&cfg.quota, "quota-backend-bytes", 8<<30, "etcd's --quota-backend-bytes")
 	flag.BoolVar(&cfg.distinctRevisions, "require-distinct-revisions", true, "fail unless every written object got a revision of its own (one Txn per key, as kube-apiserver writes)")

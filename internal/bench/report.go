@@ -26,6 +26,7 @@ type report struct {
 	tuiRuns                      []tuiRun
 	tuiPod, tuiLabel             string
 	undelete, etcdctlPut, engine series
+	undeleteVs                   series // -vs: another build's undelete
 	putKeys                      int
 	undeleteChecks, engineChecks []verified
 	limits                       limits
@@ -100,6 +101,11 @@ func (r *report) print(w io.Writer, b *bench) {
 				sideBySideInFlight, secs(sb.medianWall()), secs(sb.medianCPU()), secs(sb.medianEtcdCPU()),
 				fmt.Sprintf("%.0f%%", 100*sb.medianWall().Seconds()/r.undelete.medianWall().Seconds()))
 		}
+		if r.undeleteVs.ok() && r.undelete.ok() {
+			fmt.Fprintf(w, "| the same undelete by another build (-vs %s), run after this tree's in every run | %s · %s | this tree's ÷ it, run by run: %s | – | %s · – |\n",
+				cfg.vs, rate(cfg.terminating, r.undeleteVs.medianWall()), timing(&r.undeleteVs),
+				pairRatios(&r.undelete, &r.undeleteVs), mib(r.undeleteVs.peakRSSKiB()))
+		}
 		if !cfg.skipEngine {
 			fmt.Fprintf(w, "| **engine only** (not the product's figure): the CLI's etcdops calls with --yes, Batch.Run, without the CLI and its output, %s pods | %s · %s | the same etcdctl put | %s | %s · %s |\n",
 				t, rate(cfg.terminating, r.engine.medianWall()), timing(&r.engine),
@@ -154,6 +160,7 @@ func (r *report) print(w io.Writer, b *bench) {
 		{"etcdctl get /registry/ --prefix", &r.etcdctlAll},
 		{"lifeboat doctor -o json", &r.doctor},
 		{"lifeboat pods undelete -A --yes -o json", &r.undelete},
+		{"-vs " + cfg.vs + " pods undelete -A --yes -o json", &r.undeleteVs},
 		{fmt.Sprintf("etcdctl put, %d keys", r.putKeys), &r.etcdctlPut},
 		{"engine only: Batch.Run", &r.engine},
 		{"limit: raw paged read of every pod, in process", &r.limits.read},
@@ -246,4 +253,17 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return thousands(int64(n)) + " " + what + "s"
+}
+
+// pairRatios is a's wall time over b's, run by run, and their median: runs
+// in pairs keep a ratio when the machine's speed drifts.
+func pairRatios(a, b *series) string {
+	var ratios []string
+	var d []time.Duration // ratios as durations, for median
+	for i := range min(len(a.samples), len(b.samples)) {
+		q := a.samples[i].wall.Seconds() / b.samples[i].wall.Seconds()
+		ratios = append(ratios, fmt.Sprintf("%.3f", q))
+		d = append(d, time.Duration(q*1e9))
+	}
+	return fmt.Sprintf("median %.3f (%s)", median(d).Seconds(), strings.Join(ratios, ", "))
 }
