@@ -123,11 +123,20 @@ func eachField(msg []byte, fn func(num protowire.Number, typ protowire.Type, val
 
 // bytes re-serialises the message: every field's raw bytes, in order.
 func (m *wireMessage) bytes() []byte {
+	return m.appendTo(make([]byte, 0, m.size()))
+}
+
+// size is the length of the message's encoding.
+func (m *wireMessage) size() int {
 	n := 0
 	for _, f := range m.fields {
 		n += len(f.raw)
 	}
-	out := make([]byte, 0, n)
+	return n
+}
+
+// appendTo appends the message's encoding to out.
+func (m *wireMessage) appendTo(out []byte) []byte {
 	for _, f := range m.fields {
 		out = append(out, f.raw...)
 	}
@@ -195,10 +204,18 @@ func (m *wireMessage) setVarint(i int, v uint64) bool {
 // setPayload rewrites length-delimited field i with a new payload, keeping
 // its tag bytes and recomputing its length.
 func (m *wireMessage) setPayload(i int, payload []byte) {
+	m.setMessage(i, &wireMessage{fields: []wireField{{raw: payload}}})
+}
+
+// setMessage replaces the payload of field i with sub's encoding, written
+// once, in place.
+func (m *wireMessage) setMessage(i int, sub *wireMessage) {
 	f := &m.fields[i]
-	raw := make([]byte, f.tagLen, f.tagLen+protowire.SizeBytes(len(payload)))
+	n := sub.size()
+	raw := make([]byte, f.tagLen, f.tagLen+protowire.SizeBytes(n))
 	copy(raw, f.raw[:f.tagLen])
-	f.raw = protowire.AppendBytes(raw, payload)
+	raw = protowire.AppendVarint(raw, uint64(n))
+	f.raw = sub.appendTo(raw)
 }
 
 // insertOrdered adds a field before the first field with a higher number, so
@@ -249,7 +266,7 @@ func (m *wireMessage) editSub(num protowire.Number, edit func(*wireMessage) (boo
 			return false, err
 		}
 		if c {
-			m.setPayload(i, sub.bytes())
+			m.setMessage(i, sub)
 			changed = true
 		}
 	}
