@@ -403,8 +403,13 @@ var wireJSONPool = sync.Pool{New: func() any { return new(wireJSON) }}
 // print it exactly, dst then as it was.
 func appendWireJSON(dst, raw []byte, t reflect.Type, ov jsonOverrides, prefix, indent string) ([]byte, bool) {
 	s := schemaOf(t)
-	if ov.resourceVersion != nil && !slices.ContainsFunc(s.members, func(m jsonMember) bool { return m.name == "metadata" }) {
-		// encoding/json's road adds a metadata to set it in: not done.
+	has := func(name string) bool {
+		return slices.ContainsFunc(s.members, func(m jsonMember) bool { return m.name == name })
+	}
+	// encoding/json's road adds the members it sets where the type has
+	// none (a metadata for resourceVersion; apiVersion and kind for a
+	// kind without TypeMeta, as a stored WatchEvent): not done here.
+	if (ov.resourceVersion != nil && !has("metadata")) || (ov.apiVersion != nil && !has("apiVersion")) || (ov.kind != nil && !has("kind")) {
 		return dst, false
 	}
 	w := wireJSONPool.Get().(*wireJSON)
