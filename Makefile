@@ -59,7 +59,7 @@ FUZZTIME    ?= 10s
 FUZZFLAGS   ?=
 FUZZTARGETS := ./codec:FuzzDecode ./codec:FuzzWireJSON ./render:FuzzRowNeeds ./codec:FuzzClearDeletion ./codec:FuzzRemoveFinalizers \
 	./codec:FuzzRemoveTaints ./codec:FuzzSetUnschedulable ./codec:FuzzIgnoreWebhookFailures \
-	./codec:FuzzRemoveNamespaceFinalizers \
+	./codec:FuzzRemoveNamespaceFinalizers ./codec:FuzzFieldsV1Wire \
 	./etcdops:FuzzSnapshot ./etcdops:FuzzJournal ./etcdops:FuzzPlanFile ./etcdops:FuzzRangeCodec
 
 fuzz:

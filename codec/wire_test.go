@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protowire"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // These helpers edit protobuf values with protowire directly, independently
@@ -171,4 +172,56 @@ func TestParseWireErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fieldsV1Cases are FieldsV1 encodings fieldsV1Wire must judge as their
+// Unmarshal does, or leave to it.
+func fieldsV1Cases() [][]byte {
+	tag := func(num protowire.Number, typ protowire.Type) []byte { return protowire.AppendTag(nil, num, typ) }
+	raw := protowire.AppendBytes(tag(1, protowire.BytesType), []byte(`{"f:metadata":{}}`))
+	return [][]byte{
+		nil,
+		raw,
+		append(slices.Clone(raw), raw...), // raw twice: the last wins
+		protowire.AppendVarint(tag(1, protowire.VarintType), 7),                 // raw not length-delimited
+		append(protowire.AppendVarint(tag(9, protowire.VarintType), 7), raw...), // an unknown field first
+		protowire.AppendFixed32(tag(2, protowire.Fixed32Type), 1),
+		raw[:len(raw)-1], // truncated
+		{0x08},           // a tag without its value
+		{0x00, 0x01},     // field 0
+		append(tag(3, protowire.StartGroupType), tag(3, protowire.EndGroupType)...),
+		tag(3, protowire.EndGroupType),
+		append(tag(4, protowire.VarintType), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f), // a varint over 64 bits
+	}
+}
+
+func checkFieldsV1Wire(t *testing.T, v []byte) {
+	good, sure := fieldsV1Wire(v)
+	if !sure {
+		return
+	}
+	err := new(metav1.FieldsV1).Unmarshal(v)
+	if good != (err == nil) {
+		t.Fatalf("fieldsV1Wire(%x) = %v, FieldsV1.Unmarshal: %v", v, good, err)
+	}
+}
+
+func TestFieldsV1WireIsUnmarshal(t *testing.T) {
+	sure := 0
+	for _, v := range fieldsV1Cases() {
+		checkFieldsV1Wire(t, v)
+		if _, ok := fieldsV1Wire(v); ok {
+			sure++
+		}
+	}
+	if sure < 6 {
+		t.Fatalf("fieldsV1Wire was sure of %d cases, want the well-formed ones", sure)
+	}
+}
+
+func FuzzFieldsV1Wire(f *testing.F) {
+	for _, v := range fieldsV1Cases() {
+		f.Add(v)
+	}
+	f.Fuzz(checkFieldsV1Wire)
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"google.golang.org/protobuf/encoding/protowire"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // walker walks stored protobuf beside a schema (schema.go). It is strict
@@ -204,6 +205,11 @@ func (w *walker) checkValue(v []byte, vs valueSchema) bool {
 // checkCustom says whether a custom value's own Unmarshal takes v. It
 // decodes into a value kept per type: a check keeps nothing.
 func (w *walker) checkCustom(t reflect.Type, v []byte) bool {
+	if t == fieldsV1Type && !w.printable {
+		if good, sure := fieldsV1Wire(v); sure {
+			return good
+		}
+	}
 	var good *customGood
 	for i := range w.customOK {
 		if g := &w.customOK[i]; g.t == t && g.printable == w.printable {
@@ -230,6 +236,27 @@ func (w *walker) checkCustom(t reflect.Type, v []byte) bool {
 		good.values[string(v)] = struct{}{}
 	}
 	return true
+}
+
+var fieldsV1Type = reflect.TypeFor[metav1.FieldsV1]()
+
+// fieldsV1Wire judges a FieldsV1 (managedFields' sets: a few hundred
+// bytes in every entry of every object) without its Unmarshal, which
+// copies it: it takes any well-formed fields but a raw (1) that is not
+// length-delimited. sure is false for what this does not follow (groups),
+// which Unmarshal then judges. Printing it is MarshalJSON's, not this.
+func fieldsV1Wire(v []byte) (good, sure bool) {
+	for len(v) > 0 {
+		num, typ, _, _, size := consumeField(v)
+		switch {
+		case size < 0 || typ == protowire.StartGroupType || typ == protowire.EndGroupType:
+			return false, false
+		case num == 1 && typ != protowire.BytesType:
+			return false, true
+		}
+		v = v[size:]
+	}
+	return true, true
 }
 
 // customGood are the values of one custom type found good (with
