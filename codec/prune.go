@@ -36,7 +36,9 @@ func (m *Mask) With(paths ...string) *Mask {
 }
 
 // Keeps says whether the mask keeps the field at path whole: a path that
-// is it or holds it, and no exclusion inside it. A nil mask keeps all.
+// is it or holds it, with no exclusion of it or inside it after that. The
+// paths apply in order, as DecodeMasked applies them. A nil mask keeps
+// all.
 func (m *Mask) Keeps(path string) bool {
 	if m == nil {
 		return true
@@ -48,7 +50,7 @@ func (m *Mask) Keeps(path string) bool {
 		inside := strings.HasPrefix(p, path+".")
 		switch {
 		case excluded && (within || inside):
-			return false
+			kept = false
 		case !excluded && within:
 			kept = true
 		}

@@ -252,3 +252,32 @@ func BenchmarkDecodeMasked(b *testing.B) {
 		}
 	})
 }
+
+// TestMaskKeeps: Keeps applies a mask's paths in order, as DecodeMasked
+// does: a later path brings back what an earlier exclusion left out.
+func TestMaskKeeps(t *testing.T) {
+	value := mustEncode(t, realisticPod())
+	for _, tt := range []struct {
+		mask *Mask
+		want bool
+	}{
+		{NewMask("metadata.name"), false},
+		{NewMask("metadata"), true},
+		{NewMask("metadata.labels"), true},
+		{NewMask("metadata", "!metadata.labels"), false},
+		{NewMask("metadata", "!metadata.labels").With("metadata.labels"), true},
+		{NewMask("!metadata.labels", "metadata"), true},
+		{NewMask("metadata.labels", "metadata.name").With("!metadata.labels"), false},
+	} {
+		if got := tt.mask.Keeps("metadata.labels"); got != tt.want {
+			t.Errorf("%v: Keeps(metadata.labels) = %v, want %v", tt.mask.paths, got, tt.want)
+		}
+		o, err := DecodeMasked(value, tt.mask)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if decoded := len(o.Meta.Labels) > 0; decoded != tt.want {
+			t.Errorf("%v: DecodeMasked decoded labels: %v, want %v", tt.mask.paths, decoded, tt.want)
+		}
+	}
+}

@@ -63,11 +63,14 @@ type Query struct {
 	Needs *codec.Mask
 }
 
-// needs is the mask List decodes with: Needs, unless a selector reads
-// what it may not keep.
+// needs is the mask List decodes with: Needs, with the labels a label
+// selector reads; everything for field and node selectors.
 func (q Query) needs() *codec.Mask {
-	if q.Fields != nil || q.Node != "" || (q.Selector != nil && !q.Needs.Keeps("metadata.labels")) {
+	switch {
+	case q.Fields != nil || q.Node != "":
 		return nil
+	case q.Selector != nil && !q.Needs.Keeps("metadata.labels"):
+		return q.Needs.With("metadata.labels")
 	}
 	return q.Needs
 }

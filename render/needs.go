@@ -14,9 +14,10 @@ import (
 // 150,000 pods cost. TestRowNeeds holds every row made from these masks to
 // the row made from the whole object.
 var (
-	// rowMetadata: names, labels (-L, --show-labels, selectors, the TUI's
-	// filters), ages, deletion and finalizers. Not the annotations, which
-	// can be large (last-applied-configuration), nor managedFields.
+	// rowMetadata: names, labels (-L, --show-labels, the TUI's filters;
+	// a table that shows none leaves them out: Sheet.Needs), ages,
+	// deletion and finalizers. Not the annotations, which can be large
+	// (last-applied-configuration), nor managedFields.
 	rowMetadata = []string{"metadata.name", "metadata.namespace", "metadata.uid", "metadata.labels",
 		"metadata.creationTimestamp", "metadata.deletionTimestamp", "metadata.deletionGracePeriodSeconds", "metadata.finalizers"}
 	podRowNeeds = codec.NewMask(
@@ -48,7 +49,17 @@ func containerStatusNeeds(list string) []string {
 }
 
 // Needs is what the sheet's rows read of each object (RowNeeds).
-func (sh *Sheet) Needs() *codec.Mask { return RowNeeds(sh.res) }
+func (sh *Sheet) Needs() *codec.Mask {
+	m := RowNeeds(sh.res)
+	if m != podRowNeeds || sh.opts.Compact || sh.opts.ShowLabels || len(sh.opts.LabelColumns) > 0 {
+		return m
+	}
+	// kubectl's pod columns read no labels (a node's ROLES does), and a
+	// pod's labels are a map: decoding them is a fifth of its row's
+	// decode, for a table that prints none. A label selector adds them
+	// back (etcdops.Query).
+	return m.With("!metadata.labels")
+}
 
 // RowNeeds is what a table row of res (any columns) reads of each object:
 // the mask to list res with (etcdops.Query.Needs) for rows only; nil

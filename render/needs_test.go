@@ -86,17 +86,19 @@ func rowsOf(res etcdops.Resource, value []byte) (full, masked [][]string, ok boo
 	if err != nil || !strings.EqualFold(whole.Kind, res.Kind) {
 		return nil, nil, false
 	}
-	part, err := codec.DecodeMasked(value, RowNeeds(res))
-	if err != nil || !part.Partial {
-		return nil, nil, false
-	}
 	key := etcdops.Layout{}.Key(res, "ns", "obj")
 	item := func(o *codec.Object) etcdops.Item {
 		return etcdops.Item{Record: etcdops.Record{Key: key, Value: value, ModRevision: 42},
 			KeyInfo: etcdops.KeyInfo{Resource: res, Namespace: "ns", Name: "obj"}, Object: o}
 	}
-	for _, opts := range []TableOptions{{}, {Wide: true, ShowLabels: true}, {AllNamespaces: true, Compact: true}, {LabelColumns: []string{"app", "kubernetes.io/hostname"}}} {
+	// Each table decodes with its own sheet's mask: one that shows no
+	// labels does not decode them.
+	for _, opts := range []TableOptions{{}, {Wide: true}, {Wide: true, ShowLabels: true}, {AllNamespaces: true, Compact: true}, {LabelColumns: []string{"app", "kubernetes.io/hostname"}}} {
 		sheet := NewSheet(res, opts)
+		part, err := codec.DecodeMasked(value, sheet.Needs())
+		if err != nil || !part.Partial {
+			return nil, nil, false
+		}
 		at := now.Add(time.Duration(len(full)) * time.Hour)
 		full = append(full, sheet.Row(item(whole), at))
 		masked = append(masked, sheet.Row(item(part), at))

@@ -586,3 +586,34 @@ func TestWatchSaysWhyItWaits(t *testing.T) {
 		t.Errorf("Ctrl-C: exit %d, want 0", code)
 	}
 }
+
+// TestGetLabelSelectorTable: a pod table prints no labels and does not
+// decode them, but a label selector still reads them: the table, the
+// table with --show-labels and -o name select the same pods.
+func TestGetLabelSelectorTable(t *testing.T) {
+	c := capsized(t)
+	names := func(args ...string) []string {
+		t.Helper()
+		r := c.run(args...)
+		wantCode(t, r, exitOK)
+		var got []string
+		for _, l := range lines(r.out) {
+			if f := strings.Fields(l); len(f) > 0 && f[0] != "NAME" {
+				got = append(got, strings.TrimPrefix(f[0], "pod/"))
+			}
+		}
+		slices.Sort(got)
+		return got
+	}
+	all := names("get", "pods", "-n", "shop")
+	table := names("get", "pods", "-n", "shop", "-l", "app=cart")
+	if len(table) == 0 || len(table) == len(all) {
+		t.Fatalf("-l app=cart selected %d of the %d pods in shop", len(table), len(all))
+	}
+	if labels := names("get", "pods", "-n", "shop", "-l", "app=cart", "--show-labels"); !slices.Equal(table, labels) {
+		t.Errorf("table %v, with --show-labels %v", table, labels)
+	}
+	if byName := names("get", "pods", "-n", "shop", "-l", "app=cart", "-o", "name"); !slices.Equal(table, byName) {
+		t.Errorf("table %v, -o name %v", table, byName)
+	}
+}
