@@ -27,7 +27,12 @@ var (
 		"status.phase", "status.reason", "status.podIP", "status.podIPs", "status.nominatedNodeName",
 		"status.conditions.type", "status.conditions.status", "status.conditions.reason",
 	).With(containerStatusNeeds("status.containerStatuses")...).With(containerStatusNeeds("status.initContainerStatuses")...)
-	nodeRowNeeds = codec.NewMask(
+	// podTableNeeds is podRowNeeds for a table that shows no labels:
+	// kubectl's pod columns read none (a node's ROLES does), and a pod's
+	// labels are a map decoded for nothing (3% of get pods -A's CPU). A
+	// label selector adds them back (etcdops.Query).
+	podTableNeeds = podRowNeeds.With("!metadata.labels")
+	nodeRowNeeds  = codec.NewMask(
 		rowMetadata...,
 	).With(
 		"spec.unschedulable", "spec.taints",
@@ -51,14 +56,10 @@ func containerStatusNeeds(list string) []string {
 // Needs is what the sheet's rows read of each object (RowNeeds).
 func (sh *Sheet) Needs() *codec.Mask {
 	m := RowNeeds(sh.res)
-	if m != podRowNeeds || sh.opts.Compact || sh.opts.ShowLabels || len(sh.opts.LabelColumns) > 0 {
-		return m
+	if m == podRowNeeds && !sh.opts.Compact && !sh.opts.ShowLabels && len(sh.opts.LabelColumns) == 0 {
+		return podTableNeeds
 	}
-	// kubectl's pod columns read no labels (a node's ROLES does), and a
-	// pod's labels are a map decoded for nothing by a table that prints
-	// none (3% of get pods -A's CPU). A label selector adds them back
-	// (etcdops.Query).
-	return m.With("!metadata.labels")
+	return m
 }
 
 // RowNeeds is what a table row of res (any columns) reads of each object:
