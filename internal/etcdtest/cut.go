@@ -31,11 +31,27 @@ type CutProxy struct {
 	drop  func()                // set: drop the next request, call it, cut
 }
 
-// minRequest tells a request from HTTP/2's own housekeeping, which a
-// DropNextRequest must let through: PING (17 bytes), WINDOW_UPDATE (13) and
-// SETTINGS acknowledgements (9) are smaller; a gRPC request's frames
-// (HEADERS and DATA, written together) are larger.
-const minRequest = 24
+// carriesRequest says whether what a client wrote holds a gRPC request:
+// an HTTP/2 HEADERS frame, which opens every request's stream. HTTP/2's
+// own housekeeping (PING, WINDOW_UPDATE, SETTINGS acknowledgements), which
+// a DropNextRequest must let through, has none; a size alone cannot tell
+// them apart, as the window updates after a read are written together
+// and can outweigh a small request. Frames are read from the start of b:
+// the client writes whole frames.
+func carriesRequest(b []byte) bool {
+	const frameHeader, headersFrame = 9, 0x1
+	for len(b) >= frameHeader {
+		if b[3] == headersFrame {
+			return true
+		}
+		n := frameHeader + (int(b[0])<<16 | int(b[1])<<8 | int(b[2]))
+		if n > len(b) {
+			return false
+		}
+		b = b[n:]
+	}
+	return false
+}
 
 // NewCutProxy listens on 127.0.0.1 and forwards to endpoint
 // ("http://127.0.0.1:PORT"). It is closed by t.Cleanup.
@@ -115,7 +131,7 @@ func (p *CutProxy) pipe(dst, src net.Conn, fromEtcd bool) {
 			p.mu.Lock()
 			lose := fromEtcd && p.lose
 			var meanwhile func()
-			if !fromEtcd && p.drop != nil && n >= minRequest {
+			if !fromEtcd && p.drop != nil && carriesRequest(buf[:n]) {
 				meanwhile, p.drop = p.drop, nil
 			}
 			p.mu.Unlock()
