@@ -3,6 +3,7 @@ package etcdops
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -18,20 +19,97 @@ import (
 // copies a whole reply (2,000 pods: 10 MB) into one pooled buffer, which it
 // clears, and the generated Unmarshal then copies every key and value out
 // of that buffer again; here each key-value pair is copied once, into a
-// buffer of its own, which its Key and Value share. Nothing else changes:
-// requests, and every other reply, go through gRPC's codec, and a pair
-// with a field this reader does not know goes through the generated one.
-type rangeCodec struct{ proto encoding.CodecV2 }
+// buffer of its own, which its Key and Value share. Every other reply
+// goes through gRPC's codec, and a pair with a field this reader does not
+// know goes through the generated one. Requests are written without the
+// extra copy gRPC's codec makes of each (Marshal); the bytes are the same.
+type rangeCodec struct {
+	proto encoding.CodecV2
+	// requests are the buffers requests are marshaled into: gRPC's own
+	// pool clears each buffer it hands out (16 KB for a 5 KB Txn), and
+	// a marshaled request overwrites every byte of its buffer anyway.
+	requests *requestBuffers
+}
 
 // rangeCodecOption makes a client read Range replies with rangeCodec. The
 // codec names itself "proto", the content-subtype servers already know.
 func rangeCodecOption() grpc.DialOption {
-	return grpc.WithDefaultCallOptions(grpc.ForceCodecV2(rangeCodec{proto: encoding.GetCodecV2(grpcproto.Name)}))
+	return grpc.WithDefaultCallOptions(grpc.ForceCodecV2(newRangeCodec()))
+}
+
+func newRangeCodec() rangeCodec {
+	return rangeCodec{proto: encoding.GetCodecV2(grpcproto.Name), requests: &requestBuffers{}}
 }
 
 func (c rangeCodec) Name() string { return c.proto.Name() }
 
-func (c rangeCodec) Marshal(v any) (mem.BufferSlice, error) { return c.proto.Marshal(v) }
+// sizedMarshaler is what gogoproto generates for etcd's messages: Marshal
+// is Size, make, MarshalToSizedBuffer.
+type sizedMarshaler interface {
+	Size() int
+	MarshalToSizedBuffer([]byte) (int, error)
+}
+
+// Marshal writes an etcd request straight into the buffer gRPC sends it
+// from. gRPC's codec reaches gogoproto's messages through protobuf's legacy
+// adapter, which calls their Marshal: a fresh slice (a Txn carries a whole
+// object, ~5 KB for a pod) copied into the pooled buffer and dropped, for
+// every request of a batch. Other messages go through gRPC's codec.
+func (c rangeCodec) Marshal(v any) (mem.BufferSlice, error) {
+	m, ok := v.(sizedMarshaler)
+	if !ok {
+		return c.proto.Marshal(v)
+	}
+	size := m.Size()
+	if mem.IsBelowBufferPoolingThreshold(size) {
+		buf := make([]byte, size)
+		if err := marshalSized(m, buf); err != nil {
+			return nil, err
+		}
+		return mem.BufferSlice{mem.SliceBuffer(buf)}, nil
+	}
+	buf := c.requests.Get(size)
+	if err := marshalSized(m, *buf); err != nil {
+		c.requests.Put(buf)
+		return nil, err
+	}
+	return mem.BufferSlice{mem.NewBuffer(buf, c.requests)}, nil
+}
+
+// requestBuffers is a mem.BufferPool whose buffers are not cleared: each
+// is filled whole by marshalSized before gRPC reads it.
+type requestBuffers struct{ pool sync.Pool }
+
+func (p *requestBuffers) Get(size int) *[]byte {
+	if buf, _ := p.pool.Get().(*[]byte); buf != nil && cap(*buf) >= size {
+		*buf = (*buf)[:size]
+		return buf
+	}
+	buf := make([]byte, size)
+	return &buf
+}
+
+func (p *requestBuffers) Put(buf *[]byte) {
+	if cap(*buf) <= maxPooledRequest {
+		p.pool.Put(buf)
+	}
+}
+
+// maxPooledRequest is the largest buffer kept: a Txn of a large object
+// (a ConfigMap of 1 MB) is rare, and is not kept to serve 5 KB pods.
+const maxPooledRequest = 64 << 10
+
+// marshalSized fills buf, which is m.Size() long, as m.Marshal would.
+func marshalSized(m sizedMarshaler, buf []byte) error {
+	n, err := m.MarshalToSizedBuffer(buf)
+	if err != nil {
+		return fmt.Errorf("%T: %w", m, err)
+	}
+	if n != len(buf) {
+		return fmt.Errorf("%T: marshaled %d bytes of %d", m, n, len(buf))
+	}
+	return nil
+}
 
 func (c rangeCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	resp, ok := v.(*etcdserverpb.RangeResponse)
