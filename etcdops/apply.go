@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/lifeboat-k8s/lifeboat/journal"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -442,10 +443,15 @@ func (w *windowWriter) flushCommits() error {
 // put writes the new value, keeping the key's lease: events and other leased
 // keys must go on expiring as the apiserver set them up.
 func (c *Change) put() clientv3.Op {
+	// OpPut copies its value into the Op at once, and the written bytes
+	// are never changed: a string over them saves a copy of every object
+	// a batch writes.
+	value := c.written()
+	v := unsafe.String(unsafe.SliceData(value), len(value))
 	if c.Lease != 0 {
-		return clientv3.OpPut(c.Before.Key, string(c.written()), clientv3.WithLease(clientv3.LeaseID(c.Lease)))
+		return clientv3.OpPut(c.Before.Key, v, clientv3.WithLease(clientv3.LeaseID(c.Lease)))
 	}
-	return clientv3.OpPut(c.Before.Key, string(c.written()))
+	return clientv3.OpPut(c.Before.Key, v)
 }
 
 // seedFloor makes sure, before a plan with deletes is sent, that the store
