@@ -95,6 +95,9 @@ type Journal struct {
 	// writes, once Store.Apply has named the cluster they go to, or at
 	// Close.
 	begin *Entry
+	// bufs are the buffers windows of entries are encoded in, kept for
+	// the next: a window of 64 pods is ~1 MB.
+	bufs sync.Pool
 }
 
 // DirEnv names the journal directory when --journal-dir is not given.
@@ -238,13 +241,19 @@ func (j *Journal) SetCluster(id ClusterIdentity) {
 // of lifeboat or of the machine. The begin entry goes first, if it is not
 // written yet.
 func (j *Journal) Append(entries []Entry) error {
-	// Sized for the base64 of every image up front: a window of 64 pods
-	// is ~1 MB, and growing a buffer to that copies it several times.
+	// Sized for the base64 of every image up front: growing a buffer to
+	// a window's size copies it several times.
 	size := 0
 	for i := range entries {
 		size += 512 + (len(entries[i].Before)+len(entries[i].After))*4/3
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
+	buf, _ := j.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer j.bufs.Put(buf)
+	buf.Reset()
+	buf.Grow(size)
 	enc := json.NewEncoder(buf)
 	for i := range entries {
 		if err := enc.Encode(&entries[i]); err != nil {
