@@ -216,15 +216,15 @@ type windowRun struct {
 	fatal []error
 }
 
-// start sends a window's Txns, one goroutine each.
+// start sends a window's Txns, all at once.
 func (w *windowWriter) start(ctx context.Context, changes []Change, batch []int, results []Result) *windowRun {
 	r := &windowRun{batch: batch, fatal: make([]error, len(batch))}
 	for i, idx := range batch {
 		r.wg.Add(1)
-		go func() {
+		w.store.txnWorkers.Go(func() {
 			defer r.wg.Done()
 			r.fatal[i] = w.applyOne(ctx, &changes[idx], &results[idx])
-		}()
+		})
 	}
 	return r
 }

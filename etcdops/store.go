@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lifeboat-k8s/lifeboat/internal/parallel"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -98,6 +99,9 @@ type Store struct {
 	// asked (journals record it; undo compares it).
 	identityMu sync.Mutex
 	identity   *ClusterIdentity
+	// txnWorkers run Apply's Txns, keeping their goroutines (and stacks)
+	// from one window to the next.
+	txnWorkers parallel.Workers
 }
 
 // Open connects to etcd and checks it answers within the dial timeout, so

@@ -1,5 +1,6 @@
 // Package parallel splits a loop over every core: lifeboat's CPU-bound
 // steps (decoding, editing and rendering a page of objects) run this way.
+// Workers keeps goroutines for work that comes in windows (a batch's Txns).
 package parallel
 
 import (
