@@ -146,7 +146,6 @@ func eachPayload(msg []byte, a, b protowire.Number, fn func(num protowire.Number
 // bytes re-serialises the value: magic, then the envelope with the object
 // re-emitted in its raw field. Untouched fields are copied byte for byte.
 func (e *envelope) bytes() []byte {
-	e.unknown.setMessage(e.rawIdx, e.object)
-	out := make([]byte, 0, len(protobufMagic)+e.unknown.size())
-	return e.unknown.appendTo(append(out, protobufMagic...))
+	out := make([]byte, 0, len(protobufMagic)+e.unknown.sizeWith(e.rawIdx, e.object))
+	return e.unknown.appendWith(append(out, protobufMagic...), e.rawIdx, e.object)
 }

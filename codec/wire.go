@@ -211,11 +211,34 @@ func (m *wireMessage) setPayload(i int, payload []byte) {
 // once, in place.
 func (m *wireMessage) setMessage(i int, sub *wireMessage) {
 	f := &m.fields[i]
-	n := sub.size()
-	raw := make([]byte, f.tagLen, f.tagLen+protowire.SizeBytes(n))
-	copy(raw, f.raw[:f.tagLen])
-	raw = protowire.AppendVarint(raw, uint64(n))
-	f.raw = sub.appendTo(raw)
+	raw := make([]byte, 0, f.tagLen+protowire.SizeBytes(sub.size()))
+	f.raw = f.appendMessage(raw, sub)
+}
+
+// sizeWith is the size of m with field i's payload replaced by sub.
+func (m *wireMessage) sizeWith(i int, sub *wireMessage) int {
+	return m.size() - len(m.fields[i].raw) + m.fields[i].tagLen + protowire.SizeBytes(sub.size())
+}
+
+// appendWith appends m's encoding with field i's payload replaced by sub,
+// as setMessage and then appendTo would, without copying sub twice: the
+// object in an envelope is most of a value's bytes.
+func (m *wireMessage) appendWith(out []byte, i int, sub *wireMessage) []byte {
+	for j, f := range m.fields {
+		if j == i {
+			out = f.appendMessage(out, sub)
+			continue
+		}
+		out = append(out, f.raw...)
+	}
+	return out
+}
+
+// appendMessage appends f's tag, as it was written, and sub as its payload.
+func (f *wireField) appendMessage(out []byte, sub *wireMessage) []byte {
+	out = append(out, f.raw[:f.tagLen]...)
+	out = protowire.AppendVarint(out, uint64(sub.size()))
+	return sub.appendTo(out)
 }
 
 // insertOrdered adds a field before the first field with a higher number, so

@@ -154,6 +154,38 @@ func TestParseWireKeepsBytes(t *testing.T) {
 	}
 }
 
+// TestAppendWithIsSetMessage: writing a message with one field's payload
+// replaced is setMessage then appendTo, tags written as they were.
+func TestAppendWithIsSetMessage(t *testing.T) {
+	var sub []byte
+	sub = protowire.AppendTag(sub, 9, protowire.BytesType)
+	sub = protowire.AppendBytes(sub, bytes.Repeat([]byte("ts"), 100)) // a length over one varint byte
+	var msg []byte
+	msg = protowire.AppendTag(msg, 1, protowire.BytesType)
+	msg = protowire.AppendBytes(msg, []byte("first"))
+	msg = append(msg, 0x92, 0x00, 0x01, 'x') // field 2, non-minimal tag
+	msg = protowire.AppendTag(msg, 3, protowire.VarintType)
+	msg = protowire.AppendVarint(msg, 5)
+	for i := range 3 {
+		m, err := parseWire(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := parseWire(sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := m.appendWith([]byte("k8s"), i, s)
+		if size := m.sizeWith(i, s); size != len(got)-3 {
+			t.Errorf("field %d: sizeWith %d, wrote %d bytes", i, size, len(got)-3)
+		}
+		m.setMessage(i, s)
+		if want := m.appendTo([]byte("k8s")); !bytes.Equal(got, want) {
+			t.Errorf("field %d: appendWith wrote\n%x\nsetMessage and appendTo\n%x", i, got, want)
+		}
+	}
+}
+
 func TestParseWireErrors(t *testing.T) {
 	tests := []struct {
 		name string
