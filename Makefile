@@ -47,7 +47,8 @@ bench:
 # Fuzz codec's decoding and every edit, and the readers of the files a user
 # names (a snapshot, a journal, a plan: FuzzSnapshot and FuzzJournal fuzz
 # packages snapshot and journal from etcdops, whose Store makes their seeds
-# and reads what they open), FUZZTIME each (go test takes
+# and reads what they open), and the journal's writer against encoding/json
+# (FuzzEntryJSON), FUZZTIME each (go test takes
 # one -fuzz target per run, so FUZZTARGETS are package:target pairs): a few
 # minutes at the default, once the instrumented test binaries are built
 # (the first run compiles them: minutes). FUZZTIME is a count of inputs
@@ -65,7 +66,7 @@ FUZZFLAGS   ?=
 FUZZTARGETS := ./codec:FuzzDecode ./codec:FuzzWireJSON ./render:FuzzRowNeeds ./codec:FuzzClearDeletion ./codec:FuzzRemoveFinalizers \
 	./codec:FuzzRemoveTaints ./codec:FuzzSetUnschedulable ./codec:FuzzIgnoreWebhookFailures \
 	./codec:FuzzRemoveNamespaceFinalizers ./codec:FuzzFieldsV1Wire \
-	./etcdops:FuzzSnapshot ./etcdops:FuzzJournal ./etcdops:FuzzPlanFile ./etcdops:FuzzRangeCodec
+	./etcdops:FuzzSnapshot ./etcdops:FuzzJournal ./etcdops:FuzzPlanFile ./etcdops:FuzzRangeCodec ./journal:FuzzEntryJSON
 
 fuzz:
 	@set -e; for pt in $(FUZZTARGETS); do \

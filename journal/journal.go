@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -247,34 +248,34 @@ func (j *Journal) Append(entries []Entry) error {
 	for i := range entries {
 		size += 512 + (len(entries[i].Before)+len(entries[i].After))*4/3
 	}
-	buf, _ := j.bufs.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = new(bytes.Buffer)
+	kept, _ := j.bufs.Get().(*[]byte)
+	if kept == nil {
+		kept = new([]byte)
 	}
-	defer j.bufs.Put(buf)
-	buf.Reset()
-	buf.Grow(size)
-	enc := json.NewEncoder(buf)
+	defer j.bufs.Put(kept)
+	buf := slices.Grow((*kept)[:0], size)
 	for i := range entries {
-		if err := enc.Encode(&entries[i]); err != nil {
+		var err error
+		if buf, err = entries[i].appendJSON(buf); err != nil {
 			return fmt.Errorf("journal %s: %w", j.path, err)
 		}
 	}
+	*kept = buf
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.begin != nil {
-		line, err := json.Marshal(j.begin)
+		line, err := j.begin.appendJSON(nil)
 		if err != nil {
 			return fmt.Errorf("journal %s: %w", j.path, err)
 		}
-		if _, err := j.file.Write(append(line, '\n')); err != nil {
+		if _, err := j.file.Write(line); err != nil {
 			return fmt.Errorf("journal %s: write: %w", j.path, err)
 		}
 		j.begin = nil
 	} else if len(entries) == 0 {
 		return nil
 	}
-	if _, err := j.file.Write(buf.Bytes()); err != nil {
+	if _, err := j.file.Write(buf); err != nil {
 		return fmt.Errorf("journal %s: write: %w", j.path, err)
 	}
 	if err := j.file.Sync(); err != nil {
