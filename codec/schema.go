@@ -51,27 +51,29 @@ type valueSchema struct {
 	custom reflect.Type // kindCustom: the value type; *custom unmarshals
 }
 
-// fieldSchema is one field of a message.
+// fieldSchema is one field of a message. What every walk reads of each
+// field comes first, in one cache line; the JSON writer's after.
 type fieldSchema struct {
-	num       protowire.Number // 0: not stored (TypeMeta's fields)
-	name      string           // the JSON name
-	key       []byte           // the name as a JSON key: `"name": `
+	wire     protowire.Type // of each occurrence (bytes for a map's entries)
+	repeated bool           // a list (not []byte)
+	// checked: its values need more than their wire type checked (a
+	// message, a time, a custom value, a map's entries).
+	checked bool
+	isMap   bool
+	num     protowire.Number // 0: not stored (TypeMeta's fields)
+	val     valueSchema      // the field's, a list's element, or a map's value
+	mapKey  valueSchema
+	goIndex int
+
+	name      string // the JSON name
+	key       []byte // the name as a JSON key: `"name": `
 	omitEmpty bool
 	omitZero  bool // omitzero: only for kinds with an IsZero (metav1.Time)
 	noJSON    bool // json:"-"
 	// inline: an embedded struct whose fields JSON promotes into the
 	// message's (a Volume's VolumeSource).
 	inline     bool
-	inlineSlot int            // among the message's inline fields
-	wire       protowire.Type // of each occurrence (bytes for a map's entries)
-	repeated   bool           // a list (not []byte)
-	// checked: its values need more than their wire type checked (a
-	// message, a time, a custom value, a map's entries).
-	checked bool
-	isMap   bool
-	val     valueSchema // the field's, a list's element, or a map's value
-	mapKey  valueSchema
-	goIndex int
+	inlineSlot int // among the message's inline fields
 }
 
 // maxInline is how many inline structs a message the JSON writer prints
