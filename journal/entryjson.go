@@ -21,8 +21,7 @@ func (e *Entry) appendJSON(b []byte) ([]byte, error) {
 		_, err = json.Marshal(e)
 		return b, err
 	}
-	b = append(b, `,"time":`...)
-	b = append(b, t...)
+	b = append(appendKey(b, "time"), t...)
 	b = appendStringField(b, "key", e.Key)
 	b = appendStringField(b, "resource", e.Resource)
 	b = appendStringField(b, "namespace", e.Namespace)
@@ -36,7 +35,7 @@ func (e *Entry) appendJSON(b []byte) ([]byte, error) {
 	b = appendStringField(b, "resolution", string(e.Resolution))
 	b = appendStringField(b, "command", e.Command)
 	if len(e.Endpoints) > 0 {
-		b = append(b, `,"endpoints":[`...)
+		b = append(appendKey(b, "endpoints"), '[')
 		for i, ep := range e.Endpoints {
 			if i > 0 {
 				b = append(b, ',')
@@ -59,15 +58,14 @@ func appendStringField(b []byte, name, s string) []byte {
 	if s == "" {
 		return b
 	}
-	b = append(append(append(b, `,"`...), name...), `":`...)
-	return appendJSONString(b, s)
+	return appendJSONString(appendKey(b, name), s)
 }
 
 func appendBytesField(b []byte, name string, v []byte) []byte {
 	if len(v) == 0 {
 		return b
 	}
-	b = append(append(append(b, `,"`...), name...), `":"`...)
+	b = append(appendKey(b, name), '"')
 	return append(base64.StdEncoding.AppendEncode(b, v), '"')
 }
 
@@ -75,8 +73,13 @@ func appendIntField(b []byte, name string, v int64) []byte {
 	if v == 0 {
 		return b
 	}
-	b = append(append(append(b, `,"`...), name...), `":`...)
-	return strconv.AppendInt(b, v, 10)
+	return strconv.AppendInt(appendKey(b, name), v, 10)
+}
+
+// appendKey writes `,"name":`, the names being plain ASCII.
+func appendKey(b []byte, name string) []byte {
+	b = append(append(b, `,"`...), name...)
+	return append(b, `":`...)
 }
 
 // appendJSONString writes s quoted. A string of printable ASCII that
