@@ -38,8 +38,11 @@ e2e:
 # Speed targets live here, never in timed unit tests.
 # First the Go micro benchmarks (make bench BENCHTIME=3x for steadier figures),
 # then the end-to-end harness: the lifeboat binary against a separate etcd
-# process with fsync on, next to etcdctl (internal/bench; ~3 minutes). The
-# large-cluster scale: make bench BENCHARGS="-pods 150000 -terminating 15000"
+# process with fsync on, next to etcdctl, and last kubectl through a
+# kube-apiserver built from e2e/ (internal/bench; ~5 minutes, plus the first
+# build of Kubernetes if make e2e has not cached it; BENCHARGS=-skip-kubectl
+# leaves it out). The large-cluster scale:
+# make bench BENCHARGS="-pods 150000 -terminating 15000"
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) ./codec/ ./etcdops/
 	GO=$(GO) $(GO) run ./internal/bench $(BENCHARGS)

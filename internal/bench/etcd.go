@@ -198,13 +198,63 @@ func moduleRoot(ctx context.Context) (string, error) {
 
 // etcdServer is the etcd process under test.
 type etcdServer struct {
-	cmd     *exec.Cmd
+	*server
 	url     string
 	dataDir string
-	logPath string
 	cli     *clientv3.Client
+}
+
+// server is a server process the harness started, its output in a log.
+type server struct {
+	cmd     *exec.Cmd
+	logPath string
 	exited  chan struct{}
-	waitErr error
+	waitErr error // once exited is closed
+}
+
+// startServer starts bin with its output in logPath, killed with the
+// harness (killWithParent).
+func startServer(bin, logPath string, args ...string) (*server, error) {
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	s := &server{cmd: exec.Command(bin, args...), logPath: logPath, exited: make(chan struct{})}
+	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
+	s.cmd.Env = cleanEnv()
+	killWithParent(s.cmd)
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", filepath.Base(bin), err)
+	}
+	go func() {
+		s.waitErr = s.cmd.Wait()
+		close(s.exited)
+	}()
+	return s, nil
+}
+
+func (s *server) pid() int { return s.cmd.Process.Pid }
+
+// exitError says how the server ended, with the end of its log.
+func (s *server) exitError() error {
+	return fmt.Errorf("%s exited: %v; its log ends:\n%s", filepath.Base(s.cmd.Path), s.waitErr, tail(s.logPath, 2000))
+}
+
+// stop ends the server: SIGTERM, then SIGKILL after grace.
+func (s *server) stop(grace time.Duration) {
+	select {
+	case <-s.exited:
+		return
+	default:
+	}
+	s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.exited:
+	case <-time.After(grace):
+		s.cmd.Process.Kill()
+		<-s.exited
+	}
 }
 
 // freePort asks the kernel for a free port on 127.0.0.1.
@@ -236,20 +286,13 @@ func startEtcd(ctx context.Context, bin, dir string, quota int64) (*etcdServer, 
 	s := &etcdServer{
 		url:     fmt.Sprintf("http://127.0.0.1:%d", clientPort),
 		dataDir: filepath.Join(dir, "data"),
-		logPath: filepath.Join(dir, "etcd.log"),
-		exited:  make(chan struct{}),
 	}
 	peerURL := fmt.Sprintf("http://127.0.0.1:%d", peerPort)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	logFile, err := os.Create(s.logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
 	// Never --unsafe-no-fsync: a real etcd fsyncs its WAL on every commit.
-	s.cmd = exec.Command(bin,
+	s.server, err = startServer(bin, filepath.Join(dir, "etcd.log"),
 		"--name", "bench",
 		"--data-dir", s.dataDir,
 		"--listen-client-urls", s.url,
@@ -259,17 +302,10 @@ func startEtcd(ctx context.Context, bin, dir string, quota int64) (*etcdServer, 
 		"--initial-cluster", "bench="+peerURL,
 		"--quota-backend-bytes", strconv.FormatInt(quota, 10),
 	)
-	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
-	s.cmd.Env = cleanEnv()
-	killWithParent(s.cmd)
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start etcd: %w", err)
+	if err != nil {
+		return nil, err
 	}
-	go func() {
-		s.waitErr = s.cmd.Wait()
-		close(s.exited)
-	}()
-	logf("etcd started (pid %d) on %s, data in %s", s.cmd.Process.Pid, s.url, s.dataDir)
+	logf("etcd started (pid %d) on %s, data in %s", s.pid(), s.url, s.dataDir)
 
 	s.cli, err = clientv3.New(clientv3.Config{Endpoints: []string{s.url}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
 	if err != nil {
@@ -286,7 +322,7 @@ func startEtcd(ctx context.Context, bin, dir string, quota int64) (*etcdServer, 
 		}
 		select {
 		case <-s.exited:
-			err = fmt.Errorf("etcd exited: %v; its log:\n%s", s.waitErr, tail(s.logPath, 2000))
+			err = s.exitError()
 		case <-ctx.Done():
 			err = ctx.Err()
 		default:
@@ -308,23 +344,15 @@ func (s *etcdServer) stop() {
 		s.cli.Close()
 		s.cli = nil
 	}
-	select {
-	case <-s.exited:
-		return
-	default:
-	}
-	s.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-s.exited:
-	case <-time.After(15 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.exited
-	}
+	s.server.stop(15 * time.Second)
 }
 
-// peakRSSKiB is etcd's peak resident memory so far (VmHWM), 0 if unknown.
-func (s *etcdServer) peakRSSKiB() int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+// peakRSSKiB is etcd's peak resident memory so far, 0 if unknown.
+func (s *etcdServer) peakRSSKiB() int64 { return vmHWM(s.pid()) }
+
+// vmHWM is process pid's peak resident memory so far (VmHWM), 0 if unknown.
+func vmHWM(pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}

@@ -60,30 +60,30 @@ func (b *bench) limitRuns(ctx context.Context) error {
 	b.rep.limits.cas = map[int]*series{}
 	for r := range b.cfg.runs {
 		logf("limit run %d/%d: raw read of every pod, %s single-key CAS at %v in flight, then the read and the CAS at %d side by side", r+1, b.cfg.runs, thousands(int64(b.cfg.terminating)), casInFlight, sideBySideInFlight)
-		start, etcdCPU, ownCPU := time.Now(), processCPU(b.srv.cmd.Process.Pid), processCPU(os.Getpid())
+		start, etcdCPU, ownCPU := time.Now(), processCPU(b.srv.pid()), processCPU(os.Getpid())
 		if err := b.rawRead(ctx); err != nil {
 			return err
 		}
-		b.rep.limits.read.add(sample{wall: time.Since(start), cpu: processCPU(os.Getpid()) - ownCPU, etcdCPU: processCPU(b.srv.cmd.Process.Pid) - etcdCPU})
+		b.rep.limits.read.add(sample{wall: time.Since(start), cpu: processCPU(os.Getpid()) - ownCPU, etcdCPU: processCPU(b.srv.pid()) - etcdCPU})
 		for _, inFlight := range casInFlight {
 			todo, err := b.casTodo(ctx)
 			if err != nil {
 				return err
 			}
-			start, etcdCPU, ownCPU := time.Now(), processCPU(b.srv.cmd.Process.Pid), processCPU(os.Getpid())
+			start, etcdCPU, ownCPU := time.Now(), processCPU(b.srv.pid()), processCPU(os.Getpid())
 			if err := b.casSend(ctx, todo, inFlight); err != nil {
 				return err
 			}
 			if b.rep.limits.cas[inFlight] == nil {
 				b.rep.limits.cas[inFlight] = &series{}
 			}
-			b.rep.limits.cas[inFlight].add(sample{wall: time.Since(start), cpu: processCPU(os.Getpid()) - ownCPU, etcdCPU: processCPU(b.srv.cmd.Process.Pid) - etcdCPU})
+			b.rep.limits.cas[inFlight].add(sample{wall: time.Since(start), cpu: processCPU(os.Getpid()) - ownCPU, etcdCPU: processCPU(b.srv.pid()) - etcdCPU})
 		}
 		todo, err := b.casTodo(ctx)
 		if err != nil {
 			return err
 		}
-		start, etcdCPU, ownCPU = time.Now(), processCPU(b.srv.cmd.Process.Pid), processCPU(os.Getpid())
+		start, etcdCPU, ownCPU = time.Now(), processCPU(b.srv.pid()), processCPU(os.Getpid())
 		var (
 			wg      sync.WaitGroup
 			readErr error
@@ -97,7 +97,7 @@ func (b *bench) limitRuns(ctx context.Context) error {
 		if casErr != nil {
 			return casErr
 		}
-		b.rep.limits.sideBySide.add(sample{wall: time.Since(start), cpu: processCPU(os.Getpid()) - ownCPU, etcdCPU: processCPU(b.srv.cmd.Process.Pid) - etcdCPU})
+		b.rep.limits.sideBySide.add(sample{wall: time.Since(start), cpu: processCPU(os.Getpid()) - ownCPU, etcdCPU: processCPU(b.srv.pid()) - etcdCPU})
 	}
 	return nil
 }

@@ -14,8 +14,8 @@
 //     temporary directory.
 //  2. Find etcd and etcdctl: $LIFEBOAT_BENCH_ETCD and $LIFEBOAT_BENCH_ETCDCTL,
 //     else etcd and etcdctl on PATH (Debian's etcd-server and etcd-client,
-//     3.4), else build both once from Go modules (etcd v3.6.8, the version
-//     go.mod embeds) into the user cache directory: Go is all it needs.
+//     3.4), else build both once from Go modules (the version of the
+//     embedded etcd in go.mod) into the user cache directory: Go is all it needs.
 //     -build-etcd forces the last.
 //  3. Start etcd on 127.0.0.1 (ports picked at run time), data in a
 //     temporary directory, fsync on, --quota-backend-bytes 8 GiB, every other
@@ -47,6 +47,18 @@
 //     64, 128 and 256 in flight, each alone, then the read and the CAS side
 //     by side: what this machine does when both share its cores, with no
 //     lifeboat work at all;
+//     - kubectl through a live kube-apiserver, last: kube-apiserver and
+//     kubectl built from the e2e module's k8s.io/kubernetes (the release
+//     e2e proves lifeboat against; with copies of its go.mod and go.sum, so
+//     the tree is left as it was), the apiserver a separate process on the
+//     same etcd with its defaults (watch cache on) and a client certificate
+//     for kubectl, the Terminating pods re-seeded so that it reads what the
+//     reads above read; `kubectl get pods -A` (its rows counted) and `-o
+//     json`, after one untimed read that fills the watch cache, with the
+//     apiserver's CPU time meanwhile. It runs last because the apiserver
+//     writes objects of its own. If Kubernetes does not build or the
+//     apiserver does not start, the report says why (-skip-kubectl skips
+//     it);
 //     - engine only: the etcdops calls the CLI makes with --yes
 //     (Store.NewBatch, Batch.Run) with no CLI and no output around them
 //     (internal/bench/engine, a program of its own), timed inside it. It is
@@ -66,7 +78,8 @@
 //	go run ./internal/bench -pods 150000 -terminating 15000       # a large cluster: ~10 min, 6 GiB of etcd RSS
 //	make bench BENCHARGS="-pods 150000 -terminating 15000"
 //	go run ./internal/bench -skip-write -runs 5                   # reads only
-//	go run ./internal/bench -build-etcd                           # against etcd v3.6.8 built from Go modules
+//	go run ./internal/bench -build-etcd                           # against the embedded etcd's version, built from Go modules
+//	go run ./internal/bench -skip-kubectl                         # without building Kubernetes (the first build takes minutes)
 //
 // The undelete writes with the compare-and-swap a real repair uses, on
 // seeded data only: the harness starts its own etcd and has no flag to use
@@ -94,6 +107,7 @@ type config struct {
 	skipRead, skipWrite     bool
 	skipEngine, skipTUI     bool
 	skipLimit               bool
+	skipKubectl             bool
 	buildEtcd               bool
 	keep                    bool
 	quota                   int64
@@ -117,6 +131,7 @@ func main() {
 	flag.BoolVar(&cfg.skipEngine, "skip-engine", false, "skip the engine-only write measurement")
 	flag.StringVar(&profileDir, "profile", "", "write a CPU and a heap profile of every lifeboat process run into this directory (go tool pprof)")
 	flag.BoolVar(&cfg.skipLimit, "skip-limit", false, "skip the overlap limit (raw read of every pod; etcd's own single-key CAS of the Terminating ones at 64/128/256 in flight; both side by side)")
+	flag.BoolVar(&cfg.skipKubectl, "skip-kubectl", false, "skip kubectl through a live kube-apiserver (built from the e2e module's Kubernetes) on the same etcd")
 	flag.BoolVar(&cfg.buildEtcd, "build-etcd", false, "build etcd and etcdctl "+etcdModuleVersion+" from Go modules even if others are found")
 	flag.StringVar(&cfg.vs, "vs", "", "another lifeboat binary (another build) whose undelete runs right after this tree's in every run, for an A/B of two builds on the same etcd (its median and the ratio run by run are reported)")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the temporary directory (etcd data, journals, outputs) and print its path")
@@ -240,6 +255,11 @@ func run(ctx context.Context, cfg config) (err error) {
 			}
 		}
 	}
+	if !cfg.skipKubectl {
+		if err := b.kubectlReads(ctx, root); err != nil {
+			return err
+		}
+	}
 	b.finish(ctx)
 	b.rep.print(os.Stdout, b)
 	return nil
@@ -263,9 +283,9 @@ func (b *bench) endpoint() string { return b.srv.url }
 // measure runs one measured process (runProcess) and adds the CPU time etcd
 // spent meanwhile.
 func (b *bench) measure(ctx context.Context, dir, stdout, stderr string, stdin *os.File, bin string, args ...string) (sample, error) {
-	before := processCPU(b.srv.cmd.Process.Pid)
+	before := processCPU(b.srv.pid())
 	s, err := runProcess(ctx, dir, stdout, stderr, stdin, bin, args...)
-	s.etcdCPU = processCPU(b.srv.cmd.Process.Pid) - before
+	s.etcdCPU = processCPU(b.srv.pid()) - before
 	return s, err
 }
 

@@ -16,6 +16,7 @@ import (
 type sample struct {
 	wall, cpu time.Duration
 	etcdCPU   time.Duration // CPU time etcd spent meanwhile, serving it
+	serverCPU time.Duration // kube-apiserver's meanwhile, for kubectl through it
 	rssKiB    int64         // peak resident set size (getrusage ru_maxrss)
 	exitCode  int
 }
@@ -123,6 +124,14 @@ func (s *series) medianEtcdCPU() time.Duration {
 	var d []time.Duration
 	for _, x := range s.samples {
 		d = append(d, x.etcdCPU)
+	}
+	return median(d)
+}
+
+func (s *series) medianServerCPU() time.Duration {
+	var d []time.Duration
+	for _, x := range s.samples {
+		d = append(d, x.serverCPU)
 	}
 	return median(d)
 }

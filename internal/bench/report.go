@@ -30,6 +30,7 @@ type report struct {
 	putKeys                      int
 	undeleteChecks, engineChecks []verified
 	limits                       limits
+	kubectl                      kubectlFigures
 
 	fsyncCount int64
 	fsyncTotal time.Duration
@@ -128,6 +129,8 @@ func (r *report) print(w io.Writer, b *bench) {
 			}())))
 	}
 
+	r.printKubectl(w, b)
+
 	fmt.Fprintf(w, "\nSetup:\n\n")
 	fmt.Fprintf(w, "- data: %s realistic pods stored as kube-apiserver stores them (protobuf, /registry/pods/<ns>/<name>, %s bytes each on average, %.1f MB), %s Terminating; %s nodes with kubelet leases, every tenth partitioned (demo.Nodes); seeded in %s, history compacted before measuring\n",
 		n, thousands(r.podBytes/int64(max(cfg.pods, 1))), float64(r.podBytes)/1e6, t, thousands(int64(cfg.nodes)), secs(r.seedTime))
@@ -165,13 +168,19 @@ func (r *report) print(w io.Writer, b *bench) {
 		{"engine only: Batch.Run", &r.engine},
 		{"limit: raw paged read of every pod, in process", &r.limits.read},
 		{fmt.Sprintf("limit: the raw read and the CAS at %d in flight side by side", sideBySideInFlight), &r.limits.sideBySide},
+		{"kubectl get pods -A through kube-apiserver (CPU of kubectl; of etcd; of kube-apiserver)", &r.kubectl.table},
+		{"kubectl get pods -A -o json through kube-apiserver (the same)", &r.kubectl.json},
 	} {
 		if len(row.s.samples) == 0 && row.s.failed == "" {
 			continue
 		}
 		var runs []string
 		for _, x := range row.s.samples {
-			runs = append(runs, fmt.Sprintf("%.2f (%.2f; %.2f)", x.wall.Seconds(), x.cpu.Seconds(), x.etcdCPU.Seconds()))
+			run := fmt.Sprintf("%.2f (%.2f; %.2f", x.wall.Seconds(), x.cpu.Seconds(), x.etcdCPU.Seconds())
+			if x.serverCPU > 0 {
+				run += fmt.Sprintf("; %.2f", x.serverCPU.Seconds())
+			}
+			runs = append(runs, run+")")
 		}
 		if row.s.failed != "" {
 			runs = append(runs, row.s.failed)
@@ -266,4 +275,38 @@ func pairRatios(a, b *series) string {
 		d = append(d, time.Duration(q*1e9))
 	}
 	return fmt.Sprintf("median %.3f (%s)", median(d).Seconds(), strings.Join(ratios, ", "))
+}
+
+// printKubectl is the comparison with kubectl through a live
+// kube-apiserver, or why there is none.
+func (r *report) printKubectl(w io.Writer, b *bench) {
+	k := &r.kubectl
+	switch {
+	case b.cfg.skipKubectl:
+		fmt.Fprintf(w, "\nkubectl through a live kube-apiserver: not measured (-skip-kubectl).\n")
+		return
+	case k.skipped != "":
+		fmt.Fprintf(w, "\nkubectl through a live kube-apiserver: %s\n", k.skipped)
+		return
+	}
+	fmt.Fprintf(w, "\n### kubectl through a live kube-apiserver on the same etcd\n\n")
+	fmt.Fprintf(w, "kube-apiserver and kubectl %s (%s, built from the e2e module), the apiserver as a separate process with its defaults "+
+		"(watch cache on, kubectl's --chunk-size 500), warmed by one untimed read: what users have while the control plane is up. "+
+		"Median of %s; kubectl ran last, on the pods as the reads above saw them.\n\n", k.version, kubeModule, plural(b.cfg.runs, "run"))
+	fmt.Fprintln(w, "| what | lifeboat (the reads above) | kubectl through kube-apiserver | lifeboat ÷ kubectl | peak RSS kubectl · kube-apiserver |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, row := range []struct {
+		what           string
+		lifeboat, kube *series
+	}{
+		{"`get pods -A` (table)", &r.getTable, &k.table},
+		{"`get pods -A -o json`", &r.getJSON, &k.json},
+	} {
+		lifeboat := "not measured"
+		if row.lifeboat.ok() {
+			lifeboat = secs(row.lifeboat.medianWall())
+		}
+		fmt.Fprintf(w, "| %s | %s | %s, kube-apiserver's %s | %s | %s · %s |\n", row.what, lifeboat, timing(row.kube),
+			secs(row.kube.medianServerCPU()), readRatio(row.lifeboat, row.kube), mib(row.kube.peakRSSKiB()), mib(k.apiserverRSSKiB))
+	}
 }
