@@ -590,7 +590,6 @@ func (b *bench) engineRun(ctx context.Context, r int) error {
 // finish collects the figures of etcd itself.
 func (b *bench) finish(ctx context.Context) {
 	b.rep.fsyncCount, b.rep.fsyncTotal, b.rep.haveFsync = b.srv.fsyncs(ctx)
-	b.rep.etcdRSSKiB = b.srv.peakRSSKiB()
 	if st, err := b.cli.Status(ctx, b.endpoint()); err == nil {
 		b.rep.dbSize = st.DbSize
 	}

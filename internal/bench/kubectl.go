@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -117,7 +118,7 @@ func startKubeAPIServer(ctx context.Context, bin, dir, etcdURL string) (*kubeAPI
 
 	server := fmt.Sprintf("https://127.0.0.1:%d", port)
 	servingCA := filepath.Join(certDir, "apiserver.crt") // self-signed, with its CA
-	deadline := time.Now().Add(10 * time.Minute) // at scale its watch caches fill first
+	deadline := time.Now().Add(10 * time.Minute)         // at scale its watch caches fill first
 	var last error
 	for {
 		if last = readyz(ctx, server, servingCA, creds); last == nil {
@@ -301,12 +302,41 @@ func (b *bench) kubectlReads(ctx context.Context, root string) error {
 		return nil
 	}
 	defer api.stop()
+	// kubectl holds what it prints (-o json: the whole List, about 250 KB a
+	// pod): it may use more memory than the machine has left beside etcd
+	// and the apiserver, whose out-of-memory killer would then pick one of
+	// them. It is killed past half the memory available, and the report
+	// says so.
+	var maxRSSKiB int64
 	kubectl := func(stdout string, args ...string) (sample, error) {
 		before := processCPU(api.pid())
-		s, err := b.measure(ctx, dir, stdout, filepath.Join(dir, "kubectl.stderr"), nil, tools.kubectl,
+		s, err := b.measureCapped(ctx, maxRSSKiB, dir, stdout, filepath.Join(dir, "kubectl.stderr"), nil, tools.kubectl,
 			append([]string{"--kubeconfig", api.kubeconfig}, args...)...)
 		s.serverCPU = processCPU(api.pid()) - before
 		return s, err
+	}
+	// run measures one kubectl read into into. A failure (a kill for
+	// memory; an apiserver that could not serve it) is reported there, not
+	// fatal: the figures before it stand.
+	run := func(into *series, stdout string, args ...string) (bool, error) {
+		if into.failed != "" {
+			return false, nil
+		}
+		s, err := kubectl(stdout, args...)
+		switch {
+		case ctx.Err() != nil:
+			return false, ctx.Err()
+		case errors.Is(err, errOverRSS):
+			into.failed = fmt.Sprintf("killed at %s of RSS after %s (the cap: half the memory available beside etcd and kube-apiserver)",
+				mib(s.killedOverRSSKiB), secs(s.wall))
+		case err != nil:
+			into.failed = fmt.Sprintf("failed after %s: %s", secs(s.wall), quotedLine(err.Error()))
+		default:
+			into.add(s)
+			return true, nil
+		}
+		logf("kubectl %s: %s", strings.Join(args, " "), into.failed)
+		return false, nil
 	}
 	table := filepath.Join(dir, "pods.txt")
 	checkTable := func() error {
@@ -317,30 +347,50 @@ func (b *bench) kubectlReads(ctx context.Context, root string) error {
 		return err
 	}
 	logf("kubectl: warming the watch cache")
-	if _, err := kubectl(table, "get", "pods", "-A"); err != nil {
+	maxRSSKiB = memAvailableKiB() / 2
+	var warm series
+	if ok, err := run(&warm, table, "get", "pods", "-A"); err != nil {
 		return err
+	} else if !ok {
+		r.table.failed, r.json.failed = warm.failed, "not run: "+warm.failed
+		return nil
 	}
 	if err := checkTable(); err != nil {
 		return err
 	}
-	for run := range b.cfg.runs {
-		logf("kubectl run %d/%d", run+1, b.cfg.runs)
-		s, err := kubectl(table, "get", "pods", "-A")
-		if err == nil {
-			err = checkTable()
+	for i := range b.cfg.runs {
+		logf("kubectl run %d/%d", i+1, b.cfg.runs)
+		if ok, err := run(&r.table, table, "get", "pods", "-A"); err != nil {
+			return err
+		} else if ok {
+			if err := checkTable(); err != nil {
+				return err
+			}
 		}
-		if err != nil {
+		if _, err := run(&r.json, os.DevNull, "get", "pods", "-A", "-o", "json"); err != nil {
 			return err
 		}
-		r.table.add(s)
-		if s, err = kubectl(os.DevNull, "get", "pods", "-A", "-o", "json"); err != nil {
-			return err
-		}
-		r.json.add(s)
 	}
 	os.Remove(table)
 	r.apiserverRSSKiB = vmHWM(api.pid())
+	r.etcdRSSKiB = b.srv.peakRSSKiB()
 	return nil
+}
+
+// memAvailableKiB is what the kernel says could be given to a new
+// process now (MemAvailable), 0 if unknown.
+func memAvailableKiB() int64 {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(line, "MemAvailable:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // kubectlFigures are kubectl's reads through kube-apiserver.
@@ -348,6 +398,7 @@ type kubectlFigures struct {
 	version         string
 	table, json     series
 	apiserverRSSKiB int64
+	etcdRSSKiB      int64 // etcd's peak by the end of them
 	// skipped says why there are no figures.
 	skipped string
 }

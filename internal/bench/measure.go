@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,6 +21,9 @@ type sample struct {
 	serverCPU time.Duration // kube-apiserver's meanwhile, for kubectl through it
 	rssKiB    int64         // peak resident set size (getrusage ru_maxrss)
 	exitCode  int
+	// killedOverRSSKiB is the memory cap the process was killed for
+	// passing (rusage -max-rss-kib), 0 if it was not.
+	killedOverRSSKiB int64
 }
 
 // rusageBin is the rusage program (internal/bench/rusage) that starts every
@@ -30,8 +35,9 @@ var rusageBin string
 // (nil: /dev/null, so nothing can prompt), and measures it: wall time from
 // start to exit, user+system CPU time and peak RSS. Output goes straight to
 // the files: the harness copies nothing while the process runs. A non-zero
-// exit is an error; its code is in the sample.
-func runProcess(ctx context.Context, dir, stdout, stderr string, stdin *os.File, bin string, args ...string) (sample, error) {
+// exit is an error; its code is in the sample. maxRSSKiB, when not 0, is
+// the resident memory past which rusage kills the process (errOverRSS).
+func runProcess(ctx context.Context, dir, stdout, stderr string, stdin *os.File, maxRSSKiB int64, bin string, args ...string) (sample, error) {
 	out, err := os.Create(stdout)
 	if err != nil {
 		return sample{}, err
@@ -48,7 +54,11 @@ func runProcess(ctx context.Context, dir, stdout, stderr string, stdin *os.File,
 		return sample{}, err
 	}
 	defer report.Close()
-	cmd := exec.CommandContext(ctx, rusageBin, append([]string{bin}, args...)...)
+	wrapped := []string{bin}
+	if maxRSSKiB > 0 {
+		wrapped = []string{"-max-rss-kib", strconv.FormatInt(maxRSSKiB, 10), bin}
+	}
+	cmd := exec.CommandContext(ctx, rusageBin, append(wrapped, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(cleanEnv(), profileEnv(bin, args)...)
 	cmd.Stdout, cmd.Stderr = out, errFile
@@ -70,6 +80,7 @@ func runProcess(ctx context.Context, dir, stdout, stderr string, stdin *os.File,
 	var r struct {
 		WallNanos, UserNanos, SystemNanos, MaxRSSKiB int64
 		ExitCode                                     int
+		KilledOverRSSKiB                             int64
 	}
 	if err := json.Unmarshal(data, &r); err != nil {
 		return sample{}, fmt.Errorf("rusage printed %q: %v", data, err)
@@ -79,12 +90,20 @@ func runProcess(ctx context.Context, dir, stdout, stderr string, stdin *os.File,
 		cpu:      time.Duration(r.UserNanos + r.SystemNanos),
 		rssKiB:   r.MaxRSSKiB,
 		exitCode: r.ExitCode,
+
+		killedOverRSSKiB: r.KilledOverRSSKiB,
+	}
+	if s.killedOverRSSKiB > 0 {
+		return s, fmt.Errorf("%s: %w (%s) after %s", commandLine(bin, args), errOverRSS, mib(s.killedOverRSSKiB), secs(s.wall))
 	}
 	if r.ExitCode != 0 {
 		return s, fmt.Errorf("%s: exit code %d; stderr ends:\n%s", commandLine(bin, args), r.ExitCode, tail(stderr, 1500))
 	}
 	return s, nil
 }
+
+// errOverRSS is a process killed for passing its memory cap.
+var errOverRSS = errors.New("killed for passing its memory cap")
 
 func commandLine(bin string, args []string) string {
 	return strings.Join(append([]string{bin}, args...), " ")

@@ -138,7 +138,7 @@ func (r *report) print(w io.Writer, b *bench) {
 	if r.haveFsync && r.fsyncCount > 0 {
 		fsync = fmt.Sprintf("; %s WAL fsyncs in the whole run, %.2f ms each on average", thousands(r.fsyncCount), r.fsyncTotal.Seconds()*1000/float64(r.fsyncCount))
 	}
-	fmt.Fprintf(w, "- etcd %s (%s) as a separate process on 127.0.0.1, fsync on (etcd's defaults, no --unsafe-no-fsync), --quota-backend-bytes %d GiB, data on %s%s; db %s at the end, etcd peak RSS %s\n",
+	fmt.Fprintf(w, "- etcd %s (%s) as a separate process on 127.0.0.1, fsync on (etcd's defaults, no --unsafe-no-fsync), --quota-backend-bytes %d GiB, data on %s%s; db %s at the end, etcd peak RSS %s (before kubectl's stage)\n",
 		b.bins.etcdVersion, b.bins.etcd, cfg.quota>>30, dataFS(b.srv.dataDir), fsync, mib(r.dbSize/1024), mib(r.etcdRSSKiB))
 	fmt.Fprintf(w, "- etcdctl %s (%s), --command-timeout %s\n", b.bins.etcdctlVersion, b.bins.etcdctl, cfg.commandTimeout)
 	fmt.Fprintf(w, "- machine: %s, %d cores, %s/%s; %s\n", cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
@@ -306,7 +306,14 @@ func (r *report) printKubectl(w io.Writer, b *bench) {
 		if row.lifeboat.ok() {
 			lifeboat = secs(row.lifeboat.medianWall())
 		}
-		fmt.Fprintf(w, "| %s | %s | %s, kube-apiserver's %s | %s | %s · %s |\n", row.what, lifeboat, timing(row.kube),
-			secs(row.kube.medianServerCPU()), readRatio(row.lifeboat, row.kube), mib(row.kube.peakRSSKiB()), mib(k.apiserverRSSKiB))
+		kube := row.kube.failed
+		if row.kube.ok() {
+			kube = timing(row.kube) + ", kube-apiserver's " + secs(row.kube.medianServerCPU())
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s · %s |\n", row.what, lifeboat, kube,
+			readRatio(row.lifeboat, row.kube), mib(row.kube.peakRSSKiB()), mib(k.apiserverRSSKiB))
+	}
+	if k.etcdRSSKiB > r.etcdRSSKiB {
+		fmt.Fprintf(w, "\netcd's peak RSS rose from %s to %s while kube-apiserver read from it.\n", mib(r.etcdRSSKiB), mib(k.etcdRSSKiB))
 	}
 }
