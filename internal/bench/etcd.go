@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lifeboat-k8s/lifeboat/internal/bench/procfs"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 )
@@ -348,24 +349,7 @@ func (s *etcdServer) stop() {
 }
 
 // peakRSSKiB is etcd's peak resident memory so far, 0 if unknown.
-func (s *etcdServer) peakRSSKiB() int64 { return vmHWM(s.pid()) }
-
-// vmHWM is process pid's peak resident memory so far (VmHWM), 0 if unknown.
-func vmHWM(pid int) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
+func (s *etcdServer) peakRSSKiB() int64 { return procfs.StatusKiB(s.pid(), "VmHWM") }
 
 // fsyncs reads etcd's WAL fsync histogram from /metrics: how many fsyncs
 // and their total time. ok is false if etcd does not publish it.

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lifeboat-k8s/lifeboat/internal/bench/procfs"
 	clientcmd "k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
@@ -347,7 +348,7 @@ func (b *bench) kubectlReads(ctx context.Context, root string) error {
 		return err
 	}
 	logf("kubectl: warming the watch cache")
-	maxRSSKiB = memAvailableKiB() / 2
+	maxRSSKiB = procfs.MemInfoKiB("MemAvailable") / 2
 	var warm series
 	if ok, err := run(&warm, table, "get", "pods", "-A"); err != nil {
 		return err
@@ -372,25 +373,9 @@ func (b *bench) kubectlReads(ctx context.Context, root string) error {
 		}
 	}
 	os.Remove(table)
-	r.apiserverRSSKiB = vmHWM(api.pid())
+	r.apiserverRSSKiB = procfs.StatusKiB(api.pid(), "VmHWM")
 	r.etcdRSSKiB = b.srv.peakRSSKiB()
 	return nil
-}
-
-// memAvailableKiB is what the kernel says could be given to a new
-// process now (MemAvailable), 0 if unknown.
-func memAvailableKiB() int64 {
-	data, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.Lines(string(data)) {
-		if v, ok := strings.CutPrefix(line, "MemAvailable:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
 }
 
 // kubectlFigures are kubectl's reads through kube-apiserver.

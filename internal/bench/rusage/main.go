@@ -32,6 +32,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/lifeboat-k8s/lifeboat/internal/bench/procfs"
 )
 
 type report struct {
@@ -98,7 +100,7 @@ func capRSS(p *os.Process, maxKiB int64, killed *atomic.Bool, stop <-chan struct
 			return
 		case <-time.After(50 * time.Millisecond):
 		}
-		if rssKiB(p.Pid) > maxKiB {
+		if procfs.StatusKiB(p.Pid, "VmRSS") > maxKiB {
 			killed.Store(true)
 			p.Kill()
 			return

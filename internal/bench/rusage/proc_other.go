@@ -11,6 +11,3 @@ import (
 func maxRSSKiB(*os.ProcessState) int64 { return 0 }
 
 func killWithParent(*exec.Cmd) {}
-
-// rssKiB is unknown off Linux: -max-rss-kib never fires there.
-func rssKiB(int) int64 { return 0 }
