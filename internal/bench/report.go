@@ -291,7 +291,8 @@ func (r *report) printKubectl(w io.Writer, b *bench) {
 	}
 	fmt.Fprintf(w, "\n### kubectl through a live kube-apiserver on the same etcd\n\n")
 	fmt.Fprintf(w, "kube-apiserver and kubectl %s (%s, built from the e2e module), the apiserver as a separate process with its defaults "+
-		"(watch cache on, kubectl's --chunk-size 500), warmed by one untimed read: what users have while the control plane is up. "+
+		"(watch cache on, kubectl's --chunk-size 500; before etcd 3.4.31 and 3.5.13 the apiserver serves a consistent list from etcd, not its cache), "+
+		"warmed by one untimed read: what users have while the control plane is up. "+
 		"Median of %s; kubectl ran last, on the pods as the reads above saw them.\n\n", k.version, kubeModule, plural(b.cfg.runs, "run"))
 	fmt.Fprintln(w, "| what | lifeboat (the reads above) | kubectl through kube-apiserver | lifeboat ÷ kubectl | peak RSS kubectl · kube-apiserver |")
 	fmt.Fprintln(w, "|---|---|---|---|---|")
