@@ -282,3 +282,50 @@ func corruptSpec(t *testing.T, value []byte) []byte {
 	}
 	return append([]byte("k8s\x00"), envelope...)
 }
+
+// TestRunStopsWhenItsCallbackFails: when fn fails (the CLI's output is
+// gone), Run writes no further group, fn has had the result of every key
+// written (nothing written goes unreported), and Run returns fn's error.
+func TestRunStopsWhenItsCallbackFails(t *testing.T) {
+	store, cli, _ := capsized(t, demo.Options{})
+	const terminating = 3000 // 6 pages of 500: more groups than one in flight
+	if err := demo.TerminatingPods(context.Background(), cli, "/registry", terminating, testNow); err != nil {
+		t.Fatal(err)
+	}
+	loadNodes(t, cli)
+	ctx := context.Background()
+	op := etcdops.Operation{Action: etcdops.UndeletePods, Query: etcdops.Query{Resource: resource(t, "pods"), AllNamespaces: true}}
+	b, err := store.NewBatch(ctx, testNow, op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := newJournal(t)
+	errReport := errors.New("stdout is gone")
+	reported := 0
+	err = b.Run(ctx, etcdops.ApplyOptions{Journal: j, Window: 16}, func(_ int, c *etcdops.Change, r *etcdops.Result) error {
+		if r.Changed {
+			reported++
+		}
+		return errReport
+	})
+	if !errors.Is(err, errReport) {
+		t.Fatalf("Run with a failing fn: %v, want fn's error", err)
+	}
+	jf, err := journal.Read(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed := 0
+	for _, w := range jf.Writes() {
+		if w.State == journal.WriteCommitted {
+			committed++
+		}
+	}
+	if committed == 0 || committed >= terminating {
+		t.Fatalf("%d of %d written, want the groups written before fn failed and no more", committed, terminating)
+	}
+	t.Logf("%d of %d written before Run stopped", committed, terminating)
+	if reported != committed {
+		t.Errorf("fn got %d written results, the journal has %d committed writes: every write must be reported", reported, committed)
+	}
+}
