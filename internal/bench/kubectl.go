@@ -277,9 +277,10 @@ func writeKubeCredentials(dir string) (kubeCredentials, error) {
 // etcd: the tool users have while the control plane is up, next to
 // lifeboat's reads. It runs last, on the pods as the reads saw them (the
 // Terminating ones re-seeded), because the apiserver writes objects of its
-// own (namespaces, RBAC, leases) that no other measurement expects. The
-// watch cache is warmed by one untimed read first: a live apiserver's has
-// been filled since it started. Anything that keeps it from running
+// own (namespaces, RBAC, leases) that no other measurement expects. One
+// untimed read warms the apiserver (its watch cache, which serves
+// consistent lists from etcd 3.4.31 and 3.5.13 on) and kubectl's discovery
+// cache: a live cluster's are warm. Anything that keeps it from running
 // (building Kubernetes, starting the apiserver) is reported, not fatal.
 func (b *bench) kubectlReads(ctx context.Context, root string) error {
 	r := &b.rep.kubectl
@@ -326,10 +327,12 @@ func (b *bench) kubectlReads(ctx context.Context, root string) error {
 	// and the apiserver, whose out-of-memory killer would then pick one of
 	// them. It is killed past half the memory available, and the report
 	// says so.
-	var maxRSSKiB int64
+	// kubectl's discovery cache goes in the run's directory, not the
+	// user's ~/.kube, and no kuberc of the user's changes what it prints.
+	opts := procOptions{env: []string{"HOME=" + filepath.Join(dir, "home"), "KUBECTL_KUBERC=false"}}
 	kubectl := func(stdout string, args ...string) (sample, error) {
 		before := processCPU(api.pid())
-		s, err := b.measureCapped(ctx, maxRSSKiB, dir, stdout, filepath.Join(dir, "kubectl.stderr"), nil, tools.kubectl,
+		s, err := b.measureWith(ctx, opts, dir, stdout, filepath.Join(dir, "kubectl.stderr"), tools.kubectl,
 			append([]string{"--kubeconfig", api.kubeconfig}, args...)...)
 		s.serverCPU = processCPU(api.pid()) - before
 		return s, err
@@ -366,7 +369,7 @@ func (b *bench) kubectlReads(ctx context.Context, root string) error {
 		return err
 	}
 	logf("kubectl: warming the watch cache")
-	maxRSSKiB = procfs.MemInfoKiB("MemAvailable") / 2
+	opts.maxRSSKiB = procfs.MemInfoKiB("MemAvailable") / 2
 	var warm series
 	if ok, err := run(&warm, table, "get", "pods", "-A"); err != nil {
 		return err

@@ -286,14 +286,13 @@ func (b *bench) endpoint() string { return b.srv.url }
 // measure runs one measured process (runProcess) and adds the CPU time etcd
 // spent meanwhile.
 func (b *bench) measure(ctx context.Context, dir, stdout, stderr string, stdin *os.File, bin string, args ...string) (sample, error) {
-	return b.measureCapped(ctx, 0, dir, stdout, stderr, stdin, bin, args...)
+	return b.measureWith(ctx, procOptions{stdin: stdin}, dir, stdout, stderr, bin, args...)
 }
 
-// measureCapped is measure with the process killed once its resident
-// memory passes maxRSSKiB (errOverRSS).
-func (b *bench) measureCapped(ctx context.Context, maxRSSKiB int64, dir, stdout, stderr string, stdin *os.File, bin string, args ...string) (sample, error) {
+// measureWith is measure with the options o (a memory cap, environment).
+func (b *bench) measureWith(ctx context.Context, o procOptions, dir, stdout, stderr string, bin string, args ...string) (sample, error) {
 	before := processCPU(b.srv.pid())
-	s, err := runProcess(ctx, dir, stdout, stderr, stdin, maxRSSKiB, bin, args...)
+	s, err := runProcess(ctx, dir, stdout, stderr, o, bin, args...)
 	s.etcdCPU = processCPU(b.srv.pid()) - before
 	return s, err
 }

@@ -30,14 +30,22 @@ type sample struct {
 // measured process, so that its peak RSS is its own.
 var rusageBin string
 
+// procOptions are how runProcess runs a process beyond its files.
+type procOptions struct {
+	stdin *os.File // nil: /dev/null
+	// maxRSSKiB, when not 0, is the resident memory past which rusage
+	// kills the process (errOverRSS).
+	maxRSSKiB int64
+	env       []string // added to cleanEnv's
+}
+
 // runProcess runs bin in dir through rusage with stdout to the file stdout
 // (os.DevNull to discard), stderr to the file stderr and stdin from stdin
 // (nil: /dev/null, so nothing can prompt), and measures it: wall time from
 // start to exit, user+system CPU time and peak RSS. Output goes straight to
 // the files: the harness copies nothing while the process runs. A non-zero
-// exit is an error; its code is in the sample. maxRSSKiB, when not 0, is
-// the resident memory past which rusage kills the process (errOverRSS).
-func runProcess(ctx context.Context, dir, stdout, stderr string, stdin *os.File, maxRSSKiB int64, bin string, args ...string) (sample, error) {
+// exit is an error; its code is in the sample.
+func runProcess(ctx context.Context, dir, stdout, stderr string, o procOptions, bin string, args ...string) (sample, error) {
 	out, err := os.Create(stdout)
 	if err != nil {
 		return sample{}, err
@@ -55,15 +63,15 @@ func runProcess(ctx context.Context, dir, stdout, stderr string, stdin *os.File,
 	}
 	defer report.Close()
 	wrapped := []string{bin}
-	if maxRSSKiB > 0 {
-		wrapped = []string{"-max-rss-kib", strconv.FormatInt(maxRSSKiB, 10), bin}
+	if o.maxRSSKiB > 0 {
+		wrapped = []string{"-max-rss-kib", strconv.FormatInt(o.maxRSSKiB, 10), bin}
 	}
 	cmd := exec.CommandContext(ctx, rusageBin, append(wrapped, args...)...)
 	cmd.Dir = dir
-	cmd.Env = append(cleanEnv(), profileEnv(bin, args)...)
+	cmd.Env = append(append(cleanEnv(), profileEnv(bin, args)...), o.env...)
 	cmd.Stdout, cmd.Stderr = out, errFile
-	if stdin != nil {
-		cmd.Stdin = stdin
+	if o.stdin != nil {
+		cmd.Stdin = o.stdin
 	}
 	cmd.ExtraFiles = []*os.File{report} // fd 3
 	killWithParent(cmd)                 // and rusage kills the command
