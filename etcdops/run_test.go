@@ -158,16 +158,7 @@ func TestRunStopsAfterTheWritesInFlight(t *testing.T) {
 	if first == 0 || first >= terminating/10 {
 		t.Fatalf("%d written before stopping, want the window in flight (at most 16)", first)
 	}
-	jf, err := journal.Read(j.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	committed := 0
-	for _, w := range jf.Writes() {
-		if w.State == journal.WriteCommitted {
-			committed++
-		}
-	}
+	committed := committedWrites(t, j.Path())
 	if committed != first {
 		t.Errorf("journal has %d committed writes, %d were written", committed, first)
 	}
@@ -189,6 +180,22 @@ func TestRunStopsAfterTheWritesInFlight(t *testing.T) {
 	if first+rest != terminating/10 {
 		t.Errorf("%d written, then %d: want %d Terminating pods of bench-3 in all", first, rest, terminating/10)
 	}
+}
+
+// committedWrites counts the writes the journal at path says were committed.
+func committedWrites(t *testing.T, path string) int {
+	t.Helper()
+	jf, err := journal.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed := 0
+	for _, w := range jf.Writes() {
+		if w.State == journal.WriteCommitted {
+			committed++
+		}
+	}
+	return committed
 }
 
 // TestPlanSkipsDecodingUntouchedValues: a repair decodes only the values its
@@ -311,16 +318,7 @@ func TestRunStopsWhenItsCallbackFails(t *testing.T) {
 	if !errors.Is(err, errReport) {
 		t.Fatalf("Run with a failing fn: %v, want fn's error", err)
 	}
-	jf, err := journal.Read(j.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	committed := 0
-	for _, w := range jf.Writes() {
-		if w.State == journal.WriteCommitted {
-			committed++
-		}
-	}
+	committed := committedWrites(t, j.Path())
 	if committed == 0 || committed >= terminating {
 		t.Fatalf("%d of %d written, want the groups written before fn failed and no more", committed, terminating)
 	}

@@ -54,8 +54,8 @@
 //     same etcd with its defaults (watch cache on) and a client certificate
 //     for kubectl, the Terminating pods re-seeded so that it reads what the
 //     reads above read; `kubectl get pods -A` (its rows counted) and `-o
-//     json`, after one untimed read that fills the watch cache, with the
-//     apiserver's CPU time meanwhile. It runs last because the apiserver
+//     json`, after one untimed read that warms the apiserver and kubectl's
+//     discovery cache, with the apiserver's CPU time meanwhile. It runs last because the apiserver
 //     writes objects of its own. If Kubernetes does not build or the
 //     apiserver does not start, the report says why (-skip-kubectl skips
 //     it);
