@@ -199,8 +199,10 @@ func benchUndelete(b *testing.B, store *etcdops.Store, seedPods func()) {
 	b.ReportMetric(float64(written)/b.Elapsed().Seconds(), "objects/s")
 }
 
-// seedOneByOne puts n Terminating pods with one single-key Put each, 64 in
-// flight: kine serves no multi-key Txn.
+// seedOneByOne writes n Terminating pods with single-key Txns
+// (demo.PutObject), 64 in flight: kine serves no multi-key Txn, and no
+// plain Put of a key that exists, which every iteration after the first
+// writes again.
 func seedOneByOne(b *testing.B, cli *clientv3.Client, n int) {
 	b.Helper()
 	ctx := context.Background()

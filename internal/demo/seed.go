@@ -383,11 +383,9 @@ func (w *writer) putRaw(resource, namespace, name string, value []byte) {
 	if !ok {
 		return
 	}
-	if _, err := w.cli.Put(w.ctx, key, string(value)); err != nil {
-		w.err = fmt.Errorf("put %s: %w", key, err)
-		return
+	if w.err = PutValue(w.ctx, w.cli, key, value, clientv3.NoLease); w.err == nil {
+		w.sum.Keys++
 	}
-	w.sum.Keys++
 }
 
 func (w *writer) putJSON(resource, namespace, name string, obj map[string]any) {
@@ -420,18 +418,43 @@ func (w *writer) node(n *corev1.Node, renew time.Time) {
 
 // PutObject stores a built-in object at key exactly as kube-apiserver does
 // (codec.EncodeProtobuf: protobuf, resourceVersion cleared), attached to
-// lease unless it is clientv3.NoLease. It is a plain Put, for seeding only.
+// lease unless it is clientv3.NoLease, with PutValue's Txns. For seeding.
 func PutObject(ctx context.Context, cli *clientv3.Client, key string, obj runtime.Object, lease clientv3.LeaseID) error {
 	value, err := codec.EncodeProtobuf(obj)
 	if err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
+	return PutValue(ctx, cli, key, value, lease)
+}
+
+// PutValue stores value at key with the Txns kube-apiserver writes: a
+// create where the key does not exist, an update on the mod_revision read
+// where it does. Not a plain Put: kine takes one only as a create, and of an
+// existing key drops it without an error (kine v0.14.12 compares the key's
+// mod_revision with the store's revision), so a seed that writes a key twice
+// would leave the first object on kine and the second on etcd.
+func PutValue(ctx context.Context, cli *clientv3.Client, key string, value []byte, lease clientv3.LeaseID) error {
 	var opts []clientv3.OpOption
 	if lease != clientv3.NoLease {
 		opts = append(opts, clientv3.WithLease(lease))
 	}
-	if _, err := cli.Put(ctx, key, string(value), opts...); err != nil {
+	get, err := cli.Get(ctx, key)
+	if err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
+	}
+	put := clientv3.OpPut(key, string(value), opts...)
+	var txn *clientv3.TxnResponse
+	if len(get.Kvs) == 0 {
+		txn, err = cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(key), "=", 0)).Then(put).Commit()
+	} else {
+		txn, err = cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(key), "=", get.Kvs[0].ModRevision)).
+			Then(put).Else(clientv3.OpGet(key)).Commit()
+	}
+	if err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	if !txn.Succeeded {
+		return fmt.Errorf("put %s: changed by another writer while seeding", key)
 	}
 	return nil
 }

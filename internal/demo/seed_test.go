@@ -453,3 +453,45 @@ func decrypter(t *testing.T, cli *clientv3.Client) func(prefix, key string) []by
 		return rec.Value
 	}
 }
+
+// PutValue writes what a seed means on every datastore: a key written
+// twice holds the second value, with its lease, at a newer revision. A
+// plain Put of an existing key does nothing on kine, without an error.
+func TestPutValueOverwritesOnEveryBackend(t *testing.T) {
+	etcdtest.ForEachBackend(t, func(t *testing.T, b etcdtest.Backend) {
+		ctx := context.Background()
+		lease, err := b.Client.Grant(ctx, 3600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const key, other = "/registry/configmaps/default/seeded", "/registry/configmaps/default/other"
+		steps := []struct {
+			key, value string
+			lease      clientv3.LeaseID
+		}{
+			{key, "first", clientv3.NoLease},
+			{other, "other", clientv3.NoLease}, // the store's revision moves past key's
+			{key, "second", lease.ID},
+			{key, "third", lease.ID},
+		}
+		var rev int64
+		for _, s := range steps {
+			if err := demo.PutValue(ctx, b.Client, s.key, []byte(s.value), s.lease); err != nil {
+				t.Fatal(err)
+			}
+			got, err := b.Client.Get(ctx, s.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Kvs) != 1 || string(got.Kvs[0].Value) != s.value || got.Kvs[0].Lease != int64(s.lease) {
+				t.Fatalf("after writing %s=%s (lease %d): %v", s.key, s.value, s.lease, got.Kvs)
+			}
+			if s.key == key {
+				if got.Kvs[0].ModRevision <= rev {
+					t.Errorf("%s=%s written at revision %d, not after %d", s.key, s.value, got.Kvs[0].ModRevision, rev)
+				}
+				rev = got.Kvs[0].ModRevision
+			}
+		}
+	})
+}

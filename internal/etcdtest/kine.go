@@ -45,6 +45,9 @@ var kineLogOnce sync.Once
 // shapes create (ModRevision == 0), update
 // (If(ModRevision(k) == rev).Then(Put(k)).Else(Get(k))) and delete, and
 // watches. Every other Txn fails with "unsupported operations in txn request".
+// A plain Put of a key that exists does nothing, without an error (kine
+// compares the key's mod_revision with the store's revision): seeds write
+// with demo.PutValue's Txns.
 //
 // This is kine's endpoint.Listen (pkg/endpoint/endpoint.go) with only the
 // SQLite driver: the same backend, gRPC services and server options, without
