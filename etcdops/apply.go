@@ -50,11 +50,14 @@ type ApplyOptions struct {
 	Window int
 }
 
-// DefaultWindow is how many single-key Txns Apply keeps in flight. etcd
-// folds concurrent proposals into one raft entry and one fsync, so a window
-// buys the speed a multi-key Txn would, while every object still gets its
-// own revision.
-const DefaultWindow = 64
+// DefaultWindow is how many single-key Txns a window holds; Apply keeps up
+// to two windows in flight. etcd folds concurrent proposals into one raft
+// entry and one fsync, so a window buys the speed a multi-key Txn would,
+// while every object still gets its own revision. 128 rather than 64: an
+// undelete of 5,000 pods of 20,000 took 3% (etcd 3.6) to 7% (etcd 3.4)
+// less time, run against run on one etcd process, for 3 to 7 MiB more;
+// etcd's own CAS was as fast or faster at 256 in flight as at 128 on both.
+const DefaultWindow = 128
 
 // Apply writes a plan. Every changed key is one Txn in exactly the shape of
 // kube-apiserver's OptimisticPut (etcd client/v3/kubernetes/client.go):

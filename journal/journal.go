@@ -97,7 +97,7 @@ type Journal struct {
 	// Close.
 	begin *Entry
 	// bufs are the buffers windows of entries are encoded in, kept for
-	// the next: a window of 64 pods is ~1 MB.
+	// the next: a window of 128 pods is ~2 MB.
 	bufs sync.Pool
 }
 

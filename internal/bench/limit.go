@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lifeboat-k8s/lifeboat/etcdops"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -33,8 +34,8 @@ type limits struct {
 }
 
 // sideBySideInFlight is what the side-by-side run keeps in flight:
-// lifeboat's two windows of 64.
-const sideBySideInFlight = 128
+// lifeboat's two windows.
+const sideBySideInFlight = 2 * etcdops.DefaultWindow
 
 // casWall is the median CAS time at n in flight.
 func (l *limits) casWall(n int) time.Duration { return l.cas[n].medianWall() }
