@@ -102,7 +102,7 @@ func (c *cluster) write(ctx context.Context, cli *clientv3.Client, prefix string
 		case s.deleted:
 			_, err = cli.Delete(ctx, key)
 		case s.raw != nil:
-			_, err = cli.Put(ctx, key, string(s.raw))
+			err = demo.PutValue(ctx, cli, key, s.raw, clientv3.NoLease)
 		default:
 			err = demo.PutObject(ctx, cli, key, s.obj, clientv3.NoLease)
 		}
