@@ -285,15 +285,20 @@ func writeKubeCredentials(dir string) (kubeCredentials, error) {
 func (b *bench) kubectlReads(ctx context.Context, root string) error {
 	r := &b.rep.kubectl
 	dir := filepath.Join(b.work, "kube")
-	logf("building kube-apiserver and kubectl from e2e/ (minutes the first time, cached after make e2e)")
-	tools, err := buildKube(ctx, root, filepath.Join(b.work, "bin"))
-	if err != nil {
+	// notMeasured reports why the stage did not run; a cancelled run
+	// stops instead.
+	notMeasured := func(why string) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		r.skipped = "not measured: building kube-apiserver from the e2e module failed: " + quotedLine(err.Error())
+		r.skipped = "not measured: " + why
 		logf("%s", r.skipped)
 		return nil
+	}
+	logf("building kube-apiserver and kubectl from e2e/ (minutes the first time, cached after make e2e)")
+	tools, err := buildKube(ctx, root, filepath.Join(b.work, "bin"))
+	if err != nil {
+		return notMeasured("building kube-apiserver from the e2e module failed: " + quotedLine(err.Error()))
 	}
 	r.version = tools.version
 	if !b.cfg.skipWrite {
@@ -307,19 +312,12 @@ func (b *bench) kubectlReads(ctx context.Context, root string) error {
 	// would end the run, or etcd.
 	need := apiserverBaseKiB + int64(b.cfg.pods)*apiserverPerPodKiB
 	if avail := procfs.MemInfoKiB("MemAvailable"); avail > 0 && avail < need {
-		r.skipped = fmt.Sprintf("not measured: kube-apiserver would need about %s for %s pods, and %s is available",
-			mib(need), thousands(int64(b.cfg.pods)), mib(avail))
-		logf("%s", r.skipped)
-		return nil
+		return notMeasured(fmt.Sprintf("kube-apiserver would need about %s for %s pods, and %s is available",
+			mib(need), thousands(int64(b.cfg.pods)), mib(avail)))
 	}
 	api, err := startKubeAPIServer(ctx, tools.apiserver, dir, b.endpoint())
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		r.skipped = "not measured: " + quotedLine(err.Error())
-		logf("%s", r.skipped)
-		return nil
+		return notMeasured(quotedLine(err.Error()))
 	}
 	defer api.stop()
 	// kubectl holds what it prints (-o json: the whole List, about 250 KB a
