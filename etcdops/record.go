@@ -142,6 +142,12 @@ func (s *Store) ScanItems(ctx context.Context, keyPrefix string, needs func(Reso
 	})
 }
 
+// ScanRaw is Scan a page of stored key-values at a time, nothing decoded:
+// the bare read the benchmark holds lifeboat's readers to.
+func (s *Store) ScanRaw(ctx context.Context, keyPrefix string, fn func([]*mvccpb.KeyValue) error) (int64, error) {
+	return s.scanPages(ctx, keyPrefix, fn)
+}
+
 // scanPages is Scan a page at a time.
 func (s *Store) scanPages(ctx context.Context, keyPrefix string, fn func([]*mvccpb.KeyValue) error) (int64, error) {
 	return s.scanPagesAt(ctx, keyPrefix, 0, fn)

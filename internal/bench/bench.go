@@ -80,10 +80,14 @@ func (b *bench) compact(ctx context.Context, rev int64) error {
 	return nil
 }
 
+// scanPageKeys is how many keys each range of scan asks for: lifeboat's
+// own page (etcdops.rangeLimit).
+const scanPageKeys = 2000
+
 // scan reads every key under keyPrefix at one revision, in pages of
-// rawPageKeys, the next asked for as soon as the last key of the one
-// before it is known (as lifeboat reads): the raw read of the overlap
-// limit is this scan with its values discarded.
+// scanPageKeys, the next asked for as soon as the last key of the one
+// before it is known: the harness's own untimed reads (the raw read of the
+// overlap limit reads as lifeboat does, rawRead).
 func (b *bench) scan(ctx context.Context, keyPrefix string, keysOnly bool, fn func(*mvccpb.KeyValue) error) (int64, error) {
 	end := clientv3.GetPrefixRangeEnd(keyPrefix)
 	type page struct {
@@ -93,7 +97,7 @@ func (b *bench) scan(ctx context.Context, keyPrefix string, keysOnly bool, fn fu
 	fetch := func(key string, rev int64) <-chan page {
 		ch := make(chan page, 1)
 		go func() {
-			opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(rawPageKeys)}
+			opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(scanPageKeys)}
 			if rev != 0 {
 				opts = append(opts, clientv3.WithRev(rev))
 			}
