@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/big"
 	"slices"
+	"strings"
 
 	"go.etcd.io/etcd/api/v3/etcdserverpb"
 )
@@ -90,7 +91,7 @@ func (r *rangeEnds) observe(start, end string, n int, first, last []byte, more b
 
 // after is where a request of limit keys that starts at from should end.
 func (r *rangeEnds) after(from string, limit int64) string {
-	if r.perKey == nil || limit < 1 || !bytes.HasPrefix([]byte(from), []byte(r.origin)) {
+	if r.perKey == nil || limit < 1 || !strings.HasPrefix(from, r.origin) {
 		return r.scanEnd
 	}
 	start := r.position([]byte(from))
